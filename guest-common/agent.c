@@ -1,0 +1,292 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The guest-side op dispatcher, shared by every guest OS. Requests come from
+ * the host; sizes and offsets in them are checked against the region before
+ * any accessor runs.
+ */
+#include "agent.h"
+
+#if defined(__KERNEL__)
+#include <linux/string.h>
+#define hm_memcpy memcpy
+#define hm_memset memset
+#else
+#define hm_memcpy __builtin_memcpy
+#define hm_memset __builtin_memset
+#endif
+
+static void respond(struct hm_region *r, uint64_t code, uint64_t addr,
+		    uint64_t size)
+{
+	r->addr = hm_le64(addr);
+	r->size = hm_le64(size);
+	r->op = hm_le64(code);
+}
+
+static void fail(struct hm_region *r, long err)
+{
+	respond(r, HM_RESP_READ_FAIL, 0, (uint64_t)-err);
+}
+
+static size_t data_size(const struct hm_agent *agent)
+{
+	return hm_agent_data_size(agent->region_pages);
+}
+
+static void serve_read(struct hm_agent *agent, uint64_t addr, size_t size)
+{
+	struct hm_region *r = agent->region;
+	size_t left = agent->ops->copy_from(agent->ctx, r->data, addr, size);
+
+	if (!left)
+		respond(r, HM_RESP_READ_OK, addr, size);
+	else if (left < size)
+		respond(r, HM_RESP_READ_PARTIAL, addr, size - left);
+	else
+		fail(r, -HM_EFAULT);
+}
+
+static void serve_write(struct hm_agent *agent, uint64_t addr, size_t size)
+{
+	struct hm_region *r = agent->region;
+	size_t left = agent->ops->copy_to(agent->ctx, addr, r->data, size);
+
+	if (!left)
+		respond(r, HM_RESP_WRITE_OK, addr, size);
+	else
+		respond(r, HM_RESP_WRITE_FAIL, HM_EFAULT, size - left);
+}
+
+static void serve_read_str(struct hm_agent *agent, uint64_t addr, size_t size)
+{
+	struct hm_region *r = agent->region;
+	size_t copied = 0;
+	long n = agent->ops->string_from(agent->ctx, r->data, addr, size,
+					 &copied);
+
+	if (n >= 0 && (size_t)n <= size)
+		respond(r, HM_RESP_READ_OK, addr, (uint64_t)n);
+	else if (copied > 0 && copied < size)
+		respond(r, HM_RESP_READ_PARTIAL, addr, copied);
+	else
+		fail(r, n < 0 ? n : -HM_EFAULT);
+}
+
+static void serve_fd_name(struct hm_agent *agent, uint64_t fd, size_t size)
+{
+	struct hm_region *r = agent->region;
+	long n;
+
+	if (!agent->ops->fd_name)
+		return fail(r, -HM_ENOSYS);
+	n = agent->ops->fd_name(agent->ctx, (int64_t)fd, r->data, size);
+	if (n >= 0 && (size_t)n <= size)
+		respond(r, HM_RESP_READ_OK, fd, (uint64_t)n);
+	else
+		fail(r, n < 0 ? n : -HM_ENAMETOOLONG);
+}
+
+static void serve_proc_area(struct hm_agent *agent, enum hm_proc_area which,
+			    uint64_t offset, size_t size)
+{
+	struct hm_region *r = agent->region;
+	uint64_t total = 0;
+	long n;
+
+	if (!agent->ops->proc_area)
+		return fail(r, -HM_ENOSYS);
+	n = agent->ops->proc_area(agent->ctx, which, offset, r->data, size,
+				  &total);
+	if (n >= 0 && (size_t)n <= size)
+		respond(r, HM_RESP_READ_OK, total, (uint64_t)n);
+	else
+		fail(r, n < 0 ? n : -HM_EFAULT);
+}
+
+static void serve_pid(struct hm_agent *agent)
+{
+	struct hm_region *r = agent->region;
+	uint64_t pid = 0;
+	long err;
+
+	if (!agent->ops->pid)
+		return fail(r, -HM_ENOSYS);
+	err = agent->ops->pid(agent->ctx, &pid);
+	if (err)
+		return fail(r, err);
+	respond(r, HM_RESP_READ_NUM, 0, pid);
+}
+
+/* The request's data[] holds the path; the reply overwrites it. */
+static void serve_read_file(struct hm_agent *agent, uint64_t offset,
+			    size_t size)
+{
+	struct hm_region *r = agent->region;
+	size_t cap = data_size(agent);
+	uint64_t file_size = 0;
+	size_t len;
+	long n;
+
+	if (!agent->ops->read_file)
+		return fail(r, -HM_ENOSYS);
+	for (len = 0; len < cap && r->data[len]; len++)
+		;
+	if (len == cap || len == 0)
+		return fail(r, -HM_EINVAL);
+	n = agent->ops->read_file(agent->ctx, r->data, offset, r->data, size,
+				  &file_size);
+	if (n >= 0 && (size_t)n <= size)
+		respond(r, HM_RESP_READ_OK, file_size, (uint64_t)n);
+	else
+		fail(r, n < 0 ? n : -HM_EFAULT);
+}
+
+static void serve_socket_info(struct hm_agent *agent, uint64_t fd)
+{
+	struct hm_region *r = agent->region;
+	struct hm_socket_info info;
+	long err;
+
+	if (!agent->ops->socket_info)
+		return fail(r, -HM_ENOSYS);
+	hm_memset(&info, 0, sizeof(info));
+	err = agent->ops->socket_info(agent->ctx, (int64_t)fd, &info);
+	if (err)
+		return fail(r, err);
+	if (info.local_len > HM_SOCKADDR_MAX ||
+	    info.remote_len > HM_SOCKADDR_MAX)
+		return fail(r, -HM_EINVAL);
+	info.family = hm_le32(info.family);
+	info.type = hm_le32(info.type);
+	info.protocol = hm_le32(info.protocol);
+	info.state = hm_le32(info.state);
+	info.local_len = hm_le32(info.local_len);
+	info.remote_len = hm_le32(info.remote_len);
+	hm_memcpy(r->data, &info, sizeof(info));
+	respond(r, HM_RESP_READ_OK, fd, sizeof(info));
+}
+
+/* Ops whose size is a byte count that must fit in data[]. */
+static int takes_buffer(uint64_t op)
+{
+	return op == HM_OP_READ || op == HM_OP_WRITE || op == HM_OP_READ_STR ||
+	       op == HM_OP_READ_FD_NAME || op == HM_OP_READ_PROCARGS ||
+	       op == HM_OP_READ_PROCENV || op == HM_OP_READ_FILE;
+}
+
+int hm_agent_serve(struct hm_agent *agent)
+{
+	struct hm_region *r = agent->region;
+	uint64_t op = hm_le64(r->op);
+	uint64_t addr = hm_le64(r->addr);
+	uint64_t size = hm_le64(r->size);
+
+	if (takes_buffer(op) && (size == 0 || size > data_size(agent))) {
+		fail(r, -HM_EINVAL);
+		return 0;
+	}
+	switch (op) {
+	case HM_OP_READ:
+		serve_read(agent, addr, size);
+		break;
+	case HM_OP_WRITE:
+		serve_write(agent, addr, size);
+		break;
+	case HM_OP_READ_STR:
+		serve_read_str(agent, addr, size);
+		break;
+	case HM_OP_READ_FD_NAME:
+		serve_fd_name(agent, addr, size);
+		break;
+	case HM_OP_READ_PROCARGS:
+		serve_proc_area(agent, HM_PROC_ARGS, addr, size);
+		break;
+	case HM_OP_READ_PROCENV:
+		serve_proc_area(agent, HM_PROC_ENV, addr, size);
+		break;
+	case HM_OP_READ_PROCPID:
+		serve_pid(agent);
+		break;
+	case HM_OP_READ_FILE:
+		serve_read_file(agent, addr, size);
+		break;
+	case HM_OP_READ_SOCKET_INFO:
+		serve_socket_info(agent, addr);
+		break;
+	case HM_OP_NONE:
+	case HM_RESP_READ_OK:
+	case HM_RESP_READ_FAIL:
+	case HM_RESP_READ_PARTIAL:
+	case HM_RESP_WRITE_OK:
+	case HM_RESP_WRITE_FAIL:
+	case HM_RESP_READ_NUM:
+	case HM_OP_REGISTER:
+	case HM_RESP_REGISTER_OK:
+	case HM_OP_EVENT:
+		/* Nothing the host asked for: the event is over. */
+		return 1;
+	default:
+		fail(r, -HM_ENOSYS);
+		break;
+	}
+	return 0;
+}
+
+int hm_agent_register(struct hm_agent *agent, uint32_t vcpu_index)
+{
+	struct hm_region *r = agent->region;
+	struct hm_hello hello;
+	struct hm_hello_ack ack;
+	uint32_t pages;
+
+	hm_memset(&hello, 0, sizeof(hello));
+	hello.magic = hm_le32(HM_MAGIC);
+	hello.version = hm_le16(HM_VERSION);
+	hello.pointer_width = sizeof(void *);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	hello.endianness = HM_ENDIAN_BIG;
+#else
+	hello.endianness = HM_ENDIAN_LITTLE;
+#endif
+	hello.vcpu_index = hm_le32(vcpu_index);
+	hello.region_pages = hm_le32(agent->region_pages);
+	hello.features = hm_le64(agent->features);
+	hm_memcpy(r->data, &hello, sizeof(hello));
+	respond(r, HM_OP_REGISTER, agent->region_gpa, sizeof(hello));
+
+	agent->ops->doorbell(agent->ctx, HM_CALL_REGISTER, agent->region_gpa);
+
+	if (hm_le64(r->op) != HM_RESP_REGISTER_OK)
+		return -HM_ENODEV;
+	hm_memcpy(&ack, r->data, sizeof(ack));
+	pages = hm_le32(ack.region_pages);
+	if (hm_le32(ack.magic) != HM_MAGIC ||
+	    hm_le16(ack.version) != HM_VERSION ||
+	    pages == 0 || pages > agent->region_pages)
+		return -HM_ENODEV;
+	agent->region_pages = pages;
+	agent->features &= hm_le64(ack.features);
+	return 0;
+}
+
+void hm_agent_raise(struct hm_agent *agent,
+		    const struct hm_event_record *event)
+{
+	struct hm_region *r = agent->region;
+	struct hm_event_record rec;
+	int i;
+
+	rec.kind = hm_le32(event->kind);
+	rec.reserved = 0;
+	rec.nr = hm_le64(event->nr);
+	for (i = 0; i < 6; i++)
+		rec.args[i] = hm_le64(event->args[i]);
+	rec.ret = hm_le64(event->ret);
+	hm_memcpy(r->data, &rec, sizeof(rec));
+	respond(r, HM_OP_EVENT, 0, sizeof(rec));
+
+	agent->ops->doorbell(agent->ctx, HM_CALL_EVENT, agent->region_gpa);
+	while (!hm_agent_serve(agent))
+		agent->ops->doorbell(agent->ctx, HM_CALL_REPLY,
+				     agent->region_gpa);
+}

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The guest side of hypermem: registration, raising an event, and the op
+ * dispatcher that serves the host's requests. One source for every guest OS
+ * (the Linux module, guest-tiny, the host's unit tests): the OS supplies its
+ * accessors through struct hm_agent_ops.
+ */
+#ifndef HYPERMEM_AGENT_H
+#define HYPERMEM_AGENT_H
+
+#include <hypermem/protocol.h>
+
+#if !defined(__KERNEL__)
+#include <stddef.h>
+#endif
+
+enum hm_proc_area {
+	HM_PROC_ARGS,
+	HM_PROC_ENV,
+};
+
+/*
+ * Accessors. Addresses are the guest's virtual addresses in the context of
+ * the task that raised the event. Functions that return long give a byte
+ * count or a negative HM_E* value. Any of the optional ones may be NULL: the
+ * host then gets HM_ENOSYS.
+ */
+struct hm_agent_ops {
+	/* Ring the doorbell; returns when the host resumes the vCPU. */
+	void (*doorbell)(void *ctx, unsigned int call, uint64_t region_gpa);
+	/* Both return the number of bytes NOT copied, like copy_from_user. */
+	size_t (*copy_from)(void *ctx, void *dst, uint64_t src, size_t len);
+	size_t (*copy_to)(void *ctx, uint64_t dst, const void *src, size_t len);
+	/*
+	 * Copy a string of at most len bytes, NUL excluded: returns its length
+	 * when a NUL was found (< len), len when none was, -HM_EFAULT if a
+	 * fault came first; *copied is the number of bytes placed in dst.
+	 */
+	long (*string_from)(void *ctx, char *dst, uint64_t src, size_t len,
+			    size_t *copied);
+	long (*fd_name)(void *ctx, int64_t fd, char *buf, size_t cap);
+	/* Bytes of argv or environment block at offset; *total its size. */
+	long (*proc_area)(void *ctx, enum hm_proc_area which, uint64_t offset,
+			  void *buf, size_t len, uint64_t *total);
+	long (*pid)(void *ctx, uint64_t *pid);
+	long (*read_file)(void *ctx, const char *path, uint64_t offset,
+			  void *buf, size_t len, uint64_t *file_size);
+	/* Fields in the guest's own byte order; the agent converts them. */
+	long (*socket_info)(void *ctx, int64_t fd, struct hm_socket_info *info);
+};
+
+struct hm_agent {
+	const struct hm_agent_ops *ops;
+	void *ctx;
+	struct hm_region *region;	/* region_pages contiguous pages */
+	uint64_t region_gpa;
+	uint32_t region_pages;		/* offered, then as acknowledged */
+	uint64_t features;		/* offered, then as acknowledged */
+};
+
+/* Bytes of data[] in a region of this many pages. */
+static inline size_t hm_agent_data_size(uint32_t pages)
+{
+	return (size_t)pages * HM_PAGE_SIZE - HM_HEADER_SIZE;
+}
+
+/*
+ * Offer the region to the host. Returns 0 when a host acknowledged it (and
+ * updates region_pages and features), -HM_ENODEV when none did.
+ */
+int hm_agent_register(struct hm_agent *agent, uint32_t vcpu_index);
+
+/*
+ * Raise an event and serve the host's requests until it ends the event.
+ * Call it only after a successful hm_agent_register().
+ */
+void hm_agent_raise(struct hm_agent *agent,
+		    const struct hm_event_record *event);
+
+/*
+ * Serve the request in the region: writes the response. Returns 1 if the
+ * region held HM_OP_NONE (the event is over), 0 otherwise.
+ */
+int hm_agent_serve(struct hm_agent *agent);
+
+#endif

@@ -1,0 +1,283 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file hypermem.h
+ * libhypermem: cooperative guest-memory introspection for KVM monitors.
+ *
+ * The VMM owns /dev/kvm, the VM, the vCPU file descriptors and the guest
+ * RAM. It hands the library its RAM (hm_vm_add_ram()) and each vCPU
+ * (hm_vcpu_new()), and calls hm_vcpu_handle_exit() after every KVM_RUN. When
+ * the guest raises an event, the library calls the VMM's event handler; inside
+ * it the hm_vcpu_* operations read and write the memory of the guest task
+ * that raised the event, each one a round trip through the guest's agent.
+ *
+ * Every function returns 0 (or a byte count) on success and a negative errno
+ * value on failure. Nothing here prints or exits. Threads: each vCPU is
+ * driven by one thread at a time; configure the VM before vCPUs run.
+ */
+#ifndef HYPERMEM_HYPERMEM_H
+#define HYPERMEM_HYPERMEM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <hypermem/protocol.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(HM_BUILDING_LIBRARY)
+#define HM_EXPORT __attribute__((visibility("default")))
+#else
+#define HM_EXPORT
+#endif
+
+struct kvm_run;
+struct hm_vm;
+struct hm_vcpu;
+
+/** What the guest reported when it raised an event. */
+struct hm_event {
+	uint32_t kind;		/**< enum hm_event_kind (protocol.h) */
+	uint64_t nr;		/**< syscall number, or a user event's code */
+	uint64_t args[6];	/**< syscall arguments */
+	uint64_t ret;		/**< return value (syscall exit only) */
+};
+
+/**
+ * Called when a registered guest raises an event on @p vcpu. The hm_vcpu_*
+ * operations may be used until it returns. Its return value is handed back
+ * by hm_vcpu_handle_exit() when negative.
+ */
+typedef int (*hm_event_fn)(struct hm_vcpu *vcpu, const struct hm_event *event,
+			   void *opaque);
+
+/**
+ * Called for every exit that is not hypermem's while the library drives the
+ * vCPU during an operation (serial output, MMIO, HLT, ...). Return 0 to let
+ * the operation go on, or a negative errno value to abort it with that error.
+ */
+typedef int (*hm_exit_fn)(struct hm_vcpu *vcpu, struct kvm_run *run,
+			  void *opaque);
+
+/** What the guest said about itself when it registered. */
+struct hm_guest_info {
+	uint32_t vcpu_index;	/**< the guest's CPU number */
+	uint32_t pointer_width;	/**< 4 or 8 */
+	uint32_t big_endian;	/**< 1 for a big-endian guest */
+	uint32_t region_pages;	/**< pages of region in use */
+	uint64_t region_gpa;	/**< where the region is */
+	uint64_t features;	/**< HM_FEATURE_* both sides support */
+};
+
+/** Counters of one vCPU, for benchmarks and diagnostics. */
+struct hm_stats {
+	uint64_t events;	/**< events handled */
+	uint64_t ops;		/**< operations started */
+	uint64_t round_trips;	/**< requests sent to the guest */
+	uint64_t exits;		/**< KVM exits seen while driving ops */
+	uint64_t ioctls;	/**< ioctls the library issued */
+	uint64_t timeouts;	/**< operations that timed out */
+	uint64_t protocol_errors; /**< malformed guest replies and calls */
+};
+
+/** One environment variable. */
+struct hm_env_var {
+	char *name;
+	char *value;		/**< may contain '=' */
+};
+
+/** Default deadline of one operation, in milliseconds. */
+#define HM_DEFAULT_TIMEOUT_MS 2000u
+
+/**
+ * Create a VM context with no RAM and no handlers.
+ * @return 0, or -ENOMEM.
+ */
+HM_EXPORT int hm_vm_new(struct hm_vm **ret);
+
+/** Free a VM context. Its vCPUs must have been freed first. */
+HM_EXPORT void hm_vm_free(struct hm_vm *vm);
+
+/**
+ * Make guest-physical [gpa, gpa + size) visible at host address @p hva.
+ * Every guest-physical access of the library goes through these slots.
+ * @return 0; -EINVAL for an empty or wrapping range, or a NULL @p hva;
+ * -EEXIST when it overlaps a slot; -ENOMEM.
+ */
+HM_EXPORT int hm_vm_add_ram(struct hm_vm *vm, uint64_t gpa, uint64_t size,
+			    void *hva);
+
+/** Set the handler that receives guest events. */
+HM_EXPORT void hm_vm_set_event_handler(struct hm_vm *vm, hm_event_fn fn,
+				       void *opaque);
+
+/** Set the handler for foreign exits during operations. */
+HM_EXPORT void hm_vm_set_exit_handler(struct hm_vm *vm, hm_exit_fn fn,
+				      void *opaque);
+
+/**
+ * Set the deadline of one operation. When it passes, the vCPU is kicked out
+ * of KVM_RUN by the signal set with hm_vm_set_kick_signal() and the
+ * operation fails with -ETIMEDOUT.
+ * @return 0, or -EINVAL for 0.
+ */
+HM_EXPORT int hm_vm_set_timeout(struct hm_vm *vm, unsigned int ms);
+
+/**
+ * Choose the signal that interrupts KVM_RUN at a deadline (default
+ * SIGRTMIN + 7). The library installs a handler for it only if the signal
+ * has none; a VMM that has its own must leave it non-fatal.
+ * @return 0, or -EINVAL for a signal that cannot be used.
+ */
+HM_EXPORT int hm_vm_set_kick_signal(struct hm_vm *vm, int signo);
+
+/**
+ * Translate a guest-physical range to a host pointer. The range must lie
+ * within one slot.
+ * @return the host address, or NULL (errno-free: the range is not RAM).
+ */
+HM_EXPORT void *hm_vm_gpa_to_hva(struct hm_vm *vm, uint64_t gpa,
+				 uint64_t len);
+
+/**
+ * Attach a vCPU. @p fd is its KVM file descriptor and @p run its mmapped
+ * struct kvm_run; both stay owned by the VMM and must outlive the handle.
+ * @return 0, -EINVAL, -ENOMEM, or the error of setting up the deadline
+ * timer.
+ */
+HM_EXPORT int hm_vcpu_new(struct hm_vm *vm, int fd, struct kvm_run *run,
+			  struct hm_vcpu **ret);
+
+/** Detach a vCPU. */
+HM_EXPORT void hm_vcpu_free(struct hm_vcpu *vcpu);
+
+/** The VM a vCPU belongs to. */
+HM_EXPORT struct hm_vm *hm_vcpu_get_vm(struct hm_vcpu *vcpu);
+
+/**
+ * Handle the exit in the vCPU's kvm_run after KVM_RUN returned.
+ * @return 1 when it was a hypermem call, handled: run the vCPU again;
+ * 0 when it was not hypermem's: the VMM handles it;
+ * a negative errno value when it was a hypermem call that failed (a
+ * malformed registration, or the event handler's error); the guest has
+ * been answered and the vCPU can run again.
+ */
+HM_EXPORT int hm_vcpu_handle_exit(struct hm_vcpu *vcpu);
+
+/**
+ * What the guest registered. @return 0, or -ENOTCONN before registration.
+ */
+HM_EXPORT int hm_vcpu_get_guest_info(struct hm_vcpu *vcpu,
+				     struct hm_guest_info *info);
+
+/** Copy the vCPU's counters. */
+HM_EXPORT void hm_vcpu_get_stats(struct hm_vcpu *vcpu, struct hm_stats *stats);
+
+/*
+ * Operations. Valid only inside the event handler of the same vCPU:
+ * elsewhere they fail with -EBUSY, and with -ENOTCONN when no guest
+ * registered. Other errors common to all: -ETIMEDOUT (the guest did not
+ * answer in time; the event is then abandoned and later operations in it
+ * fail fast with -ETIMEDOUT), -EPROTO (a malformed reply), and whatever the
+ * exit handler returned.
+ */
+
+/**
+ * Read @p len bytes of guest virtual memory at @p addr.
+ * @return @p len; fewer when the range becomes unreadable part way (the byte
+ * at addr + return value could not be read; buf holds exactly the bytes
+ * before it); -EFAULT when not even the first byte could be read.
+ */
+HM_EXPORT ssize_t hm_vcpu_read(struct hm_vcpu *vcpu, uint64_t addr, void *buf,
+			       size_t len);
+
+/**
+ * Write @p len bytes to guest virtual memory at @p addr.
+ * @return @p len; fewer when the range becomes unwritable part way;
+ * -EFAULT when nothing could be written.
+ */
+HM_EXPORT ssize_t hm_vcpu_write(struct hm_vcpu *vcpu, uint64_t addr,
+				const void *buf, size_t len);
+
+/**
+ * Read a NUL-terminated string of at most @p cap - 1 bytes into @p buf,
+ * which is always NUL-terminated when @p cap > 0.
+ * @return its length; -ENAMETOOLONG when no NUL came within cap - 1 bytes
+ * (buf then holds those bytes); -EFAULT when memory ran out before a NUL
+ * (buf holds what was read); -EINVAL when @p cap is 0.
+ */
+HM_EXPORT ssize_t hm_vcpu_read_str(struct hm_vcpu *vcpu, uint64_t addr,
+				   char *buf, size_t cap);
+
+/** Write @p str and its NUL. @return 0, or -EFAULT if not all was written. */
+HM_EXPORT int hm_vcpu_write_str(struct hm_vcpu *vcpu, uint64_t addr,
+				const char *str);
+
+/**
+ * Read or write a 32-bit, 64-bit or pointer-sized integer, in the guest's
+ * byte order. Pointers are 4 or 8 bytes as the guest registered.
+ * @return 0; -EFAULT unless every byte could be accessed.
+ */
+HM_EXPORT int hm_vcpu_read_u32(struct hm_vcpu *vcpu, uint64_t addr,
+			       uint32_t *ret);
+HM_EXPORT int hm_vcpu_read_u64(struct hm_vcpu *vcpu, uint64_t addr,
+			       uint64_t *ret);
+HM_EXPORT int hm_vcpu_read_ptr(struct hm_vcpu *vcpu, uint64_t addr,
+			       uint64_t *ret);
+HM_EXPORT int hm_vcpu_write_u32(struct hm_vcpu *vcpu, uint64_t addr,
+				uint32_t value);
+HM_EXPORT int hm_vcpu_write_u64(struct hm_vcpu *vcpu, uint64_t addr,
+				uint64_t value);
+HM_EXPORT int hm_vcpu_write_ptr(struct hm_vcpu *vcpu, uint64_t addr,
+				uint64_t value);
+
+/**
+ * The argument vector of the task that raised the event. @p *argv is one
+ * allocation, NULL-terminated, released with free().
+ * @return 0; -ENOMEM; -EPROTO.
+ */
+HM_EXPORT int hm_vcpu_get_proc_args(struct hm_vcpu *vcpu, char ***argv,
+				    size_t *argc);
+
+/**
+ * The environment of the task that raised the event, split at each entry's
+ * first '='. @p *vars is one allocation released with free(); an entry
+ * without '=' has an empty value.
+ */
+HM_EXPORT int hm_vcpu_get_proc_env(struct hm_vcpu *vcpu,
+				   struct hm_env_var **vars, size_t *count);
+
+/** The process id (tgid) of the task that raised the event. */
+HM_EXPORT int hm_vcpu_get_proc_pid(struct hm_vcpu *vcpu, uint64_t *pid);
+
+/**
+ * The name behind file descriptor @p fd of that task ("/etc/passwd",
+ * "socket:[1234]"), NUL-terminated.
+ * @return its length; -EBADF; -ENAMETOOLONG when it does not fit in
+ * @p cap - 1 bytes.
+ */
+HM_EXPORT ssize_t hm_vcpu_read_fd_name(struct hm_vcpu *vcpu, int64_t fd,
+				       char *buf, size_t cap);
+
+/**
+ * Read up to @p len bytes of the guest file @p path from @p offset.
+ * @return bytes read (0 at end of file); -ENOENT; -ENAMETOOLONG for a
+ * path that does not fit in a request.
+ */
+HM_EXPORT ssize_t hm_vcpu_read_file(struct hm_vcpu *vcpu, const char *path,
+				    uint64_t offset, void *buf, size_t len);
+
+/**
+ * Describe the socket behind @p fd, fields in host byte order.
+ * @return 0; -EBADF; -ENOTSOCK.
+ */
+HM_EXPORT int hm_vcpu_read_socket_info(struct hm_vcpu *vcpu, int64_t fd,
+				       struct hm_socket_info *info);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

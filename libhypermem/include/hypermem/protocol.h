@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * hypermem wire protocol: the one-page region shared by the host library and
+ * the guest agents (Linux module, guest-tiny).
+ *
+ * This header compiles in three worlds: the host (C99 or C++), a Linux kernel
+ * module (__KERNEL__) and a freestanding guest. Every multi-byte field of the
+ * region is little-endian whatever the guest's byte order; the helpers
+ * hm_le{16,32,64}() convert both ways.
+ *
+ * A conversation
+ * --------------
+ * 1. Registration. The guest fills the region with op = HM_OP_REGISTER and a
+ *    struct hm_hello in data[], then rings HM_CALL_REGISTER with the region's
+ *    guest-physical address. A host that accepts it rewrites the region with
+ *    op = HM_RESP_REGISTER_OK and a struct hm_hello_ack before resuming the
+ *    vCPU. A guest that still finds HM_OP_REGISTER after the call has no host.
+ * 2. Event. The guest writes op = HM_OP_EVENT and a struct hm_event_record,
+ *    then rings HM_CALL_EVENT. The vCPU now belongs to the host until the
+ *    event ends.
+ * 3. Requests. For each request the host writes op, addr, size (and data
+ *    where the op takes input) and resumes the vCPU. The guest performs it,
+ *    writes the response code into op, its size and data, and rings
+ *    HM_CALL_REPLY. The host validates everything before use.
+ * 4. End of event. The host writes op = HM_OP_NONE and resumes; the guest
+ *    returns to whatever raised the event.
+ *
+ * Doorbells
+ * ---------
+ * x86 port I/O (default): a 32-bit OUT of the call number (HM_CALL_*) to
+ *   port HM_X86_PORT. For HM_CALL_REGISTER, RBX holds the region's GPA.
+ * x86 VMCALL/VMMCALL: KVM only hands KVM_HC_MAP_GPA_RANGE (12) to userspace
+ *   (KVM_CAP_EXIT_HYPERCALL), so a hypermem call is encoded as that
+ *   hypercall: RAX = 12, RBX = the region's GPA (page aligned),
+ *   RCX = HM_VMCALL_NPAGES(call), RDX = 0. The host sets RAX to 0.
+ * arm64 HVC: an SMCCC fast call with function ID HM_SMCCC_FUNC(call),
+ *   X1 = the region's GPA, forwarded to userspace by KVM's SMCCC filter.
+ *
+ * Response sizes (the `size` field the guest writes back)
+ * -------------------------------------------------------
+ * HM_RESP_READ_OK       bytes in data[]. READ: == requested. READ_STR: the
+ *                       string length without its NUL when a NUL was found
+ *                       (< requested), == requested when none was. FD name:
+ *                       the name's length. PROCARGS/PROCENV/READ_FILE: bytes
+ *                       of this chunk; addr = total length of the area (argv
+ *                       or environment block, or the file's size).
+ *                       SOCKET_INFO: sizeof(struct hm_socket_info).
+ * HM_RESP_READ_PARTIAL  bytes read before the first unreadable byte
+ *                       (0 < size < requested); data[] holds them.
+ * HM_RESP_READ_FAIL     nothing was read; size = a positive Linux errno
+ *                       value saying why (0 means EFAULT).
+ * HM_RESP_READ_NUM      the number itself (READ_PROCPID: the tgid).
+ * HM_RESP_WRITE_OK      bytes written, == requested.
+ * HM_RESP_WRITE_FAIL    bytes written before the first unwritable byte
+ *                       (< requested, may be 0); addr = Linux errno or 0.
+ * HM_RESP_REGISTER_OK   sizeof(struct hm_hello_ack).
+ */
+#ifndef HYPERMEM_PROTOCOL_H
+#define HYPERMEM_PROTOCOL_H
+
+#if defined(__KERNEL__)
+#include <linux/types.h>
+#include <linux/build_bug.h>
+#include <asm/byteorder.h>
+#else
+#include <stdint.h>
+#endif
+
+#define HM_PAGE_SIZE 4096u
+#define HM_HEADER_SIZE 24u
+/* Bytes of payload in a one-page region, the original design's chunk. */
+#define HM_DATA_SIZE (HM_PAGE_SIZE - HM_HEADER_SIZE)
+/* Largest region a guest may offer at registration (contiguous pages). */
+#define HM_MAX_REGION_PAGES 16u
+
+struct hm_region {
+	uint64_t op;
+	uint64_t addr;
+	uint64_t size;
+	char data[HM_DATA_SIZE];
+};
+
+/* Original op and response numbers: a stable ABI, never renumber. */
+enum hm_op {
+	HM_OP_NONE = 0,
+	HM_OP_READ = 1,
+	HM_RESP_READ_OK = 2,
+	HM_RESP_READ_FAIL = 3,
+	HM_RESP_READ_PARTIAL = 4,
+	HM_OP_WRITE = 5,
+	HM_RESP_WRITE_OK = 6,
+	HM_RESP_WRITE_FAIL = 7,
+	HM_OP_READ_FD_NAME = 8,
+	HM_OP_READ_PROCARGS = 9,
+	HM_OP_READ_SOCKET_INFO = 10,
+	HM_OP_READ_STR = 11,
+	HM_OP_READ_FILE = 12,
+	HM_OP_READ_PROCENV = 13,
+	HM_OP_READ_PROCPID = 14,
+	HM_RESP_READ_NUM = 15,
+	/* Extensions. */
+	HM_OP_REGISTER = 16,		/* guest: struct hm_hello in data */
+	HM_RESP_REGISTER_OK = 17,	/* host: struct hm_hello_ack in data */
+	HM_OP_EVENT = 18,		/* guest: struct hm_event_record */
+};
+
+/* Doorbell call numbers. */
+enum hm_call {
+	HM_CALL_REGISTER = 1,
+	HM_CALL_EVENT = 2,
+	HM_CALL_REPLY = 3,
+};
+
+#define HM_X86_PORT 0x484d
+#define HM_KVM_HC_MAP_GPA_RANGE 12u
+#define HM_VMCALL_MAGIC 0x484d0000u
+#define HM_VMCALL_NPAGES(call) (HM_VMCALL_MAGIC | (call))
+/* SMCCC fast call, 64-bit, owner "vendor specific hypervisor service". */
+#define HM_SMCCC_FUNC(call) (0xc6000000u | 0x4d00u | (call))
+
+#define HM_MAGIC 0x4d4d5948u	/* "HYMM" */
+#define HM_VERSION 1u
+
+/*
+ * Error numbers carried in responses: Linux's values on every architecture
+ * the project supports, whatever the guest's OS.
+ */
+#define HM_ENOENT 2
+#define HM_ESRCH 3
+#define HM_EBADF 9
+#define HM_ENOMEM 12
+#define HM_EACCES 13
+#define HM_EFAULT 14
+#define HM_EINVAL 22
+#define HM_ENAMETOOLONG 36
+#define HM_ENOSYS 38
+#define HM_ENOTSOCK 88
+#define HM_ENODEV 19
+
+#define HM_ENDIAN_LITTLE 1u
+#define HM_ENDIAN_BIG 2u
+
+/* Feature bits, negotiated: the ack holds the intersection. */
+#define HM_FEATURE_PROCENV (1u << 0)
+#define HM_FEATURE_READ_FILE (1u << 1)
+#define HM_FEATURE_SOCKET_INFO (1u << 2)
+#define HM_FEATURE_KERNEL_ADDR (1u << 3)	/* reads of kernel addresses */
+
+struct hm_hello {
+	uint32_t magic;
+	uint16_t version;
+	uint8_t pointer_width;	/* 4 or 8 (bytes) */
+	uint8_t endianness;	/* HM_ENDIAN_* */
+	uint32_t vcpu_index;	/* the guest's CPU number */
+	uint32_t region_pages;	/* contiguous pages the guest offers */
+	uint64_t features;
+};
+
+struct hm_hello_ack {
+	uint32_t magic;
+	uint16_t version;
+	uint16_t reserved;
+	uint32_t region_pages;	/* pages the host will use, <= offered */
+	uint32_t reserved2;
+	uint64_t features;
+};
+
+enum hm_event_kind {
+	HM_EVENT_SYSCALL_ENTER = 1,
+	HM_EVENT_SYSCALL_EXIT = 2,
+	HM_EVENT_USER = 3,	/* raised by a guest program on purpose */
+};
+
+struct hm_event_record {
+	uint32_t kind;		/* enum hm_event_kind */
+	uint32_t reserved;
+	uint64_t nr;		/* syscall number, or the user's code */
+	uint64_t args[6];
+	uint64_t ret;		/* return value, HM_EVENT_SYSCALL_EXIT only */
+};
+
+/* HM_OP_READ_SOCKET_INFO reply. Addresses are struct sockaddr bytes. */
+#define HM_SOCKADDR_MAX 128u
+struct hm_socket_info {
+	uint32_t family;
+	uint32_t type;
+	uint32_t protocol;
+	uint32_t state;
+	uint32_t local_len;
+	uint32_t remote_len;
+	uint8_t local[HM_SOCKADDR_MAX];
+	uint8_t remote[HM_SOCKADDR_MAX];
+};
+
+#if defined(__cplusplus) && __cplusplus >= 201103L
+#define HM_STATIC_ASSERT(c, m) static_assert(c, m)
+#elif defined(__KERNEL__)
+#define HM_STATIC_ASSERT(c, m) static_assert(c, m)
+#else
+#define HM_STATIC_ASSERT(c, m) \
+	typedef char hm_static_assert_##m[(c) ? 1 : -1]
+#endif
+
+HM_STATIC_ASSERT(sizeof(struct hm_region) == HM_PAGE_SIZE, region_size);
+HM_STATIC_ASSERT(sizeof(struct hm_hello) == 24, hello_size);
+HM_STATIC_ASSERT(sizeof(struct hm_hello_ack) == 24, hello_ack_size);
+HM_STATIC_ASSERT(sizeof(struct hm_event_record) == 72, event_size);
+HM_STATIC_ASSERT(sizeof(struct hm_socket_info) == 280, socket_info_size);
+
+#if defined(__KERNEL__)
+#define hm_le16(x) ((uint16_t)le16_to_cpu((__force __le16)(x)))
+#define hm_le32(x) ((uint32_t)le32_to_cpu((__force __le32)(x)))
+#define hm_le64(x) ((uint64_t)le64_to_cpu((__force __le64)(x)))
+#elif defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define hm_le16(x) ((uint16_t)__builtin_bswap16(x))
+#define hm_le32(x) ((uint32_t)__builtin_bswap32(x))
+#define hm_le64(x) ((uint64_t)__builtin_bswap64(x))
+#else
+#define hm_le16(x) ((uint16_t)(x))
+#define hm_le32(x) ((uint32_t)(x))
+#define hm_le64(x) ((uint64_t)(x))
+#endif
+
+#endif

@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef HYPERMEM_INTERNAL_H
+#define HYPERMEM_INTERNAL_H
+
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <time.h>
+
+#include <hypermem/hypermem.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+struct ram_slot {
+	uint64_t gpa;
+	uint64_t size;
+	uint8_t *hva;
+};
+
+struct hm_vm {
+	struct ram_slot *slots;		/* sorted by gpa, never overlapping */
+	size_t nr_slots;
+	hm_event_fn event_fn;
+	void *event_opaque;
+	hm_exit_fn exit_fn;
+	void *exit_opaque;
+	unsigned int timeout_ms;
+	int kick_signal;
+	unsigned int nr_vcpus;
+};
+
+/* A hypermem call decoded from an exit by the architecture code. */
+struct doorbell {
+	unsigned int nr;	/* enum hm_call */
+	uint64_t gpa;		/* HM_CALL_REGISTER only */
+	bool malformed;		/* ours, but not a well-formed call */
+};
+
+/* The guest's answer to one request, read once from the region. */
+struct reply {
+	uint64_t code;
+	uint64_t addr;
+	uint64_t size;
+};
+
+struct hm_vcpu {
+	struct hm_vm *vm;
+	int fd;
+	struct kvm_run *run;
+
+	struct hm_region *region;	/* NULL until registered */
+	struct hm_guest_info guest;
+	size_t chunk;			/* bytes of data[] in the region */
+
+	bool in_event;
+	bool in_op;
+	int event_error;		/* set when the event is abandoned */
+
+	timer_t timer;
+	pid_t timer_tid;		/* thread the timer signals, 0: none */
+	struct timespec deadline;
+
+	struct hm_stats stats;
+};
+
+static inline int protocol_error(struct hm_vcpu *vcpu)
+{
+	vcpu->stats.protocol_errors++;
+	return -EPROTO;
+}
+
+static inline const char *region_data(const struct hm_vcpu *vcpu)
+{
+	return vcpu->region->data;
+}
+
+static inline size_t min_size(size_t a, size_t b)
+{
+	return a < b ? a : b;
+}
+
+/* ops.c */
+int guest_errno(struct hm_vcpu *vcpu, uint64_t value);
+
+/* vm.c */
+void *vm_translate(const struct hm_vm *vm, uint64_t gpa, uint64_t len);
+
+/* vcpu.c */
+int vcpu_can_request(const struct hm_vcpu *vcpu);
+int vcpu_request(struct hm_vcpu *vcpu, uint64_t op, uint64_t addr,
+		 uint64_t size, struct reply *reply);
+int vcpu_kvm_ioctl(struct hm_vcpu *vcpu, unsigned long request, void *arg);
+
+/* watchdog.c */
+int watchdog_install(int signo);
+int watchdog_arm(struct hm_vcpu *vcpu);
+void watchdog_disarm(struct hm_vcpu *vcpu);
+void watchdog_start_deadline(struct hm_vcpu *vcpu);
+bool watchdog_expired(const struct hm_vcpu *vcpu);
+void watchdog_destroy(struct hm_vcpu *vcpu);
+
+/* arch/<arch>/transport.c */
+bool arch_decode_call(struct hm_vcpu *vcpu, struct doorbell *call);
+int arch_call_gpa(struct hm_vcpu *vcpu, struct doorbell *call);
+void arch_complete_call(struct hm_vcpu *vcpu, int error);
+
+#endif

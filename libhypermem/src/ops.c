@@ -1,0 +1,261 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Operations on the guest task that raised the event. Each is one or more
+ * requests through the region; every reply is checked against the request
+ * before a byte of it is used.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* Linux errno values a guest may report (errno.h: 1..EHWPOISON). */
+#define MAX_GUEST_ERRNO 133
+
+int guest_errno(struct hm_vcpu *vcpu, uint64_t value)
+{
+	if (value == 0)
+		return -EFAULT;
+	if (value > MAX_GUEST_ERRNO)
+		return protocol_error(vcpu);
+	return -(int)value;
+}
+
+/* Validate one READ reply for n requested bytes: returns bytes or -errno. */
+static ssize_t read_reply_bytes(struct hm_vcpu *vcpu,
+				const struct reply *reply, size_t n)
+{
+	switch (reply->code) {
+	case HM_RESP_READ_OK:
+		if (reply->size != n)
+			return protocol_error(vcpu);
+		return (ssize_t)n;
+	case HM_RESP_READ_PARTIAL:
+		if (reply->size == 0 || reply->size >= n)
+			return protocol_error(vcpu);
+		return (ssize_t)reply->size;
+	case HM_RESP_READ_FAIL:
+		return guest_errno(vcpu, reply->size);
+	default:
+		return protocol_error(vcpu);
+	}
+}
+
+static int check_range(const struct hm_vcpu *vcpu, uint64_t addr, size_t len)
+{
+	if (len > SSIZE_MAX)
+		return -EINVAL;
+	if (len && addr + (len - 1) < addr)
+		return -EFAULT;
+	return vcpu_can_request(vcpu);
+}
+
+ssize_t hm_vcpu_read(struct hm_vcpu *vcpu, uint64_t addr, void *buf,
+		     size_t len)
+{
+	size_t done = 0;
+	int err = check_range(vcpu, addr, len);
+
+	if (err)
+		return err;
+	while (done < len) {
+		size_t n = min_size(len - done, vcpu->chunk);
+		struct reply reply;
+		ssize_t got;
+
+		err = vcpu_request(vcpu, HM_OP_READ, addr + done, n, &reply);
+		if (err)
+			return err;
+		got = read_reply_bytes(vcpu, &reply, n);
+		if (got < 0)
+			return done && got == -EFAULT ? (ssize_t)done : got;
+		memcpy((char *)buf + done, region_data(vcpu), (size_t)got);
+		done += (size_t)got;
+		if ((size_t)got < n)
+			break;
+	}
+	return (ssize_t)done;
+}
+
+ssize_t hm_vcpu_write(struct hm_vcpu *vcpu, uint64_t addr, const void *buf,
+		      size_t len)
+{
+	size_t done = 0;
+	int err = check_range(vcpu, addr, len);
+
+	if (err)
+		return err;
+	while (done < len) {
+		size_t n = min_size(len - done, vcpu->chunk);
+		struct reply reply;
+
+		memcpy(vcpu->region->data, (const char *)buf + done, n);
+		err = vcpu_request(vcpu, HM_OP_WRITE, addr + done, n, &reply);
+		if (err)
+			return err;
+		if (reply.code == HM_RESP_WRITE_OK && reply.size == n) {
+			done += n;
+			continue;
+		}
+		if (reply.code != HM_RESP_WRITE_FAIL || reply.size >= n)
+			return protocol_error(vcpu);
+		done += reply.size;
+		return done ? (ssize_t)done : -EFAULT;
+	}
+	return (ssize_t)done;
+}
+
+/*
+ * Each request asks for the room left in buf, NUL slot included, so that a
+ * string that exactly fills buf is told apart from one that is too long.
+ */
+ssize_t hm_vcpu_read_str(struct hm_vcpu *vcpu, uint64_t addr, char *buf,
+			 size_t cap)
+{
+	size_t done = 0;
+	int err = check_range(vcpu, addr, cap);
+
+	if (err)
+		return err;
+	if (!cap)
+		return -EINVAL;
+	buf[0] = '\0';
+	for (;;) {
+		size_t n = min_size(cap - done, vcpu->chunk);
+		struct reply reply;
+
+		err = vcpu_request(vcpu, HM_OP_READ_STR, addr + done, n,
+				   &reply);
+		if (err)
+			return err;
+		if (reply.code == HM_RESP_READ_FAIL)
+			return guest_errno(vcpu, reply.size);
+		if ((reply.code != HM_RESP_READ_OK &&
+		     reply.code != HM_RESP_READ_PARTIAL) || reply.size > n ||
+		    memchr(region_data(vcpu), '\0', reply.size))
+			return protocol_error(vcpu);
+		if (done + reply.size == cap) {
+			memcpy(buf + done, region_data(vcpu), reply.size - 1);
+			buf[cap - 1] = '\0';
+			return -ENAMETOOLONG;
+		}
+		memcpy(buf + done, region_data(vcpu), reply.size);
+		done += reply.size;
+		buf[done] = '\0';
+		if (reply.code == HM_RESP_READ_PARTIAL)
+			return -EFAULT;
+		if (reply.size < n)
+			return (ssize_t)done;
+	}
+}
+
+int hm_vcpu_write_str(struct hm_vcpu *vcpu, uint64_t addr, const char *str)
+{
+	size_t len = strlen(str) + 1;
+	ssize_t n = hm_vcpu_write(vcpu, addr, str, len);
+
+	if (n < 0)
+		return (int)n;
+	return (size_t)n == len ? 0 : -EFAULT;
+}
+
+static int read_exact(struct hm_vcpu *vcpu, uint64_t addr, void *buf,
+		      size_t len)
+{
+	ssize_t n = hm_vcpu_read(vcpu, addr, buf, len);
+
+	if (n < 0)
+		return (int)n;
+	return (size_t)n == len ? 0 : -EFAULT;
+}
+
+static int write_exact(struct hm_vcpu *vcpu, uint64_t addr, const void *buf,
+		       size_t len)
+{
+	ssize_t n = hm_vcpu_write(vcpu, addr, buf, len);
+
+	if (n < 0)
+		return (int)n;
+	return (size_t)n == len ? 0 : -EFAULT;
+}
+
+/* Integers in guest memory, in the guest's byte order, 4 or 8 bytes. */
+static int read_uint(struct hm_vcpu *vcpu, uint64_t addr, size_t width,
+		     uint64_t *ret)
+{
+	uint8_t bytes[8];
+	uint64_t value = 0;
+	size_t i;
+	int err = read_exact(vcpu, addr, bytes, width);
+
+	if (err)
+		return err;
+	for (i = 0; i < width; i++) {
+		size_t k = vcpu->guest.big_endian ? i : width - 1 - i;
+
+		value = value << 8 | bytes[k];
+	}
+	*ret = value;
+	return 0;
+}
+
+static int write_uint(struct hm_vcpu *vcpu, uint64_t addr, size_t width,
+		      uint64_t value)
+{
+	uint8_t bytes[8];
+	size_t i;
+
+	for (i = 0; i < width; i++) {
+		size_t k = vcpu->guest.big_endian ? width - 1 - i : i;
+
+		bytes[k] = (uint8_t)(value >> (8 * i));
+	}
+	return write_exact(vcpu, addr, bytes, width);
+}
+
+int hm_vcpu_read_u32(struct hm_vcpu *vcpu, uint64_t addr, uint32_t *ret)
+{
+	uint64_t value;
+	int err = read_uint(vcpu, addr, 4, &value);
+
+	if (!err)
+		*ret = (uint32_t)value;
+	return err;
+}
+
+int hm_vcpu_read_u64(struct hm_vcpu *vcpu, uint64_t addr, uint64_t *ret)
+{
+	return read_uint(vcpu, addr, 8, ret);
+}
+
+int hm_vcpu_read_ptr(struct hm_vcpu *vcpu, uint64_t addr, uint64_t *ret)
+{
+	int err = vcpu_can_request(vcpu);
+
+	if (err)
+		return err;
+	return read_uint(vcpu, addr, vcpu->guest.pointer_width, ret);
+}
+
+int hm_vcpu_write_u32(struct hm_vcpu *vcpu, uint64_t addr, uint32_t value)
+{
+	return write_uint(vcpu, addr, 4, value);
+}
+
+int hm_vcpu_write_u64(struct hm_vcpu *vcpu, uint64_t addr, uint64_t value)
+{
+	return write_uint(vcpu, addr, 8, value);
+}
+
+int hm_vcpu_write_ptr(struct hm_vcpu *vcpu, uint64_t addr, uint64_t value)
+{
+	int err = vcpu_can_request(vcpu);
+
+	if (err)
+		return err;
+	if (vcpu->guest.pointer_width == 4 && value > UINT32_MAX)
+		return -EINVAL;
+	return write_uint(vcpu, addr, vcpu->guest.pointer_width, value);
+}

@@ -1,0 +1,236 @@
+// SPDX-License-Identifier: MIT
+/* Operations on the process that raised the event: its argv, environment,
+ * pid, file descriptors and files. */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* Largest argv or environment block accepted (Linux caps both well below). */
+#define MAX_PROC_AREA (16u << 20)
+
+/*
+ * Fetch a whole argv or environment block. Each reply's addr is the block's
+ * total size, which must not change between chunks.
+ */
+static int read_proc_area(struct hm_vcpu *vcpu, uint64_t op, char **ret,
+			  size_t *ret_len)
+{
+	uint64_t total = 0, offset = 0;
+	char *area = NULL;
+
+	do {
+		struct reply reply;
+		int err = vcpu_request(vcpu, op, offset, vcpu->chunk, &reply);
+
+		if (!err && reply.code == HM_RESP_READ_FAIL)
+			err = guest_errno(vcpu, reply.size);
+		else if (!err && (reply.code != HM_RESP_READ_OK ||
+				  reply.addr > MAX_PROC_AREA ||
+				  (area && reply.addr != total) ||
+				  reply.size > reply.addr - offset ||
+				  (reply.size == 0 && offset < reply.addr)))
+			err = protocol_error(vcpu);
+		if (!err && !area) {
+			total = reply.addr;
+			area = malloc(total + 1);
+			if (!area)
+				err = -ENOMEM;
+		}
+		if (err) {
+			free(area);
+			return err;
+		}
+		memcpy(area + offset, region_data(vcpu), reply.size);
+		offset += reply.size;
+	} while (offset < total);
+	area[total] = '\0';
+	*ret = area;
+	*ret_len = total;
+	return 0;
+}
+
+/* Count the NUL-separated strings of a block; the last may lack its NUL. */
+static size_t count_strings(const char *area, size_t len)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < len; i++)
+		if (area[i] == '\0' || i == len - 1)
+			n++;
+	return n;
+}
+
+int hm_vcpu_get_proc_args(struct hm_vcpu *vcpu, char ***argv, size_t *argc)
+{
+	char *area, *strings, **vec;
+	size_t len, n, i;
+	int err = read_proc_area(vcpu, HM_OP_READ_PROCARGS, &area, &len);
+
+	if (err)
+		return err;
+	n = count_strings(area, len);
+	vec = malloc((n + 1) * sizeof(*vec) + len + 1);
+	if (!vec) {
+		free(area);
+		return -ENOMEM;
+	}
+	strings = (char *)(vec + n + 1);
+	memcpy(strings, area, len + 1);
+	free(area);
+	for (i = 0; i < n; i++) {
+		vec[i] = strings;
+		strings += strlen(strings) + 1;
+	}
+	vec[n] = NULL;
+	*argv = vec;
+	*argc = n;
+	return 0;
+}
+
+int hm_vcpu_get_proc_env(struct hm_vcpu *vcpu, struct hm_env_var **vars,
+			 size_t *count)
+{
+	struct hm_env_var *vec;
+	char *area, *strings;
+	size_t len, n, i;
+	int err = read_proc_area(vcpu, HM_OP_READ_PROCENV, &area, &len);
+
+	if (err)
+		return err;
+	n = count_strings(area, len);
+	vec = malloc(n * sizeof(*vec) + len + 1);
+	if (!vec) {
+		free(area);
+		return -ENOMEM;
+	}
+	strings = (char *)(vec + n);
+	memcpy(strings, area, len + 1);
+	free(area);
+	for (i = 0; i < n; i++) {
+		char *eq = strchr(strings, '=');
+
+		vec[i].name = strings;
+		strings += strlen(strings) + 1;
+		/* Values may hold '=' too: split at the first one only. */
+		if (eq) {
+			*eq = '\0';
+			vec[i].value = eq + 1;
+		} else {
+			vec[i].value = strings - 1;
+		}
+	}
+	*vars = vec;
+	*count = n;
+	return 0;
+}
+
+int hm_vcpu_get_proc_pid(struct hm_vcpu *vcpu, uint64_t *pid)
+{
+	struct reply reply;
+	int err = vcpu_request(vcpu, HM_OP_READ_PROCPID, 0, 0, &reply);
+
+	if (err)
+		return err;
+	if (reply.code == HM_RESP_READ_FAIL)
+		return guest_errno(vcpu, reply.size);
+	if (reply.code != HM_RESP_READ_NUM || reply.size > INT32_MAX)
+		return protocol_error(vcpu);
+	*pid = reply.size;
+	return 0;
+}
+
+ssize_t hm_vcpu_read_fd_name(struct hm_vcpu *vcpu, int64_t fd, char *buf,
+			     size_t cap)
+{
+	struct reply reply;
+	size_t n;
+	int err;
+
+	if (!cap || cap > SSIZE_MAX)
+		return -EINVAL;
+	buf[0] = '\0';
+	err = vcpu_can_request(vcpu);
+	if (err)
+		return err;
+	n = min_size(cap, vcpu->chunk);
+	err = vcpu_request(vcpu, HM_OP_READ_FD_NAME, (uint64_t)fd, n, &reply);
+	if (err)
+		return err;
+	if (reply.code == HM_RESP_READ_FAIL)
+		return guest_errno(vcpu, reply.size);
+	if (reply.code != HM_RESP_READ_OK || reply.size > n ||
+	    memchr(region_data(vcpu), '\0', reply.size))
+		return protocol_error(vcpu);
+	if (reply.size == cap)
+		return -ENAMETOOLONG;
+	memcpy(buf, region_data(vcpu), reply.size);
+	buf[reply.size] = '\0';
+	return (ssize_t)reply.size;
+}
+
+ssize_t hm_vcpu_read_file(struct hm_vcpu *vcpu, const char *path,
+			  uint64_t offset, void *buf, size_t len)
+{
+	size_t path_size = strlen(path) + 1, done = 0;
+
+	int err;
+
+	if (len > SSIZE_MAX || path_size == 1)
+		return -EINVAL;
+	err = vcpu_can_request(vcpu);
+	if (err)
+		return err;
+	if (path_size > vcpu->chunk)
+		return -ENAMETOOLONG;
+	while (done < len) {
+		size_t n = min_size(len - done, vcpu->chunk);
+		struct reply reply;
+
+		/* The path travels in data[]; the reply overwrites it. */
+		memcpy(vcpu->region->data, path, path_size);
+		err = vcpu_request(vcpu, HM_OP_READ_FILE, offset + done, n,
+				   &reply);
+		if (err)
+			return err;
+		if (reply.code == HM_RESP_READ_FAIL)
+			return guest_errno(vcpu, reply.size);
+		if (reply.code != HM_RESP_READ_OK || reply.size > n)
+			return protocol_error(vcpu);
+		memcpy((char *)buf + done, region_data(vcpu), reply.size);
+		done += reply.size;
+		if (reply.size < n)
+			break;
+	}
+	return (ssize_t)done;
+}
+
+int hm_vcpu_read_socket_info(struct hm_vcpu *vcpu, int64_t fd,
+			     struct hm_socket_info *info)
+{
+	struct hm_socket_info wire;
+	struct reply reply;
+	int err = vcpu_request(vcpu, HM_OP_READ_SOCKET_INFO, (uint64_t)fd,
+			       sizeof(wire), &reply);
+
+	if (err)
+		return err;
+	if (reply.code == HM_RESP_READ_FAIL)
+		return guest_errno(vcpu, reply.size);
+	if (reply.code != HM_RESP_READ_OK || reply.size != sizeof(wire))
+		return protocol_error(vcpu);
+	memcpy(&wire, region_data(vcpu), sizeof(wire));
+	*info = wire;
+	info->family = hm_le32(wire.family);
+	info->type = hm_le32(wire.type);
+	info->protocol = hm_le32(wire.protocol);
+	info->state = hm_le32(wire.state);
+	info->local_len = hm_le32(wire.local_len);
+	info->remote_len = hm_le32(wire.remote_len);
+	if (info->local_len > HM_SOCKADDR_MAX ||
+	    info->remote_len > HM_SOCKADDR_MAX)
+		return protocol_error(vcpu);
+	return 0;
+}

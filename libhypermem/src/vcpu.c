@@ -1,0 +1,366 @@
+// SPDX-License-Identifier: MIT
+/*
+ * A vCPU: its registered region, the exit dispatcher for hypermem calls, and
+ * the loop that drives the guest through one request.
+ */
+#include <errno.h>
+#include <linux/kvm.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "internal.h"
+
+int hm_vcpu_new(struct hm_vm *vm, int fd, struct kvm_run *run,
+		struct hm_vcpu **ret)
+{
+	struct hm_vcpu *vcpu;
+	int err;
+
+	if (fd < 0 || !run)
+		return -EINVAL;
+	err = watchdog_install(vm->kick_signal);
+	if (err)
+		return err;
+	vcpu = calloc(1, sizeof(*vcpu));
+	if (!vcpu)
+		return -ENOMEM;
+	vcpu->vm = vm;
+	vcpu->fd = fd;
+	vcpu->run = run;
+	vm->nr_vcpus++;
+	*ret = vcpu;
+	return 0;
+}
+
+void hm_vcpu_free(struct hm_vcpu *vcpu)
+{
+	if (!vcpu)
+		return;
+	watchdog_destroy(vcpu);
+	vcpu->vm->nr_vcpus--;
+	free(vcpu);
+}
+
+struct hm_vm *hm_vcpu_get_vm(struct hm_vcpu *vcpu)
+{
+	return vcpu->vm;
+}
+
+int hm_vcpu_get_guest_info(struct hm_vcpu *vcpu, struct hm_guest_info *info)
+{
+	if (!vcpu->region)
+		return -ENOTCONN;
+	*info = vcpu->guest;
+	return 0;
+}
+
+void hm_vcpu_get_stats(struct hm_vcpu *vcpu, struct hm_stats *stats)
+{
+	*stats = vcpu->stats;
+}
+
+int vcpu_kvm_ioctl(struct hm_vcpu *vcpu, unsigned long request, void *arg)
+{
+	int ret;
+
+	do {
+		vcpu->stats.ioctls++;
+		ret = ioctl(vcpu->fd, request, arg);
+	} while (ret < 0 && errno == EINTR);
+	return ret < 0 ? -errno : ret;
+}
+
+static void set_region_header(struct hm_region *r, uint64_t op, uint64_t addr,
+			      uint64_t size)
+{
+	r->addr = hm_le64(addr);
+	r->size = hm_le64(size);
+	r->op = hm_le64(op);
+}
+
+static int check_hello(const struct hm_hello *hello)
+{
+	uint32_t pages = hm_le32(hello->region_pages);
+
+	if (hm_le32(hello->magic) != HM_MAGIC ||
+	    hm_le16(hello->version) != HM_VERSION)
+		return -EPROTO;
+	if (hello->pointer_width != 4 && hello->pointer_width != 8)
+		return -EPROTO;
+	if (hello->endianness != HM_ENDIAN_LITTLE &&
+	    hello->endianness != HM_ENDIAN_BIG)
+		return -EPROTO;
+	if (pages == 0)
+		return -EPROTO;
+	return 0;
+}
+
+/* Features this host implements. */
+#define HOST_FEATURES (HM_FEATURE_PROCENV | HM_FEATURE_READ_FILE | \
+		       HM_FEATURE_SOCKET_INFO | HM_FEATURE_KERNEL_ADDR)
+
+static int on_register(struct hm_vcpu *vcpu, uint64_t gpa)
+{
+	struct hm_region *r;
+	struct hm_hello hello;
+	struct hm_hello_ack ack;
+	uint32_t pages;
+	int err;
+
+	/* A failed re-registration leaves no region: the old one is stale. */
+	vcpu->region = NULL;
+	if (gpa % HM_PAGE_SIZE)
+		return -EINVAL;
+	r = vm_translate(vcpu->vm, gpa, HM_PAGE_SIZE);
+	if (!r)
+		return -EFAULT;
+	if (hm_le64(r->op) != HM_OP_REGISTER ||
+	    hm_le64(r->size) != sizeof(hello))
+		return -EPROTO;
+	memcpy(&hello, r->data, sizeof(hello));
+	err = check_hello(&hello);
+	if (err)
+		return err;
+
+	pages = hm_le32(hello.region_pages);
+	if (pages > HM_MAX_REGION_PAGES)
+		pages = HM_MAX_REGION_PAGES;
+	while (pages > 1 && !vm_translate(vcpu->vm, gpa,
+					  (uint64_t)pages * HM_PAGE_SIZE))
+		pages--;
+
+	vcpu->guest = (struct hm_guest_info){
+		.vcpu_index = hm_le32(hello.vcpu_index),
+		.pointer_width = hello.pointer_width,
+		.big_endian = hello.endianness == HM_ENDIAN_BIG,
+		.region_pages = pages,
+		.region_gpa = gpa,
+		.features = hm_le64(hello.features) & HOST_FEATURES,
+	};
+	vcpu->chunk = (size_t)pages * HM_PAGE_SIZE - HM_HEADER_SIZE;
+	vcpu->region = r;
+
+	memset(&ack, 0, sizeof(ack));
+	ack.magic = hm_le32(HM_MAGIC);
+	ack.version = hm_le16(HM_VERSION);
+	ack.region_pages = hm_le32(pages);
+	ack.features = hm_le64(vcpu->guest.features);
+	memcpy(r->data, &ack, sizeof(ack));
+	set_region_header(r, HM_RESP_REGISTER_OK, gpa, sizeof(ack));
+	return 0;
+}
+
+static int read_event(struct hm_region *r, struct hm_event *event)
+{
+	struct hm_event_record rec;
+	int i;
+
+	if (hm_le64(r->op) != HM_OP_EVENT || hm_le64(r->size) != sizeof(rec))
+		return -EPROTO;
+	memcpy(&rec, r->data, sizeof(rec));
+	event->kind = hm_le32(rec.kind);
+	if (event->kind < HM_EVENT_SYSCALL_ENTER ||
+	    event->kind > HM_EVENT_USER)
+		return -EPROTO;
+	event->nr = hm_le64(rec.nr);
+	for (i = 0; i < 6; i++)
+		event->args[i] = hm_le64(rec.args[i]);
+	event->ret = hm_le64(rec.ret);
+	return 0;
+}
+
+static int run_event_handler(struct hm_vcpu *vcpu,
+			     const struct hm_event *event)
+{
+	struct hm_vm *vm = vcpu->vm;
+	int err;
+
+	vcpu->stats.events++;
+	if (!vm->event_fn)
+		return 0;
+	err = watchdog_arm(vcpu);
+	if (err)
+		return err;
+	vcpu->in_event = true;
+	vcpu->event_error = 0;
+	err = vm->event_fn(vcpu, event, vm->event_opaque);
+	vcpu->in_event = false;
+	watchdog_disarm(vcpu);
+	return err < 0 ? err : 0;
+}
+
+static int on_event(struct hm_vcpu *vcpu)
+{
+	struct hm_event event;
+	int err;
+
+	if (!vcpu->region)
+		return -ENOTCONN;
+	err = read_event(vcpu->region, &event);
+	if (err)
+		vcpu->stats.protocol_errors++;
+	else
+		err = run_event_handler(vcpu, &event);
+	/* End the event whatever happened, so that the guest goes on. */
+	set_region_header(vcpu->region, HM_OP_NONE, 0, 0);
+	return err;
+}
+
+/*
+ * A reply outside any request: the guest answers a request that timed out.
+ * Telling it the event is over lets it return to what it was doing.
+ */
+static int on_stray_reply(struct hm_vcpu *vcpu)
+{
+	if (!vcpu->region)
+		return -ENOTCONN;
+	set_region_header(vcpu->region, HM_OP_NONE, 0, 0);
+	return 0;
+}
+
+/* One exit dispatcher for every transport; arch code decodes the exit. */
+static int dispatch_call(struct hm_vcpu *vcpu, struct doorbell *call)
+{
+	int err;
+
+	if (call->malformed)
+		return protocol_error(vcpu);
+	switch (call->nr) {
+	case HM_CALL_REGISTER:
+		err = on_register(vcpu, call->gpa);
+		if (err)
+			vcpu->stats.protocol_errors++;
+		return err;
+	case HM_CALL_EVENT:
+		return on_event(vcpu);
+	case HM_CALL_REPLY:
+		return on_stray_reply(vcpu);
+	default:
+		return protocol_error(vcpu);
+	}
+}
+
+int hm_vcpu_handle_exit(struct hm_vcpu *vcpu)
+{
+	struct doorbell call;
+	int err;
+
+	if (!arch_decode_call(vcpu, &call))
+		return 0;
+	if (vcpu->in_event) {
+		/* The VMM's exit handler must not feed our own calls back. */
+		arch_complete_call(vcpu, -EBUSY);
+		return -EBUSY;
+	}
+	err = arch_call_gpa(vcpu, &call);
+	if (!err)
+		err = dispatch_call(vcpu, &call);
+	arch_complete_call(vcpu, err);
+	return err ? err : 1;
+}
+
+/* Enter the guest once; KVM_RUN interrupted by the kick is retried. */
+static int run_guest(struct hm_vcpu *vcpu)
+{
+	for (;;) {
+		int ret;
+
+		vcpu->stats.ioctls++;
+		ret = ioctl(vcpu->fd, KVM_RUN, 0);
+		if (!ret)
+			return 0;
+		if (errno != EINTR && errno != EAGAIN)
+			return -errno;
+		if (watchdog_expired(vcpu))
+			return -ETIMEDOUT;
+		vcpu->run->immediate_exit = 0;
+	}
+}
+
+/* Resume the guest until it replies; other exits go to the VMM. */
+static int drive(struct hm_vcpu *vcpu)
+{
+	struct hm_vm *vm = vcpu->vm;
+	struct doorbell call;
+	int err;
+
+	watchdog_start_deadline(vcpu);
+	for (;;) {
+		err = run_guest(vcpu);
+		if (err)
+			return err;
+		vcpu->stats.exits++;
+		if (arch_decode_call(vcpu, &call)) {
+			arch_complete_call(vcpu, 0);
+			if (!call.malformed && call.nr == HM_CALL_REPLY)
+				return 0;
+			return protocol_error(vcpu);
+		}
+		if (!vm->exit_fn)
+			return -EIO;
+		err = vm->exit_fn(vcpu, vcpu->run, vm->exit_opaque);
+		if (err)
+			return err < 0 ? err : -EIO;
+		if (watchdog_expired(vcpu))
+			return -ETIMEDOUT;
+	}
+}
+
+static int check_reply(struct hm_vcpu *vcpu, struct reply *reply)
+{
+	const struct hm_region *r = vcpu->region;
+
+	reply->code = hm_le64(r->op);
+	reply->addr = hm_le64(r->addr);
+	reply->size = hm_le64(r->size);
+	switch (reply->code) {
+	case HM_RESP_READ_OK:
+	case HM_RESP_READ_PARTIAL:
+	case HM_RESP_WRITE_OK:
+	case HM_RESP_WRITE_FAIL:
+		if (reply->size > vcpu->chunk)
+			return protocol_error(vcpu);
+		return 0;
+	case HM_RESP_READ_FAIL:
+	case HM_RESP_READ_NUM:
+		return 0;
+	default:
+		return protocol_error(vcpu);
+	}
+}
+
+int vcpu_can_request(const struct hm_vcpu *vcpu)
+{
+	if (!vcpu->region)
+		return -ENOTCONN;
+	if (!vcpu->in_event || vcpu->in_op)
+		return -EBUSY;
+	return vcpu->event_error;
+}
+
+int vcpu_request(struct hm_vcpu *vcpu, uint64_t op, uint64_t addr,
+		 uint64_t size, struct reply *reply)
+{
+	int err = vcpu_can_request(vcpu);
+
+	if (err)
+		return err;
+
+	set_region_header(vcpu->region, op, addr, size);
+	vcpu->stats.round_trips++;
+	vcpu->in_op = true;
+	err = drive(vcpu);
+	vcpu->in_op = false;
+	if (err) {
+		/*
+		 * The guest's state is unknown: abandon the event rather than
+		 * mistake a late answer for the next request's.
+		 */
+		if (err == -ETIMEDOUT)
+			vcpu->stats.timeouts++;
+		vcpu->event_error = err;
+		return err;
+	}
+	return check_reply(vcpu, reply);
+}
