@@ -47,6 +47,7 @@ struct hm_vcpu {
 	struct hm_vm *vm;
 	int fd;
 	struct kvm_run *run;
+	void *data;			/* the VMM's */
 
 	struct hm_region *region;	/* NULL until registered */
 	struct hm_guest_info guest;

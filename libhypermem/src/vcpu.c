@@ -42,6 +42,16 @@ void hm_vcpu_free(struct hm_vcpu *vcpu)
 	free(vcpu);
 }
 
+void hm_vcpu_set_data(struct hm_vcpu *vcpu, void *data)
+{
+	vcpu->data = data;
+}
+
+void *hm_vcpu_get_data(struct hm_vcpu *vcpu)
+{
+	return vcpu->data;
+}
+
 struct hm_vm *hm_vcpu_get_vm(struct hm_vcpu *vcpu)
 {
 	return vcpu->vm;

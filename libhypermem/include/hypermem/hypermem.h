@@ -74,7 +74,6 @@ struct hm_guest_info {
 /** Counters of one vCPU, for benchmarks and diagnostics. */
 struct hm_stats {
 	uint64_t events;	/**< events handled */
-	uint64_t ops;		/**< operations started */
 	uint64_t round_trips;	/**< requests sent to the guest */
 	uint64_t exits;		/**< KVM exits seen while driving ops */
 	uint64_t ioctls;	/**< ioctls the library issued */
@@ -152,6 +151,12 @@ HM_EXPORT int hm_vcpu_new(struct hm_vm *vm, int fd, struct kvm_run *run,
 
 /** Detach a vCPU. */
 HM_EXPORT void hm_vcpu_free(struct hm_vcpu *vcpu);
+
+/** Attach the VMM's own pointer to a vCPU, for use in handlers. */
+HM_EXPORT void hm_vcpu_set_data(struct hm_vcpu *vcpu, void *data);
+
+/** The pointer given to hm_vcpu_set_data(), NULL before. */
+HM_EXPORT void *hm_vcpu_get_data(struct hm_vcpu *vcpu);
 
 /** The VM a vCPU belongs to. */
 HM_EXPORT struct hm_vm *hm_vcpu_get_vm(struct hm_vcpu *vcpu);

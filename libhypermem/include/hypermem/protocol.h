@@ -193,9 +193,9 @@ struct hm_socket_info {
 };
 
 #if defined(__cplusplus) && __cplusplus >= 201103L
-#define HM_STATIC_ASSERT(c, m) static_assert(c, m)
+#define HM_STATIC_ASSERT(c, m) static_assert(c, #m)
 #elif defined(__KERNEL__)
-#define HM_STATIC_ASSERT(c, m) static_assert(c, m)
+#define HM_STATIC_ASSERT(c, m) static_assert(c, #m)
 #else
 #define HM_STATIC_ASSERT(c, m) \
 	typedef char hm_static_assert_##m[(c) ? 1 : -1]

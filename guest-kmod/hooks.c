@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * Syscall events from the raw_syscalls tracepoints sys_enter and sys_exit,
+ * for the syscall numbers in the `syscalls` parameter (a list such as
+ * "1,16" or "0-3", changeable at run time in
+ * /sys/module/hypermem/parameters/syscalls).
+ *
+ * The tracepoints are not exported by name; for_each_kernel_tracepoint finds
+ * them. Their probes run with preemption disabled (__DO_TRACE in
+ * include/linux/tracepoint.h), so events are served in atomic context.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bitmap.h>
+#include <linux/compat.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/mutex.h>
+#include <linux/rcupdate.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/tracepoint.h>
+#include <asm/syscall.h>
+#include "hypermem.h"
+
+#define HM_MAX_SYSCALLS 1024
+
+struct hm_filter {
+	struct rcu_head rcu;
+	DECLARE_BITMAP(nr, HM_MAX_SYSCALLS);
+};
+
+static struct hm_filter __rcu *hm_filter;
+static DEFINE_MUTEX(hm_filter_lock);
+
+static int syscalls_set(const char *val, const struct kernel_param *kp)
+{
+	struct hm_filter *new, *old;
+	int err;
+
+	new = kzalloc(sizeof(*new), GFP_KERNEL);
+	if (!new)
+		return -ENOMEM;
+	err = bitmap_parselist(val, new->nr, HM_MAX_SYSCALLS);
+	if (err) {
+		kfree(new);
+		return err;
+	}
+	mutex_lock(&hm_filter_lock);
+	old = rcu_replace_pointer(hm_filter, new,
+				  lockdep_is_held(&hm_filter_lock));
+	mutex_unlock(&hm_filter_lock);
+	if (old)
+		kfree_rcu(old, rcu);
+	return 0;
+}
+
+static int syscalls_get(char *buf, const struct kernel_param *kp)
+{
+	const struct hm_filter *f;
+	int n;
+
+	mutex_lock(&hm_filter_lock);
+	f = rcu_dereference_protected(hm_filter,
+				      lockdep_is_held(&hm_filter_lock));
+	if (f)
+		n = sysfs_emit(buf, "%*pbl\n", HM_MAX_SYSCALLS, f->nr);
+	else
+		n = sysfs_emit(buf, "\n");
+	mutex_unlock(&hm_filter_lock);
+	return n;
+}
+
+/* Called at unload, and when loading fails after the parameters were set. */
+static void syscalls_free(void *arg)
+{
+	kfree(rcu_replace_pointer(hm_filter, NULL, true));
+}
+
+static const struct kernel_param_ops syscalls_ops = {
+	.set = syscalls_set,
+	.get = syscalls_get,
+	.free = syscalls_free,
+};
+
+module_param_cb(syscalls, &syscalls_ops, NULL, 0644);
+MODULE_PARM_DESC(syscalls, "Syscall numbers that raise events, e.g. 1,16");
+
+/* A 32-bit task's numbers are another table's, which the host cannot tell. */
+static bool wanted(long nr)
+{
+	const struct hm_filter *f = rcu_dereference_sched(hm_filter);
+
+	return f && !in_compat_syscall() && nr >= 0 && nr < HM_MAX_SYSCALLS && test_bit(nr, f->nr);
+}
+
+static void fill_args(struct pt_regs *regs, struct hm_event_record *event)
+{
+	unsigned long args[6];
+	int i;
+
+	syscall_get_arguments(current, regs, args);
+	for (i = 0; i < 6; i++)
+		event->args[i] = args[i];
+}
+
+static void probe_sys_enter(void *data, struct pt_regs *regs, long nr)
+{
+	struct hm_event_record event = {
+		.kind = HM_EVENT_SYSCALL_ENTER,
+		.nr = nr,
+	};
+
+	if (!wanted(nr))
+		return;
+	fill_args(regs, &event);
+	hm_raise_atomic(&event);
+}
+
+static void probe_sys_exit(void *data, struct pt_regs *regs, long ret)
+{
+	long nr = syscall_get_nr(current, regs);
+	struct hm_event_record event = {
+		.kind = HM_EVENT_SYSCALL_EXIT,
+		.nr = nr,
+		.ret = ret,
+	};
+
+	if (!wanted(nr))
+		return;
+	fill_args(regs, &event);
+	hm_raise_atomic(&event);
+}
+
+struct hm_tracepoints {
+	struct tracepoint *enter;
+	struct tracepoint *exit;
+};
+
+static struct hm_tracepoints hm_tps;
+
+static void find_tracepoint(struct tracepoint *tp, void *priv)
+{
+	struct hm_tracepoints *tps = priv;
+
+	if (!strcmp(tp->name, "sys_enter"))
+		tps->enter = tp;
+	else if (!strcmp(tp->name, "sys_exit"))
+		tps->exit = tp;
+}
+
+int hm_hooks_start(void)
+{
+	int err;
+
+	for_each_kernel_tracepoint(find_tracepoint, &hm_tps);
+	if (!hm_tps.enter || !hm_tps.exit) {
+		pr_err("raw_syscalls tracepoints not found\n");
+		return -ENOENT;
+	}
+	err = tracepoint_probe_register(hm_tps.enter, probe_sys_enter, NULL);
+	if (err)
+		return err;
+	err = tracepoint_probe_register(hm_tps.exit, probe_sys_exit, NULL);
+	if (err) {
+		tracepoint_probe_unregister(hm_tps.enter, probe_sys_enter,
+					    NULL);
+		tracepoint_synchronize_unregister();
+	}
+	return err;
+}
+
+void hm_hooks_stop(void)
+{
+	tracepoint_probe_unregister(hm_tps.exit, probe_sys_exit, NULL);
+	tracepoint_probe_unregister(hm_tps.enter, probe_sys_enter, NULL);
+	tracepoint_synchronize_unregister();
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * Internal interface of the hypermem guest module: per-CPU regions (main.c),
+ * the kernel accessors behind struct hm_agent_ops (ops.c), the syscall
+ * tracepoints (hooks.c) and /dev/hypermem (dev.c).
+ */
+#ifndef HYPERMEM_KMOD_H
+#define HYPERMEM_KMOD_H
+
+#include <linux/types.h>
+#include "agent.h"
+
+#define HM_KMOD_FEATURES (HM_FEATURE_PROCENV | HM_FEATURE_READ_FILE | \
+			  HM_FEATURE_SOCKET_INFO | HM_FEATURE_KERNEL_ADDR)
+
+/*
+ * The context the accessors run in. In atomic context (a tracepoint, or a
+ * loopback request served with preemption disabled) they must not sleep:
+ * only the _nofault accessors are used and a page that is not resident is
+ * reported as a fault.
+ */
+struct hm_ctx {
+	bool atomic;
+};
+
+extern const struct hm_agent_ops hm_kmod_ops;
+extern bool hm_loopback;
+
+int hm_transport_select(const char *name);
+const char *hm_transport_name(void);
+void hm_doorbell(void *ctx, unsigned int call, uint64_t region_gpa);
+void hm_selftest_host(unsigned int call, uint64_t region_gpa);
+
+int hm_raise_atomic(const struct hm_event_record *event);
+int hm_raise_sleepable(const struct hm_event_record *event);
+
+int hm_hooks_start(void);
+void hm_hooks_stop(void);
+
+int hm_dev_register(void);
+void hm_dev_unregister(void);
+
+#endif

@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * hypermem guest module: one region per online CPU, offered to the host at
+ * load and on CPU hotplug, and the events raised on it.
+ *
+ * A region belongs to one CPU because the host serves a request on the vCPU
+ * that rang the doorbell. One event at a time owns a region: the busy flag
+ * is taken with a cmpxchg, so an event that finds it taken (a syscall on a
+ * CPU where a sleeping user event is being served) is dropped, never nested.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/atomic.h>
+#include <linux/cpu.h>
+#include <linux/cpuhotplug.h>
+#include <linux/delay.h>
+#include <linux/gfp.h>
+#include <linux/io.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/percpu.h>
+#include <linux/preempt.h>
+#include <linux/smp.h>
+#include "hypermem.h"
+
+#define HM_REGION_PAGES HM_MAX_REGION_PAGES
+
+struct hm_cpu {
+	struct hm_agent agent;
+	struct page *pages;
+	atomic_t busy;
+	bool active;		/* a host acknowledged the region */
+	int register_err;
+};
+
+static DEFINE_PER_CPU(struct hm_cpu, hm_cpus);
+static enum cpuhp_state hm_cpuhp_state;
+/* Set once loading is over: from then on, a CPU without a host is no error. */
+static bool hm_loaded;
+
+static bool passive;
+module_param(passive, bool, 0444);
+MODULE_PARM_DESC(passive, "Stay loaded when no host answers (default 0)");
+
+static char *transport;
+module_param(transport, charp, 0444);
+MODULE_PARM_DESC(transport,
+		 "Doorbell: pio (x86 default), vmcall (x86, KVM), hvc (arm64), selftest (an in-module host for tests)");
+
+bool hm_loopback;
+module_param_named(loopback, hm_loopback, bool, 0444);
+MODULE_PARM_DESC(loopback,
+		 "Debug: let /dev/hypermem run op handlers without a host");
+
+static unsigned int region_order(void)
+{
+	return get_order(HM_REGION_PAGES * HM_PAGE_SIZE);
+}
+
+static void register_on_cpu(void *info)
+{
+	struct hm_cpu *hc = info;
+
+	hc->register_err = hm_agent_register(&hc->agent, smp_processor_id());
+}
+
+static void free_region(struct hm_cpu *hc)
+{
+	__free_pages(hc->pages, region_order());
+	hc->pages = NULL;
+	hc->agent.region = NULL;
+}
+
+/* A CPU that comes online after loading may lack a host: no error then. */
+static int no_host(unsigned int cpu)
+{
+	if (passive || hm_loaded) {
+		pr_info("no host answered on cpu %u; no events from it\n", cpu);
+		return 0;
+	}
+	pr_warn("no host answered on cpu %u; load with passive=1 to stay loaded\n",
+		cpu);
+	return -ENODEV;
+}
+
+static int hm_cpu_online(unsigned int cpu)
+{
+	struct hm_cpu *hc = per_cpu_ptr(&hm_cpus, cpu);
+
+	hc->pages = alloc_pages_node(cpu_to_node(cpu),
+				     GFP_KERNEL | __GFP_ZERO, region_order());
+	if (!hc->pages) {
+		pr_warn("no memory for the region of cpu %u\n", cpu);
+		return hm_loaded ? 0 : -ENOMEM;
+	}
+	hc->agent.ops = &hm_kmod_ops;
+	hc->agent.region = page_address(hc->pages);
+	hc->agent.region_gpa = page_to_phys(hc->pages);
+	hc->agent.region_pages = HM_REGION_PAGES;
+	hc->agent.features = HM_KMOD_FEATURES;
+	/* The doorbell must ring on the CPU that owns the region. */
+	smp_call_function_single(cpu, register_on_cpu, hc, 1);
+	if (hc->register_err) {
+		free_region(hc);
+		return no_host(cpu);
+	}
+	pr_info("cpu %u: host accepted %u pages, features %#llx\n", cpu,
+		hc->agent.region_pages, hc->agent.features);
+	/* Pairs with raise_here(): the agent is set up before it is used. */
+	smp_store_release(&hc->active, true);
+	return 0;
+}
+
+static int hm_cpu_offline(unsigned int cpu)
+{
+	struct hm_cpu *hc = per_cpu_ptr(&hm_cpus, cpu);
+
+	WRITE_ONCE(hc->active, false);
+	/* Wait for an event still running on the region; none starts now. */
+	while (atomic_cmpxchg(&hc->busy, 0, 1))
+		usleep_range(100, 1000);
+	if (hc->pages)
+		free_region(hc);
+	atomic_set(&hc->busy, 0);
+	return 0;
+}
+
+static int raise_here(const struct hm_event_record *event, struct hm_ctx *ctx)
+{
+	struct hm_cpu *hc = this_cpu_ptr(&hm_cpus);
+	int err = 0;
+
+	if (atomic_cmpxchg_acquire(&hc->busy, 0, 1))
+		return -EBUSY;
+	/* Pairs with hm_cpu_online(): see the agent it set up. */
+	if (smp_load_acquire(&hc->active)) {
+		hc->agent.ctx = ctx;
+		hm_agent_raise(&hc->agent, event);
+	} else {
+		err = -ENODEV;
+	}
+	atomic_set_release(&hc->busy, 0);
+	return err;
+}
+
+/* For callers that already run with preemption disabled. */
+int hm_raise_atomic(const struct hm_event_record *event)
+{
+	struct hm_ctx ctx = { .atomic = true };
+
+	return raise_here(event, &ctx);
+}
+
+int hm_raise_sleepable(const struct hm_event_record *event)
+{
+	struct hm_ctx ctx = { .atomic = false };
+	int err;
+
+	migrate_disable();
+	err = raise_here(event, &ctx);
+	migrate_enable();
+	return err;
+}
+
+static unsigned int count_active(void)
+{
+	unsigned int cpu, n = 0;
+
+	for_each_online_cpu(cpu)
+		n += READ_ONCE(per_cpu_ptr(&hm_cpus, cpu)->active);
+	return n;
+}
+
+static int __init hm_init(void)
+{
+	int err;
+
+	err = hm_transport_select(transport);
+	if (err)
+		return err;
+	cpus_read_lock();
+	err = cpuhp_setup_state_cpuslocked(CPUHP_AP_ONLINE_DYN,
+					   "hypermem:online", hm_cpu_online,
+					   hm_cpu_offline);
+	if (err >= 0)
+		hm_loaded = true;
+	cpus_read_unlock();
+	if (err < 0)
+		return err;
+	hm_cpuhp_state = err;
+	err = hm_hooks_start();
+	if (err)
+		goto err_cpuhp;
+	err = hm_dev_register();
+	if (err)
+		goto err_hooks;
+	pr_info("loaded: %u of %u cpus have a host, transport %s%s\n",
+		count_active(), num_online_cpus(), hm_transport_name(),
+		hm_loopback ? ", loopback" : "");
+	return 0;
+
+err_hooks:
+	hm_hooks_stop();
+err_cpuhp:
+	cpuhp_remove_state(hm_cpuhp_state);
+	return err;
+}
+
+static void __exit hm_exit(void)
+{
+	hm_dev_unregister();
+	hm_hooks_stop();
+	cpuhp_remove_state(hm_cpuhp_state);
+	pr_info("unloaded\n");
+}
+
+module_init(hm_init);
+module_exit(hm_exit);
+
+MODULE_DESCRIPTION("hypermem guest agent: lets the host read guest memory");
+MODULE_LICENSE("Dual MIT/GPL");

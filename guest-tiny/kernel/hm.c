@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: MIT
+/*
+ * guest-tiny's hypermem agent: the shared dispatcher (guest-common/agent.c)
+ * with accessors that work on the process that raised the event, through
+ * its page tables. Each CPU registers its own one-page region.
+ */
+#include "kernel.h"
+
+/* A GPA no VMM gives a guest of at most TINY_RAM_MAX bytes. */
+#define BAD_GPA 0x7fff00000000ul
+
+static struct hm_region regions[TINY_MAX_CPUS]
+	__attribute__((aligned(HM_PAGE_SIZE)));
+
+static void ring(unsigned int call, uint64_t gpa)
+{
+	__asm__ volatile("outl %%eax, %%dx" : : "a"(call), "d"(HM_X86_PORT),
+			 "b"(gpa) : "memory");
+}
+
+/*
+ * Hostile modes spoil the reply the dispatcher just wrote, or never send
+ * it, so that the host's defences can be tested against a real guest.
+ */
+static void doorbell(void *ctx, unsigned int call, uint64_t gpa)
+{
+	struct cpu *cpu = ctx;
+	struct hm_region *r = cpu->agent.region;
+
+	if (call == HM_CALL_REPLY) {
+		switch (config.hostile) {
+		case HOSTILE_OVERSIZE:
+			r->size = hm_le64(hm_agent_data_size(
+				cpu->agent.region_pages) + HM_PAGE_SIZE);
+			break;
+		case HOSTILE_BADCODE:
+			r->op = hm_le64(0x7777);
+			break;
+		case HOSTILE_REREGISTER:
+			if (!cpu->hostile_done++)
+				ring(HM_CALL_REGISTER, BAD_GPA);
+			break;
+		case HOSTILE_SILENT:
+			for (;;)
+				outb(TINY_NOISE_PORT, 0);
+		case HOSTILE_NONE:
+			break;
+		}
+	}
+	ring(call, gpa);
+}
+
+static const uint64_t *current_pml4(void *ctx)
+{
+	struct cpu *cpu = ctx;
+
+	return cpu->current->pml4;
+}
+
+static size_t copy_from(void *ctx, void *dst, uint64_t src, size_t len)
+{
+	return user_copy_from(current_pml4(ctx), dst, src, len);
+}
+
+static size_t copy_to(void *ctx, uint64_t dst, const void *src, size_t len)
+{
+	return user_copy_to(current_pml4(ctx), dst, src, len);
+}
+
+static long string_from(void *ctx, char *dst, uint64_t src, size_t len,
+			size_t *copied)
+{
+	return user_string_from(current_pml4(ctx), dst, src, len, copied);
+}
+
+static long fd_name(void *ctx, int64_t fd, char *buf, size_t cap)
+{
+	struct cpu *cpu = ctx;
+	struct fd *f = proc_fd(cpu->current, fd);
+	size_t len;
+
+	if (!f)
+		return -HM_EBADF;
+	len = strlen(f->name);
+	if (len > cap)
+		return -HM_ENAMETOOLONG;
+	memcpy(buf, f->name, len);
+	return (long)len;
+}
+
+static long proc_area(void *ctx, enum hm_proc_area which, uint64_t offset,
+		      void *buf, size_t len, uint64_t *total)
+{
+	struct cpu *cpu = ctx;
+	struct proc *p = cpu->current;
+	uint64_t start = which == HM_PROC_ARGS ? p->arg_start : p->env_start;
+	uint64_t end = which == HM_PROC_ARGS ? p->arg_end : p->env_end;
+	size_t n, left;
+
+	*total = end - start;
+	if (offset >= *total)
+		return 0;
+	n = *total - offset < len ? *total - offset : len;
+	left = user_copy_from(p->pml4, buf, start + offset, n);
+	if (left == n)
+		return -HM_EFAULT;
+	return (long)(n - left);
+}
+
+static long pid(void *ctx, uint64_t *ret)
+{
+	struct cpu *cpu = ctx;
+
+	*ret = cpu->current->pid;
+	return 0;
+}
+
+static long read_file(void *ctx, const char *path, uint64_t offset,
+		      void *buf, size_t len, uint64_t *file_size)
+{
+	const struct file *f = file_lookup(path);
+	size_t n;
+
+	(void)ctx;
+	if (!f)
+		return -HM_ENOENT;
+	*file_size = f->size;
+	if (offset >= f->size)
+		return 0;
+	n = f->size - offset < len ? f->size - offset : len;
+	memcpy(buf, f->data + offset, n);
+	return (long)n;
+}
+
+static long socket_info(void *ctx, int64_t fd, struct hm_socket_info *info)
+{
+	struct cpu *cpu = ctx;
+	struct fd *f = proc_fd(cpu->current, fd);
+
+	if (!f)
+		return -HM_EBADF;
+	if (f->kind != FD_SOCKET)
+		return -HM_ENOTSOCK;
+	memcpy(info, &f->sock, sizeof(*info));
+	return 0;
+}
+
+static const struct hm_agent_ops ops = {
+	.doorbell = doorbell,
+	.copy_from = copy_from,
+	.copy_to = copy_to,
+	.string_from = string_from,
+	.fd_name = fd_name,
+	.proc_area = proc_area,
+	.pid = pid,
+	.read_file = read_file,
+	.socket_info = socket_info,
+};
+
+void hm_init(struct cpu *cpu)
+{
+	struct hm_agent *a = &cpu->agent;
+
+	a->ops = &ops;
+	a->ctx = cpu;
+	a->region = &regions[cpu->index];
+	a->region_gpa = (uint64_t)a->region;
+	a->region_pages = 1;
+	a->features = HM_FEATURE_PROCENV | HM_FEATURE_READ_FILE |
+		      HM_FEATURE_SOCKET_INFO;
+	if (hm_agent_register(a, cpu->index)) {
+		kprintf("hypermem: no host\n");
+		report(TINY_EXIT_NO_HOST, cpu->index);
+		return;
+	}
+	cpu->hm_ready = 1;
+	kprintf("hypermem: cpu%u registered region %lx\n", cpu->index,
+		a->region_gpa);
+}
+
+static void raise(struct cpu *cpu, uint32_t kind, uint64_t nr,
+		  const uint64_t args[6], uint64_t ret)
+{
+	struct hm_event_record ev;
+	int i;
+
+	if (!cpu->hm_ready || !config.events)
+		return;
+	ev.kind = kind;
+	ev.reserved = 0;
+	ev.nr = nr;
+	for (i = 0; i < 6; i++)
+		ev.args[i] = args[i];
+	ev.ret = ret;
+	hm_agent_raise(&cpu->agent, &ev);
+}
+
+void hm_syscall_event(struct cpu *cpu, uint32_t kind, const struct frame *f,
+		      uint64_t ret)
+{
+	uint64_t args[6] = { f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9 };
+
+	raise(cpu, kind, f->rax, args, ret);
+}
+
+void hm_user_event(struct cpu *cpu, const struct frame *f)
+{
+	uint64_t args[6] = { f->rsi, f->rdx, f->r10, f->r8, f->r9, 0 };
+
+	raise(cpu, HM_EVENT_USER, f->rdi, args, 0);
+}

@@ -1,0 +1,261 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Processes: an address space, a user stack laid out the way Linux's
+ * execve leaves it, a kernel stack holding the first user frame, and a
+ * file descriptor table. Also the in-memory files and the scenarios.
+ */
+#include "kernel.h"
+
+#define AT_NULL 0
+
+extern char __utext_end[], __utext_load[];
+extern void user_start(void);
+
+int ioctl_test_main(int argc, char **argv, char **envp);
+int pattern_main(int argc, char **argv, char **envp);
+int worker_main(int argc, char **argv, char **envp);
+int hello_main(int argc, char **argv, char **envp);
+
+static uint32_t next_pid = 1;
+
+static const char motd[] =
+	"guest-tiny: a miniature x86-64 OS for libhypermem's tests.\n"
+	"Processes run at CPL3; every syscall enters through LSTAR and\n"
+	"returns with IRETQ.\n";
+
+static const struct file files[] = {
+	{ "/etc/hostname", "guest-tiny\n", 11 },
+	{ "/etc/motd", motd, sizeof(motd) - 1 },
+	{ "/proc/version", "guest-tiny version 0.1.0\n", 25 },
+};
+
+#define PROG(n, fn, cpu_, pages, ...) \
+	{ .name = n, .main = fn, .cpu = cpu_, .data_pages = pages, __VA_ARGS__ }
+
+static const struct program scenario_demo[] = {
+	PROG("ioctl_test", ioctl_test_main, 0, 4,
+	     .argv = { "ioctl_test", "eth0" },
+	     .envp = { "PATH=/bin", "TEST=ioctl" }),
+	PROG("worker", worker_main, 0, 4,
+	     .argv = { "worker", "alpha", "3" },
+	     .envp = { "ROLE=alpha", "HOME=/root" }),
+	PROG("worker", worker_main, 1, 4,
+	     .argv = { "worker", "beta", "3" },
+	     .envp = { "ROLE=beta", "LANG=C.UTF-8", "HOME=/home/beta" }),
+};
+
+static const struct program scenario_ioctl[] = {
+	PROG("ioctl_test", ioctl_test_main, 0, 4,
+	     .argv = { "ioctl_test", "eth0" },
+	     .envp = { "PATH=/bin", "TEST=ioctl" }),
+};
+
+static const struct program scenario_pattern[] = {
+	PROG("pattern", pattern_main, 0, 96,
+	     .argv = { "pattern" }, .envp = { "TEST=pattern" }),
+};
+
+static const struct program scenario_two[] = {
+	PROG("worker", worker_main, 0, 4,
+	     .argv = { "worker", "alpha", "3" },
+	     .envp = { "ROLE=alpha", "HOME=/root" }),
+	PROG("worker", worker_main, 0, 4,
+	     .argv = { "worker", "beta", "3" },
+	     .envp = { "ROLE=beta", "LANG=C.UTF-8", "HOME=/home/beta" }),
+};
+
+static const struct program scenario_smp[] = {
+	PROG("worker", worker_main, 0, 4,
+	     .argv = { "worker", "alpha", "2" },
+	     .envp = { "ROLE=alpha", "HOME=/root" }),
+	PROG("worker", worker_main, 1, 4,
+	     .argv = { "worker", "beta", "2" },
+	     .envp = { "ROLE=beta", "LANG=C.UTF-8", "HOME=/home/beta" }),
+};
+
+static const struct program scenario_hello[] = {
+	PROG("hello", hello_main, 0, 1, .argv = { "hello" }),
+};
+
+static const struct {
+	const char *name;
+	const struct program *progs;
+	size_t count;
+} scenarios[] = {
+	{ "demo", scenario_demo, ARRAY_SIZE(scenario_demo) },
+	{ "ioctl", scenario_ioctl, ARRAY_SIZE(scenario_ioctl) },
+	{ "pattern", scenario_pattern, ARRAY_SIZE(scenario_pattern) },
+	{ "two", scenario_two, ARRAY_SIZE(scenario_two) },
+	{ "smp", scenario_smp, ARRAY_SIZE(scenario_smp) },
+	{ "hello", scenario_hello, ARRAY_SIZE(scenario_hello) },
+};
+
+const struct program *scenario_programs(const char *name, size_t *count)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(scenarios); i++) {
+		if (!strcmp(scenarios[i].name, name)) {
+			*count = scenarios[i].count;
+			return scenarios[i].progs;
+		}
+	}
+	*count = 0;
+	return NULL;
+}
+
+const struct file *file_lookup(const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(files); i++) {
+		if (!strcmp(files[i].path, path))
+			return &files[i];
+	}
+	return NULL;
+}
+
+struct fd *proc_fd(struct proc *p, int64_t fd)
+{
+	if (fd < 0 || fd >= MAX_FDS || p->fds[fd].kind == FD_NONE)
+		return NULL;
+	return &p->fds[fd];
+}
+
+static void map_range(uint64_t *pml4, uint64_t va, uint64_t pa,
+		      unsigned int pages, int writable)
+{
+	unsigned int i;
+
+	for (i = 0; i < pages; i++)
+		map_page(pml4, va + i * PAGE_SIZE, pa + i * PAGE_SIZE,
+			 writable);
+}
+
+static void fill_ro_page(uint8_t *page)
+{
+	uint64_t i;
+
+	for (i = 0; i < PAGE_SIZE; i++)
+		page[i] = tiny_pattern_byte(TINY_RO_SEED, i);
+}
+
+/* Place a string list at *top (growing down); returns the first string. */
+static uint64_t push_strings(char *stack, uint64_t base, uint64_t *top,
+			     const char *const *list, uint64_t *vas,
+			     unsigned int n)
+{
+	uint64_t size = 0, va;
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		size += strlen(list[i]) + 1;
+	*top -= size;
+	va = *top;
+	for (i = 0; i < n; i++) {
+		size_t len = strlen(list[i]) + 1;
+
+		memcpy(stack + (va - base), list[i], len);
+		vas[i] = va;
+		va += len;
+	}
+	return *top;
+}
+
+static unsigned int count(const char *const *list, unsigned int max)
+{
+	unsigned int n = 0;
+
+	while (n < max && list[n])
+		n++;
+	return n;
+}
+
+/*
+ * The stack as Linux's execve leaves it (System V x86-64 psABI, 3.4.1):
+ * argc, argv[], NULL, envp[], NULL, auxv ending in AT_NULL, and above them
+ * the argument strings followed by the environment strings. Returns the
+ * initial RSP, which points at argc.
+ */
+static uint64_t build_stack(struct proc *p, char *stack, uint64_t base)
+{
+	const struct program *prog = p->prog;
+	unsigned int argc = count(prog->argv, ARRAY_SIZE(prog->argv));
+	unsigned int envc = count(prog->envp, ARRAY_SIZE(prog->envp));
+	uint64_t argv[4], envp[4], top = USER_STACK_TOP, *sp;
+	unsigned int i, words = 1 + argc + 1 + envc + 1 + 2;
+
+	/* Strings in order: environment above arguments. */
+	top -= 16;
+	p->env_end = top;
+	p->env_start = push_strings(stack, base, &top, prog->envp, envp,
+				    envc);
+	p->arg_end = top;
+	p->arg_start = push_strings(stack, base, &top, prog->argv, argv,
+				    argc);
+	top = (top - words * 8) & ~15ul;
+	sp = (uint64_t *)(stack + (top - base));
+	*sp++ = argc;
+	for (i = 0; i < argc; i++)
+		*sp++ = argv[i];
+	*sp++ = 0;
+	for (i = 0; i < envc; i++)
+		*sp++ = envp[i];
+	*sp++ = 0;
+	*sp++ = AT_NULL;
+	*sp++ = 0;
+	return top;
+}
+
+static void fds_init(struct proc *p)
+{
+	unsigned int fd;
+
+	for (fd = 0; fd < 3; fd++) {
+		p->fds[fd].kind = FD_TTY;
+		memcpy(p->fds[fd].name, "/dev/ttyS0", sizeof("/dev/ttyS0"));
+	}
+}
+
+struct proc *proc_create(const struct program *prog)
+{
+	unsigned int proc_pages = (sizeof(struct proc) + PAGE_SIZE - 1) /
+				  PAGE_SIZE;
+	struct proc *p = alloc_pages(proc_pages);
+	uint64_t text_pages = ((uint64_t)__utext_end - USER_TEXT +
+			       PAGE_SIZE - 1) / PAGE_SIZE;
+	uint64_t stack_base = USER_STACK_TOP - USER_STACK_PAGES * PAGE_SIZE;
+	char *stack = alloc_pages(USER_STACK_PAGES);
+	char *kstack = alloc_pages(KSTACK_SIZE / PAGE_SIZE);
+	uint8_t *ro = alloc_pages(1);
+	uint8_t *vsyscall = alloc_pages(1);
+	static const uint8_t insn_syscall[] = { 0x0f, 0x05, 0xc3 };
+	static const uint8_t insn_trap[] = { 0x0f, 0x0b, 0xc3 };
+	struct frame *f;
+
+	p->pid = __atomic_fetch_add(&next_pid, 1, __ATOMIC_SEQ_CST);
+	p->prog = prog;
+	p->pml4 = address_space_new();
+	map_range(p->pml4, USER_TEXT, (uint64_t)__utext_load, text_pages, 0);
+	map_range(p->pml4, USER_DATA, (uint64_t)alloc_pages(prog->data_pages),
+		  prog->data_pages, 1);
+	if (prog->data_pages > 4)
+		fill_ro_page(ro);
+	map_page(p->pml4, USER_RO, (uint64_t)ro, 0);
+	memcpy(vsyscall, config.use_syscall ? insn_syscall : insn_trap, 3);
+	map_page(p->pml4, USER_VSYSCALL, (uint64_t)vsyscall, 0);
+	map_range(p->pml4, stack_base, (uint64_t)stack, USER_STACK_PAGES, 1);
+	fds_init(p);
+
+	p->kstack_top = (uint64_t)kstack + KSTACK_SIZE;
+	f = (struct frame *)(p->kstack_top - sizeof(*f));
+	p->frame = f;
+	f->rip = (uint64_t)user_start;
+	f->cs = USER_CS;
+	f->rflags = 0x2;
+	f->rsp = build_stack(p, stack, stack_base);
+	f->ss = USER_DS;
+	f->rdi = f->rsp;
+	f->rsi = (uint64_t)prog->main;
+	return p;
+}

@@ -1,0 +1,48 @@
+#!/bin/sh
+# meson install into a scratch root, then build and run a program against the
+# installed library with nothing but `pkg-config --cflags --libs hypermem`.
+set -eu
+build=$1
+cc=${CC:-cc}
+root=$(mktemp -d)
+trap 'rm -rf "$root"' EXIT
+
+meson install -C "$build" --no-rebuild --quiet --destdir "$root"
+pc=$(find "$root" -name hypermem.pc | head -n 1)
+[ -n "$pc" ] || { echo "no hypermem.pc installed under $root"; exit 1; }
+export PKG_CONFIG_PATH="$(dirname "$pc")"
+export PKG_CONFIG_SYSROOT_DIR="$root"
+flags=$(pkg-config --cflags --libs hypermem)
+echo "pkg-config: $flags"
+
+cat > "$root/prog.c" <<'PROG'
+#include <errno.h>
+#include <stdio.h>
+#include <hypermem/hypermem.h>
+
+int main(void)
+{
+	static char ram[4096];
+	struct hm_vm *vm;
+
+	if (hm_vm_new(&vm))
+		return 1;
+	if (hm_vm_add_ram(vm, 0x1000, sizeof(ram), ram) ||
+	    hm_vm_gpa_to_hva(vm, 0x1800, 16) != ram + 0x800 ||
+	    hm_vm_add_ram(vm, 0x1000, 1, ram) != -EEXIST)
+		return 1;
+	hm_vm_free(vm);
+	puts("installed libhypermem works");
+	return 0;
+}
+PROG
+# shellcheck disable=SC2086
+"$cc" -Wall -Werror -o "$root/prog" "$root/prog.c" $flags
+libdir=$(dirname "$(find "$root" -name 'libhypermem.so' | head -n 1)")
+LD_LIBRARY_PATH="$libdir" "$root/prog"
+# Only the public API is exported.
+if nm -D --defined-only "$libdir/libhypermem.so" | awk '{print $3}' |
+	grep -v '^hm_' | grep -v '^HYPERMEM_' | grep .; then
+	echo "symbols outside hm_* are exported"
+	exit 1
+fi

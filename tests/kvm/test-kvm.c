@@ -1,0 +1,753 @@
+// SPDX-License-Identifier: MIT
+/*
+ * libhypermem against a real guest: each test boots guest-tiny under KVM
+ * (tiny-vmm's pieces), lets the guest raise events and checks exact bytes
+ * and error codes. Event handlers run on vCPU threads, so they only record
+ * what they saw; the test body asserts after the VM stopped.
+ * Exits 77 (skip) when /dev/kvm cannot run a trivial guest.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "vm.h"
+#include <tiny/abi.h>
+
+#define MEM_SIZE (64ull << 20)
+#define RUN_TIMEOUT_MS 10000
+#define MAX_EVENTS 128
+
+static const char *guest_path;
+
+struct seen {
+	uint32_t kind;
+	uint64_t nr;
+	uint64_t args[6];
+	uint64_t ret;
+	uint64_t pid;
+	unsigned int vcpu;
+	uint64_t region_gpa;
+	char argv1[32];
+	char role[32];
+	char fd_name[64];	/* of args[0] (or ret for open) when an fd */
+};
+
+/* What a test's handler recorded; one test at a time. */
+struct record {
+	struct tvm *vm;
+	void (*body)(struct record *r, struct hm_vcpu *vcpu,
+		     const struct hm_event *ev);
+	pthread_mutex_t lock;
+	struct seen events[MAX_EVENTS];
+	unsigned int nr_events;
+	/* free-form results of the body */
+	ssize_t rets[16];
+	uint64_t values[16];
+	char strs[4][128];
+	int ok[16];
+	double ms[16];
+	struct hm_stats stats[16];
+	int done;
+};
+
+static double now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
+static int on_event(struct hm_vcpu *vcpu, const struct hm_event *ev,
+		    void *opaque)
+{
+	struct record *r = opaque;
+
+	if (r->body)
+		r->body(r, vcpu, ev);
+	return 0;
+}
+
+static int boot(struct tvm *vm, struct record *r, const char *cmdline,
+		unsigned int cpus, unsigned int op_timeout_ms)
+{
+	uint64_t entry;
+	int err;
+
+	err = tvm_create(vm, MEM_SIZE, cpus);
+	if (!err)
+		err = tvm_load_elf(vm, guest_path, &entry);
+	if (!err)
+		err = tvm_boot_setup(vm, entry, cmdline);
+	if (!err && op_timeout_ms)
+		err = hm_vm_set_timeout(vm->hm, op_timeout_ms);
+	if (err)
+		return err;
+	r->vm = vm;
+	pthread_mutex_init(&r->lock, NULL);
+	hm_vm_set_event_handler(vm->hm, on_event, r);
+	return tvm_run(vm, RUN_TIMEOUT_MS);
+}
+
+static void finish(struct tvm *vm)
+{
+	if (vm->crashed || !vm->all_done)
+		fprintf(stderr, "guest console:\n%s\n",
+			vm->console ? vm->console : "");
+	tvm_destroy(vm);
+}
+
+/* The guest's exit status of a pid, or -1 when it did not exit. */
+static int proc_status(struct tvm *vm, uint64_t pid)
+{
+	return pid < TVM_MAX_PROCS ? vm->proc_status[pid] - 1 : -1;
+}
+
+/* ---- the ioctl interaction test ---- */
+
+static void ioctl_body(struct record *r, struct hm_vcpu *vcpu,
+		       const struct hm_event *ev)
+{
+	uint64_t arg = ev->args[2];
+	struct hm_socket_info si;
+	struct hm_env_var *env;
+	char **argv;
+	size_t argc, n, i;
+	uint32_t v = 0;
+
+	if (ev->kind != HM_EVENT_SYSCALL_ENTER || ev->nr != TINY_SYS_IOCTL ||
+	    ev->args[1] != TINY_SIOCDEVPRIVATE)
+		return;
+	r->rets[0] = hm_vcpu_read_str(vcpu, arg, r->strs[0], TINY_IFNAMSIZ);
+	r->rets[1] = hm_vcpu_read_u32(vcpu, arg + TINY_IFNAMSIZ, &v);
+	r->values[1] = v;
+	r->rets[2] = hm_vcpu_write_str(vcpu, arg, "test");
+	r->rets[3] = hm_vcpu_read_str(vcpu, arg, r->strs[1], TINY_IFNAMSIZ);
+	r->rets[4] = hm_vcpu_write_u32(vcpu, arg + TINY_IFNAMSIZ, 0x12345678);
+	r->rets[5] = hm_vcpu_read_u32(vcpu, arg + TINY_IFNAMSIZ, &v);
+	r->values[5] = v;
+	r->rets[6] = hm_vcpu_read_fd_name(vcpu, (int64_t)ev->args[0],
+					  r->strs[2], sizeof(r->strs[2]));
+	r->rets[7] = hm_vcpu_read_socket_info(vcpu, (int64_t)ev->args[0], &si);
+	r->values[7] = ((uint64_t)si.family << 32) | si.type;
+	r->rets[8] = hm_vcpu_get_proc_args(vcpu, &argv, &argc);
+	if (!r->rets[8]) {
+		r->values[8] = argc;
+		n = 0;
+		for (i = 0; i < argc; i++)
+			n += (size_t)snprintf(r->strs[3] + n,
+					      sizeof(r->strs[3]) - n, "%s|",
+					      argv[i]);
+		free(argv);
+	}
+	r->rets[9] = hm_vcpu_get_proc_env(vcpu, &env, &n);
+	if (!r->rets[9]) {
+		r->values[9] = n;
+		r->ok[9] = n == 2 && !strcmp(env[0].name, "PATH") &&
+			   !strcmp(env[0].value, "/bin") &&
+			   !strcmp(env[1].name, "TEST") &&
+			   !strcmp(env[1].value, "ioctl");
+		free(env);
+	}
+	r->rets[10] = hm_vcpu_get_proc_pid(vcpu, &r->values[10]);
+	r->done++;
+}
+
+static void ioctl_interaction_sequence(void **state)
+{
+	struct record r = { .body = ioctl_body };
+	struct tvm vm;
+
+	(void)state;
+	assert_int_equal(boot(&vm, &r, "scenario=ioctl quiet", 1, 0), 0);
+	assert_int_equal(r.done, 1);
+	assert_int_equal(r.rets[0], 4);
+	assert_string_equal(r.strs[0], "eth0");
+	assert_int_equal(r.rets[1], 0);
+	assert_int_equal(r.values[1], 42);
+	assert_int_equal(r.rets[2], 0);
+	assert_int_equal(r.rets[3], 4);
+	assert_string_equal(r.strs[1], "test");
+	assert_int_equal(r.rets[4], 0);
+	assert_int_equal(r.rets[5], 0);
+	assert_int_equal(r.values[5], 0x12345678);
+	assert_int_equal(r.rets[6], strlen(r.strs[2]));
+	assert_memory_equal(r.strs[2], "socket:[", 8);
+	assert_int_equal(r.rets[7], 0);
+	assert_int_equal(r.values[7], (2ull << 32) | 1);
+	assert_int_equal(r.rets[8], 0);
+	assert_int_equal(r.values[8], 2);
+	assert_string_equal(r.strs[3], "ioctl_test|eth0|");
+	assert_int_equal(r.rets[9], 0);
+	assert_true(r.ok[9]);
+	assert_int_equal(r.rets[10], 0);
+	/* The guest saw "test" and 0x12345678: exit status 0. */
+	assert_true(vm.all_done);
+	assert_int_equal(vm.failed, 0);
+	assert_int_equal(proc_status(&vm, r.values[10]), 0);
+	finish(&vm);
+}
+
+/* ---- the pattern program ---- */
+
+typedef void (*pattern_fn)(struct record *r, struct hm_vcpu *vcpu,
+			   const struct tiny_pattern *d, uint64_t daddr);
+
+static pattern_fn pattern_test;
+
+static void pattern_body(struct record *r, struct hm_vcpu *vcpu,
+			 const struct hm_event *ev)
+{
+	struct tiny_pattern d;
+
+	if (ev->kind != HM_EVENT_USER || ev->nr != TINY_EVENT_PATTERN)
+		return;
+	if (hm_vcpu_read(vcpu, ev->args[0], &d, sizeof(d)) != sizeof(d))
+		return;
+	pattern_test(r, vcpu, &d, ev->args[0]);
+	r->done++;
+}
+
+/* Boots the pattern program; returns its exit status. */
+static int run_pattern(struct record *r, pattern_fn fn)
+{
+	struct tvm vm;
+	int status;
+
+	pattern_test = fn;
+	r->body = pattern_body;
+	assert_int_equal(boot(&vm, r, "scenario=pattern quiet", 1, 0), 0);
+	assert_int_equal(r->done, 1);
+	assert_true(vm.all_done);
+	status = proc_status(&vm, 1);
+	finish(&vm);
+	return status;
+}
+
+static int matches(const uint8_t *p, size_t len, uint32_t seed)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (p[i] != tiny_pattern_byte(seed, i))
+			return 0;
+	}
+	return 1;
+}
+
+static void reads_body(struct record *r, struct hm_vcpu *vcpu,
+		       const struct tiny_pattern *d, uint64_t daddr)
+{
+	unsigned int i;
+
+	(void)daddr;
+	for (i = 0; i < TINY_PATTERN_BUFS; i++) {
+		size_t len = tiny_pattern_sizes[i];
+		uint8_t *buf = malloc(len + 1);
+
+		buf[len] = 0xee;
+		r->rets[i] = hm_vcpu_read(vcpu, d->buf[i], buf, len);
+		r->ok[i] = matches(buf, len, tiny_read_seed(i)) &&
+			   buf[len] == 0xee;
+		free(buf);
+	}
+}
+
+static void read_exact_1_4072_4073_262144_bytes(void **state)
+{
+	struct record r = { 0 };
+	unsigned int i;
+
+	(void)state;
+	assert_int_equal(run_pattern(&r, reads_body), 0);
+	for (i = 0; i < TINY_PATTERN_BUFS; i++) {
+		assert_int_equal(r.rets[i], tiny_pattern_sizes[i]);
+		assert_true(r.ok[i]);
+	}
+}
+
+static void writes_body(struct record *r, struct hm_vcpu *vcpu,
+			const struct tiny_pattern *d, uint64_t daddr)
+{
+	unsigned int i;
+	size_t j;
+
+	for (i = 0; i < TINY_PATTERN_BUFS; i++) {
+		size_t len = tiny_pattern_sizes[i];
+		uint8_t *buf = malloc(len);
+
+		for (j = 0; j < len; j++)
+			buf[j] = tiny_pattern_byte(tiny_write_seed(i), j);
+		r->rets[i] = hm_vcpu_write(vcpu, d->buf[i], buf, len);
+		memset(buf, 0, len);
+		r->rets[4 + i] = hm_vcpu_read(vcpu, d->buf[i], buf, len);
+		r->ok[i] = matches(buf, len, tiny_write_seed(i));
+		free(buf);
+	}
+	r->rets[8] = hm_vcpu_write_u32(vcpu, daddr +
+				       offsetof(struct tiny_pattern, written),
+				       (1u << TINY_PATTERN_BUFS) - 1);
+}
+
+static void write_exact_1_4072_4073_262144_bytes(void **state)
+{
+	struct record r = { 0 };
+	unsigned int i;
+
+	(void)state;
+	/* Status 0: the guest found every byte the host wrote. */
+	assert_int_equal(run_pattern(&r, writes_body), 0);
+	for (i = 0; i < TINY_PATTERN_BUFS; i++) {
+		assert_int_equal(r.rets[i], tiny_pattern_sizes[i]);
+		assert_int_equal(r.rets[4 + i], tiny_pattern_sizes[i]);
+		assert_true(r.ok[i]);
+	}
+	assert_int_equal(r.rets[8], 0);
+}
+
+static void long_string_body(struct record *r, struct hm_vcpu *vcpu,
+			     const struct tiny_pattern *d, uint64_t daddr)
+{
+	char *buf = malloc(TINY_PATTERN_STR_LEN + 1);
+	size_t i;
+
+	(void)daddr;
+	r->rets[0] = hm_vcpu_read_str(vcpu, d->str, buf,
+				      TINY_PATTERN_STR_LEN + 1);
+	r->ok[0] = buf[TINY_PATTERN_STR_LEN] == 0;
+	for (i = 0; i < TINY_PATTERN_STR_LEN; i++)
+		r->ok[0] &= buf[i] == tiny_string_byte(i);
+	/* One byte short of room for the NUL. */
+	r->rets[1] = hm_vcpu_read_str(vcpu, d->str, buf,
+				      TINY_PATTERN_STR_LEN);
+	r->ok[1] = strlen(buf) == TINY_PATTERN_STR_LEN - 1;
+	free(buf);
+}
+
+static void read_str_of_10000_bytes(void **state)
+{
+	struct record r = { 0 };
+
+	(void)state;
+	assert_int_equal(run_pattern(&r, long_string_body), 0);
+	assert_int_equal(r.rets[0], TINY_PATTERN_STR_LEN);
+	assert_true(r.ok[0]);
+	assert_int_equal(r.rets[1], -ENAMETOOLONG);
+	assert_true(r.ok[1]);
+}
+
+static int all_a(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] != TINY_PATTERN_TAIL_BYTE)
+			return 0;
+	}
+	return 1;
+}
+
+static void no_nul_body(struct record *r, struct hm_vcpu *vcpu,
+			const struct tiny_pattern *d, uint64_t daddr)
+{
+	char buf[16384];
+
+	(void)daddr;
+	r->rets[0] = hm_vcpu_read_str(vcpu, d->tail, buf, 100);
+	r->ok[0] = strlen(buf) == 99 && all_a(buf, 99);
+	/* Room for more than the tail: memory ends before any NUL. */
+	r->rets[1] = hm_vcpu_read_str(vcpu, d->tail, buf, sizeof(buf));
+	r->values[1] = d->tail_len;
+}
+
+static void read_str_without_nul_stops_at_cap_or_fault(void **state)
+{
+	struct record r = { 0 };
+
+	(void)state;
+	assert_int_equal(run_pattern(&r, no_nul_body), 0);
+	assert_int_equal(r.rets[0], -ENAMETOOLONG);
+	assert_true(r.ok[0]);
+	assert_int_equal(r.rets[1], -EFAULT);
+}
+
+static void unmapped_body(struct record *r, struct hm_vcpu *vcpu,
+			  const struct tiny_pattern *d, uint64_t daddr)
+{
+	char buf[8192];
+
+	(void)daddr;
+	memset(buf, 0, sizeof(buf));
+	r->rets[0] = hm_vcpu_read(vcpu, d->tail, buf, sizeof(buf));
+	r->ok[0] = all_a(buf, d->tail_len) && buf[d->tail_len] == 0;
+	r->values[0] = d->tail_len;
+	r->rets[1] = hm_vcpu_read(vcpu, d->tail + d->tail_len, buf, 1);
+	r->rets[2] = hm_vcpu_read(vcpu, d->hole, buf, 16);
+}
+
+static void read_into_unmapped_page_returns_prefix_then_efault(void **state)
+{
+	struct record r = { 0 };
+
+	(void)state;
+	assert_int_equal(run_pattern(&r, unmapped_body), 0);
+	assert_int_equal(r.rets[0], r.values[0]);
+	assert_true(r.ok[0]);
+	assert_int_equal(r.rets[1], -EFAULT);
+	assert_int_equal(r.rets[2], -EFAULT);
+}
+
+static void read_only_body(struct record *r, struct hm_vcpu *vcpu,
+			   const struct tiny_pattern *d, uint64_t daddr)
+{
+	static const char junk[16] = "overwrite me!!!";
+	uint8_t page[4096];
+
+	(void)daddr;
+	r->rets[0] = hm_vcpu_write(vcpu, d->ro, junk, sizeof(junk));
+	r->rets[1] = hm_vcpu_write(vcpu, d->hole, junk, sizeof(junk));
+	r->rets[2] = hm_vcpu_read(vcpu, d->ro, page, sizeof(page));
+	r->ok[2] = matches(page, sizeof(page), TINY_RO_SEED);
+}
+
+static void write_to_read_only_page_fails_efault(void **state)
+{
+	struct record r = { 0 };
+
+	(void)state;
+	/* Status 0 includes the guest's check that the page is intact. */
+	assert_int_equal(run_pattern(&r, read_only_body), 0);
+	assert_int_equal(r.rets[0], -EFAULT);
+	assert_int_equal(r.rets[1], -EFAULT);
+	assert_int_equal(r.rets[2], 4096);
+	assert_true(r.ok[2]);
+}
+
+static void timing_body(struct record *r, struct hm_vcpu *vcpu,
+			const struct tiny_pattern *d, uint64_t daddr)
+{
+	char *buf = malloc(262144 + 1);
+	uint64_t pid;
+	int i;
+
+	(void)daddr;
+	for (i = 0; i < 6; i++) {
+		struct hm_stats before, after;
+		double t0;
+		ssize_t ret;
+
+		hm_vcpu_get_stats(vcpu, &before);
+		t0 = now_ms();
+		if (i < TINY_PATTERN_BUFS)
+			ret = hm_vcpu_read(vcpu, d->buf[i], buf,
+					   tiny_pattern_sizes[i]);
+		else if (i == 4)
+			ret = hm_vcpu_read_str(vcpu, d->str, buf, 10001);
+		else
+			ret = hm_vcpu_get_proc_pid(vcpu, &pid);
+		r->ms[i] = now_ms() - t0;
+		hm_vcpu_get_stats(vcpu, &after);
+		r->stats[i].round_trips = after.round_trips -
+					  before.round_trips;
+		r->stats[i].exits = after.exits - before.exits;
+		r->rets[i] = ret;
+	}
+	free(buf);
+}
+
+static void op_timings_are_reported(void **state)
+{
+	static const char *const names[] = {
+		"read 1 B", "read 4072 B", "read 4073 B", "read 262144 B",
+		"read_str 10000 B", "get_proc_pid",
+	};
+	struct record r = { 0 };
+	int i;
+
+	(void)state;
+	assert_int_equal(run_pattern(&r, timing_body), 0);
+	for (i = 0; i < 6; i++) {
+		print_message("  %-18s %9.3f ms, %3" PRIu64 " round trips, %3"
+			      PRIu64 " exits, %7.1f us per exit\n", names[i],
+			      r.ms[i], r.stats[i].round_trips,
+			      r.stats[i].exits, r.stats[i].exits ?
+			      r.ms[i] * 1e3 / (double)r.stats[i].exits : 0.0);
+		assert_true(r.rets[i] >= 0);
+	}
+}
+
+/* ---- processes and vCPUs ---- */
+
+static void record_body(struct record *r, struct hm_vcpu *vcpu,
+			const struct hm_event *ev)
+{
+	struct hm_guest_info info = { 0 };
+	struct hm_env_var *env;
+	struct seen s = { 0 };
+	char **argv;
+	size_t argc, n, i;
+	int64_t fd = -1;
+
+	s.kind = ev->kind;
+	s.nr = ev->nr;
+	memcpy(s.args, ev->args, sizeof(s.args));
+	s.ret = ev->ret;
+	hm_vcpu_get_guest_info(vcpu, &info);
+	s.vcpu = info.vcpu_index;
+	s.region_gpa = info.region_gpa;
+	hm_vcpu_get_proc_pid(vcpu, &s.pid);
+	if (!hm_vcpu_get_proc_args(vcpu, &argv, &argc)) {
+		if (argc > 1)
+			snprintf(s.argv1, sizeof(s.argv1), "%s", argv[1]);
+		free(argv);
+	}
+	if (!hm_vcpu_get_proc_env(vcpu, &env, &n)) {
+		for (i = 0; i < n; i++) {
+			if (!strcmp(env[i].name, "ROLE"))
+				snprintf(s.role, sizeof(s.role), "%s",
+					 env[i].value);
+		}
+		free(env);
+	}
+	if (ev->nr == TINY_SYS_WRITE || ev->nr == TINY_SYS_READ ||
+	    ev->nr == TINY_SYS_CLOSE)
+		fd = (int64_t)ev->args[0];
+	else if (ev->nr == TINY_SYS_OPEN || ev->nr == TINY_SYS_SOCKET)
+		fd = (int64_t)ev->ret;
+	if (fd >= 0 && hm_vcpu_read_fd_name(vcpu, fd, s.fd_name,
+					    sizeof(s.fd_name)) < 0)
+		strcpy(s.fd_name, "?");
+	pthread_mutex_lock(&r->lock);
+	if (r->nr_events < MAX_EVENTS)
+		r->events[r->nr_events++] = s;
+	pthread_mutex_unlock(&r->lock);
+}
+
+static void two_processes_take_turns_with_their_own_pid_argv_fds(void **state)
+{
+	struct record r = { .body = record_body };
+	unsigned int i, switches = 0;
+	uint64_t alpha = 0, beta = 0;
+	struct tvm vm;
+
+	(void)state;
+	assert_int_equal(boot(&vm, &r, "scenario=two quiet", 1, 0), 0);
+	assert_true(vm.all_done);
+	assert_int_equal(vm.failed, 0);
+	assert_true(r.nr_events > 10);
+	for (i = 0; i < r.nr_events; i++) {
+		struct seen *s = &r.events[i];
+
+		/* argv and environment agree with each other... */
+		assert_string_equal(s->argv1, s->role);
+		/* ...and each pid keeps its own. */
+		if (!strcmp(s->argv1, "alpha")) {
+			if (!alpha)
+				alpha = s->pid;
+			assert_int_equal(s->pid, alpha);
+		} else {
+			assert_string_equal(s->argv1, "beta");
+			if (!beta)
+				beta = s->pid;
+			assert_int_equal(s->pid, beta);
+		}
+		if (s->nr == TINY_SYS_WRITE && s->args[0] == 1)
+			assert_string_equal(s->fd_name, "/dev/ttyS0");
+		if (s->nr == TINY_SYS_OPEN)
+			assert_string_equal(s->fd_name, "/etc/hostname");
+		if (s->nr == TINY_SYS_SOCKET || (s->nr == TINY_SYS_WRITE &&
+						 s->args[0] == 3))
+			assert_memory_equal(s->fd_name, "socket:[", 8);
+		if (s->nr == TINY_SYS_GETPID)
+			assert_int_equal(s->ret, s->pid);
+		if (i && s->pid != r.events[i - 1].pid)
+			switches++;
+	}
+	assert_true(alpha && beta && alpha != beta);
+	/* Three rounds each, yielding after every round. */
+	assert_true(switches >= 5);
+	finish(&vm);
+}
+
+static void two_vcpus_raise_events_through_their_own_regions(void **state)
+{
+	struct record r = { .body = record_body };
+	uint64_t region[2] = { 0, 0 };
+	unsigned int i, count[2] = { 0, 0 };
+	struct tvm vm;
+
+	(void)state;
+	assert_int_equal(boot(&vm, &r, "scenario=smp quiet", 2, 0), 0);
+	assert_true(vm.all_done);
+	assert_int_equal(vm.failed, 0);
+	for (i = 0; i < r.nr_events; i++) {
+		struct seen *s = &r.events[i];
+
+		assert_true(s->vcpu < 2);
+		count[s->vcpu]++;
+		if (!region[s->vcpu])
+			region[s->vcpu] = s->region_gpa;
+		assert_int_equal(s->region_gpa, region[s->vcpu]);
+		/* The smp scenario puts alpha on vCPU 0, beta on 1. */
+		assert_string_equal(s->argv1, s->vcpu ? "beta" : "alpha");
+	}
+	assert_true(count[0] > 0 && count[1] > 0);
+	assert_true(region[0] != region[1]);
+	assert_int_equal(region[0] % 4096, 0);
+	assert_int_equal(region[1] % 4096, 0);
+	finish(&vm);
+}
+
+/* ---- hostile guests ---- */
+
+/* Two ops whose replies carry a byte count (fd 1 always exists). */
+static void first_op_body(struct record *r, struct hm_vcpu *vcpu,
+			  const struct hm_event *ev)
+{
+	double t0;
+
+	if (r->done++)
+		return;
+	(void)ev;
+	t0 = now_ms();
+	r->rets[0] = hm_vcpu_read_fd_name(vcpu, 1, r->strs[0], 64);
+	r->ms[0] = now_ms() - t0;
+	t0 = now_ms();
+	r->rets[1] = hm_vcpu_read_fd_name(vcpu, 1, r->strs[1], 64);
+	r->ms[1] = now_ms() - t0;
+	hm_vcpu_get_stats(vcpu, &r->stats[0]);
+}
+
+/* The guest will never answer again: stop the VM once the ops gave up. */
+static void silent_body(struct record *r, struct hm_vcpu *vcpu,
+			const struct hm_event *ev)
+{
+	first_op_body(r, vcpu, ev);
+	tvm_stop(r->vm);
+}
+
+static void silent_guest_op_times_out_and_vmm_stops(void **state)
+{
+	struct record r = { .body = silent_body };
+	struct tvm vm;
+	double t0 = now_ms();
+
+	(void)state;
+	assert_int_equal(boot(&vm, &r, "scenario=ioctl quiet hostile=silent",
+			      1, 300), 0);
+	assert_int_equal(r.done, 1);
+	assert_int_equal(r.rets[0], -ETIMEDOUT);
+	assert_true(r.ms[0] >= 290 && r.ms[0] < 1000);
+	/* The event is abandoned: later ops fail at once. */
+	assert_int_equal(r.rets[1], -ETIMEDOUT);
+	assert_true(r.ms[1] < 100);
+	assert_true(r.stats[0].timeouts > 0);
+	assert_false(vm.timed_out);
+	assert_true(now_ms() - t0 < 5000);
+	tvm_destroy(&vm);
+}
+
+static void hostile_test(const char *mode, struct record *r)
+{
+	char cmdline[128];
+	struct tvm vm;
+
+	snprintf(cmdline, sizeof(cmdline), "scenario=ioctl quiet hostile=%s",
+		 mode);
+	r->body = first_op_body;
+	assert_int_equal(boot(&vm, r, cmdline, 1, 300), 0);
+	/* The host lived on, and so did the guest. */
+	assert_false(vm.crashed);
+	assert_true(vm.all_done);
+	finish(&vm);
+}
+
+static void oversize_reply_fails_eproto(void **state)
+{
+	struct record r = { 0 };
+
+	(void)state;
+	hostile_test("oversize", &r);
+	assert_true(r.done > 0);
+	assert_int_equal(r.rets[0], -EPROTO);
+	assert_true(r.stats[0].protocol_errors > 0);
+}
+
+static void garbage_response_code_fails_eproto(void **state)
+{
+	struct record r = { 0 };
+
+	(void)state;
+	hostile_test("badcode", &r);
+	assert_true(r.done > 0);
+	assert_int_equal(r.rets[0], -EPROTO);
+	assert_true(r.stats[0].protocol_errors > 0);
+}
+
+static void reregister_outside_ram_fails_cleanly(void **state)
+{
+	struct record r = { 0 };
+
+	(void)state;
+	hostile_test("reregister", &r);
+	assert_true(r.done > 0);
+	assert_true(r.rets[0] < 0);
+	assert_true(r.stats[0].protocol_errors > 0);
+}
+
+/* A guest that boots and exits at all, or a reason to skip. */
+static int kvm_usable(void)
+{
+	struct record r = { 0 };
+	struct tvm vm;
+	int err;
+
+	err = boot(&vm, &r, "scenario=hello quiet noevents", 1, 0);
+	if (!err && !vm.all_done)
+		err = -EIO;
+	if (err)
+		printf("skip: cannot run a trivial guest-tiny guest: %s\n",
+		       strerror(-err));
+	finish(&vm);
+	return !err;
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(ioctl_interaction_sequence),
+		cmocka_unit_test(read_exact_1_4072_4073_262144_bytes),
+		cmocka_unit_test(write_exact_1_4072_4073_262144_bytes),
+		cmocka_unit_test(read_str_of_10000_bytes),
+		cmocka_unit_test(read_str_without_nul_stops_at_cap_or_fault),
+		cmocka_unit_test(
+			read_into_unmapped_page_returns_prefix_then_efault),
+		cmocka_unit_test(write_to_read_only_page_fails_efault),
+		cmocka_unit_test(
+			two_processes_take_turns_with_their_own_pid_argv_fds),
+		cmocka_unit_test(
+			two_vcpus_raise_events_through_their_own_regions),
+		cmocka_unit_test(silent_guest_op_times_out_and_vmm_stops),
+		cmocka_unit_test(oversize_reply_fails_eproto),
+		cmocka_unit_test(garbage_response_code_fails_eproto),
+		cmocka_unit_test(reregister_outside_ram_fails_cleanly),
+		cmocka_unit_test(op_timings_are_reported),
+	};
+
+	guest_path = argc > 1 ? argv[1] : getenv("GUEST_TINY_ELF");
+	if (!guest_path) {
+		printf("skip: no guest-tiny.elf given\n");
+		return 77;
+	}
+	if (!kvm_usable())
+		return 77;
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,419 @@
+// SPDX-License-Identifier: MIT
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+
+#include "fake_guest.h"
+
+#define MAX_GUESTS 8
+#define FAKE_FD_BASE 1000
+
+static struct fake_guest *guests[MAX_GUESTS];
+
+int __real_ioctl(int fd, unsigned long request, ...);
+int __wrap_ioctl(int fd, unsigned long request, ...);
+
+uint8_t fake_pattern(uint64_t va)
+{
+	return (uint8_t)(va * 7 + (va >> 8) + 3);
+}
+
+static const struct fake_mapping *find_mapping(const struct fake_process *p,
+					       uint64_t va)
+{
+	unsigned int i;
+
+	for (i = 0; i < p->nr_maps; i++)
+		if (va >= p->maps[i].va && va - p->maps[i].va < p->maps[i].len)
+			return &p->maps[i];
+	return NULL;
+}
+
+/* Copy as far as the mappings allow; returns bytes NOT copied. */
+static size_t copy_user(struct fake_guest *g, void *host, uint64_t va,
+			size_t len, bool to_guest)
+{
+	while (len) {
+		const struct fake_mapping *m = find_mapping(g->current, va);
+		size_t off, n;
+
+		if (!m || (to_guest && !m->writable))
+			break;
+		off = va - m->va;
+		n = len < m->len - off ? len : m->len - off;
+		if (to_guest)
+			memcpy(m->mem + off, host, n);
+		else
+			memcpy(host, m->mem + off, n);
+		host = (uint8_t *)host + n;
+		va += n;
+		len -= n;
+	}
+	return len;
+}
+
+static size_t op_copy_from(void *ctx, void *dst, uint64_t src, size_t len)
+{
+	struct fake_guest *g = ctx;
+
+	if (g->serial_before_copy)
+		fake_guest_serial(g, '.');
+
+	if (g->stall_next_copy) {
+		g->stall_next_copy = false;
+		while (sem_wait(&g->unblock))
+			;
+	}
+	return copy_user(g, dst, src, len, false);
+}
+
+static size_t op_copy_to(void *ctx, uint64_t dst, const void *src, size_t len)
+{
+	return copy_user(ctx, (void *)src, dst, len, true);
+}
+
+static long op_string_from(void *ctx, char *dst, uint64_t src, size_t len,
+			   size_t *copied)
+{
+	struct fake_guest *g = ctx;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (copy_user(g, dst + i, src + i, 1, false)) {
+			*copied = i;
+			return -HM_EFAULT;
+		}
+		if (!dst[i]) {
+			*copied = i;
+			return (long)i;
+		}
+	}
+	*copied = len;
+	return (long)len;
+}
+
+static const struct fake_fd *find_fd(const struct fake_process *p, int64_t fd)
+{
+	unsigned int i;
+
+	for (i = 0; i < p->nr_fds; i++)
+		if (p->fds[i].fd == fd)
+			return &p->fds[i];
+	return NULL;
+}
+
+static long op_fd_name(void *ctx, int64_t fd, char *buf, size_t cap)
+{
+	struct fake_guest *g = ctx;
+	const struct fake_fd *f = find_fd(g->current, fd);
+	size_t len;
+
+	if (!f)
+		return -HM_EBADF;
+	len = strlen(f->name);
+	if (len > cap)
+		return -HM_ENAMETOOLONG;
+	memcpy(buf, f->name, len);
+	return (long)len;
+}
+
+static long op_proc_area(void *ctx, enum hm_proc_area which, uint64_t offset,
+			 void *buf, size_t len, uint64_t *total)
+{
+	struct fake_guest *g = ctx;
+	const char *area = which == HM_PROC_ARGS ? g->current->args :
+						   g->current->env;
+	size_t area_len = which == HM_PROC_ARGS ? g->current->args_len :
+						  g->current->env_len;
+
+	*total = area_len;
+	if (offset >= area_len)
+		return 0;
+	if (len > area_len - offset)
+		len = area_len - offset;
+	memcpy(buf, area + offset, len);
+	return (long)len;
+}
+
+static long op_pid(void *ctx, uint64_t *pid)
+{
+	struct fake_guest *g = ctx;
+
+	*pid = g->current->pid;
+	return 0;
+}
+
+static long op_read_file(void *ctx, const char *path, uint64_t offset,
+			 void *buf, size_t len, uint64_t *file_size)
+{
+	struct fake_guest *g = ctx;
+	unsigned int i;
+
+	/* Find the file before writing buf: path and buf may overlap. */
+	for (i = 0; i < g->current->nr_files; i++) {
+		const struct fake_file *f = &g->current->files[i];
+
+		if (strcmp(f->path, path))
+			continue;
+		*file_size = f->len;
+		if (offset >= f->len)
+			return 0;
+		if (len > f->len - offset)
+			len = f->len - offset;
+		memmove(buf, f->content + offset, len);
+		return (long)len;
+	}
+	return -HM_ENOENT;
+}
+
+static long op_socket_info(void *ctx, int64_t fd, struct hm_socket_info *info)
+{
+	struct fake_guest *g = ctx;
+	const struct fake_fd *f = find_fd(g->current, fd);
+
+	if (!f)
+		return -HM_EBADF;
+	if (!f->socket)
+		return -HM_ENOTSOCK;
+	*info = *f->socket;
+	return 0;
+}
+
+/* Guest side of an exit: publish it and wait for the next KVM_RUN. */
+static void guest_exit(struct fake_guest *g)
+{
+	sem_post(&g->exited);
+	while (sem_wait(&g->resume))
+		;
+}
+
+static void set_io_exit(struct fake_guest *g, uint16_t port, uint32_t value,
+			uint8_t size)
+{
+	struct kvm_run *run = g->run;
+
+	run->exit_reason = KVM_EXIT_IO;
+	run->io.direction = KVM_EXIT_IO_OUT;
+	run->io.size = size;
+	run->io.port = port;
+	run->io.count = 1;
+	run->io.data_offset = 4096;
+	memcpy((uint8_t *)run + 4096, &value, sizeof(value));
+}
+
+void fake_guest_ring(struct fake_guest *g, unsigned int call, uint64_t gpa)
+{
+	struct kvm_run *run = g->run;
+
+	if (g->transport == FAKE_VMCALL) {
+		run->exit_reason = KVM_EXIT_HYPERCALL;
+		run->hypercall.nr = HM_KVM_HC_MAP_GPA_RANGE;
+		run->hypercall.args[0] = gpa;
+		run->hypercall.args[1] = HM_VMCALL_NPAGES(call);
+		run->hypercall.args[2] = 0;
+		run->hypercall.ret = 0xdead;
+	} else {
+		set_io_exit(g, HM_X86_PORT, call, 4);
+		g->rbx = gpa;
+	}
+	guest_exit(g);
+}
+
+void fake_guest_serial(struct fake_guest *g, char c)
+{
+	set_io_exit(g, FAKE_SERIAL_PORT, (uint8_t)c, 1);
+	guest_exit(g);
+}
+
+static void op_doorbell(void *ctx, unsigned int call, uint64_t region_gpa)
+{
+	fake_guest_ring(ctx, call, region_gpa);
+}
+
+void fake_guest_register(struct fake_guest *g)
+{
+	g->register_result = hm_agent_register(&g->agent, 0);
+}
+
+void fake_guest_raise(struct fake_guest *g, uint32_t kind, uint64_t nr,
+		      uint64_t a0, uint64_t a1, uint64_t a2)
+{
+	struct hm_event_record ev = {
+		.kind = kind, .nr = nr, .args = { a0, a1, a2 },
+	};
+
+	hm_agent_raise(&g->agent, &ev);
+}
+
+static void *guest_thread(void *arg)
+{
+	struct fake_guest *g = arg;
+
+	while (sem_wait(&g->resume))
+		;
+	g->main(g);
+	/* A guest whose program is over halts, like a HLT with IF=0. */
+	for (;;) {
+		g->halted = true;
+		g->run->exit_reason = KVM_EXIT_HLT;
+		guest_exit(g);
+	}
+	return NULL;
+}
+
+struct fake_guest *fake_guest_new(fake_guest_fn main, void *opaque)
+{
+	struct fake_guest *g = calloc(1, sizeof(*g));
+	int slot;
+
+	for (slot = 0; slot < MAX_GUESTS && guests[slot]; slot++)
+		;
+	if (!g || slot == MAX_GUESTS)
+		abort();
+	g->fd = FAKE_FD_BASE + slot;
+	g->run = mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	g->ram = calloc(1, FAKE_RAM_SIZE);
+	if (g->run == MAP_FAILED || !g->ram)
+		abort();
+	g->main = main;
+	g->opaque = opaque;
+	g->ops = (struct hm_agent_ops){
+		.doorbell = op_doorbell,
+		.copy_from = op_copy_from,
+		.copy_to = op_copy_to,
+		.string_from = op_string_from,
+		.fd_name = op_fd_name,
+		.proc_area = op_proc_area,
+		.pid = op_pid,
+		.read_file = op_read_file,
+		.socket_info = op_socket_info,
+	};
+	g->agent = (struct hm_agent){
+		.ops = &g->ops,
+		.ctx = g,
+		.region = (struct hm_region *)(g->ram + (FAKE_REGION_GPA -
+							 FAKE_RAM_GPA)),
+		.region_gpa = FAKE_REGION_GPA,
+		.region_pages = 1,
+		.features = HM_FEATURE_PROCENV | HM_FEATURE_READ_FILE,
+	};
+	sem_init(&g->resume, 0, 0);
+	sem_init(&g->exited, 0, 0);
+	sem_init(&g->unblock, 0, 0);
+	guests[slot] = g;
+	return g;
+}
+
+void fake_guest_start(struct fake_guest *g)
+{
+	if (pthread_create(&g->thread, NULL, guest_thread, g))
+		abort();
+}
+
+/*
+ * Guest threads block in sem_wait forever once halted or stalled; they are
+ * detached rather than joined, and their memory is left to process exit.
+ */
+void fake_guest_free(struct fake_guest *g)
+{
+	guests[g->fd - FAKE_FD_BASE] = NULL;
+	pthread_detach(g->thread);
+}
+
+static struct fake_guest *guest_of(int fd)
+{
+	if (fd < FAKE_FD_BASE || fd >= FAKE_FD_BASE + MAX_GUESTS)
+		return NULL;
+	return guests[fd - FAKE_FD_BASE];
+}
+
+/*
+ * KVM_RUN as KVM does it: interruptible, honouring immediate_exit. A signal
+ * leaves the guest running; its exit is then collected by the next KVM_RUN.
+ */
+static int fake_kvm_run(struct fake_guest *g)
+{
+	g->kvm_runs++;
+	if (g->run->immediate_exit) {
+		errno = EINTR;
+		return -1;
+	}
+	if (!g->running) {
+		g->running = true;
+		sem_post(&g->resume);
+	}
+	if (sem_wait(&g->exited)) {
+		errno = EINTR;
+		return -1;
+	}
+	g->running = false;
+	return 0;
+}
+
+int __wrap_ioctl(int fd, unsigned long request, ...)
+{
+	struct fake_guest *g = guest_of(fd);
+	va_list ap;
+	void *arg;
+
+	va_start(ap, request);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	if (!g)
+		return __real_ioctl(fd, request, arg);
+	switch (request) {
+	case KVM_RUN:
+		return fake_kvm_run(g);
+	case KVM_GET_REGS: {
+		struct kvm_regs *regs = arg;
+
+		g->get_regs++;
+		memset(regs, 0, sizeof(*regs));
+		regs->rbx = g->rbx;
+		return 0;
+	}
+	default:
+		errno = ENOTTY;
+		return -1;
+	}
+}
+
+int fake_exit_handler(struct hm_vcpu *vcpu, struct kvm_run *run, void *opaque)
+{
+	struct fake_guest *g = opaque;
+
+	(void)vcpu;
+	if (run->exit_reason == KVM_EXIT_IO && run->io.port == FAKE_SERIAL_PORT) {
+		g->serial_exits++;
+		return 0;
+	}
+	return -EIO;
+}
+
+int fake_vmm_run(struct hm_vcpu *vcpu, struct fake_guest *g)
+{
+	int first_error = 0;
+
+	for (;;) {
+		int ret;
+
+		if (__wrap_ioctl(g->fd, KVM_RUN, 0) < 0)
+			continue;
+		if (g->run->exit_reason == KVM_EXIT_HLT)
+			return first_error;
+		ret = hm_vcpu_handle_exit(vcpu);
+		if (ret < 0) {
+			g->handle_errors++;
+			if (!first_error)
+				first_error = ret;
+		} else if (ret == 0) {
+			fake_exit_handler(vcpu, g->run, g);
+		}
+	}
+}

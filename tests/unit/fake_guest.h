@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A simulated guest for the unit tests. Each fake vCPU has a guest thread
+ * that runs the real guest agent (guest-common/agent.c) over a real region
+ * inside fake RAM. The library's KVM_RUN and KVM_GET_REGS reach this file
+ * through the linker's --wrap=ioctl: KVM_RUN resumes the guest thread until
+ * it rings a doorbell, which becomes the exit in the vCPU's kvm_run.
+ */
+#ifndef FAKE_GUEST_H
+#define FAKE_GUEST_H
+
+#include <linux/kvm.h>
+#include <pthread.h>
+#include <semaphore.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <hypermem/hypermem.h>
+
+#include "agent.h"
+
+#define FAKE_RAM_GPA 0x100000ull
+#define FAKE_RAM_SIZE (1u << 20)
+#define FAKE_REGION_GPA (FAKE_RAM_GPA + 0x10000)
+#define FAKE_SERIAL_PORT 0x3f8
+
+/* A range of the current process's virtual memory. */
+struct fake_mapping {
+	uint64_t va;
+	size_t len;
+	uint8_t *mem;
+	bool writable;
+};
+
+struct fake_fd {
+	int64_t fd;
+	const char *name;
+	const struct hm_socket_info *socket;
+};
+
+struct fake_file {
+	const char *path;
+	const char *content;
+	size_t len;
+};
+
+struct fake_process {
+	uint64_t pid;
+	const char *args;	/* NUL-separated block, as in Linux */
+	size_t args_len;
+	const char *env;
+	size_t env_len;
+	struct fake_mapping maps[8];
+	unsigned int nr_maps;
+	struct fake_fd fds[8];
+	unsigned int nr_fds;
+	const struct fake_file *files;
+	unsigned int nr_files;
+};
+
+enum fake_transport {
+	FAKE_PORT_IO,
+	FAKE_VMCALL,
+};
+
+struct fake_guest;
+typedef void (*fake_guest_fn)(struct fake_guest *g);
+
+struct fake_guest {
+	int fd;				/* the fake vCPU fd */
+	struct kvm_run *run;		/* two pages: kvm_run, then I/O data */
+	uint8_t *ram;			/* FAKE_RAM_SIZE bytes at FAKE_RAM_GPA */
+	struct hm_agent agent;
+	struct hm_agent_ops ops;
+	enum fake_transport transport;
+	struct fake_process *current;	/* the task that raised the event */
+
+	fake_guest_fn main;
+	void *opaque;			/* for the test's guest program */
+	pthread_t thread;
+	sem_t resume;			/* host -> guest: run */
+	sem_t exited;			/* guest -> host: an exit is ready */
+	bool halted;
+	bool running;			/* resumed, exit not yet collected */
+	uint64_t rbx;			/* what KVM_GET_REGS reports */
+	unsigned int kvm_runs;
+	unsigned int get_regs;
+	unsigned int serial_exits;	/* seen by the exit handler */
+	int handle_errors;		/* hm_vcpu_handle_exit() < 0 */
+	int register_result;		/* of the last hm_agent_register() */
+
+	/* Misbehaviour, for the timeout tests. */
+	sem_t unblock;
+	bool stall_next_copy;		/* the next copy_from waits on unblock */
+	bool serial_before_copy;	/* copy_from first prints a byte */
+};
+
+/* Create a guest (RAM, region at FAKE_REGION_GPA, agent) running @main. */
+struct fake_guest *fake_guest_new(fake_guest_fn main, void *opaque);
+void fake_guest_free(struct fake_guest *g);
+
+/* Start the guest thread; it waits for the first KVM_RUN. */
+void fake_guest_start(struct fake_guest *g);
+
+/* Guest side: ring the doorbell for @call, as the agent does. */
+void fake_guest_ring(struct fake_guest *g, unsigned int call, uint64_t gpa);
+/* Guest side: an exit that is not hypermem's (a byte to the serial port). */
+void fake_guest_serial(struct fake_guest *g, char c);
+
+/* Guest programs the tests share. */
+void fake_guest_register(struct fake_guest *g);
+void fake_guest_raise(struct fake_guest *g, uint32_t kind, uint64_t nr,
+		      uint64_t a0, uint64_t a1, uint64_t a2);
+
+/*
+ * Host side: a VMM loop. Runs KVM_RUN and hm_vcpu_handle_exit() until the
+ * guest halts, whatever the library says; returns the first negative value
+ * of hm_vcpu_handle_exit() (0 if none) and counts them in handle_errors.
+ */
+int fake_vmm_run(struct hm_vcpu *vcpu, struct fake_guest *g);
+
+/* An exit handler for hm_vm_set_exit_handler(): counts serial bytes. */
+int fake_exit_handler(struct hm_vcpu *vcpu, struct kvm_run *run,
+		      void *opaque);
+
+/* Fills a mapping of @len bytes with a pattern that depends on va. */
+uint8_t fake_pattern(uint64_t va);
+
+#endif
