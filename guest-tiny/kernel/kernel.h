@@ -26,7 +26,8 @@
 #define USER_DATA 0x40400000ul
 #define USER_RO 0x40600000ul
 #define USER_HOLE (USER_RO + PAGE_SIZE)
-#define USER_VSYSCALL TINY_USER_VSYSCALL
+/* Arithmetic flags, TF and DF: what a user program can set itself. */
+#define USER_RFLAGS 0xdd5ul
 #define USER_STACK_TOP 0x40800000ul
 #define USER_STACK_PAGES 4
 #define USER_DATA_MAX_PAGES 512
@@ -124,7 +125,6 @@ struct config {
 	enum hostile_mode hostile;
 	int events;
 	int quiet;
-	int use_syscall;	/* SYSCALL, else UD2 (see abi.h) */
 	unsigned int nr_cpus;
 	uint64_t ram_size;
 };

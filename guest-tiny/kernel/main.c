@@ -51,8 +51,6 @@ static void parse_word(const char *w, size_t len)
 		parse_hostile(v, len - (size_t)(v - w));
 	} else if (len == 8 && !strncmp(w, "noevents", 8)) {
 		config.events = 0;
-	} else if (len == 15 && !strncmp(w, "syscall=syscall", 15)) {
-		config.use_syscall = 1;
 	} else if (len == 5 && !strncmp(w, "quiet", 5)) {
 		config.quiet = 1;
 	}

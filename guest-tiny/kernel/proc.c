@@ -228,9 +228,6 @@ struct proc *proc_create(const struct program *prog)
 	char *stack = alloc_pages(USER_STACK_PAGES);
 	char *kstack = alloc_pages(KSTACK_SIZE / PAGE_SIZE);
 	uint8_t *ro = alloc_pages(1);
-	uint8_t *vsyscall = alloc_pages(1);
-	static const uint8_t insn_syscall[] = { 0x0f, 0x05, 0xc3 };
-	static const uint8_t insn_trap[] = { 0x0f, 0x0b, 0xc3 };
 	struct frame *f;
 
 	p->pid = __atomic_fetch_add(&next_pid, 1, __ATOMIC_SEQ_CST);
@@ -242,8 +239,6 @@ struct proc *proc_create(const struct program *prog)
 	if (prog->data_pages > 4)
 		fill_ro_page(ro);
 	map_page(p->pml4, USER_RO, (uint64_t)ro, 0);
-	memcpy(vsyscall, config.use_syscall ? insn_syscall : insn_trap, 3);
-	map_page(p->pml4, USER_VSYSCALL, (uint64_t)vsyscall, 0);
 	map_range(p->pml4, stack_base, (uint64_t)stack, USER_STACK_PAGES, 1);
 	fds_init(p);
 

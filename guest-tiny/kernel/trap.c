@@ -133,6 +133,20 @@ static uint64_t read_cr2(void)
 
 struct frame *trap_handler(struct frame *f);
 
+/*
+ * On nested KVM with kvm_pvm, SYSCALL loads RIP from LSTAR but leaves the
+ * CPU at CPL3, so fetching the supervisor-only entry page faults there.
+ * SYSCALL has already put the return RIP in RCX and RFLAGS in R11: finish
+ * its work here and take the same path as a real SYSCALL. The flags a user
+ * cannot set themselves (IOPL, IF, ...) are not taken from R11.
+ */
+static struct frame *stuck_syscall(struct frame *f)
+{
+	f->rip = f->rcx;
+	f->rflags = (f->r11 & USER_RFLAGS) | 0x2;
+	return syscall_handler(f);
+}
+
 /* A fault in user mode kills the process; one in the kernel stops the CPU. */
 struct frame *trap_handler(struct frame *f)
 {
@@ -141,10 +155,9 @@ struct frame *trap_handler(struct frame *f)
 
 	if (!name)
 		name = "exception";
-	if (f->vector == 6 && (f->cs & 3) == 3 && f->rip == USER_VSYSCALL) {
-		f->rip += 2;	/* past UD2, to the page's RET */
-		return syscall_handler(f);
-	}
+	if (f->vector == 14 && (f->cs & 3) == 3 &&
+	    f->rip == (uint64_t)syscall_entry)
+		return stuck_syscall(f);
 	if ((f->cs & 3) == 3) {
 		kprintf("pid %u: %s (vector %lu) error %lx rip %lx cr2 %lx\n",
 			cpu->current->pid, name, f->vector, f->error, f->rip,

@@ -20,9 +20,8 @@ static inline long sys6(long nr, long a, long b, long c, long d, long e,
 	register long r9 __asm__("r9") = f;
 	long ret;
 
-	__asm__ volatile("call *%[entry]" : "=a"(ret) : "a"(nr), "D"(a),
-			 "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9),
-			 [entry] "r"(TINY_USER_VSYSCALL) :
+	__asm__ volatile("syscall" : "=a"(ret) : "a"(nr), "D"(a), "S"(b),
+			 "d"(c), "r"(r10), "r"(r8), "r"(r9) :
 			 "rcx", "r11", "memory");
 	return ret;
 }

@@ -22,16 +22,6 @@
 /* guest-tiny's own: raise HM_EVENT_USER, nr = arg 0, args = args 1..5. */
 #define TINY_SYS_HM_EVENT 500
 
-/*
- * A read-only user page holding the syscall instruction the kernel chose
- * and a RET; user code calls it like a vDSO entry. With "syscall=syscall"
- * it is SYSCALL (LSTAR entry). By default it is UD2, which the kernel's #UD
- * handler treats as a syscall when it comes from this page: on nested KVM
- * with kvm_pvm, SYSCALL jumps to LSTAR without leaving CPL3 and INT n
- * raises #UD, while exceptions from user mode do reach CPL0.
- */
-#define TINY_USER_VSYSCALL 0x40700000ul
-
 #define TINY_SIOCDEVPRIVATE 0x89f0
 #define TINY_IFNAMSIZ 16
 
