@@ -275,6 +275,25 @@ int tvm_boot_setup(struct tvm *vm, uint64_t entry, const char *cmdline)
 	return 0;
 }
 
+/*
+ * Each vCPU thread echoes the console a whole line at a time, so that lines
+ * from two vCPUs and the event log never cut into each other.
+ */
+static void console_echo(const char *buf, size_t len)
+{
+	static __thread char line[256];
+	static __thread size_t line_len;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		line[line_len++] = buf[i];
+		if (buf[i] == '\n' || line_len == sizeof(line)) {
+			fwrite(line, 1, line_len, stdout);
+			line_len = 0;
+		}
+	}
+}
+
 static void console_append(struct tvm *vm, const char *buf, size_t len)
 {
 	pthread_mutex_lock(&vm->lock);
@@ -293,7 +312,7 @@ static void console_append(struct tvm *vm, const char *buf, size_t len)
 out:
 	pthread_mutex_unlock(&vm->lock);
 	if (vm->echo)
-		fwrite(buf, 1, len, stdout);
+		console_echo(buf, len);
 }
 
 static void exit_word(struct tvm *vm, uint32_t word)

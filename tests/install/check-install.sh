@@ -3,6 +3,7 @@
 # installed library with nothing but `pkg-config --cflags --libs hypermem`.
 set -eu
 build=$1
+sanitize=${2:-none}
 cc=${CC:-cc}
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
@@ -36,6 +37,8 @@ int main(void)
 	return 0;
 }
 PROG
+# A sanitized library needs its runtime in the program too.
+[ "$sanitize" = none ] || flags="-fsanitize=$sanitize $flags"
 # shellcheck disable=SC2086
 "$cc" -Wall -Werror -o "$root/prog" "$root/prog.c" $flags
 libdir=$(dirname "$(find "$root" -name 'libhypermem.so' | head -n 1)")
