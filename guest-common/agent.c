@@ -166,6 +166,55 @@ static void serve_socket_info(struct hm_agent *agent, uint64_t fd)
 	respond(r, HM_RESP_READ_OK, fd, sizeof(info));
 }
 
+/* The pieces and the bytes they ask for must all fit in data[]. */
+static int readv_fits(const struct hm_agent *agent, uint64_t n,
+		      uint64_t size)
+{
+	const struct hm_readv_piece *p =
+		(const struct hm_readv_piece *)agent->region->data;
+	uint64_t room = data_size(agent);
+	uint64_t i;
+
+	if (n == 0 || n > HM_READV_MAX_PIECES || size != n * sizeof(*p) ||
+	    size > room)
+		return 0;
+	room -= size;
+	for (i = 0; i < n; i++) {
+		uint64_t len = hm_le64(p[i].len);
+
+		if (len > room)
+			return 0;
+		room -= len;
+	}
+	return 1;
+}
+
+/*
+ * Each piece's bytes land behind the table, so reading piece i never
+ * overwrites a piece still to be read; its len becomes the bytes read.
+ */
+static void serve_readv(struct hm_agent *agent, uint64_t n, uint64_t size)
+{
+	struct hm_region *r = agent->region;
+	struct hm_readv_piece *p = (struct hm_readv_piece *)r->data;
+	char *out = r->data + size;
+	uint64_t i;
+
+	if (!(agent->features & HM_FEATURE_READV))
+		return fail(r, -HM_ENOSYS);
+	if (!readv_fits(agent, n, size))
+		return fail(r, -HM_EINVAL);
+	for (i = 0; i < n; i++) {
+		size_t len = (size_t)hm_le64(p[i].len);
+		size_t left = len ? agent->ops->copy_from(agent->ctx, out,
+				hm_le64(p[i].addr), len) : 0;
+
+		p[i].len = hm_le64(len - left);
+		out += len - left;
+	}
+	respond(r, HM_RESP_READ_OK, n, (uint64_t)(out - r->data));
+}
+
 /* Ops whose size is a byte count that must fit in data[]. */
 static int takes_buffer(uint64_t op)
 {
@@ -212,6 +261,9 @@ int hm_agent_serve(struct hm_agent *agent)
 		break;
 	case HM_OP_READ_SOCKET_INFO:
 		serve_socket_info(agent, addr);
+		break;
+	case HM_OP_READV:
+		serve_readv(agent, addr, size);
 		break;
 	case HM_OP_NONE:
 	case HM_RESP_READ_OK:

@@ -11,7 +11,8 @@
 #include "agent.h"
 
 #define HM_KMOD_FEATURES (HM_FEATURE_PROCENV | HM_FEATURE_READ_FILE | \
-			  HM_FEATURE_SOCKET_INFO | HM_FEATURE_KERNEL_ADDR)
+			  HM_FEATURE_SOCKET_INFO | HM_FEATURE_KERNEL_ADDR | \
+			  HM_FEATURE_READV)
 
 /*
  * The context the accessors run in. In atomic context (a tracepoint, or a

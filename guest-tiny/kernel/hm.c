@@ -2,15 +2,13 @@
 /*
  * guest-tiny's hypermem agent: the shared dispatcher (guest-common/agent.c)
  * with accessors that work on the process that raised the event, through
- * its page tables. Each CPU registers its own one-page region.
+ * its page tables. Each CPU registers its own region of HM_MAX_REGION_PAGES
+ * physically contiguous pages, and lets the host read kernel memory too.
  */
 #include "kernel.h"
 
 /* A GPA no VMM gives a guest of at most TINY_RAM_MAX bytes. */
 #define BAD_GPA 0x7fff00000000ul
-
-static struct hm_region regions[TINY_MAX_CPUS]
-	__attribute__((aligned(HM_PAGE_SIZE)));
 
 static void ring(unsigned int call, uint64_t gpa)
 {
@@ -57,8 +55,24 @@ static const uint64_t *current_pml4(void *ctx)
 	return cpu->current->pml4;
 }
 
+/*
+ * Kernel addresses are the identity map of RAM (mm.c); the first MiB, boot
+ * tables and the null page, is refused so that NULL stays unreadable.
+ */
+static size_t kernel_copy_from(void *dst, uint64_t src, size_t len)
+{
+	size_t n = 0;
+
+	if (src >= TINY_KERNEL_BASE && src < config.ram_size)
+		n = config.ram_size - src < len ? config.ram_size - src : len;
+	memcpy(dst, (const void *)src, n);
+	return len - n;
+}
+
 static size_t copy_from(void *ctx, void *dst, uint64_t src, size_t len)
 {
+	if (src < config.ram_size)
+		return kernel_copy_from(dst, src, len);
 	return user_copy_from(current_pml4(ctx), dst, src, len);
 }
 
@@ -163,19 +177,21 @@ void hm_init(struct cpu *cpu)
 
 	a->ops = &ops;
 	a->ctx = cpu;
-	a->region = &regions[cpu->index];
+	/* alloc_pages() hands out consecutive physical pages. */
+	a->region = alloc_pages(HM_MAX_REGION_PAGES);
 	a->region_gpa = (uint64_t)a->region;
-	a->region_pages = 1;
+	a->region_pages = HM_MAX_REGION_PAGES;
 	a->features = HM_FEATURE_PROCENV | HM_FEATURE_READ_FILE |
-		      HM_FEATURE_SOCKET_INFO;
+		      HM_FEATURE_SOCKET_INFO | HM_FEATURE_KERNEL_ADDR |
+		      HM_FEATURE_READV;
 	if (hm_agent_register(a, cpu->index)) {
 		kprintf("hypermem: no host\n");
 		report(TINY_EXIT_NO_HOST, cpu->index);
 		return;
 	}
 	cpu->hm_ready = 1;
-	kprintf("hypermem: cpu%u registered region %lx\n", cpu->index,
-		a->region_gpa);
+	kprintf("hypermem: cpu%u registered region %lx, %u pages\n",
+		cpu->index, a->region_gpa, a->region_pages);
 }
 
 static void raise(struct cpu *cpu, uint32_t kind, uint64_t nr,

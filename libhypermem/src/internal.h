@@ -27,6 +27,15 @@ struct hm_vm {
 	unsigned int timeout_ms;
 	int kick_signal;
 	unsigned int nr_vcpus;
+	enum hm_read_mode read_mode;
+};
+
+/* The control registers a page walk needs, read once per event. */
+struct paging {
+	uint64_t cr0;
+	uint64_t cr3;
+	uint64_t cr4;
+	uint64_t efer;
 };
 
 /* A hypermem call decoded from an exit by the architecture code. */
@@ -61,6 +70,9 @@ struct hm_vcpu {
 	pid_t timer_tid;		/* thread the timer signals, 0: none */
 	struct timespec deadline;
 
+	struct paging paging;
+	uint64_t paging_event;		/* stats.events when read, 0: never */
+
 	struct hm_stats stats;
 };
 
@@ -82,6 +94,18 @@ static inline size_t min_size(size_t a, size_t b)
 
 /* ops.c */
 int guest_errno(struct hm_vcpu *vcpu, uint64_t value);
+ssize_t read_cooperative(struct hm_vcpu *vcpu, uint64_t addr, void *buf,
+			 size_t len);
+ssize_t read_str_cooperative(struct hm_vcpu *vcpu, uint64_t addr, char *buf,
+			     size_t cap);
+
+/* direct.c */
+ssize_t direct_copy(struct hm_vcpu *vcpu, uint64_t addr, void *buf,
+		    size_t len, bool stop_at_nul);
+
+/* readv.c */
+int readv_cooperative(struct hm_vcpu *vcpu, struct hm_iovec *pieces,
+		      size_t n);
 
 /* vm.c */
 void *vm_translate(const struct hm_vm *vm, uint64_t gpa, uint64_t len);
@@ -104,5 +128,10 @@ void watchdog_destroy(struct hm_vcpu *vcpu);
 bool arch_decode_call(struct hm_vcpu *vcpu, struct doorbell *call);
 int arch_call_gpa(struct hm_vcpu *vcpu, struct doorbell *call);
 void arch_complete_call(struct hm_vcpu *vcpu, int error);
+
+/* arch/<arch>/walk.c */
+int arch_read_paging(struct hm_vcpu *vcpu, struct paging *paging);
+int arch_walk(const struct hm_vm *vm, const struct paging *paging,
+	      uint64_t va, struct hm_translation *ret);
 
 #endif

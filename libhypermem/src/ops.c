@@ -52,14 +52,12 @@ static int check_range(const struct hm_vcpu *vcpu, uint64_t addr, size_t len)
 	return vcpu_can_request(vcpu);
 }
 
-ssize_t hm_vcpu_read(struct hm_vcpu *vcpu, uint64_t addr, void *buf,
-		     size_t len)
+ssize_t read_cooperative(struct hm_vcpu *vcpu, uint64_t addr, void *buf,
+			 size_t len)
 {
 	size_t done = 0;
-	int err = check_range(vcpu, addr, len);
+	int err;
 
-	if (err)
-		return err;
 	while (done < len) {
 		size_t n = min_size(len - done, vcpu->chunk);
 		struct reply reply;
@@ -77,6 +75,58 @@ ssize_t hm_vcpu_read(struct hm_vcpu *vcpu, uint64_t addr, void *buf,
 			break;
 	}
 	return (ssize_t)done;
+}
+
+/* What hybrid reads take directly: nothing where no walker exists. */
+static ssize_t hybrid_prefix(struct hm_vcpu *vcpu, uint64_t addr, void *buf,
+			     size_t len, bool stop_at_nul)
+{
+	ssize_t n = direct_copy(vcpu, addr, buf, len, stop_at_nul);
+
+	return n == -EOPNOTSUPP ? 0 : n;
+}
+
+/* A read done directly as far as it went, cooperatively from there. */
+static ssize_t read_hybrid(struct hm_vcpu *vcpu, uint64_t addr, void *buf,
+			   size_t len)
+{
+	ssize_t direct = hybrid_prefix(vcpu, addr, buf, len, false);
+	ssize_t rest;
+
+	if (direct < 0 || (size_t)direct == len)
+		return direct;
+	rest = read_cooperative(vcpu, addr + (size_t)direct,
+				(char *)buf + direct, len - (size_t)direct);
+	if (rest < 0)
+		return direct && rest == -EFAULT ? direct : rest;
+	return direct + rest;
+}
+
+ssize_t hm_vcpu_read_direct(struct hm_vcpu *vcpu, uint64_t addr, void *buf,
+			    size_t len)
+{
+	ssize_t n = check_range(vcpu, addr, len);
+
+	if (!n)
+		n = direct_copy(vcpu, addr, buf, len, false);
+	return n || !len ? n : -EFAULT;
+}
+
+ssize_t hm_vcpu_read(struct hm_vcpu *vcpu, uint64_t addr, void *buf,
+		     size_t len)
+{
+	int err = check_range(vcpu, addr, len);
+
+	if (err)
+		return err;
+	switch (vcpu->vm->read_mode) {
+	case HM_READ_DIRECT:
+		return hm_vcpu_read_direct(vcpu, addr, buf, len);
+	case HM_READ_HYBRID:
+		return read_hybrid(vcpu, addr, buf, len);
+	default:
+		return read_cooperative(vcpu, addr, buf, len);
+	}
 }
 
 ssize_t hm_vcpu_write(struct hm_vcpu *vcpu, uint64_t addr, const void *buf,
@@ -111,16 +161,12 @@ ssize_t hm_vcpu_write(struct hm_vcpu *vcpu, uint64_t addr, const void *buf,
  * Each request asks for the room left in buf, NUL slot included, so that a
  * string that exactly fills buf is told apart from one that is too long.
  */
-ssize_t hm_vcpu_read_str(struct hm_vcpu *vcpu, uint64_t addr, char *buf,
-			 size_t cap)
+ssize_t read_str_cooperative(struct hm_vcpu *vcpu, uint64_t addr, char *buf,
+			     size_t cap)
 {
 	size_t done = 0;
-	int err = check_range(vcpu, addr, cap);
+	int err;
 
-	if (err)
-		return err;
-	if (!cap)
-		return -EINVAL;
 	buf[0] = '\0';
 	for (;;) {
 		size_t n = min_size(cap - done, vcpu->chunk);
@@ -149,6 +195,48 @@ ssize_t hm_vcpu_read_str(struct hm_vcpu *vcpu, uint64_t addr, char *buf,
 		if (reply.size < n)
 			return (ssize_t)done;
 	}
+}
+
+/*
+ * Direct as far as the pages allow; in hybrid mode the guest reads the
+ * rest, from the first page the walk could not reach.
+ */
+static ssize_t read_str_direct(struct hm_vcpu *vcpu, uint64_t addr, char *buf,
+			       size_t cap, bool hybrid)
+{
+	ssize_t n = hybrid ? hybrid_prefix(vcpu, addr, buf, cap, true) :
+			     direct_copy(vcpu, addr, buf, cap, true);
+	ssize_t rest;
+
+	if (n < 0)
+		return n;
+	if (n && buf[n - 1] == '\0')
+		return n - 1;
+	if ((size_t)n == cap) {
+		buf[cap - 1] = '\0';
+		return -ENAMETOOLONG;
+	}
+	buf[n] = '\0';
+	if (!hybrid)
+		return -EFAULT;
+	rest = read_str_cooperative(vcpu, addr + (size_t)n, buf + n,
+				    cap - (size_t)n);
+	return rest < 0 ? rest : n + rest;
+}
+
+ssize_t hm_vcpu_read_str(struct hm_vcpu *vcpu, uint64_t addr, char *buf,
+			 size_t cap)
+{
+	int err = check_range(vcpu, addr, cap);
+
+	if (err)
+		return err;
+	if (!cap)
+		return -EINVAL;
+	if (vcpu->vm->read_mode == HM_READ_COOPERATIVE)
+		return read_str_cooperative(vcpu, addr, buf, cap);
+	return read_str_direct(vcpu, addr, buf, cap,
+			       vcpu->vm->read_mode == HM_READ_HYBRID);
 }
 
 int hm_vcpu_write_str(struct hm_vcpu *vcpu, uint64_t addr, const char *str)

@@ -108,6 +108,15 @@ int hm_vm_set_timeout(struct hm_vm *vm, unsigned int ms)
 	return 0;
 }
 
+int hm_vm_set_read_mode(struct hm_vm *vm, enum hm_read_mode mode)
+{
+	if (mode != HM_READ_COOPERATIVE && mode != HM_READ_DIRECT &&
+	    mode != HM_READ_HYBRID)
+		return -EINVAL;
+	vm->read_mode = mode;
+	return 0;
+}
+
 int hm_vm_set_kick_signal(struct hm_vm *vm, int signo)
 {
 	if (signo <= 0 || signo > SIGRTMAX || signo == SIGKILL ||

@@ -232,7 +232,11 @@ void fake_guest_serial(struct fake_guest *g, char c)
 
 static void op_doorbell(void *ctx, unsigned int call, uint64_t region_gpa)
 {
-	fake_guest_ring(ctx, call, region_gpa);
+	struct fake_guest *g = ctx;
+
+	if (call == HM_CALL_REPLY && g->before_reply)
+		g->before_reply(g);
+	fake_guest_ring(g, call, region_gpa);
 }
 
 void fake_guest_register(struct fake_guest *g)
@@ -378,6 +382,10 @@ int __wrap_ioctl(int fd, unsigned long request, ...)
 		regs->rbx = g->rbx;
 		return 0;
 	}
+	case KVM_GET_SREGS:
+		g->get_sregs++;
+		memcpy(arg, &g->sregs, sizeof(g->sregs));
+		return 0;
 	default:
 		errno = ENOTTY;
 		return -1;

@@ -83,8 +83,10 @@ struct fake_guest {
 	bool halted;
 	bool running;			/* resumed, exit not yet collected */
 	uint64_t rbx;			/* what KVM_GET_REGS reports */
+	struct kvm_sregs sregs;		/* what KVM_GET_SREGS reports */
 	unsigned int kvm_runs;
 	unsigned int get_regs;
+	unsigned int get_sregs;
 	unsigned int serial_exits;	/* seen by the exit handler */
 	int handle_errors;		/* hm_vcpu_handle_exit() < 0 */
 	int register_result;		/* of the last hm_agent_register() */
@@ -93,6 +95,8 @@ struct fake_guest {
 	sem_t unblock;
 	bool stall_next_copy;		/* the next copy_from waits on unblock */
 	bool serial_before_copy;	/* copy_from first prints a byte */
+	/* Called on the guest thread before each reply, to spoil it. */
+	void (*before_reply)(struct fake_guest *g);
 };
 
 /* Create a guest (RAM, region at FAKE_REGION_GPA, agent) running @main. */

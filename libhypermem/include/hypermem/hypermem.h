@@ -87,6 +87,36 @@ struct hm_env_var {
 	char *value;		/**< may contain '=' */
 };
 
+/** How hm_vcpu_read() and its relatives reach guest memory. */
+enum hm_read_mode {
+	/** Every read is a round trip through the guest's agent. */
+	HM_READ_COOPERATIVE = 0,
+	/** The library walks the guest's page tables; no guest code runs. */
+	HM_READ_DIRECT = 1,
+	/** Direct where the pages are present, cooperative for the rest. */
+	HM_READ_HYBRID = 2,
+};
+
+/** One piece of a vectored read (hm_vcpu_readv()). */
+struct hm_iovec {
+	uint64_t addr;		/**< guest virtual address */
+	void *buf;		/**< where its bytes go */
+	size_t len;		/**< bytes wanted */
+	ssize_t result;		/**< set: as hm_vcpu_read() would return */
+};
+
+/** Permissions of a translation, the AND (NX: the OR) of every level. */
+#define HM_PAGE_WRITABLE (1u << 0)
+#define HM_PAGE_USER (1u << 1)
+#define HM_PAGE_NX (1u << 2)
+
+/** Where a guest virtual address lives, by the vCPU's page tables. */
+struct hm_translation {
+	uint64_t gpa;		/**< guest-physical address of the byte */
+	uint64_t page_size;	/**< 4 KiB, 2 MiB or 1 GiB */
+	uint32_t flags;		/**< HM_PAGE_* */
+};
+
 /** Default deadline of one operation, in milliseconds. */
 #define HM_DEFAULT_TIMEOUT_MS 2000u
 
@@ -131,6 +161,15 @@ HM_EXPORT int hm_vm_set_timeout(struct hm_vm *vm, unsigned int ms);
  * @return 0, or -EINVAL for a signal that cannot be used.
  */
 HM_EXPORT int hm_vm_set_kick_signal(struct hm_vm *vm, int signo);
+
+/**
+ * Choose how reads reach guest memory (default HM_READ_COOPERATIVE). Writes
+ * are always cooperative: only the guest knows about copy-on-write.
+ * Direct reads see what the page tables map, user pages only unless the
+ * guest negotiated HM_FEATURE_KERNEL_ADDR, without asking the guest.
+ * @return 0, or -EINVAL for an unknown mode.
+ */
+HM_EXPORT int hm_vm_set_read_mode(struct hm_vm *vm, enum hm_read_mode mode);
 
 /**
  * Translate a guest-physical range to a host pointer. The range must lie
@@ -197,6 +236,38 @@ HM_EXPORT void hm_vcpu_get_stats(struct hm_vcpu *vcpu, struct hm_stats *stats);
  */
 HM_EXPORT ssize_t hm_vcpu_read(struct hm_vcpu *vcpu, uint64_t addr, void *buf,
 			       size_t len);
+
+/**
+ * Read several ranges, in one round trip where the guest supports
+ * HM_FEATURE_READV and they fit in its region (one READ per piece where it
+ * does not). Each piece's result is set as hm_vcpu_read() would return it.
+ * @return the number of pieces read in full (@p n when all were); -EINVAL
+ * for @p n == 0 or a piece whose range wraps; the common errors, after
+ * which the results are undefined.
+ */
+HM_EXPORT ssize_t hm_vcpu_readv(struct hm_vcpu *vcpu, struct hm_iovec *pieces,
+				size_t n);
+
+/**
+ * Read like hm_vcpu_read(), always by walking the page tables of the vCPU
+ * (whatever the read mode): no guest code runs. A page that is not present,
+ * or not a user page (unless HM_FEATURE_KERNEL_ADDR was negotiated), ends
+ * the read as an unreadable byte would.
+ * @return as hm_vcpu_read(); -EOPNOTSUPP when the vCPU is not in a paging
+ * mode the walker knows (x86-64: 4- and 5-level long mode).
+ */
+HM_EXPORT ssize_t hm_vcpu_read_direct(struct hm_vcpu *vcpu, uint64_t addr,
+				      void *buf, size_t len);
+
+/**
+ * Translate @p addr by the vCPU's page tables (its CR3 when the event was
+ * raised; read once per event).
+ * @return 0; -ENOENT when an entry on the way is not present; -EFAULT when
+ * a table lies outside guest RAM or an entry has reserved bits set; -EINVAL
+ * for a non-canonical address; -EOPNOTSUPP as for hm_vcpu_read_direct().
+ */
+HM_EXPORT int hm_vcpu_translate(struct hm_vcpu *vcpu, uint64_t addr,
+				struct hm_translation *ret);
 
 /**
  * Write @p len bytes to guest virtual memory at @p addr.

@@ -54,6 +54,18 @@
  * HM_RESP_WRITE_FAIL    bytes written before the first unwritable byte
  *                       (< requested, may be 0); addr = Linux errno or 0.
  * HM_RESP_REGISTER_OK   sizeof(struct hm_hello_ack).
+ *
+ * Vectored read (HM_OP_READV, feature HM_FEATURE_READV)
+ * ----------------------------------------------------
+ * Request: addr = N, the number of pieces (1..HM_READV_MAX_PIECES);
+ *   size = N * sizeof(struct hm_readv_piece); data[] holds the N pieces.
+ *   N * 16 plus the sum of the pieces' lengths must fit in data[].
+ * Response HM_RESP_READ_OK: addr = N; data[] holds the piece table again,
+ *   each len replaced by the bytes read of that piece (<= its request; fewer
+ *   means the byte after them could not be read), then those bytes, piece
+ *   after piece with no padding; size = N * 16 + the sum of the bytes read.
+ *   The table stays in front so that the guest never overwrites a piece it
+ *   has yet to read. A malformed request gets HM_RESP_READ_FAIL, EINVAL.
  */
 #ifndef HYPERMEM_PROTOCOL_H
 #define HYPERMEM_PROTOCOL_H
@@ -102,6 +114,7 @@ enum hm_op {
 	HM_OP_REGISTER = 16,		/* guest: struct hm_hello in data */
 	HM_RESP_REGISTER_OK = 17,	/* host: struct hm_hello_ack in data */
 	HM_OP_EVENT = 18,		/* guest: struct hm_event_record */
+	HM_OP_READV = 19,		/* host: struct hm_readv_piece[] */
 };
 
 /* Doorbell call numbers. */
@@ -145,6 +158,15 @@ enum hm_call {
 #define HM_FEATURE_READ_FILE (1u << 1)
 #define HM_FEATURE_SOCKET_INFO (1u << 2)
 #define HM_FEATURE_KERNEL_ADDR (1u << 3)	/* reads of kernel addresses */
+#define HM_FEATURE_READV (1u << 4)		/* HM_OP_READV */
+
+/* One piece of HM_OP_READV, in the request and in the response. */
+struct hm_readv_piece {
+	uint64_t addr;
+	uint64_t len;
+};
+
+#define HM_READV_MAX_PIECES 1024u
 
 struct hm_hello {
 	uint32_t magic;
@@ -206,6 +228,7 @@ HM_STATIC_ASSERT(sizeof(struct hm_hello) == 24, hello_size);
 HM_STATIC_ASSERT(sizeof(struct hm_hello_ack) == 24, hello_ack_size);
 HM_STATIC_ASSERT(sizeof(struct hm_event_record) == 72, event_size);
 HM_STATIC_ASSERT(sizeof(struct hm_socket_info) == 280, socket_info_size);
+HM_STATIC_ASSERT(sizeof(struct hm_readv_piece) == 16, readv_piece_size);
 
 #if defined(__KERNEL__)
 #define hm_le16(x) ((uint16_t)le16_to_cpu((__force __le16)(x)))

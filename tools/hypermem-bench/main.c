@@ -1,0 +1,344 @@
+// SPDX-License-Identifier: MIT
+/*
+ * hypermem-bench: boots guest-tiny's pattern scenario and times, inside its
+ * event, each read cooperatively, directly and hybrid; then the floor (a
+ * bare port-I/O exit round trip) and, under callgrind, the library's host
+ * instructions per op on a simulated guest. A table for people, then one
+ * line of JSON.
+ *
+ *   hypermem-bench GUEST_TINY_ELF [SIM_DRIVER]
+ */
+#include <errno.h>
+#include <linux/kvm.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bench.h"
+#include "vm.h"
+#include <tiny/abi.h>
+
+#define MEM_SIZE (64ull << 20)
+#define KERNEL_1M 0x800000ull	/* untouched guest RAM, read as kernel */
+#define FLOOR_EXITS 2000
+#define MAX_REPS 50
+
+static const char *const row_names[NR_ROWS] = {
+	"read 8 B", "read 4 KiB", "read 1 MiB", "readv 64 x 8 B",
+	"read_str 100 B",
+};
+static const char *const mode_names[NR_MODES] = {
+	"cooperative", "direct", "hybrid",
+};
+static const enum hm_read_mode modes[NR_MODES] = {
+	HM_READ_COOPERATIVE, HM_READ_DIRECT, HM_READ_HYBRID,
+};
+
+struct cell {
+	double median_us;
+	double exits, ioctls, round_trips;
+	double instructions;	/* < 0: not measured */
+	int ok;
+};
+
+static struct cell cells[NR_ROWS][NR_MODES];
+static int done;
+
+static double now_us(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1e6 + t.tv_nsec / 1e3;
+}
+
+static int reps_of(int row, int mode)
+{
+	return row == ROW_READ_1M && mode != 1 ? 5 : 30;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static uint8_t big[MIB];
+
+static ssize_t one_op(struct hm_vcpu *vcpu, const struct tiny_pattern *d,
+		      int row)
+{
+	static uint8_t small[64][8];
+	struct hm_iovec v[64];
+	char str[128];
+	int i;
+
+	switch (row) {
+	case ROW_READ_8:
+		return hm_vcpu_read(vcpu, d->buf[3] + 8, big, 8) == 8;
+	case ROW_READ_4K:
+		return hm_vcpu_read(vcpu, d->buf[3], big, 4096) == 4096;
+	case ROW_READ_1M:
+		return hm_vcpu_read(vcpu, KERNEL_1M, big, MIB) == MIB;
+	case ROW_READV_64:
+		for (i = 0; i < 64; i++)
+			v[i] = (struct hm_iovec){ .addr = d->buf[3] +
+				i * 4096 + i, .buf = small[i], .len = 8 };
+		return hm_vcpu_readv(vcpu, v, 64) == 64;
+	default:
+		/* The last 100 bytes of the pattern's string, then its NUL. */
+		return hm_vcpu_read_str(vcpu, d->str + TINY_PATTERN_STR_LEN -
+					100, str, sizeof(str)) == 100;
+	}
+}
+
+static void measure(struct hm_vcpu *vcpu, const struct tiny_pattern *d,
+		    int row, int mode)
+{
+	struct cell *c = &cells[row][mode];
+	double t[MAX_REPS];
+	struct hm_stats a, b;
+	int i, n = reps_of(row, mode);
+
+	hm_vm_set_read_mode(hm_vcpu_get_vm(vcpu), modes[mode]);
+	c->ok = 1;
+	hm_vcpu_get_stats(vcpu, &a);
+	for (i = 0; i < n; i++) {
+		double t0 = now_us();
+
+		c->ok &= one_op(vcpu, d, row) == 1;
+		t[i] = now_us() - t0;
+	}
+	hm_vcpu_get_stats(vcpu, &b);
+	qsort(t, (size_t)n, sizeof(t[0]), cmp_double);
+	c->median_us = t[n / 2];
+	c->exits = (double)(b.exits - a.exits) / n;
+	c->ioctls = (double)(b.ioctls - a.ioctls) / n;
+	c->round_trips = (double)(b.round_trips - a.round_trips) / n;
+	c->instructions = -1;
+}
+
+static int on_event(struct hm_vcpu *vcpu, const struct hm_event *ev,
+		    void *opaque)
+{
+	struct tiny_pattern d;
+	int row, mode;
+
+	(void)opaque;
+	if (ev->kind != HM_EVENT_USER || ev->nr != TINY_EVENT_PATTERN ||
+	    hm_vcpu_read(vcpu, ev->args[0], &d, sizeof(d)) != sizeof(d))
+		return 0;
+	for (row = 0; row < NR_ROWS; row++)
+		for (mode = 0; mode < NR_MODES; mode++)
+			measure(vcpu, &d, row, mode);
+	hm_vm_set_read_mode(hm_vcpu_get_vm(vcpu), HM_READ_COOPERATIVE);
+	done = 1;
+	return 0;
+}
+
+static int run_guest_tiny(const char *elf)
+{
+	struct tvm vm;
+	uint64_t entry;
+	int err = tvm_create(&vm, MEM_SIZE, 1);
+
+	if (!err)
+		err = tvm_load_elf(&vm, elf, &entry);
+	if (!err)
+		err = tvm_boot_setup(&vm, entry, "scenario=pattern quiet");
+	if (!err) {
+		hm_vm_set_event_handler(vm.hm, on_event, NULL);
+		err = tvm_run(&vm, 120000);
+	}
+	if (!err && !done)
+		err = -EIO;
+	tvm_destroy(&vm);
+	return err;
+}
+
+/* mov edx, 0x80; 1: out dx, al; jmp 1b -- an exit per iteration. */
+static const uint8_t floor_code[] = {
+	0xba, 0x80, 0x00, 0x00, 0x00, 0xee, 0xeb, 0xfd,
+};
+
+static double exit_batch(struct tvm_cpu *cpu, int n)
+{
+	double t0 = now_us();
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (ioctl(cpu->fd, KVM_RUN, 0) < 0 ||
+		    cpu->run->exit_reason != KVM_EXIT_IO)
+			return -1;
+	}
+	return (now_us() - t0) / n;
+}
+
+/* The floor: KVM_RUN and back for one OUT, nothing else. */
+static double measure_floor(void)
+{
+	double batches[9];
+	struct tvm vm;
+	int i, err = tvm_create(&vm, 16u << 20, 1);
+
+	if (!err) {
+		memcpy(vm.mem + TINY_KERNEL_BASE, floor_code,
+		       sizeof(floor_code));
+		err = tvm_boot_setup(&vm, TINY_KERNEL_BASE, "");
+	}
+	for (i = 0; !err && i < 9; i++) {
+		batches[i] = exit_batch(&vm.cpus[0], FLOOR_EXITS / 9);
+		if (batches[i] < 0)
+			err = -EIO;
+	}
+	tvm_destroy(&vm);
+	if (err)
+		return -1;
+	qsort(batches, 9, sizeof(batches[0]), cmp_double);
+	return batches[4];
+}
+
+/* Instructions of one op in the library, by callgrind on the simulator. */
+static double callgrind(const char *sim, int row, int mode)
+{
+	char cmd[1024], line[256], out[] = "/tmp/hm-bench-cg-XXXXXX";
+	double total = -1;
+	int reps = 20, fd = mkstemp(out);
+	FILE *f;
+
+	if (fd < 0)
+		return -1;
+	close(fd);
+	snprintf(cmd, sizeof(cmd), "valgrind --tool=callgrind "
+		 "--callgrind-out-file=%s --collect-atstart=no "
+		 "--toggle-collect=bench_op --toggle-collect=__wrap_ioctl "
+		 "%s %d %d %d >/dev/null 2>&1", out, sim, row, mode, reps);
+	if (system(cmd) == 0 && (f = fopen(out, "r"))) {
+		while (fgets(line, sizeof(line), f))
+			if (!strncmp(line, "totals:", 7) ||
+			    !strncmp(line, "summary:", 8))
+				total = atof(strchr(line, ':') + 1) / reps;
+		fclose(f);
+	}
+	unlink(out);
+	return total;
+}
+
+static void count_instructions(const char *sim)
+{
+	int row, mode;
+
+	if (!sim || access(sim, X_OK) || system("valgrind --version "
+						">/dev/null 2>&1"))
+		return;
+	for (row = 0; row < NR_ROWS; row++)
+		for (mode = 0; mode < NR_MODES; mode++)
+			cells[row][mode].instructions =
+				callgrind(sim, row, mode);
+}
+
+static void cpu_model(char *buf, size_t cap, int *hypervisor)
+{
+	char line[512];
+	FILE *f = fopen("/proc/cpuinfo", "r");
+
+	snprintf(buf, cap, "unknown");
+	*hypervisor = 0;
+	while (f && fgets(line, sizeof(line), f)) {
+		char *colon = strchr(line, ':');
+
+		if (!strncmp(line, "model name", 10) && colon)
+			snprintf(buf, cap, "%s", colon + 2);
+		if (!strncmp(line, "flags", 5) && strstr(line, " hypervisor"))
+			*hypervisor = 1;
+	}
+	if (f)
+		fclose(f);
+	buf[strcspn(buf, "\n")] = '\0';
+}
+
+static void print_table(double floor_us)
+{
+	int row, mode;
+
+	printf("%-16s %-12s %12s %9s %7s %7s %7s %12s %9s\n", "op", "mode",
+	       "median us", "x floor", "trips", "exits", "ioctls",
+	       "host instr", "MB/s");
+	for (row = 0; row < NR_ROWS; row++) {
+		for (mode = 0; mode < NR_MODES; mode++) {
+			const struct cell *c = &cells[row][mode];
+			char instr[32] = "n/a";
+
+			if (c->instructions >= 0)
+				snprintf(instr, sizeof(instr), "%.0f",
+					 c->instructions);
+			printf("%-16s %-12s %12.1f %9.2f %7.2f %7.2f %7.2f "
+			       "%12s", row_names[row], mode_names[mode],
+			       c->median_us, c->median_us / floor_us,
+			       c->round_trips, c->exits, c->ioctls, instr);
+			if (row == ROW_READ_1M)
+				printf(" %9.1f", MIB / c->median_us);
+			printf("%s\n", c->ok ? "" : "  (FAILED)");
+		}
+	}
+}
+
+static void print_json(double floor_us, const char *model, int nested)
+{
+	int row, mode;
+
+	printf("{\"cpu\":\"%s\",\"kvm_nested\":%s,\"floor_us\":%.2f,"
+	       "\"rows\":[", model, nested ? "true" : "false", floor_us);
+	for (row = 0; row < NR_ROWS; row++) {
+		for (mode = 0; mode < NR_MODES; mode++) {
+			const struct cell *c = &cells[row][mode];
+
+			printf("%s{\"op\":\"%s\",\"mode\":\"%s\",\"median_us\":"
+			       "%.2f,\"round_trips\":%.2f,\"exits\":%.2f,"
+			       "\"ioctls\":%.2f,\"host_instructions\":%.0f,"
+			       "\"ok\":%s}", row || mode ? "," : "",
+			       row_names[row], mode_names[mode],
+			       c->median_us, c->round_trips, c->exits,
+			       c->ioctls, c->instructions,
+			       c->ok ? "true" : "false");
+		}
+	}
+	printf("]}\n");
+}
+
+int main(int argc, char **argv)
+{
+	char model[256];
+	double floor_us;
+	int hypervisor, pvm, err;
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: %s GUEST_TINY_ELF [SIM_DRIVER]\n",
+			argv[0]);
+		return 2;
+	}
+	cpu_model(model, sizeof(model), &hypervisor);
+	pvm = !access("/sys/module/kvm_pvm", F_OK);
+	floor_us = measure_floor();
+	err = run_guest_tiny(argv[1]);
+	if (floor_us < 0 || err) {
+		fprintf(stderr, "hypermem-bench: cannot run the guest: %s\n",
+			strerror(err ? -err : EIO));
+		return 1;
+	}
+	count_instructions(argc > 2 ? argv[2] : SIM_DRIVER);
+	printf("machine: %s; %s%s\n", model,
+	       hypervisor ? "running under a hypervisor (nested KVM)" :
+			    "bare metal",
+	       pvm ? ", kvm_pvm: guest kernel code is emulated" : "");
+	printf("floor (bare port-I/O exit round trip): %.2f us\n", floor_us);
+	if (cells[0][0].instructions < 0)
+		printf("host instr: n/a (valgrind or the simulator missing)\n");
+	print_table(floor_us);
+	print_json(floor_us, model, hypervisor || pvm);
+	return 0;
+}
