@@ -431,59 +431,6 @@ static void write_to_read_only_page_fails_efault(void **state)
 	assert_true(r.ok[2]);
 }
 
-static void timing_body(struct record *r, struct hm_vcpu *vcpu,
-			const struct tiny_pattern *d, uint64_t daddr)
-{
-	char *buf = malloc(262144 + 1);
-	uint64_t pid;
-	int i;
-
-	(void)daddr;
-	for (i = 0; i < 6; i++) {
-		struct hm_stats before, after;
-		double t0;
-		ssize_t ret;
-
-		hm_vcpu_get_stats(vcpu, &before);
-		t0 = now_ms();
-		if (i < TINY_PATTERN_BUFS)
-			ret = hm_vcpu_read(vcpu, d->buf[i], buf,
-					   tiny_pattern_sizes[i]);
-		else if (i == 4)
-			ret = hm_vcpu_read_str(vcpu, d->str, buf, 10001);
-		else
-			ret = hm_vcpu_get_proc_pid(vcpu, &pid);
-		r->ms[i] = now_ms() - t0;
-		hm_vcpu_get_stats(vcpu, &after);
-		r->stats[i].round_trips = after.round_trips -
-					  before.round_trips;
-		r->stats[i].exits = after.exits - before.exits;
-		r->rets[i] = ret;
-	}
-	free(buf);
-}
-
-static void op_timings_are_reported(void **state)
-{
-	static const char *const names[] = {
-		"read 1 B", "read 4072 B", "read 4073 B", "read 262144 B",
-		"read_str 10000 B", "get_proc_pid",
-	};
-	struct record r = { 0 };
-	int i;
-
-	(void)state;
-	assert_int_equal(run_pattern(&r, timing_body), 0);
-	for (i = 0; i < 6; i++) {
-		print_message("  %-18s %9.3f ms, %3" PRIu64 " round trips, %3"
-			      PRIu64 " exits, %7.1f us per exit\n", names[i],
-			      r.ms[i], r.stats[i].round_trips,
-			      r.stats[i].exits, r.stats[i].exits ?
-			      r.ms[i] * 1e3 / (double)r.stats[i].exits : 0.0);
-		assert_true(r.rets[i] >= 0);
-	}
-}
-
 /* ---- processes and vCPUs ---- */
 
 static void record_body(struct record *r, struct hm_vcpu *vcpu,
@@ -916,7 +863,6 @@ int main(int argc, char **argv)
 		cmocka_unit_test(oversize_reply_fails_eproto),
 		cmocka_unit_test(garbage_response_code_fails_eproto),
 		cmocka_unit_test(reregister_outside_ram_fails_cleanly),
-		cmocka_unit_test(op_timings_are_reported),
 		cmocka_unit_test(
 			readv_of_64_scattered_reads_takes_one_round_trip),
 		cmocka_unit_test(guest_tiny_offers_sixteen_pages_and_readv),
