@@ -51,7 +51,7 @@ static const char *const exit_names[] = {
 	[KVM_EXIT_INTERNAL_ERROR] = "internal_error",
 };
 
-static const char *exit_name(unsigned int reason)
+const char *tvm_exit_name(unsigned int reason)
 {
 	if (reason < sizeof(exit_names) / sizeof(exit_names[0]) &&
 	    exit_names[reason])
@@ -101,7 +101,11 @@ static int create_vcpu(struct tvm *vm, unsigned int index, int run_size)
 	ret = kvm_ioctl(cpu->fd, KVM_SET_CPUID2, &cpuid);
 	if (ret < 0)
 		return ret;
-	return hm_vcpu_new(vm->hm, cpu->fd, cpu->run, &cpu->hm);
+	ret = hm_vcpu_new(vm->hm, cpu->fd, cpu->run, &cpu->hm);
+	if (ret)
+		return ret;
+	hm_vcpu_set_data(cpu->hm, cpu);
+	return 0;
 }
 
 static int create_memory(struct tvm *vm)
@@ -279,23 +283,29 @@ int tvm_boot_setup(struct tvm *vm, uint64_t entry, const char *cmdline)
  * Each vCPU thread echoes the console a whole line at a time, so that lines
  * from two vCPUs and the event log never cut into each other.
  */
-static void console_echo(const char *buf, size_t len)
+static void console_echo(struct tvm_cpu *cpu, const char *buf, size_t len)
 {
 	static __thread char line[256];
 	static __thread size_t line_len;
+	struct tvm *vm = cpu->vm;
 	size_t i;
 
 	for (i = 0; i < len; i++) {
 		line[line_len++] = buf[i];
-		if (buf[i] == '\n' || line_len == sizeof(line)) {
+		if (buf[i] != '\n' && line_len < sizeof(line))
+			continue;
+		if (vm->console_fn)
+			vm->console_fn(cpu, line, line_len, vm->console_opaque);
+		else
 			fwrite(line, 1, line_len, stdout);
-			line_len = 0;
-		}
+		line_len = 0;
 	}
 }
 
-static void console_append(struct tvm *vm, const char *buf, size_t len)
+static void console_append(struct tvm_cpu *cpu, const char *buf, size_t len)
 {
+	struct tvm *vm = cpu->vm;
+
 	pthread_mutex_lock(&vm->lock);
 	if (vm->console_len + len + 1 > vm->console_cap) {
 		size_t cap = (vm->console_cap + len + 1) * 2;
@@ -312,7 +322,7 @@ static void console_append(struct tvm *vm, const char *buf, size_t len)
 out:
 	pthread_mutex_unlock(&vm->lock);
 	if (vm->echo)
-		console_echo(buf, len);
+		console_echo(cpu, buf, len);
 }
 
 static void exit_word(struct tvm *vm, uint32_t word)
@@ -339,8 +349,9 @@ static void exit_word(struct tvm *vm, uint32_t word)
 	pthread_mutex_unlock(&vm->lock);
 }
 
-static void handle_io(struct tvm *vm, struct kvm_run *run)
+static void handle_io(struct tvm_cpu *cpu, struct kvm_run *run)
 {
+	struct tvm *vm = cpu->vm;
 	uint8_t *data = (uint8_t *)run + run->io.data_offset;
 	uint32_t word;
 
@@ -349,7 +360,7 @@ static void handle_io(struct tvm *vm, struct kvm_run *run)
 		return;
 	}
 	if (run->io.port == TINY_SERIAL_PORT && run->io.size == 1) {
-		console_append(vm, (const char *)data, run->io.count);
+		console_append(cpu, (const char *)data, run->io.count);
 	} else if (run->io.port == TINY_EXIT_PORT && run->io.size == 4) {
 		memcpy(&word, data, sizeof(word));
 		exit_word(vm, word);
@@ -364,10 +375,11 @@ static void crash(struct tvm_cpu *cpu, const char *what)
 	int n;
 
 	n = snprintf(line, sizeof(line), "tiny-vmm: cpu%u: %s (exit %s)\n",
-		     cpu->index, what, exit_name(cpu->run->exit_reason));
-	console_append(vm, line, (size_t)n);
+		     cpu->index, what, tvm_exit_name(cpu->run->exit_reason));
+	console_append(cpu, line, (size_t)n);
 	pthread_mutex_lock(&vm->lock);
 	vm->crashed = 1;
+	cpu->crashed = 1;
 	pthread_mutex_unlock(&vm->lock);
 	tvm_stop(vm);
 }
@@ -379,7 +391,7 @@ static int handle_exit(struct tvm_cpu *cpu)
 
 	switch (run->exit_reason) {
 	case KVM_EXIT_IO:
-		handle_io(cpu->vm, run);
+		handle_io(cpu, run);
 		return 0;
 	case KVM_EXIT_HLT:
 		return 1;
@@ -399,13 +411,13 @@ int tvm_exit_during_op(struct hm_vcpu *vcpu, struct kvm_run *run,
 		       void *opaque)
 {
 	struct tvm *vm = opaque;
+	struct tvm_cpu *cpu = hm_vcpu_get_data(vcpu);
 
-	(void)vcpu;
 	if (vm->stop)
 		return -ECANCELED;
-	if (run->exit_reason != KVM_EXIT_IO)
+	if (run->exit_reason != KVM_EXIT_IO || !cpu)
 		return -EIO;
-	handle_io(vm, run);
+	handle_io(cpu, run);
 	return 0;
 }
 

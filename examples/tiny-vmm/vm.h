@@ -23,13 +23,18 @@ struct tvm_cpu {
 	unsigned int index;
 	int fd;
 	struct kvm_run *run;
-	struct hm_vcpu *hm;
+	struct hm_vcpu *hm;		/* its data pointer is this struct */
 	pthread_t thread;
 	int halted;
 	int hm_errors;		/* hm_vcpu_handle_exit() failures */
 	int last_hm_error;
+	int crashed;		/* stopped on the exit in run->exit_reason */
 	uint64_t exits;
 };
+
+/* Receives each whole line of console output, instead of stdout. */
+typedef void (*tvm_console_fn)(struct tvm_cpu *cpu, const char *line,
+			       size_t len, void *opaque);
 
 struct tvm {
 	int kvm_fd;
@@ -41,6 +46,8 @@ struct tvm {
 	struct tvm_cpu cpus[TINY_MAX_CPUS];
 	struct hm_vm *hm;
 	int echo;		/* copy console output to stdout */
+	tvm_console_fn console_fn;	/* or hand it, line by line, here */
+	void *console_opaque;
 	volatile int stop;
 
 	pthread_mutex_t lock;	/* guards what follows */
@@ -63,6 +70,8 @@ int tvm_boot_setup(struct tvm *vm, uint64_t entry, const char *cmdline);
 int tvm_run(struct tvm *vm, unsigned int timeout_ms);
 /* Ask every vCPU to stop; safe from an event handler. */
 void tvm_stop(struct tvm *vm);
+/* A KVM exit reason's name, for messages. */
+const char *tvm_exit_name(unsigned int reason);
 /* The exit handler tvm_create() installs, for ops during events. */
 int tvm_exit_during_op(struct hm_vcpu *vcpu, struct kvm_run *run,
 		       void *opaque);

@@ -173,6 +173,8 @@ struct proc *proc_create(const struct program *prog);
 struct fd *proc_fd(struct proc *p, int64_t fd);
 const struct file *file_lookup(const char *path);
 const struct program *scenario_programs(const char *name, size_t *count);
+int64_t proc_exec(struct proc *p, struct frame *f, uint64_t path,
+		  uint64_t argv, uint64_t envp);
 
 /* sched.c */
 void sched_add(struct cpu *cpu, struct proc *p);

@@ -15,6 +15,9 @@ int ioctl_test_main(int argc, char **argv, char **envp);
 int pattern_main(int argc, char **argv, char **envp);
 int worker_main(int argc, char **argv, char **envp);
 int hello_main(int argc, char **argv, char **envp);
+int netclient_main(int argc, char **argv, char **envp);
+int http_client_main(int argc, char **argv, char **envp);
+int sh_main(int argc, char **argv, char **envp);
 
 static uint32_t next_pid = 1;
 
@@ -77,6 +80,33 @@ static const struct program scenario_hello[] = {
 	PROG("hello", hello_main, 0, 1, .argv = { "hello" }),
 };
 
+static const struct program scenario_sockets[] = {
+	PROG("netclient", netclient_main, 0, 4,
+	     .argv = { "netclient", "10.0.2.2", "8080" },
+	     .envp = { "PATH=/bin" }),
+};
+
+static const struct program scenario_http[] = {
+	PROG("http_client", http_client_main, 0, 4,
+	     .argv = { "http_client", "/index.html" },
+	     .envp = { "PATH=/bin" }),
+};
+
+static const struct program scenario_exec[] = {
+	PROG("sh", sh_main, 0, 4,
+	     .argv = { "sh", "-c", "worker alpha 1" },
+	     .envp = { "PATH=/bin", "USER=root", "SHELL=/bin/sh" }),
+};
+
+/* What execve can start, by path; argv and envp come from the caller. */
+static const struct {
+	const char *path;
+	struct program prog;
+} binaries[] = {
+	{ "/bin/worker", PROG("worker", worker_main, 0, 4) },
+	{ "/bin/hello", PROG("hello", hello_main, 0, 1) },
+};
+
 static const struct {
 	const char *name;
 	const struct program *progs;
@@ -88,6 +118,9 @@ static const struct {
 	{ "two", scenario_two, ARRAY_SIZE(scenario_two) },
 	{ "smp", scenario_smp, ARRAY_SIZE(scenario_smp) },
 	{ "hello", scenario_hello, ARRAY_SIZE(scenario_hello) },
+	{ "sockets", scenario_sockets, ARRAY_SIZE(scenario_sockets) },
+	{ "http", scenario_http, ARRAY_SIZE(scenario_http) },
+	{ "exec", scenario_exec, ARRAY_SIZE(scenario_exec) },
 };
 
 const struct program *scenario_programs(const char *name, size_t *count)
@@ -162,11 +195,14 @@ static uint64_t push_strings(char *stack, uint64_t base, uint64_t *top,
 	return *top;
 }
 
-static unsigned int count(const char *const *list, unsigned int max)
+/* The strings of a list of at most LIST_MAX, NULL-terminated or full. */
+#define LIST_MAX 4
+
+static unsigned int count(const char *const *list)
 {
 	unsigned int n = 0;
 
-	while (n < max && list[n])
+	while (n < LIST_MAX && list[n])
 		n++;
 	return n;
 }
@@ -177,22 +213,20 @@ static unsigned int count(const char *const *list, unsigned int max)
  * the argument strings followed by the environment strings. Returns the
  * initial RSP, which points at argc.
  */
-static uint64_t build_stack(struct proc *p, char *stack, uint64_t base)
+static uint64_t build_stack(struct proc *p, char *stack, uint64_t base,
+			    const char *const *args, const char *const *env)
 {
-	const struct program *prog = p->prog;
-	unsigned int argc = count(prog->argv, ARRAY_SIZE(prog->argv));
-	unsigned int envc = count(prog->envp, ARRAY_SIZE(prog->envp));
-	uint64_t argv[4], envp[4], top = USER_STACK_TOP, *sp;
+	unsigned int argc = count(args);
+	unsigned int envc = count(env);
+	uint64_t argv[LIST_MAX], envp[LIST_MAX], top = USER_STACK_TOP, *sp;
 	unsigned int i, words = 1 + argc + 1 + envc + 1 + 2;
 
 	/* Strings in order: environment above arguments. */
 	top -= 16;
 	p->env_end = top;
-	p->env_start = push_strings(stack, base, &top, prog->envp, envp,
-				    envc);
+	p->env_start = push_strings(stack, base, &top, env, envp, envc);
 	p->arg_end = top;
-	p->arg_start = push_strings(stack, base, &top, prog->argv, argv,
-				    argc);
+	p->arg_start = push_strings(stack, base, &top, args, argv, argc);
 	top = (top - words * 8) & ~15ul;
 	sp = (uint64_t *)(stack + (top - base));
 	*sp++ = argc;
@@ -205,6 +239,21 @@ static uint64_t build_stack(struct proc *p, char *stack, uint64_t base)
 	*sp++ = AT_NULL;
 	*sp++ = 0;
 	return top;
+}
+
+/* The first user frame of a program: user_start(rsp, main) (crt.c). */
+static void start_frame(struct proc *p, struct frame *f, char *stack,
+			const char *const *args, const char *const *env)
+{
+	uint64_t stack_base = USER_STACK_TOP - USER_STACK_PAGES * PAGE_SIZE;
+
+	f->rip = (uint64_t)user_start;
+	f->cs = USER_CS;
+	f->rflags = 0x2;
+	f->rsp = build_stack(p, stack, stack_base, args, env);
+	f->ss = USER_DS;
+	f->rdi = f->rsp;
+	f->rsi = (uint64_t)p->prog->main;
 }
 
 static void fds_init(struct proc *p)
@@ -245,12 +294,73 @@ struct proc *proc_create(const struct program *prog)
 	p->kstack_top = (uint64_t)kstack + KSTACK_SIZE;
 	f = (struct frame *)(p->kstack_top - sizeof(*f));
 	p->frame = f;
-	f->rip = (uint64_t)user_start;
-	f->cs = USER_CS;
-	f->rflags = 0x2;
-	f->rsp = build_stack(p, stack, stack_base);
-	f->ss = USER_DS;
-	f->rdi = f->rsp;
-	f->rsi = (uint64_t)prog->main;
+	start_frame(p, f, stack, prog->argv, prog->envp);
 	return p;
+}
+
+/* Copy a user string list into strings[*used..]; returns 0 or -errno. */
+static int64_t copy_list(struct proc *p, uint64_t list, const char **out,
+			 char *strings, size_t *used, size_t cap)
+{
+	unsigned int n;
+	uint64_t ptr;
+	size_t copied;
+	long len;
+
+	for (n = 0; n <= LIST_MAX; n++) {
+		out[n] = NULL;
+		if (n == LIST_MAX || !list)
+			return list ? -HM_EINVAL : 0;
+		if (user_copy_from(p->pml4, &ptr, list + n * 8, 8))
+			return -HM_EFAULT;
+		if (!ptr)
+			return 0;
+		len = user_string_from(p->pml4, strings + *used, ptr,
+				       cap - *used - 1, &copied);
+		if (len < 0)
+			return -HM_EFAULT;
+		if ((size_t)len == cap - *used - 1)
+			return -7;	/* E2BIG */
+		strings[*used + (size_t)len] = 0;
+		out[n] = strings + *used;
+		*used += (size_t)len + 1;
+	}
+	return 0;
+}
+
+/*
+ * Replace the process's image: same pid, memory and file descriptors, a
+ * new program with the caller's arguments and environment on a fresh stack.
+ */
+int64_t proc_exec(struct proc *p, struct frame *f, uint64_t path,
+		  uint64_t argv, uint64_t envp)
+{
+	const char *args[LIST_MAX + 1], *env[LIST_MAX + 1];
+	char name[48], strings[512];
+	size_t used = 0, copied, i;
+	uint64_t stack;
+	int64_t err;
+	long len;
+
+	len = user_string_from(p->pml4, name, path, sizeof(name) - 1, &copied);
+	if (len < 0)
+		return -HM_EFAULT;
+	name[len] = 0;
+	for (i = 0; i < ARRAY_SIZE(binaries); i++) {
+		if (!strcmp(binaries[i].path, name))
+			break;
+	}
+	if (i == ARRAY_SIZE(binaries))
+		return -HM_ENOENT;
+	err = copy_list(p, argv, args, strings, &used, sizeof(strings));
+	if (!err)
+		err = copy_list(p, envp, env, strings, &used, sizeof(strings));
+	if (err)
+		return err;
+	stack = user_translate(p->pml4, USER_STACK_TOP -
+			       USER_STACK_PAGES * PAGE_SIZE, 1);
+	p->prog = &binaries[i].prog;
+	memset(f, 0, sizeof(*f));
+	start_frame(p, f, (char *)stack, args, env);
+	return 0;
 }

@@ -3,7 +3,7 @@
  * Linux x86-64 syscalls, a handful of them, on in-memory files, a console
  * and loopback-free sockets. The table says which ones raise hypermem
  * events, on entry (arguments are in user memory: write, ioctl) or on exit
- * (the result is: read, open, getpid).
+ * (the result is: read, open, getpid), or both (connect, execve).
  */
 #include "kernel.h"
 
@@ -158,6 +158,78 @@ static int64_t do_close(struct proc *p, int64_t fd)
 	return 0;
 }
 
+/* Each iovec is { base, len }, as struct iovec on x86-64. */
+static int64_t do_writev(struct proc *p, int64_t fd, uint64_t iov,
+			 uint64_t count)
+{
+	uint64_t vec[2], i;
+	int64_t total = 0, n;
+
+	if (count > 16)
+		return E(HM_EINVAL);
+	for (i = 0; i < count; i++) {
+		if (user_copy_from(p->pml4, vec, iov + i * sizeof(vec),
+				   sizeof(vec)))
+			return E(HM_EFAULT);
+		n = do_write(p, fd, vec[0], vec[1]);
+		if (n < 0)
+			return total ? total : n;
+		total += n;
+	}
+	return total;
+}
+
+static struct hm_socket_info *socket_of(struct proc *p, int64_t fd,
+					int64_t *err)
+{
+	struct fd *f = proc_fd(p, fd);
+
+	*err = !f ? E(HM_EBADF) : f->kind != FD_SOCKET ? E(HM_ENOTSOCK) : 0;
+	return *err ? NULL : &f->sock;
+}
+
+/* The peer is whatever the caller names: there is no network. */
+static int64_t do_connect(struct proc *p, int64_t fd, uint64_t addr,
+			  uint64_t len)
+{
+	struct hm_socket_info *s;
+	uint8_t sa[16];
+	int64_t err;
+
+	s = socket_of(p, fd, &err);
+	if (!s)
+		return err;
+	if (len != sizeof(sa))
+		return E(HM_EINVAL);
+	if (user_copy_from(p->pml4, sa, addr, sizeof(sa)))
+		return E(HM_EFAULT);
+	if (sa[0] != AF_INET || sa[1])
+		return -97;	/* EAFNOSUPPORT */
+	memcpy(s->remote, sa, sizeof(sa));
+	s->remote_len = sizeof(sa);
+	return 0;
+}
+
+static int64_t do_getpeername(struct proc *p, int64_t fd, uint64_t addr,
+			      uint64_t len_ptr)
+{
+	struct hm_socket_info *s;
+	uint32_t len;
+	int64_t err;
+
+	s = socket_of(p, fd, &err);
+	if (!s)
+		return err;
+	if (user_copy_from(p->pml4, &len, len_ptr, sizeof(len)))
+		return E(HM_EFAULT);
+	if (len > s->remote_len)
+		len = s->remote_len;
+	if (user_copy_to(p->pml4, addr, s->remote, len) ||
+	    user_copy_to(p->pml4, len_ptr, &s->remote_len, sizeof(len)))
+		return E(HM_EFAULT);
+	return 0;
+}
+
 static int64_t do_ioctl(struct proc *p, int64_t fd, uint64_t cmd)
 {
 	struct fd *f = proc_fd(p, fd);
@@ -174,10 +246,14 @@ static unsigned int event_flags(uint64_t nr)
 {
 	switch (nr) {
 	case TINY_SYS_WRITE:
+	case TINY_SYS_WRITEV:
 	case TINY_SYS_IOCTL:
 	case TINY_SYS_CLOSE:
 	case TINY_SYS_EXIT:
 		return EV_ENTER;
+	case TINY_SYS_CONNECT:
+	case TINY_SYS_EXECVE:
+		return EV_ENTER | EV_EXIT;
 	case TINY_SYS_READ:
 	case TINY_SYS_OPEN:
 	case TINY_SYS_OPENAT:
@@ -210,9 +286,33 @@ static int64_t dispatch(struct proc *p, const struct frame *f)
 		return p->pid;
 	case TINY_SYS_SOCKET:
 		return do_socket(p, f->rdi, f->rsi, f->rdx);
+	case TINY_SYS_WRITEV:
+		return do_writev(p, (int64_t)f->rdi, f->rsi, f->rdx);
+	case TINY_SYS_CONNECT:
+		return do_connect(p, (int64_t)f->rdi, f->rsi, f->rdx);
+	case TINY_SYS_GETPEERNAME:
+		return do_getpeername(p, (int64_t)f->rdi, f->rsi, f->rdx);
 	default:
 		return E(HM_ENOSYS);
 	}
+}
+
+/*
+ * execve replaces the frame with the new image's first one; its exit event
+ * still reports the call's own number and arguments.
+ */
+static struct frame *exec_syscall(struct cpu *cpu, struct frame *f)
+{
+	struct frame call = *f;
+	int64_t ret;
+
+	ret = proc_exec(cpu->current, f, call.rdi, call.rsi, call.rdx);
+	if (!config.quiet)
+		kprintf("[cpu%u pid %u] syscall %lu = %ld\n", cpu->index,
+			cpu->current->pid, call.rax, ret);
+	hm_syscall_event(cpu, HM_EVENT_SYSCALL_EXIT, &call, (uint64_t)ret);
+	f->rax = (uint64_t)ret;
+	return f;
 }
 
 struct frame *syscall_handler(struct frame *f)
@@ -231,6 +331,8 @@ struct frame *syscall_handler(struct frame *f)
 		hm_syscall_event(cpu, HM_EVENT_SYSCALL_ENTER, f, 0);
 	if (nr == TINY_SYS_EXIT)
 		return sched_exit(cpu, (int)f->rdi);
+	if (nr == TINY_SYS_EXECVE)
+		return exec_syscall(cpu, f);
 	ret = dispatch(cpu->current, f);
 	if (!config.quiet)
 		kprintf("[cpu%u pid %u] syscall %lu = %ld\n", cpu->index,

@@ -14,9 +14,13 @@
 #define TINY_SYS_OPEN 2
 #define TINY_SYS_CLOSE 3
 #define TINY_SYS_IOCTL 16
+#define TINY_SYS_WRITEV 20
 #define TINY_SYS_SCHED_YIELD 24
 #define TINY_SYS_GETPID 39
 #define TINY_SYS_SOCKET 41
+#define TINY_SYS_CONNECT 42
+#define TINY_SYS_GETPEERNAME 52
+#define TINY_SYS_EXECVE 59
 #define TINY_SYS_EXIT 60
 #define TINY_SYS_OPENAT 257
 /* guest-tiny's own: raise HM_EVENT_USER, nr = arg 0, args = args 1..5. */

@@ -33,6 +33,7 @@
  *
  * Command line (space separated)
  *   scenario=demo|ioctl|pattern|two|smp|hello   programs to run
+ *            |sockets|http|exec                  (kernel/proc.c)
  *   hostile=oversize|badcode|reregister|silent   make the agent misbehave
  *   noevents                                      never raise events
  *   quiet                                         no per-syscall console lines

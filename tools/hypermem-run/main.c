@@ -1,0 +1,460 @@
+// SPDX-License-Identifier: MIT
+/*
+ * hypermem-run: boot a guest under KVM with libhypermem attached and run a
+ * Lua script on its events. See hypermem-run.1 for the options, the Lua
+ * API and the exit codes.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <lua.h>
+#include <linux/kvm.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "output.h"
+#include "paths.h"
+#include "script.h"
+#include "vm.h"
+
+enum exit_code {
+	EXIT_OK = 0,
+	EXIT_SCRIPT = 1,
+	EXIT_USAGE = 2,
+	EXIT_GUEST = 3,
+	EXIT_NO_KVM = 4,
+	EXIT_TIMEOUT = 5,
+};
+
+struct options {
+	unsigned int cpus;
+	unsigned int mem_mib;
+	unsigned int timeout_s;
+	const char *cmdline;
+	const char *guest;
+	const char *script;
+	int json;
+	enum verbosity verbosity;
+};
+
+static const char help_text[] =
+"usage: hypermem-run [options] [SCRIPT.lua]\n"
+"\n"
+"Boot a guest under KVM with libhypermem attached and run SCRIPT.lua on\n"
+"the events it raises. Without SCRIPT.lua, runs the bundled demo script\n"
+"on guest-tiny's demo scenario.\n"
+"\n"
+"options:\n"
+"  --guest PATH      guest-tiny ELF image to boot (default: the bundled\n"
+"                    guest-tiny.elf)\n"
+"                      hypermem-run --guest build/guest-tiny/guest-tiny.elf\n"
+"  --kernel PATH     reserved for booting a Linux kernel (not yet)\n"
+"  --cpus N          vCPUs, 1 to 8 (default 1)\n"
+"                      hypermem-run --cpus 2\n"
+"  --mem MIB         guest RAM in MiB, even, 16 to 1024 (default 64)\n"
+"                      hypermem-run --mem 128\n"
+"  --timeout SEC     stop the guest after SEC seconds of wall-clock time\n"
+"                    (default 60, exit code 5)\n"
+"                      hypermem-run --timeout 5 script.lua\n"
+"  --cmdline STR     guest-tiny command line (default \"scenario=demo\";\n"
+"                    scenarios: demo ioctl two smp hello sockets http exec)\n"
+"                      hypermem-run --cmdline scenario=http script.lua\n"
+"  --json            JSON Lines on stdout: one object per event, script\n"
+"                    output line, console line and the result\n"
+"                      hypermem-run --json | python3 -m json.tool --json-lines\n"
+"  -q, --quiet       only the script's output (no guest console, no summary)\n"
+"                      hypermem-run -q script.lua\n"
+"  -v, --verbose     also every event and guest-tiny's syscall trace\n"
+"                      hypermem-run -v\n"
+"  --version         print the version and exit\n"
+"  -h, --help        print this help and exit\n"
+"\n"
+"exit codes: 0 the guest ran to its end (or the script called hm.stop()),\n"
+"1 script error, 2 usage error, 3 the guest crashed or did not finish,\n"
+"4 KVM is not usable, 5 timeout.\n"
+"\n"
+"Lua API (module hm), see hypermem-run(1):\n"
+"  hm.on_syscall(name, \"enter\"|\"return\", function(ev) ... end)\n"
+"  hm.read_bytes read_str read_int read_long read_ptr\n"
+"  hm.write_bytes write_str write_int write_long write_ptr\n"
+"  hm.get_proc_args get_proc_env get_proc_pid read_fd_name read_file\n"
+"  hm.read_socket_info syscall_name stop\n";
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "hypermem-run: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\nTry 'hypermem-run --help'.\n");
+	return EXIT_USAGE;
+}
+
+static int parse_uint(const char *s, unsigned int min, unsigned int max,
+		      unsigned int *ret)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || *s == '-' || v < min || v > max)
+		return -1;
+	*ret = (unsigned int)v;
+	return 0;
+}
+
+enum {
+	OPT_GUEST = 256, OPT_KERNEL, OPT_CPUS, OPT_MEM, OPT_TIMEOUT,
+	OPT_CMDLINE, OPT_JSON, OPT_VERSION,
+};
+
+static int parse_option(int c, struct options *o)
+{
+	switch (c) {
+	case OPT_GUEST:
+		o->guest = optarg;
+		return 0;
+	case OPT_KERNEL:
+		return usage_error("--kernel %s: booting a Linux kernel is not "
+				   "supported yet; use --guest for guest-tiny",
+				   optarg);
+	case OPT_CPUS:
+		if (parse_uint(optarg, 1, TINY_MAX_CPUS, &o->cpus))
+			return usage_error("--cpus %s: want 1 to 8", optarg);
+		return 0;
+	case OPT_MEM:
+		if (parse_uint(optarg, 16, 1024, &o->mem_mib) ||
+		    o->mem_mib % 2)
+			return usage_error("--mem %s: want an even number of "
+					   "MiB, 16 to 1024", optarg);
+		return 0;
+	case OPT_TIMEOUT:
+		if (parse_uint(optarg, 1, 86400, &o->timeout_s))
+			return usage_error("--timeout %s: want 1 to 86400 "
+					   "seconds", optarg);
+		return 0;
+	case OPT_CMDLINE:
+		o->cmdline = optarg;
+		return 0;
+	case OPT_JSON:
+		o->json = 1;
+		return 0;
+	case 'q':
+		o->verbosity = VERBOSITY_QUIET;
+		return 0;
+	case 'v':
+		o->verbosity = VERBOSITY_VERBOSE;
+		return 0;
+	case OPT_VERSION:
+		printf("hypermem-run %s (libhypermem, Lua %s.%s)\n",
+		       HMRUN_VERSION, LUA_VERSION_MAJOR, LUA_VERSION_MINOR);
+		exit(EXIT_OK);
+	case 'h':
+		fputs(help_text, stdout);
+		exit(EXIT_OK);
+	default:
+		return usage_error("%s", "unknown option or missing argument");
+	}
+}
+
+static int parse_options(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+		{ "guest", required_argument, NULL, OPT_GUEST },
+		{ "kernel", required_argument, NULL, OPT_KERNEL },
+		{ "cpus", required_argument, NULL, OPT_CPUS },
+		{ "mem", required_argument, NULL, OPT_MEM },
+		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ "cmdline", required_argument, NULL, OPT_CMDLINE },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "version", no_argument, NULL, OPT_VERSION },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c, err;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "qvh", longopts, NULL)) != -1) {
+		err = parse_option(c, o);
+		if (err)
+			return err;
+	}
+	if (optind < argc - 1)
+		return usage_error("one script at most, not '%s' too",
+				   argv[optind + 1]);
+	if (optind == argc - 1)
+		o->script = argv[optind];
+	return 0;
+}
+
+/*
+ * Bundled files: beside the build tree's executable, the build tree's own;
+ * else under ../share/hypermem from the executable (a relocated install);
+ * else the configured install directory.
+ */
+static int bundled(const char *name, const char *build_path, char *out,
+		   size_t cap)
+{
+	char exe[PATH_MAX], dir[PATH_MAX], *slash;
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	int len;
+
+	if (n > 0) {
+		exe[n] = 0;
+		slash = strrchr(exe, '/');
+		*slash = 0;
+		if (realpath(HMRUN_BUILD_DIR, dir) && !strcmp(dir, exe)) {
+			len = snprintf(out, cap, "%s", build_path);
+			return len < 0 || (size_t)len >= cap ? -1 :
+			       access(out, R_OK);
+		}
+		len = snprintf(out, cap, "%s/../share/hypermem/%s", exe, name);
+		if (len > 0 && (size_t)len < cap && !access(out, R_OK))
+			return 0;
+	}
+	len = snprintf(out, cap, "%s/%s", HMRUN_DATADIR, name);
+	return len < 0 || (size_t)len >= cap ? -1 : access(out, R_OK);
+}
+
+static int find_files(struct options *o, char *guest, char *script,
+		      size_t cap)
+{
+	if (!o->guest) {
+		if (bundled("guest-tiny.elf", HMRUN_BUILD_GUEST, guest, cap))
+			return usage_error("cannot find the bundled guest (%s)"
+					   "; name one with --guest", guest);
+		o->guest = guest;
+	} else if (access(o->guest, R_OK)) {
+		return usage_error("--guest %s: cannot read it", o->guest);
+	}
+	if (!o->script) {
+		if (bundled("demo.lua", HMRUN_SOURCE_DEMO, script, cap))
+			return usage_error("cannot find the bundled demo "
+					   "script (%s)", script);
+		o->script = script;
+	} else if (access(o->script, R_OK)) {
+		return usage_error("%s: cannot read the script", o->script);
+	}
+	return 0;
+}
+
+/* Say what to do about /dev/kvm before anything else fails on it. */
+static int check_kvm(void)
+{
+	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	int err = errno;
+
+	if (fd >= 0) {
+		close(fd);
+		return 0;
+	}
+	if (err == ENOENT)
+		output_error("/dev/kvm does not exist: this machine has no KVM. "
+			     "Enable virtualization (VT-x/AMD-V) in the "
+			     "firmware and load the module (modprobe kvm_intel "
+			     "or kvm_amd), or run on a host that offers KVM "
+			     "to its guests (nested virtualization).");
+	else if (err == EACCES || err == EPERM)
+		output_error("no permission to open /dev/kvm. Add yourself to "
+			     "its group (sudo usermod -aG kvm $USER, then log "
+			     "in again), or run as a user that can open it.");
+	else
+		output_error("cannot open /dev/kvm: %s", strerror(err));
+	return EXIT_NO_KVM;
+}
+
+static int on_event(struct hm_vcpu *vcpu, const struct hm_event *ev,
+		    void *opaque)
+{
+	struct tvm_cpu *cpu = hm_vcpu_get_data(vcpu);
+
+	return script_event(opaque, vcpu, cpu ? (int)cpu->index : -1, ev);
+}
+
+static void on_console(struct tvm_cpu *cpu, const char *line, size_t len,
+		       void *opaque)
+{
+	(void)opaque;
+	output_console((int)cpu->index, line, len);
+}
+
+static void dump_registers(struct tvm_cpu *cpu)
+{
+	struct kvm_run *run = cpu->run;
+	struct kvm_regs r;
+	struct kvm_sregs s;
+
+	output_error("cpu%u stopped on KVM exit '%s' (%u)%s", cpu->index,
+		     tvm_exit_name(run->exit_reason), run->exit_reason,
+		     run->exit_reason == KVM_EXIT_SHUTDOWN ?
+		     ": a triple fault" : "");
+	if (run->exit_reason == KVM_EXIT_INTERNAL_ERROR)
+		fprintf(stderr, "  internal error suberror %u\n",
+			run->internal.suberror);
+	if (ioctl(cpu->fd, KVM_GET_REGS, &r) || ioctl(cpu->fd, KVM_GET_SREGS,
+						      &s)) {
+		fprintf(stderr, "  registers unavailable: %s\n",
+			strerror(errno));
+		return;
+	}
+	fprintf(stderr,
+		"  rip %016llx rsp %016llx rflags %016llx\n"
+		"  rax %016llx rbx %016llx rcx %016llx rdx %016llx\n"
+		"  rsi %016llx rdi %016llx rbp %016llx\n"
+		"  r8  %016llx r9  %016llx r10 %016llx r11 %016llx\n"
+		"  r12 %016llx r13 %016llx r14 %016llx r15 %016llx\n"
+		"  cr0 %016llx cr2 %016llx cr3 %016llx cr4 %016llx\n"
+		"  efer %016llx cs %04x ss %04x cpl %u\n",
+		r.rip, r.rsp, r.rflags, r.rax, r.rbx, r.rcx, r.rdx, r.rsi,
+		r.rdi, r.rbp, r.r8, r.r9, r.r10, r.r11, r.r12, r.r13, r.r14,
+		r.r15, s.cr0, s.cr2, s.cr3, s.cr4, s.efer, s.cs.selector,
+		s.ss.selector, s.cs.dpl);
+}
+
+static void count_programs(struct tvm *vm, unsigned int *programs,
+			   unsigned int *failed)
+{
+	unsigned int pid;
+
+	*programs = *failed = 0;
+	for (pid = 0; pid < TVM_MAX_PROCS; pid++) {
+		if (!vm->proc_status[pid])
+			continue;
+		(*programs)++;
+		if (vm->proc_status[pid] != 1)
+			(*failed)++;
+	}
+}
+
+/* What the run came to, in order of what matters most. */
+static int conclude(struct tvm *vm, struct script *s, int err,
+		    const struct options *o)
+{
+	unsigned int programs, failed, i;
+	const char *status;
+	int code, dumped;
+
+	count_programs(vm, &programs, &failed);
+	if (s->failed) {
+		code = EXIT_SCRIPT;
+		status = "script error";
+	} else if (s->stopped) {
+		code = EXIT_OK;
+		status = "stopped by the script";
+	} else if (err == -ETIMEDOUT) {
+		code = EXIT_TIMEOUT;
+		status = "timed out";
+		output_error("the guest was still running after %u s "
+			     "(--timeout)", o->timeout_s);
+	} else if (vm->crashed || err) {
+		code = EXIT_GUEST;
+		status = "guest crashed";
+		dumped = 0;
+		for (i = 0; i < vm->nr_cpus; i++) {
+			if (vm->cpus[i].crashed) {
+				dump_registers(&vm->cpus[i]);
+				dumped = 1;
+			}
+		}
+		if (err)
+			output_error("running the guest: %s", strerror(-err));
+		else if (!dumped)
+			output_error("the guest kernel crashed (its console "
+				     "above says where)");
+	} else if (vm->no_host) {
+		code = EXIT_GUEST;
+		status = "guest did not register";
+		output_error("the guest could not register with libhypermem");
+	} else if (!vm->all_done) {
+		code = EXIT_GUEST;
+		status = "guest did not finish";
+		output_error("every vCPU stopped before the guest finished");
+	} else {
+		code = EXIT_OK;
+		status = "guest finished";
+	}
+	output_result(code, status, programs, failed);
+	return code;
+}
+
+static int boot(struct tvm *vm, const struct options *o)
+{
+	char cmdline[TINY_CMDLINE_MAX];
+	uint64_t entry;
+	int err;
+
+	snprintf(cmdline, sizeof(cmdline), "%s%s", o->cmdline,
+		 o->verbosity == VERBOSITY_VERBOSE ? "" : " quiet");
+	err = tvm_create(vm, (uint64_t)o->mem_mib << 20, o->cpus);
+	if (err) {
+		output_error("cannot create the VM: %s", strerror(-err));
+		return EXIT_NO_KVM;
+	}
+	err = tvm_load_elf(vm, o->guest, &entry);
+	if (err) {
+		output_error("%s: cannot load it as a guest-tiny image: %s",
+			     o->guest, strerror(-err));
+		return EXIT_GUEST;
+	}
+	err = tvm_boot_setup(vm, entry, cmdline);
+	if (err) {
+		output_error("--cmdline: %s", strerror(-err));
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static int run(struct options *o, struct script *s)
+{
+	struct tvm vm;
+	int err;
+
+	err = check_kvm();
+	if (err)
+		return err;
+	err = boot(&vm, o);
+	if (err)
+		goto out;
+	s->vm = &vm;
+	vm.echo = 1;
+	vm.console_fn = on_console;
+	hm_vm_set_event_handler(vm.hm, on_event, s);
+	err = tvm_run(&vm, o->timeout_s * 1000);
+	err = conclude(&vm, s, err, o);
+	s->vm = NULL;
+out:
+	tvm_destroy(&vm);
+	return err;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = {
+		.cpus = 1, .mem_mib = 64, .timeout_s = 60,
+		.cmdline = "scenario=demo",
+	};
+	char guest[PATH_MAX], script_path[PATH_MAX];
+	struct script s = { 0 };
+	int err;
+
+	err = parse_options(argc, argv, &o);
+	if (!err)
+		err = find_files(&o, guest, script_path, sizeof(guest));
+	if (err)
+		return err;
+	output_init(o.json, o.verbosity);
+	if (script_load(&s, o.script)) {
+		output_result(EXIT_SCRIPT, "script error", 0, 0);
+		script_free(&s);
+		return EXIT_SCRIPT;
+	}
+	err = run(&o, &s);
+	script_free(&s);
+	return err;
+}

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Everything hypermem-run prints on stdout goes through here: the script's
+ * lines, the guest's console and, on request, each event. Text for people,
+ * or JSON Lines (one object per line) with --json. Lines from different
+ * vCPU threads never cut into each other.
+ */
+#ifndef HMRUN_OUTPUT_H
+#define HMRUN_OUTPUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <hypermem/hypermem.h>
+
+enum verbosity {
+	VERBOSITY_QUIET = -1,	/* the script's output only */
+	VERBOSITY_NORMAL = 0,	/* and the guest's console */
+	VERBOSITY_VERBOSE = 1,	/* and every event, and the kernel's trace */
+};
+
+void output_init(int json, enum verbosity verbosity);
+int output_json(void);
+enum verbosity output_verbosity(void);
+
+/* A line the script printed; cpu is -1 outside an event. */
+void output_print(int cpu, const char *text, size_t len);
+/* A line of guest console output, its '\n' included or not. */
+void output_console(int cpu, const char *text, size_t len);
+/* An event as the guest raised it. */
+void output_event(int cpu, const struct hm_event *ev);
+/* An error for people (stderr), also as a JSON object with --json. */
+void output_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The closing summary: what happened and the exit code. */
+void output_result(int code, const char *status, unsigned int programs,
+		   unsigned int failed);
+
+#endif

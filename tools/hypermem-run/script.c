@@ -1,0 +1,305 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The Lua state, the handler registry and event dispatch. Handlers live in
+ * a registry table, per phase a list of { nr, fn } in registration order
+ * (nr -1 matches every call). Events from all vCPUs are serialized by
+ * s->lock because a Lua state is not thread-safe.
+ */
+#include <errno.h>
+#include <lauxlib.h>
+#include <lua.h>
+#include <lualib.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "output.h"
+#include "script.h"
+#include "syscalls.h"
+#include "vm.h"
+
+#define HANDLERS_KEY "hypermem-run.handlers"
+#define ANY_SYSCALL (-1)
+/* Lua instructions between checks for a stop (timeout, error, hm.stop). */
+#define STOP_CHECK_COUNT 100000
+
+static const char *const phases[] = { "enter", "return", NULL };
+
+static struct script *script_of(lua_State *L)
+{
+	return lua_touserdata(L, lua_upvalueindex(1));
+}
+
+/* print(...) as Lua's own, but through output_print(). */
+static int lua_print(lua_State *L)
+{
+	struct script *s = script_of(L);
+	int i, n = lua_gettop(L);
+	luaL_Buffer b;
+	size_t len;
+	const char *text;
+
+	luaL_buffinit(L, &b);
+	for (i = 1; i <= n; i++) {
+		if (i > 1)
+			luaL_addchar(&b, '\t');
+		luaL_tolstring(L, i, NULL);
+		luaL_addvalue(&b);
+	}
+	luaL_pushresult(&b);
+	text = lua_tolstring(L, -1, &len);
+	output_print(s->cpu, text, len);
+	return 0;
+}
+
+/* The syscall number named by argument 1: a name, "*" or a number. */
+static lua_Integer check_syscall(lua_State *L)
+{
+	const struct syscall_desc *desc;
+	const char *name;
+
+	if (lua_type(L, 1) == LUA_TNUMBER)
+		return luaL_checkinteger(L, 1);
+	name = luaL_checkstring(L, 1);
+	if (!strcmp(name, "*"))
+		return ANY_SYSCALL;
+	desc = syscall_by_name(name);
+	if (!desc)
+		return luaL_error(L, "hm.on_syscall: unknown syscall name "
+				  "'%s' (Linux x86-64 names, e.g. \"write\")",
+				  name);
+	return (lua_Integer)desc->nr;
+}
+
+/* hm.on_syscall(name, "enter" | "return", function(ev) ... end) */
+static int lua_on_syscall(lua_State *L)
+{
+	lua_Integer nr = check_syscall(L);
+	const char *phase = luaL_checkstring(L, 2);
+	int which;
+
+	/* "exit" is what Linux's tracepoints call the return. */
+	which = strcmp(phase, "exit") ? luaL_checkoption(L, 2, NULL, phases) :
+		1;
+	luaL_checktype(L, 3, LUA_TFUNCTION);
+	lua_getfield(L, LUA_REGISTRYINDEX, HANDLERS_KEY);
+	lua_rawgeti(L, -1, which + 1);
+	lua_createtable(L, 2, 0);
+	lua_pushinteger(L, nr);
+	lua_rawseti(L, -2, 1);
+	lua_pushvalue(L, 3);
+	lua_rawseti(L, -2, 2);
+	lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
+	return 0;
+}
+
+/* hm.stop(): end the run early, successfully. */
+static int lua_stop(lua_State *L)
+{
+	struct script *s = script_of(L);
+
+	s->stopped = 1;
+	if (s->vm)
+		tvm_stop(s->vm);
+	return 0;
+}
+
+static int lua_syscall_name(lua_State *L)
+{
+	const struct syscall_desc *d = syscall_by_nr(
+		(uint64_t)luaL_checkinteger(L, 1));
+
+	if (!d)
+		return 0;
+	lua_pushstring(L, d->name);
+	return 1;
+}
+
+static const luaL_Reg handler_funcs[] = {
+	{ "on_syscall", lua_on_syscall },
+	{ "stop", lua_stop },
+	{ "syscall_name", lua_syscall_name },
+	{ NULL, NULL },
+};
+
+/* Message handler: the error with the Lua traceback under it. */
+static int traceback(lua_State *L)
+{
+	const char *msg = lua_tostring(L, 1);
+
+	if (!msg)
+		msg = lua_pushfstring(L, "(error object is a %s value)",
+				      luaL_typename(L, 1));
+	luaL_traceback(L, L, msg, 1);
+	return 1;
+}
+
+static int call(lua_State *L, int nargs)
+{
+	int base = lua_gettop(L) - nargs, ret;
+
+	lua_pushcfunction(L, traceback);
+	lua_insert(L, base);
+	ret = lua_pcall(L, nargs, 0, base);
+	lua_remove(L, base);
+	return ret;
+}
+
+/*
+ * A handler that never returns would hold its vCPU thread forever: once
+ * the VM is asked to stop, the next check raises an error in it.
+ */
+static void stop_hook(lua_State *L, lua_Debug *ar)
+{
+	struct script *s = *(struct script **)lua_getextraspace(L);
+
+	(void)ar;
+	if (s->vm && s->vm->stop && s->vcpu) {
+		s->interrupted = 1;
+		luaL_error(L, "handler interrupted: the guest is stopping");
+	}
+}
+
+static void open_state(struct script *s)
+{
+	lua_State *L = s->L;
+	int i;
+
+	*(struct script **)lua_getextraspace(L) = s;
+	lua_sethook(L, stop_hook, LUA_MASKCOUNT, STOP_CHECK_COUNT);
+	luaL_openlibs(L);
+	lua_newtable(L);
+	for (i = 0; phases[i]; i++) {
+		lua_newtable(L);
+		lua_rawseti(L, -2, i + 1);
+	}
+	lua_setfield(L, LUA_REGISTRYINDEX, HANDLERS_KEY);
+	api_open(s);
+	lua_getglobal(L, "hm");
+	lua_pushlightuserdata(L, s);
+	luaL_setfuncs(L, handler_funcs, 1);
+	lua_pop(L, 1);
+	lua_pushlightuserdata(L, s);
+	lua_pushcclosure(L, lua_print, 1);
+	lua_setglobal(L, "print");
+}
+
+int script_load(struct script *s, const char *path)
+{
+	s->cpu = -1;
+	pthread_mutex_init(&s->lock, NULL);
+	s->L = luaL_newstate();
+	if (!s->L) {
+		output_error("out of memory for the Lua state");
+		return -1;
+	}
+	open_state(s);
+	if (luaL_loadfile(s->L, path) || call(s->L, 0)) {
+		output_error("script error: %s", lua_tostring(s->L, -1));
+		lua_pop(s->L, 1);
+		return -1;
+	}
+	return 0;
+}
+
+void script_free(struct script *s)
+{
+	if (s->L)
+		lua_close(s->L);
+	pthread_mutex_destroy(&s->lock);
+}
+
+static void set_integer(lua_State *L, const char *key, lua_Integer v)
+{
+	lua_pushinteger(L, v);
+	lua_setfield(L, -2, key);
+}
+
+/* ev = { nr, name, phase, cpu, args = {...}, ret, <argument names> } */
+static void push_event(lua_State *L, int cpu, const struct hm_event *ev)
+{
+	const struct syscall_desc *d = syscall_by_nr(ev->nr);
+	int i;
+
+	lua_createtable(L, 0, 12);
+	set_integer(L, "nr", (lua_Integer)ev->nr);
+	set_integer(L, "cpu", cpu);
+	lua_pushstring(L, ev->kind == HM_EVENT_SYSCALL_ENTER ? "enter" :
+		       "return");
+	lua_setfield(L, -2, "phase");
+	if (d) {
+		lua_pushstring(L, d->name);
+		lua_setfield(L, -2, "name");
+	}
+	if (ev->kind == HM_EVENT_SYSCALL_EXIT)
+		set_integer(L, "ret", (lua_Integer)ev->ret);
+	lua_createtable(L, 6, 0);
+	for (i = 0; i < 6; i++) {
+		lua_pushinteger(L, (lua_Integer)ev->args[i]);
+		lua_rawseti(L, -2, i + 1);
+	}
+	lua_setfield(L, -2, "args");
+	for (i = 0; d && i < 6 && d->args[i]; i++)
+		set_integer(L, d->args[i], (lua_Integer)ev->args[i]);
+}
+
+/* Run the handlers matching the event; 0, or -ECANCELED after an error. */
+static int run_handlers(struct script *s, int cpu, const struct hm_event *ev)
+{
+	lua_State *L = s->L;
+	int phase = ev->kind == HM_EVENT_SYSCALL_ENTER ? 1 : 2;
+	lua_Integer i, n, nr;
+	int ret = 0;
+
+	lua_getfield(L, LUA_REGISTRYINDEX, HANDLERS_KEY);
+	lua_rawgeti(L, -1, phase);
+	n = (lua_Integer)lua_rawlen(L, -1);
+	for (i = 1; i <= n && !ret; i++) {
+		lua_rawgeti(L, -1, i);
+		lua_rawgeti(L, -1, 1);
+		nr = lua_tointeger(L, -1);
+		lua_pop(L, 1);
+		if (nr != ANY_SYSCALL && (uint64_t)nr != ev->nr) {
+			lua_pop(L, 1);
+			continue;
+		}
+		lua_rawgeti(L, -1, 2);
+		push_event(L, cpu, ev);
+		if (call(L, 1)) {
+			if (!s->interrupted)
+				output_error("script error in a handler: %s",
+					     lua_tostring(L, -1));
+			lua_pop(L, 1);
+			ret = -ECANCELED;
+		}
+		lua_pop(L, 1);
+	}
+	lua_pop(L, 2);
+	return ret;
+}
+
+int script_event(struct script *s, struct hm_vcpu *vcpu, int cpu,
+		 const struct hm_event *ev)
+{
+	int ret = 0;
+
+	pthread_mutex_lock(&s->lock);
+	if (s->failed || s->stopped || (s->vm && s->vm->stop))
+		goto out;
+	output_event(cpu, ev);
+	if (ev->kind != HM_EVENT_SYSCALL_ENTER &&
+	    ev->kind != HM_EVENT_SYSCALL_EXIT)
+		goto out;
+	s->vcpu = vcpu;
+	s->cpu = cpu;
+	ret = run_handlers(s, cpu, ev);
+	s->vcpu = NULL;
+	s->cpu = -1;
+	if (ret && !s->interrupted) {
+		s->failed = 1;
+		output_error("stopping the guest");
+		tvm_stop(s->vm);
+	}
+out:
+	pthread_mutex_unlock(&s->lock);
+	return ret;
+}

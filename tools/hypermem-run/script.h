@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The Lua side of hypermem-run: one Lua state for the whole run, the `hm`
+ * module (api.c), and the handlers the script registered, called from the
+ * vCPU threads one event at a time.
+ */
+#ifndef HMRUN_SCRIPT_H
+#define HMRUN_SCRIPT_H
+
+#include <pthread.h>
+
+#include <hypermem/hypermem.h>
+
+struct lua_State;
+struct tvm;
+
+struct script {
+	struct lua_State *L;
+	pthread_mutex_t lock;		/* one handler at a time */
+	struct tvm *vm;
+	struct hm_vcpu *vcpu;		/* the event's, while handlers run */
+	int cpu;			/* its index, or -1 */
+	int failed;			/* a handler raised an error */
+	int stopped;			/* the script called hm.stop() */
+	int interrupted;		/* a handler was cut short by a stop */
+};
+
+/*
+ * Load and run the script's main chunk, which registers its handlers.
+ * Returns 0, or -1 after reporting the error.
+ */
+int script_load(struct script *s, const char *path);
+void script_free(struct script *s);
+/* Dispatch one event to the matching handlers; an hm_event_fn's result. */
+int script_event(struct script *s, struct hm_vcpu *vcpu, int cpu,
+		 const struct hm_event *ev);
+
+/* api.c */
+void api_open(struct script *s);
+/* The message an op returns as its second value: "op: where: strerror". */
+int api_fail(struct lua_State *L, const char *op, const char *where,
+	     int err);
+
+#endif
