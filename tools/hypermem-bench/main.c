@@ -98,31 +98,17 @@ static double memcpy_us(int row)
 	return batches[15];
 }
 
-static ssize_t one_op(struct hm_vcpu *vcpu, const struct tiny_pattern *d,
-		      int row)
+static int one_op(struct hm_vcpu *vcpu, const struct tiny_pattern *d,
+		  int row)
 {
-	static uint8_t small[64][8];
-	struct hm_iovec v[64];
-	char str[128];
-	int i;
+	/* The last 100 bytes of the pattern's string, then its NUL. */
+	const struct bench_target target = {
+		.small = d->buf[3],
+		.big = KERNEL_1M,
+		.str = d->str + TINY_PATTERN_STR_LEN - 100,
+	};
 
-	switch (row) {
-	case ROW_READ_8:
-		return hm_vcpu_read(vcpu, d->buf[3] + 8, big, 8) == 8;
-	case ROW_READ_4K:
-		return hm_vcpu_read(vcpu, d->buf[3], big, 4096) == 4096;
-	case ROW_READ_1M:
-		return hm_vcpu_read(vcpu, KERNEL_1M, big, MIB) == MIB;
-	case ROW_READV_64:
-		for (i = 0; i < 64; i++)
-			v[i] = (struct hm_iovec){ .addr = d->buf[3] +
-				i * 4096 + i, .buf = small[i], .len = 8 };
-		return hm_vcpu_readv(vcpu, v, 64) == 64;
-	default:
-		/* The last 100 bytes of the pattern's string, then its NUL. */
-		return hm_vcpu_read_str(vcpu, d->str + TINY_PATTERN_STR_LEN -
-					100, str, sizeof(str)) == 100;
-	}
+	return bench_row_op(vcpu, row, &target, big);
 }
 
 static void measure(struct hm_vcpu *vcpu, const struct tiny_pattern *d,

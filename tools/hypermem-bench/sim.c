@@ -31,27 +31,13 @@ int bench_op(struct hm_vcpu *vcpu);
 
 __attribute__((noinline)) int bench_op(struct hm_vcpu *vcpu)
 {
-	static uint8_t small[64][8];
-	struct hm_iovec v[64];
-	char str[128];
-	int i;
+	const struct bench_target target = {
+		.small = DATA_VA,
+		.big = DATA_VA,
+		.str = DATA_VA + STR_OFFSET,
+	};
 
-	switch (row) {
-	case ROW_READ_8:
-		return hm_vcpu_read(vcpu, DATA_VA + 8, out, 8) == 8;
-	case ROW_READ_4K:
-		return hm_vcpu_read(vcpu, DATA_VA, out, 4096) == 4096;
-	case ROW_READ_1M:
-		return hm_vcpu_read(vcpu, DATA_VA, out, MIB) == MIB;
-	case ROW_READV_64:
-		for (i = 0; i < 64; i++)
-			v[i] = (struct hm_iovec){ .addr = DATA_VA + i * 4097,
-						  .buf = small[i], .len = 8 };
-		return hm_vcpu_readv(vcpu, v, 64) == 64;
-	default:
-		return hm_vcpu_read_str(vcpu, DATA_VA + STR_OFFSET, str,
-					sizeof(str)) == 100;
-	}
+	return bench_row_op(vcpu, row, &target, out);
 }
 
 static int failures;

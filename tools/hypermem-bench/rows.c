@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: MIT
+/* The benchmark's ops, shared by the real-guest run and the simulator. */
+#include <hypermem/hypermem.h>
+
+#include "bench.h"
+
+int bench_row_op(struct hm_vcpu *vcpu, int row,
+		 const struct bench_target *t, uint8_t *out)
+{
+	static uint8_t small[64][8];
+	struct hm_iovec v[64];
+	char str[128];
+	int i;
+
+	switch (row) {
+	case ROW_READ_8:
+		return hm_vcpu_read(vcpu, t->small + 8, out, 8) == 8;
+	case ROW_READ_4K:
+		return hm_vcpu_read(vcpu, t->small, out, 4096) == 4096;
+	case ROW_READ_1M:
+		return hm_vcpu_read(vcpu, t->big, out, MIB) == MIB;
+	case ROW_READV_64:
+		for (i = 0; i < 64; i++)
+			v[i] = (struct hm_iovec){ .addr = t->small + i * 4097,
+						  .buf = small[i], .len = 8 };
+		return hm_vcpu_readv(vcpu, v, 64) == 64;
+	default:
+		return hm_vcpu_read_str(vcpu, t->str, str, sizeof(str)) == 100;
+	}
+}
