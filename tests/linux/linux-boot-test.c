@@ -1,0 +1,305 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Boots a Linux kernel with linux-boot and checks what it says on its
+ * serial console against what the monitor gave it.
+ *
+ *   linux-boot-test pvh VMLINUX        banner, e820 map and command line;
+ *                                      where KVM emulates kernel code the
+ *                                      run must end with the diagnosis
+ *   linux-boot-test bzimage BZIMAGE    the 64-bit boot protocol: the same
+ *                                      where KVM can run the kernel, else
+ *                                      the decompressor runs in long mode
+ *   linux-boot-test full VMLINUX INITRD
+ *                                      the guest module registers and the
+ *                                      ioctl interaction passes (make-linux-
+ *                                      guest's image)
+ *   linux-boot-test host               exit 0 where KVM can run Linux, else
+ *                                      77 with the reason
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <linuxboot/linuxboot.h>
+
+#define SKIP 77
+#define CONSOLE_MAX (4u << 20)
+#define APPEND "console=ttyS0 earlyprintk=ttyS0 lpj=1000000 tsc=reliable " \
+	"no_timer_check panic=-1 hypermem.test=linux-boot-7"
+/* What the ioctl test raises: HMIO in ASCII. */
+#define USER_EVENT_CODE 0x484d494full
+#define IFNAMSIZ 16
+
+struct console {
+	char *buf;
+	size_t len;
+};
+
+static int failures;
+
+static void check(int ok, const char *what, ...)
+{
+	va_list ap;
+
+	printf("%s - ", ok ? "ok" : "not ok");
+	va_start(ap, what);
+	vprintf(what, ap);
+	va_end(ap);
+	printf("\n");
+	if (!ok)
+		failures++;
+}
+
+static void on_console(const char *buf, size_t len, void *opaque)
+{
+	struct console *c = opaque;
+
+	if (c->len + len >= CONSOLE_MAX)
+		return;
+	memcpy(c->buf + c->len, buf, len);
+	c->len += len;
+	c->buf[c->len] = 0;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* The kernel's own words for each range: "BIOS-e820: [mem A-B] usable". */
+static void check_e820(struct lb_vm *vm, const char *out)
+{
+	const struct lb_e820_entry *map;
+	size_t n, i, usable = 0, printed = 0;
+	const char *p = out;
+	char line[128];
+
+	map = lb_vm_get_e820(vm, &n);
+	for (i = 0; i < n; i++) {
+		if (map[i].type != 1)
+			continue;
+		usable++;
+		snprintf(line, sizeof(line),
+			 "BIOS-e820: [mem 0x%016" PRIx64 "-0x%016" PRIx64
+			 "] usable", map[i].addr,
+			 map[i].addr + map[i].size - 1);
+		check(strstr(out, line) != NULL, "kernel prints %s", line);
+	}
+	while ((p = strstr(p, "] usable"))) {
+		printed++;
+		p++;
+	}
+	check(printed == usable, "kernel prints %zu usable ranges, we gave %zu",
+	      printed, usable);
+}
+
+/* What we passed, and what linux-boot added to hide CPU features. */
+static void check_cmdline(struct lb_vm *vm, const char *out)
+{
+	const char *cmdline = lb_vm_get_cmdline(vm);
+	const char *p = strstr(out, "Command line: ");
+	size_t len = strlen(cmdline);
+
+	check(p && !strncmp(p + 14, cmdline, len) &&
+	      (p[14 + len] == '\n' || p[14 + len] == '\r'),
+	      "kernel prints the command line we passed: %s", cmdline);
+	check(!strncmp(cmdline, APPEND, strlen(APPEND)),
+	      "which begins with the test's --append");
+}
+
+static void check_boot_output(struct lb_vm *vm, const char *out)
+{
+	check(strstr(out, "Linux version ") != NULL,
+	      "banner \"Linux version\"");
+	check_cmdline(vm, out);
+	check_e820(vm, out);
+}
+
+static void print_result(const struct lb_result *r, double seconds)
+{
+	printf("# run ended after %.1f s: %s\n", seconds,
+	       lb_stop_reason_name(r->reason));
+	if (r->diagnosis[0])
+		printf("# %s\n", r->diagnosis);
+}
+
+static int boot(struct lb_options *o, struct console *c, struct lb_vm **vm,
+		struct lb_result *r)
+{
+	double start = now();
+	int ret;
+
+	o->console_fn = on_console;
+	o->console_opaque = c;
+	ret = lb_vm_new(o, vm);
+	if (ret) {
+		printf("Bail out! lb_vm_new: %s\n", strerror(-ret));
+		return ret;
+	}
+	ret = lb_vm_run(*vm, r);
+	print_result(r, now() - start);
+	return ret;
+}
+
+/* The whole console, so that a failure can be read in the test log. */
+static void show_console(const struct console *c)
+{
+	printf("# ---- serial console ----\n%s\n# ---- end ----\n", c->buf);
+}
+
+static int test_pvh(const char *kernel)
+{
+	struct lb_options o = {
+		.kernel = kernel, .cmdline = APPEND, .timeout_ms = 240000,
+	};
+	struct console c = { .buf = calloc(1, CONSOLE_MAX) };
+	struct lb_result r;
+	struct lb_vm *vm;
+
+	if (boot(&o, &c, &vm, &r))
+		return 1;
+	check(lb_vm_is_pvh(vm), "vmlinux entered through PVH");
+	check_boot_output(vm, c.buf);
+	if (lb_cpuid_hides(LB_CPUID_HIDE_AUTO)) {
+		check(r.reason == LB_STOP_UNSUPPORTED,
+		      "run ends with the diagnosis (got %s)",
+		      lb_stop_reason_name(r.reason));
+		check(r.insn_len > 0, "diagnosis has the instruction bytes");
+		check(strstr(r.diagnosis, "emulates guest kernel code") !=
+		      NULL, "diagnosis says why");
+	} else {
+		check(r.reason == LB_STOP_RESET,
+		      "no root file system: panic=-1 resets (got %s)",
+		      lb_stop_reason_name(r.reason));
+	}
+	show_console(&c);
+	lb_vm_free(vm);
+	free(c.buf);
+	return failures ? 1 : 0;
+}
+
+/*
+ * Where kernel code is emulated, decompressing takes hours: after 20 s
+ * the boot CPU must still be in the decompressor, in long mode at CPL0.
+ */
+static int test_bzimage(const char *kernel)
+{
+	int emulated = lb_cpuid_hides(LB_CPUID_HIDE_AUTO);
+	struct lb_options o = {
+		.kernel = kernel, .cmdline = APPEND,
+		.timeout_ms = emulated ? 20000 : 240000,
+	};
+	struct console c = { .buf = calloc(1, CONSOLE_MAX) };
+	struct lb_result r;
+	struct lb_vm *vm;
+
+	if (boot(&o, &c, &vm, &r))
+		return 1;
+	check(!lb_vm_is_pvh(vm), "bzImage entered through startup_64");
+	if (emulated) {
+		check(r.reason == LB_STOP_TIMEOUT,
+		      "still running at the deadline (got %s)",
+		      lb_stop_reason_name(r.reason));
+		check(r.cs_long && r.cs_dpl == 0 && (r.efer & 0x400),
+		      "in long mode at CPL0 (CS.L %u, DPL %u, EFER 0x%" PRIx64
+		      ")", r.cs_long, r.cs_dpl, r.efer);
+		check(r.rip >= 0x100000 && r.rip < 0x80000000,
+		      "RIP 0x%" PRIx64 " in the decompressor, not at 0", r.rip);
+	} else {
+		check_boot_output(vm, c.buf);
+		check(r.reason == LB_STOP_RESET, "panic=-1 resets (got %s)",
+		      lb_stop_reason_name(r.reason));
+	}
+	lb_vm_free(vm);
+	free(c.buf);
+	return failures ? 1 : 0;
+}
+
+struct full_state {
+	int events;
+	int sequence_ok;
+};
+
+/* The original interaction: read the ifreq, write it, read it back. */
+static int on_event(struct hm_vcpu *vcpu, const struct hm_event *ev,
+		    void *opaque)
+{
+	struct full_state *st = opaque;
+	char name[IFNAMSIZ];
+	uint32_t value = 0;
+
+	if (ev->kind != HM_EVENT_USER || ev->nr != USER_EVENT_CODE)
+		return 0;
+	st->events++;
+	if (hm_vcpu_read_str(vcpu, ev->args[0], name, sizeof(name)) < 0 ||
+	    strcmp(name, "hm0") ||
+	    hm_vcpu_read_u32(vcpu, ev->args[0] + IFNAMSIZ, &value) ||
+	    value != 42)
+		return 0;
+	if (hm_vcpu_write_str(vcpu, ev->args[0], "test") ||
+	    hm_vcpu_write_u32(vcpu, ev->args[0] + IFNAMSIZ, 0x12345678))
+		return 0;
+	st->sequence_ok = 1;
+	return 0;
+}
+
+static int test_full(const char *kernel, const char *initrd)
+{
+	struct full_state st = { 0 };
+	struct lb_options o = {
+		.kernel = kernel, .initrd = initrd, .nr_cpus = 2,
+		.cmdline = "console=ttyS0 rdinit=/init panic=-1",
+		.timeout_ms = 240000,
+		.event_fn = on_event, .event_opaque = &st,
+	};
+	struct console c = { .buf = calloc(1, CONSOLE_MAX) };
+	struct lb_result r;
+	struct lb_vm *vm;
+
+	if (boot(&o, &c, &vm, &r))
+		return 1;
+	check(strstr(c.buf, "HMTEST RESULT PASS") != NULL,
+	      "the guest's checks pass");
+	check(st.events == 1, "one user event reached the host (%d)",
+	      st.events);
+	check(st.sequence_ok, "the ioctl interaction read and wrote the ifreq");
+	check(r.reason == LB_STOP_RESET, "reboot -f ends the run (got %s)",
+	      lb_stop_reason_name(r.reason));
+	show_console(&c);
+	lb_vm_free(vm);
+	free(c.buf);
+	return failures ? 1 : 0;
+}
+
+/* Whether Linux can reach user space under this host's KVM. */
+static int test_host(void)
+{
+	if (!lb_cpuid_hides(LB_CPUID_HIDE_AUTO))
+		return 0;
+	printf("SKIP: this host's KVM emulates guest kernel code (kvm_pvm, "
+	       "or no vmx/svm in /proc/cpuinfo): Linux cannot reach user "
+	       "space here; run on a host with VT-x or AMD-V\n");
+	return SKIP;
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc == 2 && !strcmp(argv[1], "host"))
+		return test_host();
+	if (argc == 3 && !strcmp(argv[1], "pvh"))
+		return test_pvh(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "bzimage"))
+		return test_bzimage(argv[2]);
+	if (argc == 4 && !strcmp(argv[1], "full"))
+		return test_full(argv[2], argv[3]);
+	fprintf(stderr, "usage: %s pvh VMLINUX | bzimage BZIMAGE | "
+		"full VMLINUX INITRD | host\n", argv[0]);
+	return 2;
+}

@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Per-vCPU setup: CPUID and the register state each entry point expects.
+ */
+#include <errno.h>
+#include <linux/kvm.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+/* CPUID.1:ECX bits (SDM vol. 2A, table 3-10). */
+#define CPUID1_ECX_CX16 (1u << 13)
+#define CPUID1_ECX_XSAVE (1u << 26)
+#define CPUID1_ECX_OSXSAVE (1u << 27)
+#define CPUID1_ECX_AVX (1u << 28)
+#define HIDE_MASK (CPUID1_ECX_CX16 | CPUID1_ECX_XSAVE | CPUID1_ECX_OSXSAVE | \
+		   CPUID1_ECX_AVX)
+#define CPUID_MAX_ENTRIES 256
+
+#define CR0_PE 0x1ull
+#define CR0_MP 0x2ull
+#define CR0_ET 0x10ull
+#define CR0_NE 0x20ull
+#define CR0_WP 0x10000ull
+#define CR0_AM 0x40000ull
+#define CR0_PG 0x80000000ull
+#define CR4_PAE 0x20ull
+#define EFER_LME 0x100ull
+#define EFER_LMA 0x400ull
+#define PTE_P 0x1ull
+#define PTE_W 0x2ull
+#define PTE_PS 0x80ull
+
+/* The boot protocol's GDT: __BOOT_CS = 0x10, __BOOT_DS = 0x18. */
+#define BOOT_CS 0x10
+#define BOOT_DS 0x18
+#define BOOT_TSS 0x20
+
+/*
+ * kvm_pvm is the nested KVM that runs guest kernel code through the
+ * instruction emulator; without vmx/svm in our own CPU flags KVM can only
+ * be such a software or paravirtual one.
+ */
+static int host_kvm_emulates(void)
+{
+	char line[4096];
+	FILE *f;
+	int hw = 0;
+
+	if (access("/sys/module/kvm_pvm", F_OK) == 0)
+		return 1;
+	f = fopen("/proc/cpuinfo", "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "flags", 5) &&
+		    (strstr(line, " vmx") || strstr(line, " svm")))
+			hw = 1;
+	fclose(f);
+	return !hw;
+}
+
+int lb_cpuid_hides(enum lb_cpuid_hide hide)
+{
+	if (hide == LB_CPUID_HIDE_ALWAYS)
+		return 1;
+	return hide == LB_CPUID_HIDE_AUTO && host_kvm_emulates();
+}
+
+/*
+ * KVM_GET_SUPPORTED_CPUID leaves the APIC IDs zero; each vCPU reports its
+ * own (leaf 1 EBX[31:24], leaves 0xb and 0x1f EDX), matching the MP table.
+ */
+static void patch_entry(struct kvm_cpuid_entry2 *e, unsigned int index,
+			int hide)
+{
+	switch (e->function) {
+	case 1:
+		e->ebx = (e->ebx & 0x00ffffffu) | index << 24;
+		if (hide)
+			e->ecx &= ~HIDE_MASK;
+		break;
+	case 0xb:
+	case 0x1f:
+		e->edx = index;
+		break;
+	case 0xd:
+		if (hide)
+			e->eax = e->ebx = e->ecx = e->edx = 0;
+		break;
+	}
+}
+
+int lb_setup_cpuid(struct lb_vm *vm, struct lb_cpu *cpu,
+		   enum lb_cpuid_hide hide)
+{
+	struct {
+		struct kvm_cpuid2 head;
+		struct kvm_cpuid_entry2 entries[CPUID_MAX_ENTRIES];
+	} cpuid;
+	int hidden = lb_cpuid_hides(hide);
+	unsigned int i;
+	int ret;
+
+	memset(&cpuid, 0, sizeof(cpuid));
+	cpuid.head.nent = CPUID_MAX_ENTRIES;
+	ret = lb_kvm_ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, &cpuid);
+	if (ret < 0)
+		return ret;
+	for (i = 0; i < cpuid.head.nent; i++)
+		patch_entry(&cpuid.entries[i], cpu->index, hidden);
+	ret = lb_kvm_ioctl(cpu->fd, KVM_SET_CPUID2, &cpuid);
+	return ret < 0 ? ret : 0;
+}
+
+static void flat_segment(struct kvm_segment *seg, uint16_t selector,
+			 uint8_t type, int long_mode)
+{
+	*seg = (struct kvm_segment){
+		.base = 0,
+		.limit = 0xffffffff,
+		.selector = selector,
+		.type = type,
+		.present = 1,
+		.s = 1,
+		.db = !long_mode,
+		.l = long_mode && (type & 0x8),
+		.g = 1,
+	};
+}
+
+/* TR must hold a busy TSS for VM entry to succeed on VMX. */
+static void set_segments(struct kvm_sregs *sregs, int long_mode)
+{
+	flat_segment(&sregs->cs, BOOT_CS, 0xb, long_mode);
+	flat_segment(&sregs->ds, BOOT_DS, 0x3, long_mode);
+	sregs->es = sregs->fs = sregs->gs = sregs->ss = sregs->ds;
+	if (long_mode)
+		sregs->ss.db = 1;
+	sregs->tr = (struct kvm_segment){
+		.selector = BOOT_TSS, .limit = 0x67, .type = 0xb, .present = 1,
+	};
+	sregs->ldt = (struct kvm_segment){
+		.type = 0x2, .present = 1, .unusable = 1,
+	};
+	sregs->gdt.base = GDT_GPA;
+	sregs->gdt.limit = 5 * 8 - 1;
+}
+
+/* Descriptors matching set_segments(), for when the kernel reloads them. */
+static int write_gdt(struct lb_vm *vm)
+{
+	uint64_t *gdt = lb_gpa(vm, GDT_GPA, 5 * 8);
+
+	if (!gdt)
+		return -E2BIG;
+	gdt[0] = 0;
+	gdt[1] = 0;
+	gdt[2] = vm->pvh ? 0x00cf9b000000ffffull : 0x00af9b000000ffffull;
+	gdt[3] = 0x00cf93000000ffffull;
+	gdt[4] = 0x00008b0000000067ull;
+	return 0;
+}
+
+/* The 64-bit protocol wants the kernel, zero page and cmdline mapped 1:1. */
+static int write_identity_map(struct lb_vm *vm)
+{
+	uint64_t *pml4 = lb_gpa(vm, PML4_GPA, 4096);
+	uint64_t *pdpt = lb_gpa(vm, PDPT_GPA, 4096);
+	uint64_t *pd = lb_gpa(vm, PD_GPA, 4 * 4096);
+	uint64_t i;
+
+	if (!pml4 || !pdpt || !pd)
+		return -E2BIG;
+	memset(pml4, 0, 4096);
+	memset(pdpt, 0, 4096);
+	pml4[0] = PDPT_GPA | PTE_P | PTE_W;
+	for (i = 0; i < 4; i++)
+		pdpt[i] = (PD_GPA + i * 4096) | PTE_P | PTE_W;
+	for (i = 0; i < 4 * 512; i++)
+		pd[i] = (i << 21) | PTE_P | PTE_W | PTE_PS;
+	return 0;
+}
+
+static void long_mode_sregs(struct kvm_sregs *sregs)
+{
+	sregs->cr3 = PML4_GPA;
+	sregs->cr4 = CR4_PAE;
+	sregs->cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_AM |
+		     CR0_PG;
+	sregs->efer = EFER_LME | EFER_LMA;
+}
+
+/*
+ * Only the boot CPU is set up; the others wait in KVM's in-kernel LAPIC
+ * for the INIT/SIPI the kernel sends them.
+ */
+int lb_setup_boot_regs(struct lb_vm *vm, struct lb_cpu *cpu)
+{
+	struct kvm_sregs sregs;
+	struct kvm_regs regs = { .rflags = 0x2, .rip = vm->entry };
+	int ret;
+
+	ret = lb_kvm_ioctl(cpu->fd, KVM_GET_SREGS, &sregs);
+	if (ret < 0)
+		return ret;
+	ret = write_gdt(vm);
+	if (ret)
+		return ret;
+	set_segments(&sregs, !vm->pvh);
+	if (vm->pvh) {
+		/* PVH: 32-bit protected mode, paging off, EBX = start info. */
+		sregs.cr0 = CR0_PE | CR0_ET;
+		sregs.cr4 = 0;
+		sregs.efer = 0;
+		regs.rbx = START_INFO_GPA;
+	} else {
+		ret = write_identity_map(vm);
+		if (ret)
+			return ret;
+		long_mode_sregs(&sregs);
+		regs.rsi = BOOT_PARAMS_GPA;
+	}
+	ret = lb_kvm_ioctl(cpu->fd, KVM_SET_SREGS, &sregs);
+	if (ret < 0)
+		return ret;
+	ret = lb_kvm_ioctl(cpu->fd, KVM_SET_REGS, &regs);
+	return ret < 0 ? ret : 0;
+}

@@ -1,0 +1,237 @@
+// SPDX-License-Identifier: MIT
+/*
+ * What to tell the user when KVM stops on a guest it cannot run: the exit,
+ * where the vCPU was and the instruction it was on. The bytes come from
+ * KVM when it hands them over with an emulation failure, otherwise from
+ * guest RAM through the guest's own page tables.
+ */
+#include <linux/kvm.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define CR0_PG 0x80000000ull
+#define CR4_PAE 0x20ull
+#define CR4_LA57 0x1000ull
+#define EFER_LMA 0x400ull
+#define PTE_P 0x1ull
+#define PTE_PS 0x80ull
+#define PTE_ADDR 0x000ffffffffff000ull
+#define PAGE_SIZE 4096ull
+
+static const char *const exit_names[] = {
+	[KVM_EXIT_UNKNOWN] = "KVM_EXIT_UNKNOWN",
+	[KVM_EXIT_EXCEPTION] = "KVM_EXIT_EXCEPTION",
+	[KVM_EXIT_IO] = "KVM_EXIT_IO",
+	[KVM_EXIT_HYPERCALL] = "KVM_EXIT_HYPERCALL",
+	[KVM_EXIT_DEBUG] = "KVM_EXIT_DEBUG",
+	[KVM_EXIT_HLT] = "KVM_EXIT_HLT",
+	[KVM_EXIT_MMIO] = "KVM_EXIT_MMIO",
+	[KVM_EXIT_SHUTDOWN] = "KVM_EXIT_SHUTDOWN",
+	[KVM_EXIT_FAIL_ENTRY] = "KVM_EXIT_FAIL_ENTRY",
+	[KVM_EXIT_INTR] = "KVM_EXIT_INTR",
+	[KVM_EXIT_INTERNAL_ERROR] = "KVM_EXIT_INTERNAL_ERROR",
+	[KVM_EXIT_SYSTEM_EVENT] = "KVM_EXIT_SYSTEM_EVENT",
+};
+
+static const char *const suberror_names[] = {
+	[KVM_INTERNAL_ERROR_EMULATION] = "emulation failure",
+	[KVM_INTERNAL_ERROR_SIMUL_EX] = "exception while delivering one",
+	[KVM_INTERNAL_ERROR_DELIVERY_EV] = "event delivery failed",
+};
+
+static const char *exit_name(uint32_t reason)
+{
+	if (reason < sizeof(exit_names) / sizeof(exit_names[0]) &&
+	    exit_names[reason])
+		return exit_names[reason];
+	return "unknown exit";
+}
+
+static const char *suberror_name(uint32_t suberror)
+{
+	if (suberror < sizeof(suberror_names) / sizeof(suberror_names[0]) &&
+	    suberror_names[suberror])
+		return suberror_names[suberror];
+	return "internal error";
+}
+
+/* One level of the walk: the next table's entry for @p va, or 0. */
+static uint64_t table_entry(struct lb_vm *vm, uint64_t table, uint64_t va,
+			    unsigned int shift, unsigned int entry_size)
+{
+	unsigned int index_bits = entry_size == 8 ? 9 : 10;
+	uint64_t index = (va >> shift) & ((1ull << index_bits) - 1);
+	uint64_t entry = 0;
+	void *p = lb_gpa(vm, (table & PTE_ADDR) + index * entry_size,
+			 entry_size);
+
+	if (p)
+		memcpy(&entry, p, entry_size);
+	return entry;
+}
+
+/*
+ * Translate by the walk of SDM vol. 3A, 4.3-4.5: long mode with 4 or 5
+ * levels, PAE, and 32-bit paging. Returns -1 when not mapped.
+ */
+static int64_t translate(struct lb_vm *vm, const struct kvm_sregs *s,
+			 uint64_t va)
+{
+	unsigned int levels, shift, size = 8;
+	uint64_t table = s->cr3, entry;
+
+	if (!(s->cr0 & CR0_PG))
+		return (int64_t)va;
+	if (s->efer & EFER_LMA)
+		levels = s->cr4 & CR4_LA57 ? 5 : 4;
+	else if (s->cr4 & CR4_PAE)
+		levels = 3;
+	else
+		levels = 2, size = 4;
+	shift = size == 4 ? 22 : 12 + 9 * (levels - 1);
+	if (levels == 3) {
+		/* PAE: CR3 points at four 32-byte-aligned PDPTEs. */
+		const uint64_t *pdpte = lb_gpa(vm, (s->cr3 & 0xffffffe0ull) +
+					       ((va >> 30) & 3) * 8, 8);
+
+		if (!pdpte || !(*pdpte & PTE_P))
+			return -1;
+		table = *pdpte;
+		levels = 2;
+		shift = 21;
+	}
+	while (levels--) {
+		entry = table_entry(vm, table, va, shift, size);
+		if (!(entry & PTE_P))
+			return -1;
+		if (!levels || ((entry & PTE_PS) && shift <= 30))
+			return (int64_t)(((entry & PTE_ADDR) &
+					  ~((1ull << shift) - 1)) |
+					 (va & ((1ull << shift) - 1)));
+		table = entry;
+		shift -= size == 4 ? 10 : 9;
+	}
+	return -1;
+}
+
+/* Page by page: the instruction may cross into an unmapped page. */
+static void read_insn(struct lb_vm *vm, const struct kvm_sregs *s,
+		      uint64_t linear, struct lb_result *r)
+{
+	while (r->insn_len < sizeof(r->insn)) {
+		uint64_t va = linear + r->insn_len;
+		int64_t gpa = translate(vm, s, va);
+		uint64_t chunk = PAGE_SIZE - (va & (PAGE_SIZE - 1));
+		const uint8_t *p;
+
+		if (chunk > sizeof(r->insn) - r->insn_len)
+			chunk = sizeof(r->insn) - r->insn_len;
+		p = gpa < 0 ? NULL : lb_gpa(vm, (uint64_t)gpa, chunk);
+		if (!p)
+			return;
+		memcpy(r->insn + r->insn_len, p, chunk);
+		r->insn_len += (uint8_t)chunk;
+	}
+}
+
+static void insn_from_kvm(const struct kvm_run *run, struct lb_result *r)
+{
+	uint8_t n = run->emulation_failure.insn_size;
+
+	if (n > sizeof(r->insn))
+		n = sizeof(r->insn);
+	memcpy(r->insn, run->emulation_failure.insn_bytes, n);
+	r->insn_len = n;
+}
+
+static int kvm_gave_insn(const struct kvm_run *run)
+{
+	return run->exit_reason == KVM_EXIT_INTERNAL_ERROR &&
+	       run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION &&
+	       run->emulation_failure.ndata >= 3 &&
+	       (run->emulation_failure.flags &
+		KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES) &&
+	       run->emulation_failure.insn_size;
+}
+
+void lb_read_state(struct lb_cpu *cpu, struct lb_result *r)
+{
+	struct kvm_regs regs;
+	struct kvm_sregs sregs;
+
+	if (lb_kvm_ioctl(cpu->fd, KVM_GET_REGS, &regs) < 0 ||
+	    lb_kvm_ioctl(cpu->fd, KVM_GET_SREGS, &sregs) < 0)
+		return;
+	r->rip = regs.rip;
+	r->cr0 = sregs.cr0;
+	r->cr3 = sregs.cr3;
+	r->cr4 = sregs.cr4;
+	r->efer = sregs.efer;
+	r->cs = sregs.cs.selector;
+	r->cs_long = sregs.cs.l;
+	r->cs_dpl = sregs.cs.dpl;
+	if (kvm_gave_insn(cpu->run))
+		insn_from_kvm(cpu->run, r);
+	else
+		read_insn(cpu->vm, &sregs, sregs.cs.base + regs.rip, r);
+}
+
+static size_t format_insn(const struct lb_result *r, char *buf, size_t cap)
+{
+	size_t i, len = 0;
+
+	if (!r->insn_len)
+		return (size_t)snprintf(buf, cap, "(unreadable)");
+	for (i = 0; i < r->insn_len && len < cap; i++)
+		len += (size_t)snprintf(buf + len, cap - len, "%s%02x",
+					i ? " " : "", r->insn[i]);
+	return len;
+}
+
+static void describe(struct lb_result *r)
+{
+	char insn[64], exit[96];
+	const char *why;
+
+	format_insn(r, insn, sizeof(insn));
+	if (r->exit_reason == KVM_EXIT_INTERNAL_ERROR)
+		snprintf(exit, sizeof(exit), "%s (suberror %u, %s)",
+			 exit_name(r->exit_reason), r->suberror,
+			 suberror_name(r->suberror));
+	else
+		snprintf(exit, sizeof(exit), "%s%s", exit_name(r->exit_reason),
+			 r->exit_reason == KVM_EXIT_SHUTDOWN ?
+			 " (triple fault)" : "");
+	why = r->reason == LB_STOP_UNSUPPORTED ?
+		"This host's KVM emulates guest kernel code and cannot run "
+		"this guest: it has no hardware virtualization (nested KVM "
+		"without VT-x/AMD-V), and its instruction emulator does not "
+		"implement the instruction above. Run the guest on a host "
+		"with VT-x or AMD-V, or under QEMU TCG." :
+		"The guest crashed or KVM refused to enter it.";
+	snprintf(r->diagnosis, sizeof(r->diagnosis),
+		 "vCPU %u stopped: %s\n"
+		 "  RIP 0x%016llx  CS 0x%04x (%s, DPL %u)\n"
+		 "  CR0 0x%llx  CR3 0x%llx  CR4 0x%llx  EFER 0x%llx\n"
+		 "  instruction bytes at RIP: %s\n%s",
+		 r->vcpu, exit, (unsigned long long)r->rip, r->cs,
+		 r->cs_long ? "64-bit" : "32-bit", r->cs_dpl,
+		 (unsigned long long)r->cr0, (unsigned long long)r->cr3,
+		 (unsigned long long)r->cr4, (unsigned long long)r->efer,
+		 insn, why);
+}
+
+void lb_diagnose(struct lb_cpu *cpu, enum lb_stop_reason reason,
+		 struct lb_result *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->reason = reason;
+	r->vcpu = cpu->index;
+	r->exit_reason = cpu->run->exit_reason;
+	if (r->exit_reason == KVM_EXIT_INTERNAL_ERROR)
+		r->suberror = cpu->run->internal.suberror;
+	lb_read_state(cpu, r);
+	describe(r);
+}
