@@ -122,6 +122,7 @@ int watchdog_arm(struct hm_vcpu *vcpu);
 void watchdog_disarm(struct hm_vcpu *vcpu);
 void watchdog_start_deadline(struct hm_vcpu *vcpu);
 bool watchdog_expired(const struct hm_vcpu *vcpu);
+bool watchdog_take_kick(void);
 void watchdog_destroy(struct hm_vcpu *vcpu);
 
 /* arch/<arch>/transport.c */

@@ -271,48 +271,80 @@ int hm_vcpu_handle_exit(struct hm_vcpu *vcpu)
 	return err ? err : 1;
 }
 
-/* Enter the guest once; KVM_RUN interrupted by the kick is retried. */
+/*
+ * Enter the guest once. KVM_RUN interrupted by our own kick is retried
+ * until the deadline; one interrupted by another signal returns -EINTR so
+ * that the VMM's exit handler can see it (a stop request, say).
+ */
 static int run_guest(struct hm_vcpu *vcpu)
 {
 	for (;;) {
-		int ret;
+		int err;
 
 		vcpu->stats.ioctls++;
-		ret = ioctl(vcpu->fd, KVM_RUN, 0);
-		if (!ret)
+		if (!ioctl(vcpu->fd, KVM_RUN, 0))
 			return 0;
-		if (errno != EINTR && errno != EAGAIN)
-			return -errno;
+		err = -errno;
+		if (err != -EINTR && err != -EAGAIN)
+			return err;
 		if (watchdog_expired(vcpu))
 			return -ETIMEDOUT;
 		vcpu->run->immediate_exit = 0;
+		if (err == -EINTR && !watchdog_take_kick())
+			return -EINTR;
 	}
 }
 
-/* Resume the guest until it replies; other exits go to the VMM. */
-static int drive(struct hm_vcpu *vcpu)
+/* Exits that are not hypermem's during a request belong to the VMM. */
+static int foreign_exit(struct hm_vcpu *vcpu, bool interrupted)
 {
 	struct hm_vm *vm = vcpu->vm;
+	int err;
+
+	if (!vm->exit_fn)
+		return interrupted ? 0 : -EIO;
+	if (interrupted)
+		vcpu->run->exit_reason = KVM_EXIT_INTR;
+	err = vm->exit_fn(vcpu, vcpu->run, vm->exit_opaque);
+	if (err)
+		return err < 0 ? err : -EIO;
+	return 0;
+}
+
+/* Resume the guest until it replies; other exits go to the VMM. */
+/* 1: the guest replied; 0: not a hypermem call; < 0: the wrong call. */
+static int reply_call(struct hm_vcpu *vcpu)
+{
 	struct doorbell call;
+
+	if (!arch_decode_call(vcpu, &call))
+		return 0;
+	arch_complete_call(vcpu, 0);
+	if (!call.malformed && call.nr == HM_CALL_REPLY)
+		return 1;
+	return protocol_error(vcpu);
+}
+
+static int drive(struct hm_vcpu *vcpu)
+{
 	int err;
 
 	watchdog_start_deadline(vcpu);
 	for (;;) {
 		err = run_guest(vcpu);
+		if (!err) {
+			int replied;
+
+			vcpu->stats.exits++;
+			replied = reply_call(vcpu);
+			if (replied)
+				return replied < 0 ? replied : 0;
+		} else if (err != -EINTR) {
+			return err;
+		}
+		err = foreign_exit(vcpu, err == -EINTR);
 		if (err)
 			return err;
-		vcpu->stats.exits++;
-		if (arch_decode_call(vcpu, &call)) {
-			arch_complete_call(vcpu, 0);
-			if (!call.malformed && call.nr == HM_CALL_REPLY)
-				return 0;
-			return protocol_error(vcpu);
-		}
-		if (!vm->exit_fn)
-			return -EIO;
-		err = vm->exit_fn(vcpu, vcpu->run, vm->exit_opaque);
-		if (err)
-			return err < 0 ? err : -EIO;
 		if (watchdog_expired(vcpu))
 			return -ETIMEDOUT;
 	}

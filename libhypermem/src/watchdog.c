@@ -25,13 +25,26 @@
 static __thread struct kvm_run *kicked_run
 	__attribute__((tls_model("initial-exec")));
 
+/* Tells our kick from a signal of the VMM's that also ended KVM_RUN. */
+static __thread volatile sig_atomic_t kick_seen
+	__attribute__((tls_model("initial-exec")));
+
 static void on_kick(int signo)
 {
 	struct kvm_run *run = kicked_run;
 
 	(void)signo;
+	kick_seen = 1;
 	if (run)
 		run->immediate_exit = 1;
+}
+
+bool watchdog_take_kick(void)
+{
+	bool seen = kick_seen;
+
+	kick_seen = 0;
+	return seen;
 }
 
 int watchdog_install(int signo)
@@ -93,6 +106,7 @@ void watchdog_disarm(struct hm_vcpu *vcpu)
 
 	timer_settime(vcpu->timer, 0, &off, NULL);
 	kicked_run = NULL;
+	kick_seen = 0;
 	vcpu->run->immediate_exit = 0;
 }
 

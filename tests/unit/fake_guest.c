@@ -401,6 +401,10 @@ int fake_exit_handler(struct hm_vcpu *vcpu, struct kvm_run *run, void *opaque)
 		g->serial_exits++;
 		return 0;
 	}
+	if (run->exit_reason == KVM_EXIT_INTR) {
+		g->intr_exits++;
+		return g->intr_result;
+	}
 	return -EIO;
 }
 

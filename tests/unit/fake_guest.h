@@ -88,6 +88,8 @@ struct fake_guest {
 	unsigned int get_regs;
 	unsigned int get_sregs;
 	unsigned int serial_exits;	/* seen by the exit handler */
+	unsigned int intr_exits;	/* KVM_EXIT_INTR seen by it */
+	int intr_result;		/* what it answers to those */
 	int handle_errors;		/* hm_vcpu_handle_exit() < 0 */
 	int register_result;		/* of the last hm_agent_register() */
 

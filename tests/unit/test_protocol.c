@@ -7,7 +7,9 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "unit.h"
 
@@ -579,6 +581,52 @@ static void silent_guest_times_out_and_vmm_goes_on(void **state)
 	unit_free(u);
 }
 
+/* A signal of the VMM's own reaches its exit handler mid-request. */
+
+static void *signal_later(void *arg)
+{
+	usleep(50000);
+	pthread_kill(*(pthread_t *)arg, SIGUSR2);
+	return NULL;
+}
+
+static void on_usr2(int signo)
+{
+	(void)signo;
+}
+
+static void vmm_signal(struct unit *u, const struct hm_event *ev)
+{
+	pthread_t self = pthread_self(), thread;
+	uint8_t got[8];
+	double t0 = now();
+
+	(void)ev;
+	u->g->stall_next_copy = true;
+	u->g->intr_result = -ECANCELED;
+	assert_int_equal(pthread_create(&thread, NULL, signal_later, &self),
+			 0);
+	/* The deadline is 2 s: the handler's answer ends the wait first. */
+	assert_int_equal(hm_vcpu_read(u->vcpu, VA_BUF, got, 8), -ECANCELED);
+	assert_true(now() - t0 < 1.0);
+	assert_int_equal(u->g->intr_exits, 1);
+	pthread_join(thread, NULL);
+	sem_post(&u->g->unblock);
+}
+
+static void vmm_signal_mid_request_reaches_exit_handler(void **state)
+{
+	struct sigaction sa = { .sa_handler = on_usr2 };
+	struct unit *u;
+
+	(void)state;
+	assert_int_equal(sigaction(SIGUSR2, &sa, NULL), 0);
+	u = unit_new(guest_one_event);
+	assert_int_equal(unit_run(u, vmm_signal), 0);
+	assert_true(u->g->halted);
+	unit_free(u);
+}
+
 /* Foreign exits, transports, state. */
 
 static void serial_mid_op(struct unit *u, const struct hm_event *ev)
@@ -747,6 +795,7 @@ int main(void)
 		cmocka_unit_test(unknown_calls_and_bad_events_are_eproto),
 		cmocka_unit_test(port_in_on_doorbell_reads_all_ones),
 		cmocka_unit_test(silent_guest_times_out_and_vmm_goes_on),
+		cmocka_unit_test(vmm_signal_mid_request_reaches_exit_handler),
 		cmocka_unit_test(foreign_exits_during_op_reach_exit_handler),
 		cmocka_unit_test(vmcall_transport_serves_requests),
 		cmocka_unit_test(ops_outside_an_event_are_refused),

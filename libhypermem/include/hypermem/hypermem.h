@@ -55,7 +55,9 @@ typedef int (*hm_event_fn)(struct hm_vcpu *vcpu, const struct hm_event *event,
 
 /**
  * Called for every exit that is not hypermem's while the library drives the
- * vCPU during an operation (serial output, MMIO, HLT, ...). Return 0 to let
+ * vCPU during an operation (serial output, MMIO, HLT, ...), and with
+ * exit_reason KVM_EXIT_INTR when a signal other than the kick signal
+ * interrupted KVM_RUN (a stop request of the VMM's, say). Return 0 to let
  * the operation go on, or a negative errno value to abort it with that error.
  */
 typedef int (*hm_exit_fn)(struct hm_vcpu *vcpu, struct kvm_run *run,

@@ -215,6 +215,9 @@ static int exit_during_op(struct hm_vcpu *vcpu, struct kvm_run *run,
 
 	(void)run;
 	(void)opaque;
+	/* A stop request ends the operation rather than wait for its reply. */
+	if (cpu->vm->stop)
+		return -ECANCELED;
 	return handle_exit(cpu);
 }
 
