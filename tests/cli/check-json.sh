@@ -35,11 +35,11 @@ for n, line in enumerate(lines[:-1], 1):
     kind = obj["type"]
     counts[kind] = counts.get(kind, 0) + 1
     if kind == "event":
-        assert obj["phase"] in ("enter", "return"), line
+        assert obj["phase"] in ("enter", "return", "user"), line
         assert len(obj["args"]) == 6, line
         assert isinstance(obj["nr"], int) and isinstance(obj["cpu"], int)
         assert ("ret" in obj) == (obj["phase"] == "return"), line
-    elif kind in ("print", "console"):
+    elif kind in ("print", "console", "info"):
         assert isinstance(obj["text"], str) and "\n" not in obj["text"]
         if kind == "print":
             texts.append(obj["text"])

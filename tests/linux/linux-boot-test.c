@@ -3,18 +3,19 @@
  * Boots a Linux kernel with linux-boot and checks what it says on its
  * serial console against what the monitor gave it.
  *
- *   linux-boot-test pvh VMLINUX        banner, e820 map and command line;
- *                                      where KVM emulates kernel code the
- *                                      run must end with the diagnosis
- *   linux-boot-test bzimage BZIMAGE    the 64-bit boot protocol: the same
- *                                      where KVM can run the kernel, else
- *                                      the decompressor runs in long mode
+ *   linux-boot-test bzimage BZIMAGE    the 64-bit boot protocol: banner,
+ *                                      e820 map and command line where KVM
+ *                                      can run the kernel, else the
+ *                                      decompressor runs in long mode
  *   linux-boot-test full VMLINUX INITRD
  *                                      the guest module registers and the
  *                                      ioctl interaction passes (make-linux-
  *                                      guest's image)
  *   linux-boot-test host               exit 0 where KVM can run Linux, else
  *                                      77 with the reason
+ *
+ * The vmlinux (PVH) boot and its diagnosis are tested through hypermem-run
+ * (hypermem-run-test.sh), which prints what it gave the kernel.
  */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -153,37 +154,6 @@ static void show_console(const struct console *c)
 	printf("# ---- serial console ----\n%s\n# ---- end ----\n", c->buf);
 }
 
-static int test_pvh(const char *kernel)
-{
-	struct lb_options o = {
-		.kernel = kernel, .cmdline = APPEND, .timeout_ms = 240000,
-	};
-	struct console c = { .buf = calloc(1, CONSOLE_MAX) };
-	struct lb_result r;
-	struct lb_vm *vm;
-
-	if (boot(&o, &c, &vm, &r))
-		return 1;
-	check(lb_vm_is_pvh(vm), "vmlinux entered through PVH");
-	check_boot_output(vm, c.buf);
-	if (lb_cpuid_hides(LB_CPUID_HIDE_AUTO)) {
-		check(r.reason == LB_STOP_UNSUPPORTED,
-		      "run ends with the diagnosis (got %s)",
-		      lb_stop_reason_name(r.reason));
-		check(r.insn_len > 0, "diagnosis has the instruction bytes");
-		check(strstr(r.diagnosis, "emulates guest kernel code") !=
-		      NULL, "diagnosis says why");
-	} else {
-		check(r.reason == LB_STOP_RESET,
-		      "no root file system: panic=-1 resets (got %s)",
-		      lb_stop_reason_name(r.reason));
-	}
-	show_console(&c);
-	lb_vm_free(vm);
-	free(c.buf);
-	return failures ? 1 : 0;
-}
-
 /*
  * Where kernel code is emulated, decompressing takes hours: after 20 s
  * the boot CPU must still be in the decompressor, in long mode at CPL0.
@@ -293,13 +263,11 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc == 2 && !strcmp(argv[1], "host"))
 		return test_host();
-	if (argc == 3 && !strcmp(argv[1], "pvh"))
-		return test_pvh(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "bzimage"))
 		return test_bzimage(argv[2]);
 	if (argc == 4 && !strcmp(argv[1], "full"))
 		return test_full(argv[2], argv[3]);
-	fprintf(stderr, "usage: %s pvh VMLINUX | bzimage BZIMAGE | "
+	fprintf(stderr, "usage: %s bzimage BZIMAGE | "
 		"full VMLINUX INITRD | host\n", argv[0]);
 	return 2;
 }

@@ -17,10 +17,6 @@ ls /boot/vmlinuz-*-amd64 >/dev/null 2>&1 ||
 	skip "no /boot/vmlinuz-*-amd64 (install linux-image-amd64)"
 
 case $mode in
-pvh)
-	"$make_guest" --vmlinux-only "$work" || skip "could not cut vmlinux"
-	exec "$test" pvh "$work/vmlinux"
-	;;
 bzimage)
 	"$make_guest" --vmlinux-only "$work" || skip "could not cut vmlinux"
 	exec "$test" bzimage "$work/bzImage"

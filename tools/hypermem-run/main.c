@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * hypermem-run: boot a guest under KVM with libhypermem attached and run a
- * Lua script on its events. See hypermem-run.1 for the options, the Lua
- * API and the exit codes.
+ * Lua script on its events. The guest is guest-tiny, run here, or a Linux
+ * kernel, run by linux.c. See hypermem-run.1 for the options, the Lua API
+ * and the exit codes.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,44 +20,37 @@
 
 #include "output.h"
 #include "paths.h"
+#include "run.h"
 #include "script.h"
 #include "vm.h"
 
-enum exit_code {
-	EXIT_OK = 0,
-	EXIT_SCRIPT = 1,
-	EXIT_USAGE = 2,
-	EXIT_GUEST = 3,
-	EXIT_NO_KVM = 4,
-	EXIT_TIMEOUT = 5,
-};
-
-struct options {
-	unsigned int cpus;
-	unsigned int mem_mib;
-	unsigned int timeout_s;
-	const char *cmdline;
-	const char *guest;
-	const char *script;
-	int json;
-	enum verbosity verbosity;
-};
+#define TINY_DEFAULT_MEM_MIB 64
+#define TINY_DEFAULT_CMDLINE "scenario=demo"
 
 static const char help_text[] =
 "usage: hypermem-run [options] [SCRIPT.lua]\n"
 "\n"
 "Boot a guest under KVM with libhypermem attached and run SCRIPT.lua on\n"
-"the events it raises. Without SCRIPT.lua, runs the bundled demo script\n"
-"on guest-tiny's demo scenario.\n"
+"the events it raises. The guest is guest-tiny, or with --kernel a Linux\n"
+"kernel with the hypermem module. Without SCRIPT.lua, runs the bundled\n"
+"demo script (written for guest-tiny's demo scenario).\n"
 "\n"
 "options:\n"
 "  --guest PATH      guest-tiny ELF image to boot (default: the bundled\n"
 "                    guest-tiny.elf)\n"
 "                      hypermem-run --guest build/guest-tiny/guest-tiny.elf\n"
-"  --kernel PATH     reserved for booting a Linux kernel (not yet)\n"
+"  --kernel PATH     boot this Linux kernel instead: a vmlinux (entered\n"
+"                    through its PVH note) or a bzImage\n"
+"                      hypermem-run --kernel guest/bzImage --initrd \\\n"
+"                        guest/initramfs.cpio ioctl_interaction.lua\n"
+"  --initrd PATH     initramfs for --kernel\n"
+"  --append STR      the kernel's command line (default \"console=ttyS0\")\n"
+"                      hypermem-run --kernel vmlinux --append \\\n"
+"                        \"console=ttyS0 panic=-1\" --timeout 200\n"
 "  --cpus N          vCPUs, 1 to 8 (default 1)\n"
 "                      hypermem-run --cpus 2\n"
-"  --mem MIB         guest RAM in MiB, even, 16 to 1024 (default 64)\n"
+"  --mem MIB         guest RAM in MiB, even, 16 to 1024 (default 64;\n"
+"                    512 with --kernel)\n"
 "                      hypermem-run --mem 128\n"
 "  --timeout SEC     stop the guest after SEC seconds of wall-clock time\n"
 "                    (default 60, exit code 5)\n"
@@ -78,8 +72,12 @@ static const char help_text[] =
 "1 script error, 2 usage error, 3 the guest crashed or did not finish,\n"
 "4 KVM is not usable, 5 timeout.\n"
 "\n"
+"With --kernel, a terminal on stdin is the guest's serial console input\n"
+"(raw mode; Ctrl-C still ends hypermem-run).\n"
+"\n"
 "Lua API (module hm), see hypermem-run(1):\n"
 "  hm.on_syscall(name, \"enter\"|\"return\", function(ev) ... end)\n"
+"  hm.on_user_event([code,] function(ev) ... end)   ev.code, ev.args\n"
 "  hm.read_bytes read_str read_int read_long read_ptr\n"
 "  hm.write_bytes write_str write_int write_long write_ptr\n"
 "  hm.get_proc_args get_proc_env get_proc_pid read_fd_name read_file\n"
@@ -108,8 +106,8 @@ static int parse_uint(const char *s, unsigned int min, unsigned int max,
 }
 
 enum {
-	OPT_GUEST = 256, OPT_KERNEL, OPT_CPUS, OPT_MEM, OPT_TIMEOUT,
-	OPT_CMDLINE, OPT_JSON, OPT_VERSION,
+	OPT_GUEST = 256, OPT_KERNEL, OPT_INITRD, OPT_APPEND, OPT_CPUS, OPT_MEM,
+	OPT_TIMEOUT, OPT_CMDLINE, OPT_JSON, OPT_VERSION,
 };
 
 static int parse_option(int c, struct options *o)
@@ -119,9 +117,14 @@ static int parse_option(int c, struct options *o)
 		o->guest = optarg;
 		return 0;
 	case OPT_KERNEL:
-		return usage_error("--kernel %s: booting a Linux kernel is not "
-				   "supported yet; use --guest for guest-tiny",
-				   optarg);
+		o->kernel = optarg;
+		return 0;
+	case OPT_INITRD:
+		o->initrd = optarg;
+		return 0;
+	case OPT_APPEND:
+		o->append = optarg;
+		return 0;
 	case OPT_CPUS:
 		if (parse_uint(optarg, 1, TINY_MAX_CPUS, &o->cpus))
 			return usage_error("--cpus %s: want 1 to 8", optarg);
@@ -166,6 +169,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 	static const struct option longopts[] = {
 		{ "guest", required_argument, NULL, OPT_GUEST },
 		{ "kernel", required_argument, NULL, OPT_KERNEL },
+		{ "initrd", required_argument, NULL, OPT_INITRD },
+		{ "append", required_argument, NULL, OPT_APPEND },
 		{ "cpus", required_argument, NULL, OPT_CPUS },
 		{ "mem", required_argument, NULL, OPT_MEM },
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
@@ -190,6 +195,33 @@ static int parse_options(int argc, char **argv, struct options *o)
 				   argv[optind + 1]);
 	if (optind == argc - 1)
 		o->script = argv[optind];
+	return 0;
+}
+
+/* Each guest has its own options: say so rather than ignore one. */
+static int check_guest_options(const struct options *o)
+{
+	if (!o->kernel) {
+		if (o->initrd)
+			return usage_error("--initrd %s: only with --kernel",
+					   o->initrd);
+		if (o->append)
+			return usage_error("--append %s: only with --kernel; "
+					   "guest-tiny takes --cmdline",
+					   o->append);
+		return 0;
+	}
+	if (o->guest)
+		return usage_error("--guest %s: a guest-tiny image, not with "
+				   "--kernel", o->guest);
+	if (o->cmdline)
+		return usage_error("--cmdline %s: guest-tiny's; give the "
+				   "kernel its command line with --append",
+				   o->cmdline);
+	if (access(o->kernel, R_OK))
+		return usage_error("--kernel %s: cannot read it", o->kernel);
+	if (o->initrd && access(o->initrd, R_OK))
+		return usage_error("--initrd %s: cannot read it", o->initrd);
 	return 0;
 }
 
@@ -225,12 +257,12 @@ static int bundled(const char *name, const char *build_path, char *out,
 static int find_files(struct options *o, char *guest, char *script,
 		      size_t cap)
 {
-	if (!o->guest) {
+	if (!o->guest && !o->kernel) {
 		if (bundled("guest-tiny.elf", HMRUN_BUILD_GUEST, guest, cap))
 			return usage_error("cannot find the bundled guest (%s)"
 					   "; name one with --guest", guest);
 		o->guest = guest;
-	} else if (access(o->guest, R_OK)) {
+	} else if (o->guest && access(o->guest, R_OK)) {
 		return usage_error("--guest %s: cannot read it", o->guest);
 	}
 	if (!o->script) {
@@ -317,18 +349,17 @@ static void dump_registers(struct tvm_cpu *cpu)
 		s.ss.selector, s.cs.dpl);
 }
 
-static void count_programs(struct tvm *vm, unsigned int *programs,
-			   unsigned int *failed)
+static void count_programs(struct tvm *vm, struct output_programs *p)
 {
 	unsigned int pid;
 
-	*programs = *failed = 0;
+	p->ran = p->failed = 0;
 	for (pid = 0; pid < TVM_MAX_PROCS; pid++) {
 		if (!vm->proc_status[pid])
 			continue;
-		(*programs)++;
+		p->ran++;
 		if (vm->proc_status[pid] != 1)
-			(*failed)++;
+			p->failed++;
 	}
 }
 
@@ -336,11 +367,12 @@ static void count_programs(struct tvm *vm, unsigned int *programs,
 static int conclude(struct tvm *vm, struct script *s, int err,
 		    const struct options *o)
 {
-	unsigned int programs, failed, i;
+	struct output_programs programs;
 	const char *status;
+	unsigned int i;
 	int code, dumped;
 
-	count_programs(vm, &programs, &failed);
+	count_programs(vm, &programs);
 	if (s->failed) {
 		code = EXIT_SCRIPT;
 		status = "script error";
@@ -379,7 +411,7 @@ static int conclude(struct tvm *vm, struct script *s, int err,
 		code = EXIT_OK;
 		status = "guest finished";
 	}
-	output_result(code, status, programs, failed);
+	output_result(code, status, &programs);
 	return code;
 }
 
@@ -410,24 +442,38 @@ static int boot(struct tvm *vm, const struct options *o)
 	return 0;
 }
 
-static int run(struct options *o, struct script *s)
+static void tiny_stop(void *vm)
+{
+	tvm_stop(vm);
+}
+
+static int tiny_stopping(void *vm)
+{
+	return ((struct tvm *)vm)->stop;
+}
+
+static int run_tiny(struct options *o, struct script *s)
 {
 	struct tvm vm;
+	struct script_guest guest = {
+		.stop = tiny_stop, .stopping = tiny_stopping, .vm = &vm,
+	};
 	int err;
 
-	err = check_kvm();
-	if (err)
-		return err;
+	if (!o->cmdline)
+		o->cmdline = TINY_DEFAULT_CMDLINE;
+	if (!o->mem_mib)
+		o->mem_mib = TINY_DEFAULT_MEM_MIB;
 	err = boot(&vm, o);
 	if (err)
 		goto out;
-	s->vm = &vm;
+	s->guest = &guest;
 	vm.echo = 1;
 	vm.console_fn = on_console;
 	hm_vm_set_event_handler(vm.hm, on_event, s);
 	err = tvm_run(&vm, o->timeout_s * 1000);
 	err = conclude(&vm, s, err, o);
-	s->vm = NULL;
+	s->guest = NULL;
 out:
 	tvm_destroy(&vm);
 	return err;
@@ -435,26 +481,27 @@ out:
 
 int main(int argc, char **argv)
 {
-	struct options o = {
-		.cpus = 1, .mem_mib = 64, .timeout_s = 60,
-		.cmdline = "scenario=demo",
-	};
+	struct options o = { .cpus = 1, .timeout_s = 60 };
 	char guest[PATH_MAX], script_path[PATH_MAX];
 	struct script s = { 0 };
 	int err;
 
 	err = parse_options(argc, argv, &o);
 	if (!err)
+		err = check_guest_options(&o);
+	if (!err)
 		err = find_files(&o, guest, script_path, sizeof(guest));
 	if (err)
 		return err;
 	output_init(o.json, o.verbosity);
 	if (script_load(&s, o.script)) {
-		output_result(EXIT_SCRIPT, "script error", 0, 0);
+		output_result(EXIT_SCRIPT, "script error", NULL);
 		script_free(&s);
 		return EXIT_SCRIPT;
 	}
-	err = run(&o, &s);
+	err = check_kvm();
+	if (!err)
+		err = o.kernel ? run_linux(&o, &s) : run_tiny(&o, &s);
 	script_free(&s);
 	return err;
 }

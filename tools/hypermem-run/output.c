@@ -145,6 +145,16 @@ void output_console(int cpu, const char *text, size_t len)
 	pthread_mutex_unlock(&lock);
 }
 
+void output_console_raw(const char *text, size_t len)
+{
+	if (verbosity == VERBOSITY_QUIET)
+		return;
+	pthread_mutex_lock(&lock);
+	fwrite(text, 1, len, stdout);
+	fflush(stdout);
+	pthread_mutex_unlock(&lock);
+}
+
 static const char *phase_name(uint32_t kind)
 {
 	switch (kind) {
@@ -233,20 +243,59 @@ void output_error(const char *fmt, ...)
 	pthread_mutex_unlock(&lock);
 }
 
-void output_result(int code, const char *status, unsigned int programs,
-		   unsigned int failed)
+void output_info(const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	int n;
+
+	if (!json && verbosity == VERBOSITY_QUIET)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(msg))
+		n = sizeof(msg) - 1;
+	pthread_mutex_lock(&lock);
+	if (json) {
+		json_line("info", -1, msg, (size_t)n);
+	} else {
+		fflush(stdout);
+		fprintf(stderr, "hypermem-run: %s\n", msg);
+	}
+	fflush(stdout);
+	pthread_mutex_unlock(&lock);
+}
+
+static void json_result(int code, const char *status,
+			const struct output_programs *programs)
+{
+	printf("{\"type\":\"result\",\"status\":\"%s\",\"exit_code\":%d",
+	       status, code);
+	if (programs)
+		printf(",\"programs\":%u,\"failed\":%u", programs->ran,
+		       programs->failed);
+	fputs("}\n", stdout);
+}
+
+void output_result(int code, const char *status,
+		   const struct output_programs *programs)
 {
 	pthread_mutex_lock(&lock);
 	if (json) {
-		printf("{\"type\":\"result\",\"status\":\"%s\","
-		       "\"exit_code\":%d,\"programs\":%u,\"failed\":%u}\n",
-		       status, code, programs, failed);
+		json_result(code, status, programs);
 		fflush(stdout);
 	} else if (verbosity > VERBOSITY_QUIET) {
 		fflush(stdout);
-		fprintf(stderr, "hypermem-run: %s; programs: %u ran, %u "
-			"failed; exit code %d\n", status, programs, failed,
-			code);
+		if (programs)
+			fprintf(stderr, "hypermem-run: %s; programs: %u ran, "
+				"%u failed; exit code %d\n", status,
+				programs->ran, programs->failed, code);
+		else
+			fprintf(stderr, "hypermem-run: %s; exit code %d\n",
+				status, code);
 	}
 	pthread_mutex_unlock(&lock);
 }

@@ -27,12 +27,23 @@ enum verbosity output_verbosity(void);
 void output_print(int cpu, const char *text, size_t len);
 /* A line of guest console output, its '\n' included or not. */
 void output_console(int cpu, const char *text, size_t len);
+/* Console output as the guest wrote it, for a terminal session. */
+void output_console_raw(const char *text, size_t len);
 /* An event as the guest raised it. */
 void output_event(int cpu, const struct hm_event *ev);
 /* An error for people (stderr), also as a JSON object with --json. */
 void output_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* The closing summary: what happened and the exit code. */
-void output_result(int code, const char *status, unsigned int programs,
-		   unsigned int failed);
+/* What the monitor tells people about the guest it boots (stderr). */
+void output_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* guest-tiny's programs; a Linux guest's are not counted. */
+struct output_programs {
+	unsigned int ran;
+	unsigned int failed;
+};
+
+/* The closing summary: what happened, the exit code, programs or NULL. */
+void output_result(int code, const char *status,
+		   const struct output_programs *programs);
 
 #endif

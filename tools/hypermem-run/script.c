@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
  * The Lua state, the handler registry and event dispatch. Handlers live in
- * a registry table, per phase a list of { nr, fn } in registration order
- * (nr -1 matches every call). Events from all vCPUs are serialized by
- * s->lock because a Lua state is not thread-safe.
+ * a registry table, per phase ("enter", "return", then user events) a list
+ * of { nr, fn } in registration order (nr -1 matches every call or code).
+ * Events from all vCPUs are serialized by s->lock because a Lua state is
+ * not thread-safe.
  */
 #include <errno.h>
 #include <lauxlib.h>
@@ -15,10 +16,10 @@
 #include "output.h"
 #include "script.h"
 #include "syscalls.h"
-#include "vm.h"
 
 #define HANDLERS_KEY "hypermem-run.handlers"
 #define ANY_SYSCALL (-1)
+#define PHASE_USER 3
 /* Lua instructions between checks for a stop (timeout, error, hm.stop). */
 #define STOP_CHECK_COUNT 100000
 
@@ -27,6 +28,17 @@ static const char *const phases[] = { "enter", "return", NULL };
 static struct script *script_of(lua_State *L)
 {
 	return lua_touserdata(L, lua_upvalueindex(1));
+}
+
+static void stop_guest(struct script *s)
+{
+	if (s->guest)
+		s->guest->stop(s->guest->vm);
+}
+
+static int guest_stopping(struct script *s)
+{
+	return s->guest && s->guest->stopping(s->guest->vm);
 }
 
 /* print(...) as Lua's own, but through output_print(). */
@@ -70,6 +82,20 @@ static lua_Integer check_syscall(lua_State *L)
 	return (lua_Integer)desc->nr;
 }
 
+/* Append { nr, the function at fn_index } to the list of @phase. */
+static void add_handler(lua_State *L, int phase, lua_Integer nr, int fn_index)
+{
+	lua_getfield(L, LUA_REGISTRYINDEX, HANDLERS_KEY);
+	lua_rawgeti(L, -1, phase);
+	lua_createtable(L, 2, 0);
+	lua_pushinteger(L, nr);
+	lua_rawseti(L, -2, 1);
+	lua_pushvalue(L, fn_index);
+	lua_rawseti(L, -2, 2);
+	lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
+	lua_pop(L, 2);
+}
+
 /* hm.on_syscall(name, "enter" | "return", function(ev) ... end) */
 static int lua_on_syscall(lua_State *L)
 {
@@ -81,14 +107,23 @@ static int lua_on_syscall(lua_State *L)
 	which = strcmp(phase, "exit") ? luaL_checkoption(L, 2, NULL, phases) :
 		1;
 	luaL_checktype(L, 3, LUA_TFUNCTION);
-	lua_getfield(L, LUA_REGISTRYINDEX, HANDLERS_KEY);
-	lua_rawgeti(L, -1, which + 1);
-	lua_createtable(L, 2, 0);
-	lua_pushinteger(L, nr);
-	lua_rawseti(L, -2, 1);
-	lua_pushvalue(L, 3);
-	lua_rawseti(L, -2, 2);
-	lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
+	add_handler(L, which + 1, nr, 3);
+	return 0;
+}
+
+/*
+ * hm.on_user_event([code,] function(ev) ... end): events a guest program
+ * raises itself (in Linux, through the hypermem module's HM_IOC_RAISE).
+ */
+static int lua_on_user_event(lua_State *L)
+{
+	if (lua_gettop(L) < 2) {
+		luaL_checktype(L, 1, LUA_TFUNCTION);
+		add_handler(L, PHASE_USER, ANY_SYSCALL, 1);
+		return 0;
+	}
+	luaL_checktype(L, 2, LUA_TFUNCTION);
+	add_handler(L, PHASE_USER, luaL_checkinteger(L, 1), 2);
 	return 0;
 }
 
@@ -98,8 +133,7 @@ static int lua_stop(lua_State *L)
 	struct script *s = script_of(L);
 
 	s->stopped = 1;
-	if (s->vm)
-		tvm_stop(s->vm);
+	stop_guest(s);
 	return 0;
 }
 
@@ -116,6 +150,7 @@ static int lua_syscall_name(lua_State *L)
 
 static const luaL_Reg handler_funcs[] = {
 	{ "on_syscall", lua_on_syscall },
+	{ "on_user_event", lua_on_user_event },
 	{ "stop", lua_stop },
 	{ "syscall_name", lua_syscall_name },
 	{ NULL, NULL },
@@ -153,7 +188,7 @@ static void stop_hook(lua_State *L, lua_Debug *ar)
 	struct script *s = *(struct script **)lua_getextraspace(L);
 
 	(void)ar;
-	if (s->vm && s->vm->stop && s->vcpu) {
+	if (guest_stopping(s) && s->vcpu) {
 		s->interrupted = 1;
 		luaL_error(L, "handler interrupted: the guest is stopping");
 	}
@@ -168,9 +203,9 @@ static void open_state(struct script *s)
 	lua_sethook(L, stop_hook, LUA_MASKCOUNT, STOP_CHECK_COUNT);
 	luaL_openlibs(L);
 	lua_newtable(L);
-	for (i = 0; phases[i]; i++) {
+	for (i = 1; i <= PHASE_USER; i++) {
 		lua_newtable(L);
-		lua_rawseti(L, -2, i + 1);
+		lua_rawseti(L, -2, i);
 	}
 	lua_setfield(L, LUA_REGISTRYINDEX, HANDLERS_KEY);
 	api_open(s);
@@ -242,11 +277,44 @@ static void push_event(lua_State *L, int cpu, const struct hm_event *ev)
 		set_integer(L, d->args[i], (lua_Integer)ev->args[i]);
 }
 
+/* ev = { code, nr, phase = "user", cpu, args = {...} } */
+static void push_user_event(lua_State *L, int cpu, const struct hm_event *ev)
+{
+	int i;
+
+	lua_createtable(L, 0, 5);
+	set_integer(L, "code", (lua_Integer)ev->nr);
+	set_integer(L, "nr", (lua_Integer)ev->nr);
+	set_integer(L, "cpu", cpu);
+	lua_pushliteral(L, "user");
+	lua_setfield(L, -2, "phase");
+	lua_createtable(L, 6, 0);
+	for (i = 0; i < 6; i++) {
+		lua_pushinteger(L, (lua_Integer)ev->args[i]);
+		lua_rawseti(L, -2, i + 1);
+	}
+	lua_setfield(L, -2, "args");
+}
+
+static int event_phase(const struct hm_event *ev)
+{
+	switch (ev->kind) {
+	case HM_EVENT_SYSCALL_ENTER:
+		return 1;
+	case HM_EVENT_SYSCALL_EXIT:
+		return 2;
+	case HM_EVENT_USER:
+		return PHASE_USER;
+	default:
+		return 0;
+	}
+}
+
 /* Run the handlers matching the event; 0, or -ECANCELED after an error. */
-static int run_handlers(struct script *s, int cpu, const struct hm_event *ev)
+static int run_handlers(struct script *s, int cpu, const struct hm_event *ev,
+			int phase)
 {
 	lua_State *L = s->L;
-	int phase = ev->kind == HM_EVENT_SYSCALL_ENTER ? 1 : 2;
 	lua_Integer i, n, nr;
 	int ret = 0;
 
@@ -263,7 +331,10 @@ static int run_handlers(struct script *s, int cpu, const struct hm_event *ev)
 			continue;
 		}
 		lua_rawgeti(L, -1, 2);
-		push_event(L, cpu, ev);
+		if (phase == PHASE_USER)
+			push_user_event(L, cpu, ev);
+		else
+			push_event(L, cpu, ev);
 		if (call(L, 1)) {
 			if (!s->interrupted)
 				output_error("script error in a handler: %s",
@@ -280,24 +351,23 @@ static int run_handlers(struct script *s, int cpu, const struct hm_event *ev)
 int script_event(struct script *s, struct hm_vcpu *vcpu, int cpu,
 		 const struct hm_event *ev)
 {
-	int ret = 0;
+	int phase = event_phase(ev), ret = 0;
 
 	pthread_mutex_lock(&s->lock);
-	if (s->failed || s->stopped || (s->vm && s->vm->stop))
+	if (s->failed || s->stopped || guest_stopping(s))
 		goto out;
 	output_event(cpu, ev);
-	if (ev->kind != HM_EVENT_SYSCALL_ENTER &&
-	    ev->kind != HM_EVENT_SYSCALL_EXIT)
+	if (!phase)
 		goto out;
 	s->vcpu = vcpu;
 	s->cpu = cpu;
-	ret = run_handlers(s, cpu, ev);
+	ret = run_handlers(s, cpu, ev, phase);
 	s->vcpu = NULL;
 	s->cpu = -1;
 	if (ret && !s->interrupted) {
 		s->failed = 1;
 		output_error("stopping the guest");
-		tvm_stop(s->vm);
+		stop_guest(s);
 	}
 out:
 	pthread_mutex_unlock(&s->lock);

@@ -96,6 +96,11 @@ void lb_vm_stop(struct lb_vm *vm)
 	stop_simple(vm, LB_STOP_REQUESTED, 0, 0);
 }
 
+int lb_vm_is_stopping(struct lb_vm *vm)
+{
+	return vm->stop;
+}
+
 static void console_output(void *opaque, const char *buf, size_t len)
 {
 	struct lb_vm *vm = opaque;

@@ -162,6 +162,12 @@ int lb_vm_run(struct lb_vm *vm, struct lb_result *result);
 /** Ask the run to end with LB_STOP_REQUESTED; safe from any thread. */
 void lb_vm_stop(struct lb_vm *vm);
 
+/**
+ * Nonzero once the run is ending, for any reason; safe from any thread. An
+ * event handler that loops polls it to give its vCPU back.
+ */
+int lb_vm_is_stopping(struct lb_vm *vm);
+
 /** Free the VM; after lb_vm_run() returned, or before it ran. */
 void lb_vm_free(struct lb_vm *vm);
 

@@ -1,0 +1,146 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# hypermem-run --kernel as a user runs it, with ioctl_interaction.lua.
+#
+#   vmlinux  Debian's vmlinux, no initrd: the console has the banner, every
+#            e820 range and the command line hypermem-run says it gave;
+#            where KVM emulates kernel code the run ends with the
+#            diagnosis (exit 3), elsewhere panic=-1 resets (exit 0).
+#   full     make-linux-guest's image: the module registers, the script
+#            answers hm-ioctl-test's user event and both sides pass.
+#
+# usage: hypermem-run-test.sh MODE HYPERMEM_RUN LINUX_BOOT_TEST
+#                             MAKE_LINUX_GUEST WORK_DIR SCRIPT
+set -u
+mode=$1 run=$2 host_test=$3 make_guest=$4 work=$5 script=$6
+append="console=ttyS0 earlyprintk=ttyS0 lpj=1000000 tsc=reliable"
+append="$append no_timer_check panic=-1 hypermem.test=hypermem-run-7"
+why="This host's KVM emulates guest kernel code and cannot run this guest"
+failures=0
+
+skip() {
+	echo "SKIP: $*"
+	exit 77
+}
+
+check() {
+	what=$1
+	shift
+	if "$@"; then
+		echo "ok - $what"
+	else
+		echo "not ok - $what"
+		failures=$((failures + 1))
+	fi
+}
+
+has() {
+	grep -qF -- "$2" "$1"
+}
+
+# stdin from /dev/null: a terminal would become the guest's console input.
+run_guest() {
+	"$run" "$@" </dev/null >"$work/run.out" 2>"$work/run.err"
+	rc=$?
+	echo "# exit code $rc; stderr:"
+	sed 's/^/# /' "$work/run.err"
+}
+
+show_console() {
+	echo "# ---- stdout ----"
+	cat "$work/run.out"
+	echo "# ---- end ----"
+}
+
+# Every usable range hypermem-run reports is printed by the kernel, and no
+# other. Reserved ones are not compared: the kernel reserves 0xa0000-0xfffff
+# itself and prints the merged range.
+check_e820() {
+	given=$(sed -n 's/^hypermem-run: e820: \(.*\] usable\)$/\1/p' \
+		"$work/run.err")
+	check "hypermem-run reports usable e820 ranges" test -n "$given"
+	printf '%s\n' "$given" | while IFS= read -r range; do
+		has "$work/run.out" "BIOS-e820: $range" ||
+			echo "# kernel does not print BIOS-e820: $range"
+	done >"$work/e820.missing"
+	check "kernel prints every usable e820 range given" \
+		test ! -s "$work/e820.missing"
+	cat "$work/e820.missing"
+	check "kernel prints as many usable ranges as given" test \
+		"$(grep -c 'BIOS-e820: \[mem .*\] usable$' "$work/run.out")" = \
+		"$(printf '%s\n' "$given" | wc -l)"
+}
+
+is_append() {
+	[ "$1" = "$append" ] || [ "$1" = "$append noxsave clearcpuid=141" ]
+}
+
+# What the kernel got: --append, plus what linux-boot adds to hide CPU
+# features where KVM emulates kernel code.
+check_cmdline() {
+	given=$(sed -n 's/^hypermem-run: command line: //p' "$work/run.err")
+	printed=$(sed -n 's/^\[guest\] .*Command line: //p' "$work/run.out")
+	check "hypermem-run reports --append as the command line" \
+		is_append "$given"
+	check "kernel prints that command line" test "$printed" = "$given"
+}
+
+test_vmlinux() {
+	"$make_guest" --vmlinux-only "$work" || skip "could not cut vmlinux"
+	run_guest --kernel "$work/vmlinux" --append "$append" --timeout 200 \
+		"$script"
+	check "vmlinux entered through PVH" \
+		has "$work/run.err" "(vmlinux, PVH entry)"
+	check "banner \"Linux version\"" has "$work/run.out" "Linux version "
+	check_cmdline
+	check_e820
+	if "$host_test" host >/dev/null; then
+		check "no root file system: panic=-1 resets, exit 0" \
+			test $rc -eq 0
+		check "summary says so" has "$work/run.err" "guest reset"
+	else
+		check "the run ends with the diagnosis, exit 3" test $rc -eq 3
+		check "diagnosis has the instruction bytes" grep -q \
+			'instruction bytes at RIP: [0-9a-f][0-9a-f]' \
+			"$work/run.err"
+		check "diagnosis says why" has "$work/run.err" \
+			"$why"
+	fi
+}
+
+test_full() {
+	# Whether this host can run Linux, before the slower image build.
+	"$host_test" host || exit $?
+	"$make_guest" "$work" || exit 1
+	run_guest --kernel "$work/vmlinux" --initrd "$work/initramfs.cpio" \
+		--append "console=ttyS0 rdinit=/init panic=-1" --cpus 2 \
+		--timeout 240 "$script"
+	check "the module registers" has "$work/run.out" "hypermem: loaded: "
+	check "the script gets the user event" \
+		has "$work/run.out" "user event HMIO"
+	check "it reads the ifreq" has "$work/run.out" \
+		'read  name "hm0" value 42'
+	check "host side passes" has "$work/run.out" "host side: PASS"
+	check "guest side passes" has "$work/run.out" "HMTEST RESULT PASS"
+	check "reboot -f ends the run, exit 0" test $rc -eq 0
+}
+
+[ -r /dev/kvm ] && [ -w /dev/kvm ] || skip "no usable /dev/kvm"
+ls /boot/vmlinuz-*-amd64 >/dev/null 2>&1 ||
+	skip "no /boot/vmlinuz-*-amd64 (install linux-image-amd64)"
+command -v xz >/dev/null || skip "no xz to unpack the kernel (xz-utils)"
+
+case $mode in
+vmlinux)
+	test_vmlinux
+	;;
+full)
+	test_full
+	;;
+*)
+	echo "hypermem-run-test.sh: unknown mode $mode" >&2
+	exit 2
+	;;
+esac
+show_console
+[ $failures -eq 0 ]
