@@ -284,6 +284,18 @@ int hm_agent_serve(struct hm_agent *agent)
 	return 0;
 }
 
+long hm_agent_put_name(const char *name, char *buf, size_t cap)
+{
+	size_t len = 0;
+
+	while (name[len])
+		len++;
+	if (len > cap)
+		return -HM_ENAMETOOLONG;
+	hm_memcpy(buf, name, len);
+	return (long)len;
+}
+
 int hm_agent_register(struct hm_agent *agent, uint32_t vcpu_index)
 {
 	struct hm_region *r = agent->region;

@@ -65,6 +65,12 @@ static inline size_t hm_agent_data_size(uint32_t pages)
 }
 
 /*
+ * For fd_name accessors: copy a NUL-terminated name into the reply, or
+ * -HM_ENAMETOOLONG when it does not fit in cap bytes.
+ */
+long hm_agent_put_name(const char *name, char *buf, size_t cap);
+
+/*
  * Offer the region to the host. Returns 0 when a host acknowledged it (and
  * updates region_pages and features), -HM_ENODEV when none did.
  */

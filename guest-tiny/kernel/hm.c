@@ -91,15 +91,10 @@ static long fd_name(void *ctx, int64_t fd, char *buf, size_t cap)
 {
 	struct cpu *cpu = ctx;
 	struct fd *f = proc_fd(cpu->current, fd);
-	size_t len;
 
 	if (!f)
 		return -HM_EBADF;
-	len = strlen(f->name);
-	if (len > cap)
-		return -HM_ENAMETOOLONG;
-	memcpy(buf, f->name, len);
-	return (long)len;
+	return hm_agent_put_name(f->name, buf, cap);
 }
 
 static long proc_area(void *ctx, enum hm_proc_area which, uint64_t offset,

@@ -111,15 +111,10 @@ static long op_fd_name(void *ctx, int64_t fd, char *buf, size_t cap)
 {
 	struct fake_guest *g = ctx;
 	const struct fake_fd *f = find_fd(g->current, fd);
-	size_t len;
 
 	if (!f)
 		return -HM_EBADF;
-	len = strlen(f->name);
-	if (len > cap)
-		return -HM_ENAMETOOLONG;
-	memcpy(buf, f->name, len);
-	return (long)len;
+	return hm_agent_put_name(f->name, buf, cap);
 }
 
 static long op_proc_area(void *ctx, enum hm_proc_area which, uint64_t offset,

@@ -218,6 +218,17 @@ void output_event(int cpu, const struct hm_event *ev)
 	pthread_mutex_unlock(&lock);
 }
 
+/* Format into msg, cut to fit; returns the length, or -1. */
+static int format_message(char *msg, size_t cap, const char *fmt,
+			  va_list ap)
+{
+	int n = vsnprintf(msg, cap, fmt, ap);
+
+	if (n >= 0 && (size_t)n >= cap)
+		n = (int)cap - 1;
+	return n;
+}
+
 void output_error(const char *fmt, ...)
 {
 	char msg[4096];
@@ -225,12 +236,10 @@ void output_error(const char *fmt, ...)
 	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = format_message(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		return;
-	if ((size_t)n >= sizeof(msg))
-		n = sizeof(msg) - 1;
 	pthread_mutex_lock(&lock);
 	fflush(stdout);
 	fprintf(stderr, "hypermem-run: %s\n", msg);
@@ -252,12 +261,10 @@ void output_info(const char *fmt, ...)
 	if (!json && verbosity == VERBOSITY_QUIET)
 		return;
 	va_start(ap, fmt);
-	n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = format_message(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		return;
-	if ((size_t)n >= sizeof(msg))
-		n = sizeof(msg) - 1;
 	pthread_mutex_lock(&lock);
 	if (json) {
 		json_line("info", -1, msg, (size_t)n);
