@@ -17,20 +17,8 @@
 #include <unistd.h>
 
 #include "vm.h"
+#include <x86-regs.h>
 
-#define PTE_P 0x1ull
-#define PTE_W 0x2ull
-#define PTE_PS 0x80ull
-#define CR0_PE 0x1ull
-#define CR0_MP 0x2ull
-#define CR0_ET 0x10ull
-#define CR0_NE 0x20ull
-#define CR0_WP 0x10000ull
-#define CR0_AM 0x40000ull
-#define CR0_PG 0x80000000ull
-#define CR4_PAE 0x20ull
-#define EFER_LME 0x100ull
-#define EFER_LMA 0x400ull
 
 /* Kicks a vCPU thread out of KVM_RUN when the VM must stop. */
 #define STOP_SIGNAL SIGUSR1
@@ -206,10 +194,10 @@ static void build_boot_page_tables(struct tvm *vm)
 	uint64_t *pd = pdpt + 512;
 	uint64_t gpa;
 
-	pml4[0] = (TINY_BOOT_PML4 + 0x1000) | PTE_P | PTE_W;
-	pdpt[0] = (TINY_BOOT_PML4 + 0x2000) | PTE_P | PTE_W;
+	pml4[0] = (TINY_BOOT_PML4 + 0x1000) | X86_PTE_P | X86_PTE_W;
+	pdpt[0] = (TINY_BOOT_PML4 + 0x2000) | X86_PTE_P | X86_PTE_W;
 	for (gpa = 0; gpa < vm->mem_size; gpa += 2u << 20)
-		pd[gpa >> 21] = gpa | PTE_P | PTE_W | PTE_PS;
+		pd[gpa >> 21] = gpa | X86_PTE_P | X86_PTE_W | X86_PTE_PS;
 }
 
 static void long_mode_sregs(struct kvm_sregs *s)
@@ -231,10 +219,10 @@ static void long_mode_sregs(struct kvm_sregs *s)
 	s->ds = s->es = s->fs = s->gs = s->ss = data;
 	s->tr = tr;
 	s->ldt.unusable = 1;
-	s->cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_AM | CR0_PG;
+	s->cr0 = X86_CR0_LONG_MODE;
 	s->cr3 = TINY_BOOT_PML4;
-	s->cr4 = CR4_PAE;
-	s->efer = EFER_LME | EFER_LMA;
+	s->cr4 = X86_CR4_PAE;
+	s->efer = X86_EFER_LME | X86_EFER_LMA;
 }
 
 static int setup_vcpu(struct tvm_cpu *cpu, uint64_t entry)

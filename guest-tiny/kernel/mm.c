@@ -7,12 +7,8 @@
  * pages are never freed.
  */
 #include "kernel.h"
+#include <x86-regs.h>
 
-#define PTE_P (1ul << 0)
-#define PTE_W (1ul << 1)
-#define PTE_U (1ul << 2)
-#define PTE_PS (1ul << 7)
-#define PTE_ADDR 0x000ffffffffff000ul
 #define USER_VA_LIMIT (1ul << 47)
 
 extern char __kernel_end[];
@@ -52,7 +48,7 @@ void kernel_pd_init(void)
 	uint64_t i;
 
 	for (i = 0; i < ram_end >> 21; i++)
-		kernel_pd[i] = (i << 21) | PTE_P | PTE_W | PTE_PS;
+		kernel_pd[i] = (i << 21) | X86_PTE_P | X86_PTE_W | X86_PTE_PS;
 }
 
 uint64_t *address_space_new(void)
@@ -61,18 +57,18 @@ uint64_t *address_space_new(void)
 	uint64_t *pdpt = alloc_pages(1);
 	uint64_t *user_pd = alloc_pages(1);
 
-	pml4[0] = (uint64_t)pdpt | PTE_P | PTE_W | PTE_U;
-	pdpt[0] = (uint64_t)kernel_pd | PTE_P | PTE_W;
-	pdpt[1] = (uint64_t)user_pd | PTE_P | PTE_W | PTE_U;
+	pml4[0] = (uint64_t)pdpt | X86_PTE_P | X86_PTE_W | X86_PTE_U;
+	pdpt[0] = (uint64_t)kernel_pd | X86_PTE_P | X86_PTE_W;
+	pdpt[1] = (uint64_t)user_pd | X86_PTE_P | X86_PTE_W | X86_PTE_U;
 	return pml4;
 }
 
 static uint64_t *next_table(uint64_t *table, unsigned int index)
 {
-	if (!(table[index] & PTE_P))
-		table[index] = (uint64_t)alloc_pages(1) | PTE_P | PTE_W |
-			       PTE_U;
-	return (uint64_t *)(table[index] & PTE_ADDR);
+	if (!(table[index] & X86_PTE_P))
+		table[index] = (uint64_t)alloc_pages(1) | X86_PTE_P |
+			       X86_PTE_W | X86_PTE_U;
+	return (uint64_t *)(table[index] & X86_PTE_ADDR);
 }
 
 void map_page(uint64_t *pml4, uint64_t va, uint64_t pa, int writable)
@@ -82,7 +78,8 @@ void map_page(uint64_t *pml4, uint64_t va, uint64_t pa, int writable)
 	t = next_table(t, (va >> 39) & 511);
 	t = next_table(t, (va >> 30) & 511);
 	t = next_table(t, (va >> 21) & 511);
-	t[(va >> 12) & 511] = pa | PTE_P | PTE_U | (writable ? PTE_W : 0);
+	t[(va >> 12) & 511] = pa | X86_PTE_P | X86_PTE_U |
+			      (writable ? X86_PTE_W : 0);
 }
 
 /*
@@ -93,7 +90,7 @@ void map_page(uint64_t *pml4, uint64_t va, uint64_t pa, int writable)
 uint64_t user_translate(const uint64_t *pml4, uint64_t va, int write)
 {
 	const uint64_t *t = pml4;
-	uint64_t need = PTE_P | PTE_U | (write ? PTE_W : 0);
+	uint64_t need = X86_PTE_P | X86_PTE_U | (write ? X86_PTE_W : 0);
 	int shift;
 
 	if (va >= USER_VA_LIMIT)
@@ -103,11 +100,12 @@ uint64_t user_translate(const uint64_t *pml4, uint64_t va, int write)
 
 		if ((e & need) != need)
 			return ~0ul;
-		if (shift == 21 && (e & PTE_PS))
-			return (e & PTE_ADDR & ~0x1ffffful) + (va & 0x1ffffful);
+		if (shift == 21 && (e & X86_PTE_PS))
+			return (e & X86_PTE_ADDR & ~0x1ffffful) +
+			       (va & 0x1ffffful);
 		if (shift == 12)
-			return (e & PTE_ADDR) + (va & (PAGE_SIZE - 1));
-		t = (const uint64_t *)(e & PTE_ADDR);
+			return (e & X86_PTE_ADDR) + (va & (PAGE_SIZE - 1));
+		t = (const uint64_t *)(e & X86_PTE_ADDR);
 	}
 	return ~0ul;
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "unit.h"
+#include <x86-regs.h>
 
 #define P (1ull << 0)
 #define W (1ull << 1)
@@ -15,12 +16,6 @@
 #define PS (1ull << 7)
 #define NX (1ull << 63)
 
-#define CR0_PG (1ull << 31)
-#define CR4_PAE (1ull << 5)
-#define CR4_LA57 (1ull << 12)
-#define EFER_LME (1ull << 8)
-#define EFER_LMA (1ull << 10)
-#define EFER_NXE (1ull << 11)
 
 /* Tables are allocated from here on, past the region. */
 #define TABLES_GPA (FAKE_RAM_GPA + 0x40000)
@@ -46,7 +41,7 @@ static uint64_t new_table(void)
 /* Map va at @level (1: 4 KiB, 2: 2 MiB, 3: 1 GiB) with @leaf flags. */
 static void map(uint64_t va, uint64_t gpa, unsigned int level, uint64_t leaf)
 {
-	bool la57 = u->g->sregs.cr4 & CR4_LA57;
+	bool la57 = u->g->sregs.cr4 & X86_CR4_LA57;
 	uint64_t table = u->g->sregs.cr3;
 	unsigned int l;
 
@@ -63,7 +58,7 @@ static void map(uint64_t va, uint64_t gpa, unsigned int level, uint64_t leaf)
 /* The entry that maps va at @level, to spoil it. */
 static uint64_t *entry(uint64_t va, unsigned int level)
 {
-	bool la57 = u->g->sregs.cr4 & CR4_LA57;
+	bool la57 = u->g->sregs.cr4 & X86_CR4_LA57;
 	uint64_t table = u->g->sregs.cr3;
 	unsigned int l;
 
@@ -76,9 +71,9 @@ static uint64_t *entry(uint64_t va, unsigned int level)
 static void long_mode(bool la57)
 {
 	next_table = TABLES_GPA;
-	u->g->sregs.cr0 = CR0_PG | 1;
-	u->g->sregs.cr4 = CR4_PAE | (la57 ? CR4_LA57 : 0);
-	u->g->sregs.efer = EFER_LME | EFER_LMA | EFER_NXE;
+	u->g->sregs.cr0 = X86_CR0_PG | 1;
+	u->g->sregs.cr4 = X86_CR4_PAE | (la57 ? X86_CR4_LA57 : 0);
+	u->g->sregs.efer = X86_EFER_LME | X86_EFER_LMA | X86_EFER_NXE;
 	u->g->sregs.cr3 = new_table();
 }
 
@@ -219,7 +214,7 @@ static void walk_reports_not_present_and_ands_u_w(void **state)
 static void bad_tables(void)
 {
 	map(0x400000, 0x190000, 1, P | U | NX);
-	u->g->sregs.efer &= ~EFER_NXE;
+	u->g->sregs.efer &= ~X86_EFER_NXE;
 	/* A PDPT that lies outside RAM, and PS in a PML4 entry. */
 	table_at(u->g->sregs.cr3)[1] = 0x7000000000ull | P | U;
 	table_at(u->g->sregs.cr3)[2] = 0x200000 | P | U | PS;

@@ -9,18 +9,9 @@
 #include <string.h>
 
 #include "../../src/internal.h"
+#include <x86-regs.h>
 
-#define PTE_P (1ull << 0)
-#define PTE_W (1ull << 1)
-#define PTE_U (1ull << 2)
-#define PTE_PS (1ull << 7)
-#define PTE_NX (1ull << 63)
-#define PTE_ADDR 0x000ffffffffff000ull
 
-#define CR0_PG (1ull << 31)
-#define CR4_LA57 (1ull << 12)
-#define EFER_LMA (1ull << 10)
-#define EFER_NXE (1ull << 11)
 
 /* KVM_SYNC_X86_SREGS saves the ioctl when the VMM enabled it (api.rst). */
 int arch_read_paging(struct hm_vcpu *vcpu, struct paging *paging)
@@ -64,35 +55,35 @@ static int read_entry(const struct hm_vm *vm, uint64_t table, uint64_t va,
 static int check_entry(const struct paging *paging, uint64_t e,
 		       unsigned int level)
 {
-	if (!(e & PTE_P))
+	if (!(e & X86_PTE_P))
 		return -ENOENT;
-	if ((e & PTE_NX) && !(paging->efer & EFER_NXE))
+	if ((e & X86_PTE_NX) && !(paging->efer & X86_EFER_NXE))
 		return -EFAULT;
-	if ((e & PTE_PS) && level > 3)
+	if ((e & X86_PTE_PS) && level > 3)
 		return -EFAULT;
 	return 0;
 }
 
 static void accumulate(uint32_t *flags, uint64_t e)
 {
-	if (!(e & PTE_W))
+	if (!(e & X86_PTE_W))
 		*flags &= ~HM_PAGE_WRITABLE;
-	if (!(e & PTE_U))
+	if (!(e & X86_PTE_U))
 		*flags &= ~HM_PAGE_USER;
-	if (e & PTE_NX)
+	if (e & X86_PTE_NX)
 		*flags |= HM_PAGE_NX;
 }
 
 int arch_walk(const struct hm_vm *vm, const struct paging *paging,
 	      uint64_t va, struct hm_translation *ret)
 {
-	unsigned int levels = paging->cr4 & CR4_LA57 ? 5 : 4;
-	uint64_t table = paging->cr3 & PTE_ADDR, e;
+	unsigned int levels = paging->cr4 & X86_CR4_LA57 ? 5 : 4;
+	uint64_t table = paging->cr3 & X86_PTE_ADDR, e;
 	uint32_t flags = HM_PAGE_WRITABLE | HM_PAGE_USER;
 	unsigned int level, shift;
 	int err;
 
-	if (!(paging->cr0 & CR0_PG) || !(paging->efer & EFER_LMA))
+	if (!(paging->cr0 & X86_CR0_PG) || !(paging->efer & X86_EFER_LMA))
 		return -EOPNOTSUPP;
 	if (!canonical(va, 12 + 9 * levels))
 		return -EINVAL;
@@ -104,12 +95,12 @@ int arch_walk(const struct hm_vm *vm, const struct paging *paging,
 		if (err)
 			return err;
 		accumulate(&flags, e);
-		if (level == 1 || (e & PTE_PS))
+		if (level == 1 || (e & X86_PTE_PS))
 			break;
-		table = e & PTE_ADDR;
+		table = e & X86_PTE_ADDR;
 	}
 	ret->page_size = 1ull << shift;
-	ret->gpa = (e & PTE_ADDR & ~(ret->page_size - 1)) |
+	ret->gpa = (e & X86_PTE_ADDR & ~(ret->page_size - 1)) |
 		   (va & (ret->page_size - 1));
 	ret->flags = flags;
 	return 0;

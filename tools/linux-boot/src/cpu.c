@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include <x86-regs.h>
 
 /* CPUID.1:ECX bits (SDM vol. 2A, table 3-10). */
 #define CPUID1_ECX_CX16 (1u << 13)
@@ -19,19 +20,6 @@
 		   CPUID1_ECX_AVX)
 #define CPUID_MAX_ENTRIES 256
 
-#define CR0_PE 0x1ull
-#define CR0_MP 0x2ull
-#define CR0_ET 0x10ull
-#define CR0_NE 0x20ull
-#define CR0_WP 0x10000ull
-#define CR0_AM 0x40000ull
-#define CR0_PG 0x80000000ull
-#define CR4_PAE 0x20ull
-#define EFER_LME 0x100ull
-#define EFER_LMA 0x400ull
-#define PTE_P 0x1ull
-#define PTE_W 0x2ull
-#define PTE_PS 0x80ull
 
 /* The boot protocol's GDT: __BOOT_CS = 0x10, __BOOT_DS = 0x18. */
 #define BOOT_CS 0x10
@@ -176,21 +164,20 @@ static int write_identity_map(struct lb_vm *vm)
 		return -E2BIG;
 	memset(pml4, 0, 4096);
 	memset(pdpt, 0, 4096);
-	pml4[0] = PDPT_GPA | PTE_P | PTE_W;
+	pml4[0] = PDPT_GPA | X86_PTE_P | X86_PTE_W;
 	for (i = 0; i < 4; i++)
-		pdpt[i] = (PD_GPA + i * 4096) | PTE_P | PTE_W;
+		pdpt[i] = (PD_GPA + i * 4096) | X86_PTE_P | X86_PTE_W;
 	for (i = 0; i < 4 * 512; i++)
-		pd[i] = (i << 21) | PTE_P | PTE_W | PTE_PS;
+		pd[i] = (i << 21) | X86_PTE_P | X86_PTE_W | X86_PTE_PS;
 	return 0;
 }
 
 static void long_mode_sregs(struct kvm_sregs *sregs)
 {
 	sregs->cr3 = PML4_GPA;
-	sregs->cr4 = CR4_PAE;
-	sregs->cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_AM |
-		     CR0_PG;
-	sregs->efer = EFER_LME | EFER_LMA;
+	sregs->cr4 = X86_CR4_PAE;
+	sregs->cr0 = X86_CR0_LONG_MODE;
+	sregs->efer = X86_EFER_LME | X86_EFER_LMA;
 }
 
 /*
@@ -212,7 +199,7 @@ int lb_setup_boot_regs(struct lb_vm *vm, struct lb_cpu *cpu)
 	set_segments(&sregs, !vm->pvh);
 	if (vm->pvh) {
 		/* PVH: 32-bit protected mode, paging off, EBX = start info. */
-		sregs.cr0 = CR0_PE | CR0_ET;
+		sregs.cr0 = X86_CR0_PE | X86_CR0_ET;
 		sregs.cr4 = 0;
 		sregs.efer = 0;
 		regs.rbx = START_INFO_GPA;

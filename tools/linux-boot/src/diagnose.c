@@ -10,14 +10,8 @@
 #include <string.h>
 
 #include "internal.h"
+#include <x86-regs.h>
 
-#define CR0_PG 0x80000000ull
-#define CR4_PAE 0x20ull
-#define CR4_LA57 0x1000ull
-#define EFER_LMA 0x400ull
-#define PTE_P 0x1ull
-#define PTE_PS 0x80ull
-#define PTE_ADDR 0x000ffffffffff000ull
 #define PAGE_SIZE 4096ull
 
 static const char *const exit_names[] = {
@@ -64,7 +58,7 @@ static uint64_t table_entry(struct lb_vm *vm, uint64_t table, uint64_t va,
 	unsigned int index_bits = entry_size == 8 ? 9 : 10;
 	uint64_t index = (va >> shift) & ((1ull << index_bits) - 1);
 	uint64_t entry = 0;
-	void *p = lb_gpa(vm, (table & PTE_ADDR) + index * entry_size,
+	void *p = lb_gpa(vm, (table & X86_PTE_ADDR) + index * entry_size,
 			 entry_size);
 
 	if (p)
@@ -82,11 +76,11 @@ static int64_t translate(struct lb_vm *vm, const struct kvm_sregs *s,
 	unsigned int levels, shift, size = 8;
 	uint64_t table = s->cr3, entry;
 
-	if (!(s->cr0 & CR0_PG))
+	if (!(s->cr0 & X86_CR0_PG))
 		return (int64_t)va;
-	if (s->efer & EFER_LMA)
-		levels = s->cr4 & CR4_LA57 ? 5 : 4;
-	else if (s->cr4 & CR4_PAE)
+	if (s->efer & X86_EFER_LMA)
+		levels = s->cr4 & X86_CR4_LA57 ? 5 : 4;
+	else if (s->cr4 & X86_CR4_PAE)
 		levels = 3;
 	else
 		levels = 2, size = 4;
@@ -96,7 +90,7 @@ static int64_t translate(struct lb_vm *vm, const struct kvm_sregs *s,
 		const uint64_t *pdpte = lb_gpa(vm, (s->cr3 & 0xffffffe0ull) +
 					       ((va >> 30) & 3) * 8, 8);
 
-		if (!pdpte || !(*pdpte & PTE_P))
+		if (!pdpte || !(*pdpte & X86_PTE_P))
 			return -1;
 		table = *pdpte;
 		levels = 2;
@@ -104,10 +98,10 @@ static int64_t translate(struct lb_vm *vm, const struct kvm_sregs *s,
 	}
 	while (levels--) {
 		entry = table_entry(vm, table, va, shift, size);
-		if (!(entry & PTE_P))
+		if (!(entry & X86_PTE_P))
 			return -1;
-		if (!levels || ((entry & PTE_PS) && shift <= 30))
-			return (int64_t)(((entry & PTE_ADDR) &
+		if (!levels || ((entry & X86_PTE_PS) && shift <= 30))
+			return (int64_t)(((entry & X86_PTE_ADDR) &
 					  ~((1ull << shift) - 1)) |
 					 (va & ((1ull << shift) - 1)));
 		table = entry;
