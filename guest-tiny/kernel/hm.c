@@ -175,7 +175,7 @@ void hm_init(struct cpu *cpu)
 	/* alloc_pages() hands out consecutive physical pages. */
 	a->region = alloc_pages(HM_MAX_REGION_PAGES);
 	a->region_gpa = (uint64_t)a->region;
-	a->region_pages = HM_MAX_REGION_PAGES;
+	a->region_pages = config.region_pages;
 	a->features = HM_FEATURE_PROCENV | HM_FEATURE_READ_FILE |
 		      HM_FEATURE_SOCKET_INFO | HM_FEATURE_KERNEL_ADDR |
 		      HM_FEATURE_READV;

@@ -127,6 +127,7 @@ struct config {
 	int quiet;
 	unsigned int nr_cpus;
 	uint64_t ram_size;
+	uint32_t region_pages;	/* offered to the host, 1..16 */
 };
 
 extern struct config config;

@@ -37,6 +37,21 @@ static void parse_hostile(const char *v, size_t len)
 	}
 }
 
+/* region_pages=1 is the original design's one-page region. */
+static void parse_region_pages(const char *v, size_t len)
+{
+	uint32_t n = 0;
+	size_t i;
+
+	for (i = 0; i < len && i < 3; i++) {
+		if (v[i] < '0' || v[i] > '9')
+			return;
+		n = n * 10 + (uint32_t)(v[i] - '0');
+	}
+	if (i == len && n >= 1 && n <= HM_MAX_REGION_PAGES)
+		config.region_pages = n;
+}
+
 static void parse_word(const char *w, size_t len)
 {
 	const char *v;
@@ -53,6 +68,8 @@ static void parse_word(const char *w, size_t len)
 		config.events = 0;
 	} else if (len == 5 && !strncmp(w, "quiet", 5)) {
 		config.quiet = 1;
+	} else if (starts_with(w, "region_pages=", &v)) {
+		parse_region_pages(v, len - (size_t)(v - w));
 	}
 }
 
@@ -63,6 +80,7 @@ static void parse_cmdline(const struct tiny_boot_info *bi)
 
 	memcpy(scenario, "demo", 5);
 	config.events = 1;
+	config.region_pages = HM_MAX_REGION_PAGES;
 	config.nr_cpus = bi->nr_cpus;
 	config.ram_size = bi->ram_size < TINY_RAM_MAX ? bi->ram_size :
 			  TINY_RAM_MAX;

@@ -45,6 +45,9 @@ struct cell {
 };
 
 static struct cell cells[NR_ROWS][NR_MODES];
+/* The 1 MiB cooperative read through the original one-page region. */
+static struct cell one_page;
+static int one_page_run;
 static int done;
 
 static double now_us(void)
@@ -112,9 +115,8 @@ static int one_op(struct hm_vcpu *vcpu, const struct tiny_pattern *d,
 }
 
 static void measure(struct hm_vcpu *vcpu, const struct tiny_pattern *d,
-		    int row, int mode)
+		    int row, int mode, struct cell *c)
 {
-	struct cell *c = &cells[row][mode];
 	double t[MAX_REPS];
 	struct hm_stats a, b;
 	int i, n = reps_of(row, mode);
@@ -147,15 +149,17 @@ static int on_event(struct hm_vcpu *vcpu, const struct hm_event *ev,
 	if (ev->kind != HM_EVENT_USER || ev->nr != TINY_EVENT_PATTERN ||
 	    hm_vcpu_read(vcpu, ev->args[0], &d, sizeof(d)) != sizeof(d))
 		return 0;
-	for (row = 0; row < NR_ROWS; row++)
+	if (one_page_run)
+		measure(vcpu, &d, ROW_READ_1M, 0, &one_page);
+	for (row = 0; !one_page_run && row < NR_ROWS; row++)
 		for (mode = 0; mode < NR_MODES; mode++)
-			measure(vcpu, &d, row, mode);
+			measure(vcpu, &d, row, mode, &cells[row][mode]);
 	hm_vm_set_read_mode(hm_vcpu_get_vm(vcpu), HM_READ_COOPERATIVE);
 	done = 1;
 	return 0;
 }
 
-static int run_guest_tiny(const char *elf)
+static int run_guest_tiny(const char *elf, const char *cmdline)
 {
 	struct tvm vm;
 	uint64_t entry;
@@ -164,7 +168,7 @@ static int run_guest_tiny(const char *elf)
 	if (!err)
 		err = tvm_load_elf(&vm, elf, &entry);
 	if (!err)
-		err = tvm_boot_setup(&vm, entry, "scenario=pattern quiet");
+		err = tvm_boot_setup(&vm, entry, cmdline);
 	if (!err) {
 		hm_vm_set_event_handler(vm.hm, on_event, NULL);
 		err = tvm_run(&vm, 120000);
@@ -276,6 +280,21 @@ static void cpu_model(char *buf, size_t cap, int *hypervisor)
 	buf[strcspn(buf, "\n")] = '\0';
 }
 
+static void print_cell(int row, const char *mode, const struct cell *c,
+		       double floor_us)
+{
+	char instr[32] = "n/a";
+
+	if (c->instructions >= 0)
+		snprintf(instr, sizeof(instr), "%.0f", c->instructions);
+	printf("%-16s %-12s %12.2f %9.2f %7.2f %7.2f %7.2f %12s",
+	       row_names[row], mode, c->median_us, c->median_us / floor_us,
+	       c->round_trips, c->exits, c->ioctls, instr);
+	if (row == ROW_READ_1M)
+		printf(" %9.1f", MIB / c->median_us);
+	printf("%s\n", c->ok ? "" : "  (FAILED)");
+}
+
 /*
  * "x floor" is against the exit round trip for cooperative rows and against
  * a host memcpy of the same bytes for direct and hybrid ones.
@@ -290,24 +309,13 @@ static void print_table(double floor_us)
 	for (row = 0; row < NR_ROWS; row++) {
 		double copy_us = memcpy_us(row);
 
-		printf("%-16s %-12s %12.3f %9s\n", row_names[row],
-		       "host memcpy", copy_us, "");
-		for (mode = 0; mode < NR_MODES; mode++) {
-			const struct cell *c = &cells[row][mode];
-			char instr[32] = "n/a";
-
-			if (c->instructions >= 0)
-				snprintf(instr, sizeof(instr), "%.0f",
-					 c->instructions);
-			printf("%-16s %-12s %12.2f %9.2f %7.2f %7.2f %7.2f "
-			       "%12s", row_names[row], mode_names[mode],
-			       c->median_us, c->median_us /
-			       (mode ? copy_us : floor_us),
-			       c->round_trips, c->exits, c->ioctls, instr);
-			if (row == ROW_READ_1M)
-				printf(" %9.1f", MIB / c->median_us);
-			printf("%s\n", c->ok ? "" : "  (FAILED)");
-		}
+		printf("%-16s %-12s %12.3f\n", row_names[row], "host memcpy",
+		       copy_us);
+		for (mode = 0; mode < NR_MODES; mode++)
+			print_cell(row, mode_names[mode], &cells[row][mode],
+				   mode ? copy_us : floor_us);
+		if (row == ROW_READ_1M)
+			print_cell(row, "coop 1 page", &one_page, floor_us);
 	}
 }
 
@@ -331,6 +339,11 @@ static void print_json(double floor_us, const char *model, int nested)
 			       c->ok ? "true" : "false");
 		}
 	}
+	printf(",{\"op\":\"%s\",\"mode\":\"cooperative, one-page region\","
+	       "\"median_us\":%.2f,\"round_trips\":%.2f,\"exits\":%.2f,"
+	       "\"ioctls\":%.2f,\"ok\":%s}", row_names[ROW_READ_1M],
+	       one_page.median_us, one_page.round_trips, one_page.exits,
+	       one_page.ioctls, one_page.ok ? "true" : "false");
 	printf("]}\n");
 }
 
@@ -348,7 +361,13 @@ int main(int argc, char **argv)
 	cpu_model(model, sizeof(model), &hypervisor);
 	pvm = !access("/sys/module/kvm_pvm", F_OK);
 	floor_us = measure_floor();
-	err = run_guest_tiny(argv[1]);
+	err = run_guest_tiny(argv[1], "scenario=pattern quiet");
+	if (!err) {
+		one_page_run = 1;
+		done = 0;
+		err = run_guest_tiny(argv[1],
+				     "scenario=pattern quiet region_pages=1");
+	}
 	if (floor_us < 0 || err) {
 		fprintf(stderr, "hypermem-bench: cannot run the guest: %s\n",
 			strerror(err ? -err : EIO));
