@@ -337,6 +337,57 @@ static void integers_round_trip_in_guest_byte_order(void **state)
 	unit_with_event(integers);
 }
 
+/* A 32-bit big-endian guest, as its hello says (arm BE8, say). */
+static void guest_32bit_big_endian(struct fake_guest *g)
+{
+	struct hm_region *r = g->agent.region;
+	struct hm_hello hello = {
+		.magic = HM_MAGIC, .version = HM_VERSION, .pointer_width = 4,
+		.endianness = HM_ENDIAN_BIG, .region_pages = 1,
+	};
+
+	memcpy(r->data, &hello, sizeof(hello));
+	r->op = HM_OP_REGISTER;
+	r->size = sizeof(hello);
+	fake_guest_ring(g, HM_CALL_REGISTER, g->agent.region_gpa);
+	fake_guest_raise(g, HM_EVENT_SYSCALL_ENTER, 16, 0, 0, 0);
+}
+
+static void big_endian_integers(struct unit *u, const struct hm_event *ev)
+{
+	struct hm_guest_info info;
+	uint32_t v32;
+	uint64_t ptr;
+
+	(void)ev;
+	assert_int_equal(hm_vcpu_get_guest_info(u->vcpu, &info), 0);
+	assert_int_equal(info.pointer_width, 4);
+	assert_int_equal(info.big_endian, 1);
+	assert_int_equal(hm_vcpu_write_u32(u->vcpu, VA_BUF, 0x12345678), 0);
+	assert_memory_equal(u->buf, "\x12\x34\x56\x78", 4);
+	assert_int_equal(hm_vcpu_read_u32(u->vcpu, VA_BUF, &v32), 0);
+	assert_int_equal(v32, 0x12345678);
+	/* Pointers are 4 bytes: the byte after them is not read or written. */
+	u->buf[8] = 0xaa;
+	assert_int_equal(hm_vcpu_write_ptr(u->vcpu, VA_BUF + 4, 0x80001000),
+			 0);
+	assert_memory_equal(u->buf + 4, "\x80\x00\x10\x00\xaa", 5);
+	assert_int_equal(hm_vcpu_read_ptr(u->vcpu, VA_BUF + 4, &ptr), 0);
+	assert_int_equal(ptr, 0x80001000);
+	assert_int_equal(hm_vcpu_write_ptr(u->vcpu, VA_BUF, 1ull << 32),
+			 -EINVAL);
+}
+
+static void pointers_follow_registered_width_and_byte_order(void **state)
+{
+	struct unit *u = unit_new(guest_32bit_big_endian);
+
+	(void)state;
+	assert_int_equal(unit_run(u, big_endian_integers), 0);
+	assert_int_equal(u->events, 1);
+	unit_free(u);
+}
+
 static void strings_written(struct unit *u, const struct hm_event *ev)
 {
 	char got[16];
@@ -538,6 +589,7 @@ int main(void)
 		cmocka_unit_test(read_str_without_nul_within_cap_is_enametoolong),
 		cmocka_unit_test(read_str_running_into_hole_is_efault),
 		cmocka_unit_test(integers_round_trip_in_guest_byte_order),
+		cmocka_unit_test(pointers_follow_registered_width_and_byte_order),
 		cmocka_unit_test(write_str_writes_the_nul),
 		cmocka_unit_test(proc_args_are_an_argv_vector),
 		cmocka_unit_test(proc_args_beyond_one_chunk),
