@@ -335,6 +335,15 @@ static void dump_registers(struct tvm_cpu *cpu)
 			strerror(errno));
 		return;
 	}
+	/* arch/x86/kvm/svm/svm.c, shutdown_interception: the VMCB is
+	 * undefined after a SHUTDOWN intercept, so KVM INITs the vCPU. */
+	if (run->exit_reason == KVM_EXIT_SHUTDOWN && r.rip == 0xfff0 &&
+	    s.cs.selector == 0xf000) {
+		fprintf(stderr, "  registers lost: KVM on AMD re-initializes a "
+			"vCPU after a triple fault; it now holds its reset "
+			"values, not the guest's\n");
+		return;
+	}
 	fprintf(stderr,
 		"  rip %016llx rsp %016llx rflags %016llx\n"
 		"  rax %016llx rbx %016llx rcx %016llx rdx %016llx\n"
