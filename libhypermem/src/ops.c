@@ -227,12 +227,15 @@ static ssize_t read_str_direct(struct hm_vcpu *vcpu, uint64_t addr, char *buf,
 ssize_t hm_vcpu_read_str(struct hm_vcpu *vcpu, uint64_t addr, char *buf,
 			 size_t cap)
 {
-	int err = check_range(vcpu, addr, cap);
+	int err;
 
-	if (err)
-		return err;
 	if (!cap)
 		return -EINVAL;
+	/* The header promises a terminated buf, early returns included. */
+	buf[0] = '\0';
+	err = check_range(vcpu, addr, cap);
+	if (err)
+		return err;
 	if (vcpu->vm->read_mode == HM_READ_COOPERATIVE)
 		return read_str_cooperative(vcpu, addr, buf, cap);
 	return read_str_direct(vcpu, addr, buf, cap,

@@ -308,6 +308,23 @@ static void read_str_running_into_hole_is_efault(void **state)
 	unit_with_event(read_unterminated);
 }
 
+static void read_wrapping(struct unit *u, const struct hm_event *ev)
+{
+	char got[8];
+
+	(void)ev;
+	memset(got, 'x', sizeof(got));
+	assert_int_equal(hm_vcpu_read_str(u->vcpu, UINT64_MAX - 3, got,
+					  sizeof(got)), -EFAULT);
+	assert_string_equal(got, "");
+}
+
+static void read_str_wrapping_the_address_space_leaves_buf_empty(void **s)
+{
+	(void)s;
+	unit_with_event(read_wrapping);
+}
+
 static void integers(struct unit *u, const struct hm_event *ev)
 {
 	uint32_t v32;
@@ -588,6 +605,8 @@ int main(void)
 		cmocka_unit_test(read_str_spanning_three_chunks),
 		cmocka_unit_test(read_str_without_nul_within_cap_is_enametoolong),
 		cmocka_unit_test(read_str_running_into_hole_is_efault),
+		cmocka_unit_test(
+			read_str_wrapping_the_address_space_leaves_buf_empty),
 		cmocka_unit_test(integers_round_trip_in_guest_byte_order),
 		cmocka_unit_test(pointers_follow_registered_width_and_byte_order),
 		cmocka_unit_test(write_str_writes_the_nul),

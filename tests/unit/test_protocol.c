@@ -702,6 +702,24 @@ static void ops_outside_an_event_are_refused(void **state)
 	unit_free(u);
 }
 
+static void read_str_refused_outside_an_event_leaves_buf_empty(void **state)
+{
+	struct unit *u = unit_new(guest_register_only);
+	char got[8];
+
+	(void)state;
+	memset(got, 'x', sizeof(got));
+	assert_int_equal(hm_vcpu_read_str(u->vcpu, VA_STR, got, sizeof(got)),
+			 -ENOTCONN);
+	assert_string_equal(got, "");
+	assert_int_equal(unit_run(u, never), 0);
+	memset(got, 'x', sizeof(got));
+	assert_int_equal(hm_vcpu_read_str(u->vcpu, VA_STR, got, sizeof(got)),
+			 -EBUSY);
+	assert_string_equal(got, "");
+	unit_free(u);
+}
+
 /* Two vCPUs, each driven by its own thread, each with its own region. */
 
 struct second {
@@ -799,6 +817,8 @@ int main(void)
 		cmocka_unit_test(foreign_exits_during_op_reach_exit_handler),
 		cmocka_unit_test(vmcall_transport_serves_requests),
 		cmocka_unit_test(ops_outside_an_event_are_refused),
+		cmocka_unit_test(
+			read_str_refused_outside_an_event_leaves_buf_empty),
 		cmocka_unit_test(two_vcpus_have_separate_regions),
 	};
 

@@ -260,6 +260,24 @@ static void walk_without_long_mode_paging_is_eopnotsupp(void **state)
 	run(false, paging_off, check_paging_off);
 }
 
+static void check_str_paging_off(struct unit *unit, const struct hm_event *ev)
+{
+	char got[8];
+
+	(void)ev;
+	assert_int_equal(hm_vm_set_read_mode(unit->vm, HM_READ_DIRECT), 0);
+	memset(got, 'x', sizeof(got));
+	assert_int_equal(hm_vcpu_read_str(unit->vcpu, VA_STR, got,
+					  sizeof(got)), -EOPNOTSUPP);
+	assert_string_equal(got, "");
+}
+
+static void direct_read_str_without_paging_leaves_buf_empty(void **state)
+{
+	(void)state;
+	run(false, paging_off, check_str_paging_off);
+}
+
 /* ---- direct and hybrid reads ---- */
 
 /* VA_BUF's first page is mapped to a copy of its bytes; the next is not. */
@@ -383,6 +401,8 @@ int main(void)
 		cmocka_unit_test(
 			walk_refuses_tables_outside_ram_and_reserved_bits),
 		cmocka_unit_test(walk_without_long_mode_paging_is_eopnotsupp),
+		cmocka_unit_test(
+			direct_read_str_without_paging_leaves_buf_empty),
 		cmocka_unit_test(direct_read_stops_at_first_page_not_present),
 		cmocka_unit_test(hybrid_read_asks_guest_for_pages_not_present),
 		cmocka_unit_test(direct_and_hybrid_read_str),
