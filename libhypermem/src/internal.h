@@ -94,6 +94,8 @@ static inline size_t min_size(size_t a, size_t b)
 
 /* ops.c */
 int guest_errno(struct hm_vcpu *vcpu, uint64_t value);
+/* guest_errno() for replies where "the name does not fit" is the guest's. */
+int guest_name_errno(struct hm_vcpu *vcpu, uint64_t value);
 ssize_t read_cooperative(struct hm_vcpu *vcpu, uint64_t addr, void *buf,
 			 size_t len);
 ssize_t read_str_cooperative(struct hm_vcpu *vcpu, uint64_t addr, char *buf,

@@ -11,16 +11,34 @@
 
 #include "internal.h"
 
-/* Linux errno values a guest may report (errno.h: 1..EHWPOISON). */
-#define MAX_GUEST_ERRNO 133
+/*
+ * What a guest may report (protocol.h): errors about its own objects, never
+ * one that the caller would take for the library's own state.
+ */
+static const uint8_t guest_errnos[] = {
+	HM_EPERM, HM_ENOENT, HM_ESRCH, HM_EIO, HM_ENXIO, HM_EBADF, HM_EAGAIN,
+	HM_EACCES, HM_EFAULT, HM_ENODEV, HM_ENOTDIR, HM_EISDIR, HM_EINVAL,
+	HM_ENFILE, HM_EMFILE, HM_EFBIG, HM_ENOSYS, HM_ELOOP, HM_EOVERFLOW,
+	HM_ENOTSOCK,
+};
 
 int guest_errno(struct hm_vcpu *vcpu, uint64_t value)
 {
+	size_t i;
+
 	if (value == 0)
 		return -EFAULT;
-	if (value > MAX_GUEST_ERRNO)
-		return protocol_error(vcpu);
-	return -(int)value;
+	for (i = 0; i < ARRAY_SIZE(guest_errnos); i++)
+		if (value == guest_errnos[i])
+			return -(int)value;
+	return protocol_error(vcpu);
+}
+
+int guest_name_errno(struct hm_vcpu *vcpu, uint64_t value)
+{
+	if (value == HM_ENAMETOOLONG)
+		return -ENAMETOOLONG;
+	return guest_errno(vcpu, value);
 }
 
 /* Validate one READ reply for n requested bytes: returns bytes or -errno. */

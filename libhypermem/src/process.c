@@ -160,7 +160,7 @@ ssize_t hm_vcpu_read_fd_name(struct hm_vcpu *vcpu, int64_t fd, char *buf,
 	if (err)
 		return err;
 	if (reply.code == HM_RESP_READ_FAIL)
-		return guest_errno(vcpu, reply.size);
+		return guest_name_errno(vcpu, reply.size);
 	if (reply.code != HM_RESP_READ_OK || reply.size > n ||
 	    memchr(region_data(vcpu), '\0', reply.size))
 		return protocol_error(vcpu);
@@ -196,7 +196,7 @@ ssize_t hm_vcpu_read_file(struct hm_vcpu *vcpu, const char *path,
 		if (err)
 			return err;
 		if (reply.code == HM_RESP_READ_FAIL)
-			return guest_errno(vcpu, reply.size);
+			return guest_name_errno(vcpu, reply.size);
 		if (reply.code != HM_RESP_READ_OK || reply.size > n)
 			return protocol_error(vcpu);
 		memcpy((char *)buf + done, region_data(vcpu), reply.size);

@@ -174,6 +174,60 @@ static void failure_with_unknown_errno_is_eproto(void **state)
 	run_hostile(bad_errno, read_failing_twice);
 }
 
+/* The first request fails with an errno that is the host's to report. */
+static void forged_errno(struct fake_guest *g, struct hm_region *r,
+			 unsigned int n, uint64_t value)
+{
+	if (n)
+		return serve_properly(g);
+	reply(r, HM_RESP_READ_FAIL, 0, value);
+}
+
+static void forged_enametoolong(struct fake_guest *g, struct hm_region *r,
+				unsigned int n)
+{
+	forged_errno(g, r, n, ENAMETOOLONG);
+}
+
+static void read_str_forged(struct unit *u, const struct hm_event *ev)
+{
+	char got[64];
+
+	(void)ev;
+	memset(got, 'x', sizeof(got));
+	assert_int_equal(hm_vcpu_read_str(u->vcpu, VA_STR, got, sizeof(got)),
+			 -EPROTO);
+	assert_string_equal(got, "");
+}
+
+static void guest_reported_enametoolong_is_eproto(void **state)
+{
+	(void)state;
+	run_hostile(forged_enametoolong, read_str_forged);
+}
+
+static void forged_etimedout(struct fake_guest *g, struct hm_region *r,
+			     unsigned int n)
+{
+	forged_errno(g, r, n, ETIMEDOUT);
+}
+
+static void read_after_forged_timeout(struct unit *u,
+				      const struct hm_event *ev)
+{
+	struct hm_stats stats;
+
+	read_then_recover(u, ev);
+	hm_vcpu_get_stats(u->vcpu, &stats);
+	assert_int_equal(stats.timeouts, 0);
+}
+
+static void guest_reported_etimedout_is_eproto(void **state)
+{
+	(void)state;
+	run_hostile(forged_etimedout, read_after_forged_timeout);
+}
+
 static void nul_inside(struct fake_guest *g, struct hm_region *r,
 		       unsigned int n)
 {
@@ -798,6 +852,8 @@ int main(void)
 		cmocka_unit_test(read_ok_shorter_than_request_is_eproto),
 		cmocka_unit_test(partial_reply_as_long_as_request_is_eproto),
 		cmocka_unit_test(failure_with_unknown_errno_is_eproto),
+		cmocka_unit_test(guest_reported_enametoolong_is_eproto),
+		cmocka_unit_test(guest_reported_etimedout_is_eproto),
 		cmocka_unit_test(string_reply_with_nul_inside_is_eproto),
 		cmocka_unit_test(proc_area_inconsistent_totals_are_eproto),
 		cmocka_unit_test(pid_and_socket_replies_are_checked),

@@ -227,7 +227,10 @@ HM_EXPORT void hm_vcpu_get_stats(struct hm_vcpu *vcpu, struct hm_stats *stats);
  * registered. Other errors common to all: -ETIMEDOUT (the guest did not
  * answer in time; the event is then abandoned and later operations in it
  * fail fast with -ETIMEDOUT), -EPROTO (a malformed reply), and whatever the
- * exit handler returned.
+ * exit handler returned. Errors the guest reports about its own objects
+ * (-EFAULT, -EBADF, -ENOENT, ...: the HM_E* list in protocol.h) pass
+ * through; a guest reporting any other number, one of the codes above
+ * included, gets -EPROTO: the library's own codes always mean what they say.
  */
 
 /**

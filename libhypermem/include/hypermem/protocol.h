@@ -47,8 +47,9 @@
  *                       SOCKET_INFO: sizeof(struct hm_socket_info).
  * HM_RESP_READ_PARTIAL  bytes read before the first unreadable byte
  *                       (0 < size < requested); data[] holds them.
- * HM_RESP_READ_FAIL     nothing was read; size = a positive Linux errno
- *                       value saying why (0 means EFAULT).
+ * HM_RESP_READ_FAIL     nothing was read; size = one of the HM_E* values
+ *                       below saying why (0 means EFAULT); any other value
+ *                       is a protocol error.
  * HM_RESP_READ_NUM      the number itself (READ_PROCPID: the tgid).
  * HM_RESP_WRITE_OK      bytes written, == requested.
  * HM_RESP_WRITE_FAIL    bytes written before the first unwritable byte
@@ -136,19 +137,35 @@ enum hm_call {
 
 /*
  * Error numbers carried in responses: Linux's values on every architecture
- * the project supports, whatever the guest's OS.
+ * the project supports, whatever the guest's OS. A guest may report only
+ * these: each describes the guest's own objects (an address, a descriptor,
+ * a file). Numbers that would tell the host's caller something about the
+ * host library itself (ETIMEDOUT, ENOTCONN, EBUSY, EPROTO, ENOMEM,
+ * EOPNOTSUPP, ...) are refused as protocol errors. HM_ENAMETOOLONG is
+ * taken only from READ_FD_NAME and READ_FILE replies (a name or path that
+ * does not fit); a guest short of memory reports HM_EIO.
  */
+#define HM_EPERM 1
 #define HM_ENOENT 2
 #define HM_ESRCH 3
+#define HM_EIO 5
+#define HM_ENXIO 6
 #define HM_EBADF 9
-#define HM_ENOMEM 12
+#define HM_EAGAIN 11		/* not in the guest's current context */
 #define HM_EACCES 13
 #define HM_EFAULT 14
+#define HM_ENODEV 19
+#define HM_ENOTDIR 20
+#define HM_EISDIR 21
 #define HM_EINVAL 22
+#define HM_ENFILE 23
+#define HM_EMFILE 24
+#define HM_EFBIG 27
 #define HM_ENAMETOOLONG 36
 #define HM_ENOSYS 38
+#define HM_ELOOP 40
+#define HM_EOVERFLOW 75
 #define HM_ENOTSOCK 88
-#define HM_ENODEV 19
 
 #define HM_ENDIAN_LITTLE 1u
 #define HM_ENDIAN_BIG 2u
