@@ -119,8 +119,6 @@ static int on_register(struct hm_vcpu *vcpu, uint64_t gpa)
 	uint32_t pages;
 	int err;
 
-	/* A failed re-registration leaves no region: the old one is stale. */
-	vcpu->region = NULL;
 	if (gpa % HM_PAGE_SIZE)
 		return -EINVAL;
 	r = vm_translate(vcpu->vm, gpa, HM_PAGE_SIZE);
@@ -239,6 +237,11 @@ static int dispatch_call(struct hm_vcpu *vcpu, struct doorbell *call)
 		return protocol_error(vcpu);
 	switch (call->nr) {
 	case HM_CALL_REGISTER:
+		/* A failed re-registration leaves no region: the old is stale. */
+		vcpu->region = NULL;
+		err = arch_call_gpa(vcpu, call);
+		if (err)
+			return err;
 		err = on_register(vcpu, call->gpa);
 		if (err)
 			vcpu->stats.protocol_errors++;
@@ -264,9 +267,7 @@ int hm_vcpu_handle_exit(struct hm_vcpu *vcpu)
 		arch_complete_call(vcpu, -EBUSY);
 		return -EBUSY;
 	}
-	err = arch_call_gpa(vcpu, &call);
-	if (!err)
-		err = dispatch_call(vcpu, &call);
+	err = dispatch_call(vcpu, &call);
 	arch_complete_call(vcpu, err);
 	return err ? err : 1;
 }

@@ -373,6 +373,10 @@ int __wrap_ioctl(int fd, unsigned long request, ...)
 		struct kvm_regs *regs = arg;
 
 		g->get_regs++;
+		if (g->get_regs_error) {
+			errno = g->get_regs_error;
+			return -1;
+		}
 		memset(regs, 0, sizeof(*regs));
 		regs->rbx = g->rbx;
 		return 0;

@@ -92,6 +92,7 @@ struct fake_guest {
 	int intr_result;		/* what it answers to those */
 	int handle_errors;		/* hm_vcpu_handle_exit() < 0 */
 	int register_result;		/* of the last hm_agent_register() */
+	int get_regs_error;		/* KVM_GET_REGS fails with it, 0: no */
 
 	/* Misbehaviour, for the timeout tests. */
 	sem_t unblock;

@@ -510,6 +510,26 @@ static void failed_reregistration_leaves_vcpu_unregistered(void **state)
 	unit_free(u);
 }
 
+static void guest_reregisters_unreadably(struct fake_guest *g)
+{
+	fake_guest_register(g);
+	g->get_regs_error = EIO;
+	fake_guest_register(g);
+	g->get_regs_error = 0;
+	raise_by_hand(g);
+}
+
+static void reregistration_whose_registers_fail_leaves_no_region(void **s)
+{
+	struct unit *u = unit_new(guest_reregisters_unreadably);
+
+	(void)s;
+	assert_int_equal(unit_run(u, never), -EIO);
+	assert_int_equal(u->g->handle_errors, 2);
+	assert_int_equal(hm_vcpu_read(u->vcpu, VA_BUF, u->buf, 1), -ENOTCONN);
+	unit_free(u);
+}
+
 static void guest_event_first(struct fake_guest *g)
 {
 	raise_by_hand(g);
@@ -865,6 +885,8 @@ int main(void)
 		cmocka_unit_test(registration_with_bad_hello_is_eproto),
 		cmocka_unit_test(reregistration_moves_the_region),
 		cmocka_unit_test(failed_reregistration_leaves_vcpu_unregistered),
+		cmocka_unit_test(
+			reregistration_whose_registers_fail_leaves_no_region),
 		cmocka_unit_test(event_before_registration_is_enotconn),
 		cmocka_unit_test(unknown_calls_and_bad_events_are_eproto),
 		cmocka_unit_test(port_in_on_doorbell_reads_all_ones),
