@@ -82,9 +82,14 @@ static inline int protocol_error(struct hm_vcpu *vcpu)
 	return -EPROTO;
 }
 
-static inline const char *region_data(const struct hm_vcpu *vcpu)
+/*
+ * data[] of the registered region, all chunk bytes of it: indexing the
+ * struct's one-page array past its end is undefined behaviour even where
+ * the pages follow.
+ */
+static inline char *region_data(const struct hm_vcpu *vcpu)
 {
-	return vcpu->region->data;
+	return (char *)vcpu->region + HM_HEADER_SIZE;
 }
 
 static inline size_t min_size(size_t a, size_t b)

@@ -159,7 +159,7 @@ ssize_t hm_vcpu_write(struct hm_vcpu *vcpu, uint64_t addr, const void *buf,
 		size_t n = min_size(len - done, vcpu->chunk);
 		struct reply reply;
 
-		memcpy(vcpu->region->data, (const char *)buf + done, n);
+		memcpy(region_data(vcpu), (const char *)buf + done, n);
 		err = vcpu_request(vcpu, HM_OP_WRITE, addr + done, n, &reply);
 		if (err)
 			return err;

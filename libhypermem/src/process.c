@@ -190,7 +190,7 @@ ssize_t hm_vcpu_read_file(struct hm_vcpu *vcpu, const char *path,
 		struct reply reply;
 
 		/* The path travels in data[]; the reply overwrites it. */
-		memcpy(vcpu->region->data, path, path_size);
+		memcpy(region_data(vcpu), path, path_size);
 		err = vcpu_request(vcpu, HM_OP_READ_FILE, offset + done, n,
 				   &reply);
 		if (err)

@@ -237,7 +237,7 @@ static int dispatch_call(struct hm_vcpu *vcpu, struct doorbell *call)
 		return protocol_error(vcpu);
 	switch (call->nr) {
 	case HM_CALL_REGISTER:
-		/* A failed re-registration leaves no region: the old is stale. */
+		/* A failed re-registration leaves none: the old is stale. */
 		vcpu->region = NULL;
 		err = arch_call_gpa(vcpu, call);
 		if (err)
