@@ -116,6 +116,8 @@ int readv_cooperative(struct hm_vcpu *vcpu, struct hm_iovec *pieces,
 
 /* vm.c */
 void *vm_translate(const struct hm_vm *vm, uint64_t gpa, uint64_t len);
+void *vm_translate_prefix(const struct hm_vm *vm, uint64_t gpa, uint64_t len,
+			  uint64_t *ret_len);
 
 /* vcpu.c */
 int vcpu_can_request(const struct hm_vcpu *vcpu);

@@ -352,6 +352,87 @@ static void hybrid_read_asks_guest_for_pages_not_present(void **state)
 	run(false, buf_first_page, check_hybrid);
 }
 
+/*
+ * A 2 MiB page at GPA 0x200000 whose halves are two RAM slots, adjacent in
+ * guest-physical space and apart in the host's.
+ */
+#define LARGE_VA 0x40000000ull
+#define HALF (1u << 20)
+static uint8_t *low_half, *high_half;
+
+static void large_page_on_two_slots(void)
+{
+	uint32_t i;
+
+	low_half = malloc(HALF);
+	high_half = malloc(HALF);
+	assert_non_null(low_half && high_half);
+	for (i = 0; i < HALF; i++) {
+		low_half[i] = fake_pattern(LARGE_VA + i);
+		high_half[i] = fake_pattern(LARGE_VA + HALF + i);
+	}
+	assert_int_equal(hm_vm_add_ram(u->vm, 0x200000, HALF, low_half), 0);
+	assert_int_equal(hm_vm_add_ram(u->vm, 0x300000, HALF, high_half), 0);
+	map(LARGE_VA, 0x200000, 2, P | W | U | PS);
+}
+
+static void check_two_slots(struct unit *unit, const struct hm_event *ev)
+{
+	uint64_t va = LARGE_VA + HALF - 256;
+	uint8_t got[512];
+	size_t i;
+
+	(void)ev;
+	assert_int_equal(hm_vcpu_read_direct(unit->vcpu, va, got,
+					     sizeof(got)), sizeof(got));
+	for (i = 0; i < sizeof(got); i++)
+		assert_int_equal(got[i], fake_pattern(va + i));
+	assert_int_equal(round_trips(unit), 0);
+}
+
+static void direct_read_spans_large_page_on_two_slots(void **state)
+{
+	(void)state;
+	run(false, large_page_on_two_slots, check_two_slots);
+	free(low_half);
+	free(high_half);
+}
+
+/* The same page with only its low half in RAM. */
+static void large_page_half_in_ram(void)
+{
+	uint32_t i;
+
+	low_half = malloc(HALF);
+	assert_non_null(low_half);
+	for (i = 0; i < HALF; i++)
+		low_half[i] = fake_pattern(LARGE_VA + i);
+	assert_int_equal(hm_vm_add_ram(u->vm, 0x200000, HALF, low_half), 0);
+	map(LARGE_VA, 0x200000, 2, P | W | U | PS);
+}
+
+static void check_end_of_ram(struct unit *unit, const struct hm_event *ev)
+{
+	uint64_t va = LARGE_VA + HALF - 256;
+	uint8_t got[512];
+	size_t i;
+
+	(void)ev;
+	memset(got, 0xee, sizeof(got));
+	assert_int_equal(hm_vcpu_read_direct(unit->vcpu, va, got,
+					     sizeof(got)), 256);
+	for (i = 0; i < 256; i++)
+		assert_int_equal(got[i], fake_pattern(va + i));
+	assert_int_equal(got[256], 0xee);
+}
+
+static void direct_read_past_end_of_ram_returns_readable_prefix(void **s)
+{
+	(void)s;
+	run(false, large_page_half_in_ram, check_end_of_ram);
+	free(low_half);
+}
+
 static void strings(void)
 {
 	char *page = (char *)u->g->ram + (DATA_GPA - FAKE_RAM_GPA);
@@ -406,6 +487,9 @@ int main(void)
 		cmocka_unit_test(direct_read_stops_at_first_page_not_present),
 		cmocka_unit_test(hybrid_read_asks_guest_for_pages_not_present),
 		cmocka_unit_test(direct_and_hybrid_read_str),
+		cmocka_unit_test(direct_read_spans_large_page_on_two_slots),
+		cmocka_unit_test(
+			direct_read_past_end_of_ram_returns_readable_prefix),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
