@@ -360,34 +360,44 @@ static void hybrid_read_asks_guest_for_pages_not_present(void **state)
 #define HALF (1u << 20)
 static uint8_t *low_half, *high_half;
 
-static void large_page_on_two_slots(void)
+static uint8_t *add_half(uint64_t gpa, uint64_t va)
 {
+	uint8_t *half = malloc(HALF);
 	uint32_t i;
 
-	low_half = malloc(HALF);
-	high_half = malloc(HALF);
-	assert_non_null(low_half && high_half);
-	for (i = 0; i < HALF; i++) {
-		low_half[i] = fake_pattern(LARGE_VA + i);
-		high_half[i] = fake_pattern(LARGE_VA + HALF + i);
-	}
-	assert_int_equal(hm_vm_add_ram(u->vm, 0x200000, HALF, low_half), 0);
-	assert_int_equal(hm_vm_add_ram(u->vm, 0x300000, HALF, high_half), 0);
+	assert_non_null(half);
+	for (i = 0; i < HALF; i++)
+		half[i] = fake_pattern(va + i);
+	assert_int_equal(hm_vm_add_ram(u->vm, gpa, HALF, half), 0);
+	return half;
+}
+
+static void large_page_on_two_slots(void)
+{
+	low_half = add_half(0x200000, LARGE_VA);
+	high_half = add_half(0x300000, LARGE_VA + HALF);
 	map(LARGE_VA, 0x200000, 2, P | W | U | PS);
+}
+
+/* 512 bytes across the middle of the page: @want of them come back. */
+static void read_across_halves(struct unit *unit, size_t want)
+{
+	uint64_t va = LARGE_VA + HALF - 256;
+	uint8_t got[513];
+	size_t i;
+
+	memset(got, 0xee, sizeof(got));
+	assert_int_equal(hm_vcpu_read_direct(unit->vcpu, va, got, 512), want);
+	for (i = 0; i < want; i++)
+		assert_int_equal(got[i], fake_pattern(va + i));
+	assert_int_equal(got[want], 0xee);
+	assert_int_equal(round_trips(unit), 0);
 }
 
 static void check_two_slots(struct unit *unit, const struct hm_event *ev)
 {
-	uint64_t va = LARGE_VA + HALF - 256;
-	uint8_t got[512];
-	size_t i;
-
 	(void)ev;
-	assert_int_equal(hm_vcpu_read_direct(unit->vcpu, va, got,
-					     sizeof(got)), sizeof(got));
-	for (i = 0; i < sizeof(got); i++)
-		assert_int_equal(got[i], fake_pattern(va + i));
-	assert_int_equal(round_trips(unit), 0);
+	read_across_halves(unit, 512);
 }
 
 static void direct_read_spans_large_page_on_two_slots(void **state)
@@ -401,29 +411,14 @@ static void direct_read_spans_large_page_on_two_slots(void **state)
 /* The same page with only its low half in RAM. */
 static void large_page_half_in_ram(void)
 {
-	uint32_t i;
-
-	low_half = malloc(HALF);
-	assert_non_null(low_half);
-	for (i = 0; i < HALF; i++)
-		low_half[i] = fake_pattern(LARGE_VA + i);
-	assert_int_equal(hm_vm_add_ram(u->vm, 0x200000, HALF, low_half), 0);
+	low_half = add_half(0x200000, LARGE_VA);
 	map(LARGE_VA, 0x200000, 2, P | W | U | PS);
 }
 
 static void check_end_of_ram(struct unit *unit, const struct hm_event *ev)
 {
-	uint64_t va = LARGE_VA + HALF - 256;
-	uint8_t got[512];
-	size_t i;
-
 	(void)ev;
-	memset(got, 0xee, sizeof(got));
-	assert_int_equal(hm_vcpu_read_direct(unit->vcpu, va, got,
-					     sizeof(got)), 256);
-	for (i = 0; i < 256; i++)
-		assert_int_equal(got[i], fake_pattern(va + i));
-	assert_int_equal(got[256], 0xee);
+	read_across_halves(unit, 256);
 }
 
 static void direct_read_past_end_of_ram_returns_readable_prefix(void **s)
