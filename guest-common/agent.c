@@ -83,6 +83,29 @@ static void serve_read_str(struct hm_agent *agent, uint64_t addr, size_t size)
 		fail(r, n < 0 ? n : -HM_EFAULT);
 }
 
+/* The whole name into name_buf, the slice the host asked for into data[]. */
+static void serve_fd_name_at(struct hm_agent *agent, uint64_t fd, size_t size)
+{
+	struct hm_region *r = agent->region;
+	uint64_t offset;
+	size_t len;
+	long n;
+
+	hm_memcpy(&offset, data_of(agent), sizeof(offset));
+	offset = hm_le64(offset);
+	n = agent->ops->fd_name(agent->ctx, (int64_t)fd, agent->name_buf,
+				HM_NAME_MAX);
+	if (n < 0 || (size_t)n >= HM_NAME_MAX)
+		return fail(r, n < 0 ? n : -HM_ENAMETOOLONG);
+	if (offset > (uint64_t)n)
+		return fail(r, -HM_EINVAL);
+	len = (size_t)((uint64_t)n - offset);
+	if (len > size)
+		len = size;
+	hm_memcpy(data_of(agent), agent->name_buf + offset, len);
+	respond(r, HM_RESP_READ_OK, (uint64_t)n, len);
+}
+
 static void serve_fd_name(struct hm_agent *agent, uint64_t fd, size_t size)
 {
 	struct hm_region *r = agent->region;
@@ -90,6 +113,8 @@ static void serve_fd_name(struct hm_agent *agent, uint64_t fd, size_t size)
 
 	if (!agent->ops->fd_name)
 		return fail(r, -HM_ENOSYS);
+	if (agent->features & HM_FEATURE_FD_NAME_OFFSET)
+		return serve_fd_name_at(agent, fd, size);
 	n = agent->ops->fd_name(agent->ctx, (int64_t)fd, data_of(agent), size);
 	if (n >= 0 && (size_t)n <= size)
 		respond(r, HM_RESP_READ_OK, fd, (uint64_t)n);
@@ -316,6 +341,8 @@ int hm_agent_register(struct hm_agent *agent, uint32_t vcpu_index)
 	struct hm_hello_ack ack;
 	uint32_t pages;
 
+	if (agent->name_buf)
+		agent->features |= HM_FEATURE_FD_NAME_OFFSET;
 	hm_memset(&hello, 0, sizeof(hello));
 	hello.magic = hm_le32(HM_MAGIC);
 	hello.version = hm_le16(HM_VERSION);

@@ -109,7 +109,7 @@ static int check_hello(const struct hm_hello *hello)
 /* Features this host implements. */
 #define HOST_FEATURES (HM_FEATURE_PROCENV | HM_FEATURE_READ_FILE | \
 		       HM_FEATURE_SOCKET_INFO | HM_FEATURE_KERNEL_ADDR | \
-		       HM_FEATURE_READV)
+		       HM_FEATURE_READV | HM_FEATURE_FD_NAME_OFFSET)
 
 static int on_register(struct hm_vcpu *vcpu, uint64_t gpa)
 {

@@ -301,6 +301,7 @@ struct fake_guest *fake_guest_new(fake_guest_fn main, void *opaque)
 		.region_gpa = FAKE_REGION_GPA,
 		.region_pages = 1,
 		.features = HM_FEATURE_PROCENV | HM_FEATURE_READ_FILE,
+		.name_buf = g->name_buf,
 	};
 	sem_init(&g->resume, 0, 0);
 	sem_init(&g->exited, 0, 0);

@@ -72,6 +72,7 @@ struct fake_guest {
 	uint8_t *ram;			/* FAKE_RAM_SIZE bytes at FAKE_RAM_GPA */
 	struct hm_agent agent;
 	struct hm_agent_ops ops;
+	char name_buf[HM_NAME_MAX];	/* the agent's, for long fd names */
 	enum fake_transport transport;
 	struct fake_process *current;	/* the task that raised the event */
 

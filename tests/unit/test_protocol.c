@@ -295,6 +295,36 @@ static void proc_area_inconsistent_totals_are_eproto(void **state)
 	run_hostile(shifting_total, proc_area_checks);
 }
 
+/* An fd name whose whole length changes between its slices. */
+static void shifting_name(struct fake_guest *g, struct hm_region *r,
+			  unsigned int n)
+{
+	uint64_t offset, total = 5000 + n;
+	uint64_t size;
+
+	(void)g;
+	memcpy(&offset, r->data, sizeof(offset));
+	size = total - offset < r->size ? total - offset : r->size;
+	memset(r->data, 'n', size);
+	reply(r, HM_RESP_READ_OK, total, size);
+}
+
+static void long_name_once(struct unit *u, const struct hm_event *ev)
+{
+	char name[HM_NAME_MAX * 2];
+
+	(void)ev;
+	assert_int_equal(hm_vcpu_read_fd_name(u->vcpu, 3, name, sizeof(name)),
+			 -EPROTO);
+	assert_int_equal(strlen(name), HM_DATA_SIZE);
+}
+
+static void fd_name_slices_disagreeing_on_length_are_eproto(void **state)
+{
+	(void)state;
+	run_hostile(shifting_name, long_name_once);
+}
+
 static void wrong_kinds(struct fake_guest *g, struct hm_region *r,
 			unsigned int n)
 {
@@ -876,6 +906,7 @@ int main(void)
 		cmocka_unit_test(guest_reported_etimedout_is_eproto),
 		cmocka_unit_test(string_reply_with_nul_inside_is_eproto),
 		cmocka_unit_test(proc_area_inconsistent_totals_are_eproto),
+		cmocka_unit_test(fd_name_slices_disagreeing_on_length_are_eproto),
 		cmocka_unit_test(pid_and_socket_replies_are_checked),
 		cmocka_unit_test(call_other_than_reply_mid_request_abandons_event),
 		cmocka_unit_test(registration_outside_ram_is_efault),

@@ -335,9 +335,11 @@ HM_EXPORT int hm_vcpu_get_proc_pid(struct hm_vcpu *vcpu, uint64_t *pid);
 
 /**
  * The name behind file descriptor @p fd of that task ("/etc/passwd",
- * "socket:[1234]"), NUL-terminated.
+ * "socket:[1234]"), NUL-terminated. Names up to HM_NAME_MAX - 1 bytes
+ * where the guest offers HM_FEATURE_FD_NAME_OFFSET (several round trips
+ * when longer than its region); otherwise up to one region's data[].
  * @return its length; -EBADF; -ENAMETOOLONG when it does not fit in
- * @p cap - 1 bytes.
+ * @p cap - 1 bytes (buf is then empty).
  */
 HM_EXPORT ssize_t hm_vcpu_read_fd_name(struct hm_vcpu *vcpu, int64_t fd,
 				       char *buf, size_t cap);

@@ -41,7 +41,8 @@
  * HM_RESP_READ_OK       bytes in data[]. READ: == requested. READ_STR: the
  *                       string length without its NUL when a NUL was found
  *                       (< requested), == requested when none was. FD name:
- *                       the name's length. PROCARGS/PROCENV/READ_FILE: bytes
+ *                       the name's length (with HM_FEATURE_FD_NAME_OFFSET:
+ *                       see below). PROCARGS/PROCENV/READ_FILE: bytes
  *                       of this chunk; addr = total length of the area (argv
  *                       or environment block, or the file's size).
  *                       SOCKET_INFO: sizeof(struct hm_socket_info).
@@ -67,6 +68,15 @@
  *   after piece with no padding; size = N * 16 + the sum of the bytes read.
  *   The table stays in front so that the guest never overwrites a piece it
  *   has yet to read. A malformed request gets HM_RESP_READ_FAIL, EINVAL.
+ *
+ * Names longer than data[] (HM_OP_READ_FD_NAME, HM_FEATURE_FD_NAME_OFFSET)
+ * ----------------------------------------------------------------------
+ * Request: addr = the fd; size = bytes wanted; data[0..7] = the offset in
+ *   the name of the first byte wanted (little-endian 64-bit).
+ * Response HM_RESP_READ_OK: addr = the name's whole length (at most
+ *   HM_NAME_MAX - 1 bytes, no NUL); size = the bytes from the offset, as
+ *   many as were wanted or as the name has left; data[] holds them. An
+ *   offset past the name's end gets HM_RESP_READ_FAIL, EINVAL.
  */
 #ifndef HYPERMEM_PROTOCOL_H
 #define HYPERMEM_PROTOCOL_H
@@ -176,6 +186,10 @@ enum hm_call {
 #define HM_FEATURE_SOCKET_INFO (1u << 2)
 #define HM_FEATURE_KERNEL_ADDR (1u << 3)	/* reads of kernel addresses */
 #define HM_FEATURE_READV (1u << 4)		/* HM_OP_READV */
+#define HM_FEATURE_FD_NAME_OFFSET (1u << 5)	/* fd names beyond data[] */
+
+/* Longest fd name, its NUL included: Linux's PATH_MAX. */
+#define HM_NAME_MAX 4096u
 
 /* One piece of HM_OP_READV, in the request and in the response. */
 struct hm_readv_piece {
