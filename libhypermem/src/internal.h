@@ -3,8 +3,10 @@
 #define HYPERMEM_INTERNAL_H
 
 #include <errno.h>
+#include <linux/kvm.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <sys/ioctl.h>
 #include <time.h>
 
 #include <hypermem/hypermem.h>
@@ -96,6 +98,30 @@ static inline size_t min_size(size_t a, size_t b)
 {
 	return a < b ? a : b;
 }
+
+/*
+ * KVM_RUN and the clock. The test-only build (HM_TEST_SEAMS) routes them
+ * through seams.c; everywhere else they are these, inline.
+ */
+static inline int real_kvm_run(struct hm_vcpu *vcpu)
+{
+	return ioctl(vcpu->fd, KVM_RUN, 0) ? -errno : 0;
+}
+
+static inline void real_clock(struct timespec *now)
+{
+	clock_gettime(CLOCK_MONOTONIC, now);
+}
+
+#ifdef HM_TEST_SEAMS
+int seam_kvm_run(struct hm_vcpu *vcpu);
+void seam_clock(struct timespec *now);
+bool seam_timers(void);
+#else
+#define seam_kvm_run real_kvm_run
+#define seam_clock real_clock
+#define seam_timers() true
+#endif
 
 /* ops.c */
 int guest_errno(struct hm_vcpu *vcpu, uint64_t value);

@@ -283,9 +283,9 @@ static int run_guest(struct hm_vcpu *vcpu)
 		int err;
 
 		vcpu->stats.ioctls++;
-		if (!ioctl(vcpu->fd, KVM_RUN, 0))
+		err = seam_kvm_run(vcpu);
+		if (!err)
 			return 0;
-		err = -errno;
 		if (err != -EINTR && err != -EAGAIN)
 			return err;
 		if (watchdog_expired(vcpu))
