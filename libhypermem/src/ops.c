@@ -15,12 +15,7 @@
  * What a guest may report (protocol.h): errors about its own objects, never
  * one that the caller would take for the library's own state.
  */
-static const uint8_t guest_errnos[] = {
-	HM_EPERM, HM_ENOENT, HM_ESRCH, HM_EIO, HM_ENXIO, HM_EBADF, HM_EAGAIN,
-	HM_EACCES, HM_EFAULT, HM_ENODEV, HM_ENOTDIR, HM_EISDIR, HM_EINVAL,
-	HM_ENFILE, HM_EMFILE, HM_EFBIG, HM_ENOSYS, HM_ELOOP, HM_EOVERFLOW,
-	HM_ENOTSOCK,
-};
+static const uint8_t guest_errnos[] = { HM_GUEST_ERRNOS };
 
 int guest_errno(struct hm_vcpu *vcpu, uint64_t value)
 {

@@ -4,6 +4,8 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include <x86-regs.h>
+
 #include "port_exit.h"
 #include "seams.h"
 #include "sync_guest.h"
@@ -119,8 +121,7 @@ struct sync_guest *sync_guest_new(struct hm_vm *vm, unsigned int index)
 	g->run = mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE,
 		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	g->ram = calloc(1, SYNC_RAM_SIZE);
-	g->mem = calloc(1, SYNC_MEM_SIZE);
-	if (g->run == MAP_FAILED || !g->ram || !g->mem ||
+	if (g->run == MAP_FAILED || !g->ram ||
 	    hm_vm_add_ram(vm, gpa, SYNC_RAM_SIZE, g->ram) ||
 	    hm_vcpu_new(vm, SYNC_FD_BASE + (int)index, g->run, &g->vcpu))
 		abort();
@@ -138,6 +139,8 @@ struct sync_guest *sync_guest_new(struct hm_vm *vm, unsigned int index)
 		.region_pages = 1,
 		.name_buf = g->name_buf,
 	};
+	g->ram_gpa = gpa;
+	g->mem = g->ram + SYNC_MEM;
 	hm_vcpu_set_data(g->vcpu, g);
 	hm_seams_set(&seams);
 	return g;
@@ -148,8 +151,30 @@ void sync_guest_free(struct sync_guest *g)
 	hm_vcpu_free(g->vcpu);
 	munmap(g->run, 2 * 4096);
 	free(g->ram);
-	free(g->mem);
 	free(g);
+}
+
+void sync_guest_map(struct sync_guest *g)
+{
+	uint64_t *table = (uint64_t *)(g->ram + SYNC_TABLES);
+	uint64_t tables = g->ram_gpa + SYNC_TABLES;
+	uint64_t flags = X86_PTE_P | X86_PTE_W | X86_PTE_U;
+	struct kvm_sregs *sregs = &g->run->s.regs.sregs;
+	unsigned int level, i;
+
+	/* PML4, PDPT, PD: entry 0, 0, 2 (SYNC_VA is 4 MiB); then the PT. */
+	memset(table, 0, 4 * 4096);
+	for (level = 0; level < 3; level++)
+		table[level * 512 + (level == 2 ? 2 : 0)] =
+			(tables + (level + 1) * 4096) | flags;
+	for (i = 0; i < SYNC_MEM_SIZE / 4096; i++)
+		table[3 * 512 + i] = (g->ram_gpa + SYNC_MEM + i * 4096) | flags;
+	memset(sregs, 0, sizeof(*sregs));
+	sregs->cr0 = X86_CR0_LONG_MODE;
+	sregs->cr3 = tables;
+	sregs->cr4 = X86_CR4_PAE;
+	sregs->efer = X86_EFER_LME | X86_EFER_LMA | X86_EFER_NXE;
+	g->run->kvm_valid_regs |= KVM_SYNC_X86_SREGS;
 }
 
 int sync_guest_register(struct sync_guest *g)

@@ -18,13 +18,18 @@
 
 #include "agent.h"
 
-/* The task's memory: SYNC_MEM_SIZE bytes at SYNC_VA, nothing else. */
-#define SYNC_VA 0x400000ull
-#define SYNC_MEM_SIZE 0x20000u
-/* Guest i's RAM: SYNC_RAM_SIZE at SYNC_RAM_GPA + i * SYNC_RAM_SIZE, its
- * region (up to 16 pages) at the start. */
+/*
+ * Guest i's RAM: SYNC_RAM_SIZE bytes at SYNC_RAM_GPA + i * SYNC_RAM_SIZE
+ * (the guests' slots are adjacent): its region (up to 16 pages) at the
+ * start, then page tables, then the task's memory, SYNC_MEM_SIZE bytes
+ * that the task sees at SYNC_VA and nothing else.
+ */
 #define SYNC_RAM_GPA 0x100000ull
 #define SYNC_RAM_SIZE (256u << 10)
+#define SYNC_TABLES 0x10000u		/* offset of the page tables */
+#define SYNC_MEM 0x20000u		/* offset of the task's memory */
+#define SYNC_VA 0x400000ull
+#define SYNC_MEM_SIZE 0x20000u
 
 struct sync_guest;
 
@@ -34,7 +39,8 @@ typedef void (*sync_spoil_fn)(struct sync_guest *g);
 struct sync_guest {
 	struct kvm_run *run;		/* kvm_run, then a page of I/O data */
 	uint8_t *ram;			/* SYNC_RAM_SIZE at SYNC_RAM_GPA */
-	uint8_t *mem;			/* the task's memory */
+	uint64_t ram_gpa;
+	uint8_t *mem;			/* the task's memory, in ram */
 	struct hm_agent agent;
 	struct hm_agent_ops ops;
 	char name_buf[HM_NAME_MAX];
@@ -51,6 +57,13 @@ struct sync_guest {
  */
 struct sync_guest *sync_guest_new(struct hm_vm *vm, unsigned int index);
 void sync_guest_free(struct sync_guest *g);
+
+/*
+ * Page tables that map the task's memory at SYNC_VA with 4 KiB user pages,
+ * as the agent sees it, and the control registers that use them, in the
+ * synced registers (KVM_SYNC_X86_SREGS).
+ */
+void sync_guest_map(struct sync_guest *g);
 
 /* Guest side: register the region; raise an event, served until it ends. */
 int sync_guest_register(struct sync_guest *g);
