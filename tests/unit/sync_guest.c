@@ -92,7 +92,8 @@ static int sync_kvm_run(struct hm_vcpu *vcpu, void *opaque)
 	hm_agent_serve(&g->agent);
 	if (g->spoil)
 		g->spoil(g);
-	ring(g, HM_CALL_REPLY, g->agent.region_gpa);
+	ring(g, g->reply_call ? g->reply_call : HM_CALL_REPLY,
+	     g->agent.region_gpa);
 	return 0;
 }
 

@@ -46,6 +46,7 @@ struct sync_guest {
 	char name_buf[HM_NAME_MAX];
 	struct hm_vcpu *vcpu;
 	unsigned int silent;		/* KVM_RUNs still to go unanswered */
+	unsigned int reply_call;	/* rung after a request, 0: REPLY */
 	unsigned int kvm_runs;
 	sync_spoil_fn spoil;
 	void *opaque;			/* the test's */
