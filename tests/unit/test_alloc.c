@@ -141,9 +141,9 @@ static void add_ram_fails_with_enomem_and_keeps_slots(void **state)
 
 static int new_vcpu(void *arg)
 {
-	struct unit *u = arg;
+	static uint8_t run[2 * 4096] __attribute__((aligned(4096)));
 	struct hm_vcpu *vcpu;
-	int err = hm_vcpu_new(u->vm, u->g->fd, u->g->run, &vcpu);
+	int err = hm_vcpu_new(arg, 1000, (struct kvm_run *)run, &vcpu);
 
 	if (!err)
 		hm_vcpu_free(vcpu);
@@ -152,11 +152,12 @@ static int new_vcpu(void *arg)
 
 static void vcpu_new_fails_with_enomem(void **state)
 {
-	struct unit *u = unit_new(guest_one_event);
+	struct hm_vm *vm;
 
 	(void)state;
-	assert_int_equal(each_allocation_fails(new_vcpu, u), 1);
-	unit_free(u);
+	assert_int_equal(hm_vm_new(&vm), 0);
+	assert_int_equal(each_allocation_fails(new_vcpu, vm), 1);
+	hm_vm_free(vm);
 }
 
 static int proc_args(void *arg)
