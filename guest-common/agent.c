@@ -113,7 +113,7 @@ static void serve_fd_name(struct hm_agent *agent, uint64_t fd, size_t size)
 
 	if (!agent->ops->fd_name)
 		return fail(r, -HM_ENOSYS);
-	if (agent->features & HM_FEATURE_FD_NAME_OFFSET)
+	if ((agent->features & HM_FEATURE_FD_NAME_OFFSET) && agent->name_buf)
 		return serve_fd_name_at(agent, fd, size);
 	n = agent->ops->fd_name(agent->ctx, (int64_t)fd, data_of(agent), size);
 	if (n >= 0 && (size_t)n <= size)
@@ -343,6 +343,8 @@ int hm_agent_register(struct hm_agent *agent, uint32_t vcpu_index)
 
 	if (agent->name_buf)
 		agent->features |= HM_FEATURE_FD_NAME_OFFSET;
+	else
+		agent->features &= ~(uint64_t)HM_FEATURE_FD_NAME_OFFSET;
 	hm_memset(&hello, 0, sizeof(hello));
 	hello.magic = hm_le32(HM_MAGIC);
 	hello.version = hm_le16(HM_VERSION);

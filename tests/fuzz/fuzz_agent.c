@@ -7,7 +7,7 @@
  * formed, with an error only from the list it takes from a guest.
  *
  * Input: the region's pages (1..16), the options (bit 0: a name buffer,
- * bit 1: READV negotiated), the op (one byte), addr and size (8 and 2
+ * bit 1: READV negotiated, bit 2: long fd names negotiated), the op (one byte), addr and size (8 and 2
  * bytes), then data[] as the host left it, then what the socket accessor
  * answers.
  */
@@ -206,7 +206,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	};
 	uint64_t op, req_size;
 
-	if (agent.name_buf)
+	if (options & 4)
 		agent.features |= HM_FEATURE_FD_NAME_OFFSET;
 	memcpy(mem, pristine_mem(), MEM_SIZE);
 	op = fuzz_u8(&in) % (HM_OP_READV + 2);

@@ -587,6 +587,7 @@ static void fd_names_in_one_chunk(struct unit *u, const struct hm_event *ev)
 	assert_string_equal(name, "socket:[1234]");
 	assert_int_equal(hm_vcpu_read_fd_name(u->vcpu, FD_LONG, name,
 					      sizeof(name)), -ENAMETOOLONG);
+	assert_int_equal(u->g->agent.features & HM_FEATURE_FD_NAME_OFFSET, 0);
 }
 
 static void fd_name_without_name_buffer_fits_one_chunk(void **state)
@@ -595,6 +596,8 @@ static void fd_name_without_name_buffer_fits_one_chunk(void **state)
 
 	(void)state;
 	u->g->agent.name_buf = NULL;
+	/* An OS asking for the feature without the buffer does not get it. */
+	u->g->agent.features |= HM_FEATURE_FD_NAME_OFFSET;
 	assert_int_equal(unit_run(u, fd_names_in_one_chunk), 0);
 	assert_int_equal(u->events, 1);
 	unit_free(u);
