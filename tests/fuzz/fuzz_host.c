@@ -13,6 +13,7 @@
  * answer of an operation was honest, and no guest entry after a timeout.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -108,7 +109,7 @@ static void spoil(struct sync_guest *g)
 	struct hm_region *r = g->agent.region;
 
 	g->reply_call = 0;
-	switch (how % 8) {
+	switch (how % 9) {
 	case 0:
 		r->op = hm_le64(fuzz_u8(&in) % 24);
 		break;
@@ -125,6 +126,10 @@ static void spoil(struct sync_guest *g)
 	case 4:
 		g->reply_call = fuzz_u8(&in) % 5;
 		break;
+	case 5:
+		/* Serial bytes before the next reply: the VMM's exits. */
+		g->foreign = fuzz_u8(&in) % 3;
+		return;
 	default:
 		return;		/* honest */
 	}
@@ -404,6 +409,18 @@ static int abandoned(struct hm_vcpu *vcpu)
 	return n < 0 ? (int)n : 0;
 }
 
+/* The VMM's exit handler: serial bytes are fine unless the input says. */
+static int exit_fn(struct hm_vcpu *vcpu, struct kvm_run *run, void *opaque)
+{
+	(void)vcpu;
+	(void)run;
+	(void)opaque;
+	if (fuzz_u8(&in) % 8)
+		return 0;
+	honest = false;
+	return -(int)(fuzz_u8(&in) % 8);
+}
+
 static bool episode_honest;	/* the registration was the agent's */
 static bool model_holds;	/* reads see what the honest agent sees */
 
@@ -450,6 +467,7 @@ static void setup(void)
 	if (hm_vm_new(&vm))
 		abort();
 	hm_vm_set_event_handler(vm, on_event, NULL);
+	hm_vm_set_exit_handler(vm, exit_fn, NULL);
 	for (i = 0; i < NR_GUESTS; i++) {
 		struct sync_guest *g = sync_guest_new(vm, (unsigned int)i);
 
@@ -501,6 +519,8 @@ static void register_guest(struct sync_guest *g)
 {
 	uint8_t how = fuzz_u8(&in);
 
+	g->vmcall = how & 0x40;
+	g->foreign = 0;
 	g->agent.region_pages = how % HM_MAX_REGION_PAGES + 1;
 	g->agent.features = fuzz_u8(&in) & 0x1f;
 	g->agent.name_buf = how & 0x10 ? g->name_buf : NULL;
@@ -509,6 +529,32 @@ static void register_guest(struct sync_guest *g)
 		sync_guest_register(g);
 	else
 		forge_registration(g);
+}
+
+/* The VM's settings and RAM map against what the input asks. */
+static void check_settings(void)
+{
+	static uint8_t slot[4096];
+	struct hm_vm *other;
+	uint64_t gpa = fuzz_u64(&in), len = fuzz_u16(&in);
+	unsigned int ms = fuzz_u16(&in);
+	int err;
+
+	FUZZ_CHECK(hm_vm_set_timeout(vm, ms) == (ms ? 0 : -EINVAL));
+	hm_vm_set_timeout(vm, HM_DEFAULT_TIMEOUT_MS);
+	FUZZ_CHECK(hm_vm_set_kick_signal(vm, SIGRTMIN + 3) == -EBUSY);
+	FUZZ_CHECK(hm_vm_set_read_mode(vm, (enum hm_read_mode)7) == -EINVAL);
+	if (hm_vm_new(&other))
+		return;
+	FUZZ_CHECK(hm_vm_add_ram(other, 0x10000, sizeof(slot), slot) == 0);
+	err = hm_vm_add_ram(other, gpa, len, slot);
+	if (!len || gpa + len <= gpa)
+		FUZZ_CHECK(err == -EINVAL);
+	else if (gpa < 0x11000 && gpa + len > 0x10000)
+		FUZZ_CHECK(err == -EEXIST);
+	else
+		FUZZ_CHECK(!err && hm_vm_gpa_to_hva(other, gpa, len) == slot);
+	hm_vm_free(other);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -544,11 +590,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Outside an event nothing reaches a guest. */
 	for (i = 0; i < NR_GUESTS; i++) {
 		unsigned int runs = guests[i]->kvm_runs;
+		struct hm_guest_info info;
 		uint8_t byte;
 		ssize_t n = hm_vcpu_read(guests[i]->vcpu, SYNC_VA, &byte, 1);
 
 		FUZZ_CHECK(n == -EBUSY || n == -ENOTCONN);
 		FUZZ_CHECK(guests[i]->kvm_runs == runs);
+		if (!hm_vcpu_get_guest_info(guests[i]->vcpu, &info))
+			FUZZ_CHECK(info.region_pages >= 1 &&
+				   info.region_pages <= HM_MAX_REGION_PAGES);
 	}
+	check_settings();
 	return 0;
 }

@@ -62,9 +62,18 @@ static long op_string_from(void *ctx, char *dst, uint64_t src, size_t len,
 
 static void ring(struct sync_guest *g, unsigned int call, uint64_t gpa)
 {
-	port_out_exit(g->run, HM_X86_PORT, call, 4);
-	g->run->kvm_valid_regs |= KVM_SYNC_X86_REGS;
-	g->run->s.regs.regs.rbx = gpa;
+	struct kvm_run *run = g->run;
+
+	if (g->vmcall) {
+		run->exit_reason = KVM_EXIT_HYPERCALL;
+		run->hypercall.nr = HM_KVM_HC_MAP_GPA_RANGE;
+		run->hypercall.args[0] = gpa;
+		run->hypercall.args[1] = HM_VMCALL_NPAGES(call);
+		return;
+	}
+	port_out_exit(run, HM_X86_PORT, call, 4);
+	run->kvm_valid_regs |= KVM_SYNC_X86_REGS;
+	run->s.regs.regs.rbx = gpa;
 }
 
 /* Registration and events reach the host at once, as the VMM's loop would. */
@@ -88,6 +97,12 @@ static int sync_kvm_run(struct hm_vcpu *vcpu, void *opaque)
 		g->silent--;
 		now_ns += 1000000000ull;
 		return -EINTR;
+	}
+	if (g->foreign) {
+		/* A byte to the serial port, the VMM's exit, comes first. */
+		g->foreign--;
+		port_out_exit(g->run, 0x3f8, 'x', 1);
+		return 0;
 	}
 	hm_agent_serve(&g->agent);
 	if (g->spoil)

@@ -4,8 +4,8 @@
  * (libhypermem/test/seams.h): the fake KVM_RUN serves the request in the
  * region with the real agent (guest-common/agent.c) and returns the reply
  * doorbell as its exit; the clock is the guest's own counter, so silence
- * times out at once. x86 port-I/O doorbells, RBX in the synced registers.
- * One guest per vCPU; a test may run several.
+ * times out at once. x86 port-I/O doorbells, RBX in the synced registers,
+ * or VMCALL. One guest per vCPU; a test may run several.
  */
 #ifndef SYNC_GUEST_H
 #define SYNC_GUEST_H
@@ -47,6 +47,8 @@ struct sync_guest {
 	struct hm_vcpu *vcpu;
 	unsigned int silent;		/* KVM_RUNs still to go unanswered */
 	unsigned int reply_call;	/* rung after a request, 0: REPLY */
+	bool vmcall;			/* doorbells by VMCALL, not OUT */
+	unsigned int foreign;		/* serial exits before the next reply */
 	unsigned int kvm_runs;
 	sync_spoil_fn spoil;
 	void *opaque;			/* the test's */
