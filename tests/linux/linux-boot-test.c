@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * Boots a Linux kernel with linux-boot and checks what it says on its
- * serial console against what the monitor gave it.
+ * Boots a Linux kernel on the VMM core's linux board and checks what it
+ * says on its serial console against what the monitor gave it.
  *
  *   linux-boot-test bzimage BZIMAGE    the 64-bit boot protocol: banner,
  *                                      e820 map and command line where KVM
@@ -24,7 +24,7 @@
 #include <string.h>
 #include <time.h>
 
-#include <linuxboot/linuxboot.h>
+#include <vmm/vmm.h>
 
 #define SKIP 77
 #define CONSOLE_MAX (4u << 20)
@@ -54,10 +54,11 @@ static void check(int ok, const char *what, ...)
 		failures++;
 }
 
-static void on_console(const char *buf, size_t len, void *opaque)
+static void on_console(int cpu, const char *buf, size_t len, void *opaque)
 {
 	struct console *c = opaque;
 
+	(void)cpu;
 	if (c->len + len >= CONSOLE_MAX)
 		return;
 	memcpy(c->buf + c->len, buf, len);
@@ -74,14 +75,14 @@ static double now(void)
 }
 
 /* The kernel's own words for each range: "BIOS-e820: [mem A-B] usable". */
-static void check_e820(struct lb_vm *vm, const char *out)
+static void check_e820(struct vmm *vm, const char *out)
 {
-	const struct lb_e820_entry *map;
+	const struct vmm_e820_entry *map;
 	size_t n, i, usable = 0, printed = 0;
 	const char *p = out;
 	char line[128];
 
-	map = lb_vm_get_e820(vm, &n);
+	map = vmm_get_e820(vm, &n);
 	for (i = 0; i < n; i++) {
 		if (map[i].type != 1)
 			continue;
@@ -100,10 +101,10 @@ static void check_e820(struct lb_vm *vm, const char *out)
 	      printed, usable);
 }
 
-/* What we passed, and what linux-boot added to hide CPU features. */
-static void check_cmdline(struct lb_vm *vm, const char *out)
+/* What we passed, and what the core added to hide CPU features. */
+static void check_cmdline(struct vmm *vm, const char *out)
 {
-	const char *cmdline = lb_vm_get_cmdline(vm);
+	const char *cmdline = vmm_get_cmdline(vm);
 	const char *p = strstr(out, "Command line: ");
 	size_t len = strlen(cmdline);
 
@@ -114,7 +115,7 @@ static void check_cmdline(struct lb_vm *vm, const char *out)
 	      "which begins with the test's --append");
 }
 
-static void check_boot_output(struct lb_vm *vm, const char *out)
+static void check_boot_output(struct vmm *vm, const char *out)
 {
 	check(strstr(out, "Linux version ") != NULL,
 	      "banner \"Linux version\"");
@@ -122,28 +123,28 @@ static void check_boot_output(struct lb_vm *vm, const char *out)
 	check_e820(vm, out);
 }
 
-static void print_result(const struct lb_result *r, double seconds)
+static void print_result(const struct vmm_result *r, double seconds)
 {
 	printf("# run ended after %.1f s: %s\n", seconds,
-	       lb_stop_reason_name(r->reason));
+	       vmm_stop_reason_name(r->reason));
 	if (r->diagnosis[0])
 		printf("# %s\n", r->diagnosis);
 }
 
-static int boot(struct lb_options *o, struct console *c, struct lb_vm **vm,
-		struct lb_result *r)
+static int boot(struct vmm_config *o, struct console *c, struct vmm **vm,
+		struct vmm_result *r)
 {
 	double start = now();
 	int ret;
 
 	o->console_fn = on_console;
 	o->console_opaque = c;
-	ret = lb_vm_new(o, vm);
+	ret = vmm_new(o, vm);
 	if (ret) {
-		printf("Bail out! lb_vm_new: %s\n", strerror(-ret));
+		printf("Bail out! vmm_new: %s\n", strerror(-ret));
 		return ret;
 	}
-	ret = lb_vm_run(*vm, r);
+	ret = vmm_run(*vm, r);
 	print_result(r, now() - start);
 	return ret;
 }
@@ -160,33 +161,34 @@ static void show_console(const struct console *c)
  */
 static int test_bzimage(const char *kernel)
 {
-	int emulated = lb_cpuid_hides(LB_CPUID_HIDE_AUTO);
-	struct lb_options o = {
-		.kernel = kernel, .cmdline = APPEND,
+	int emulated = vmm_cpuid_hides(VMM_CPUID_HIDE_AUTO);
+	struct vmm_config o = {
+		.board = VMM_BOARD_LINUX, .kernel = kernel, .cmdline = APPEND,
 		.timeout_ms = emulated ? 20000 : 240000,
 	};
 	struct console c = { .buf = calloc(1, CONSOLE_MAX) };
-	struct lb_result r;
-	struct lb_vm *vm;
+	struct vmm_result r;
+	struct vmm *vm;
 
 	if (boot(&o, &c, &vm, &r))
 		return 1;
-	check(!lb_vm_is_pvh(vm), "bzImage entered through startup_64");
+	check(!vmm_is_pvh(vm), "bzImage entered through startup_64");
 	if (emulated) {
-		check(r.reason == LB_STOP_TIMEOUT,
+		check(r.reason == VMM_STOP_TIMEOUT,
 		      "still running at the deadline (got %s)",
-		      lb_stop_reason_name(r.reason));
-		check(r.cs_long && r.cs_dpl == 0 && (r.efer & 0x400),
-		      "in long mode at CPL0 (CS.L %u, DPL %u, EFER 0x%" PRIx64
-		      ")", r.cs_long, r.cs_dpl, r.efer);
-		check(r.rip >= 0x100000 && r.rip < 0x80000000,
-		      "RIP 0x%" PRIx64 " in the decompressor, not at 0", r.rip);
+		      vmm_stop_reason_name(r.reason));
+		check(r.sregs.cs.l && r.sregs.cs.dpl == 0 &&
+		      (r.sregs.efer & 0x400),
+		      "in long mode at CPL0 (CS.L %u, DPL %u, EFER 0x%llx)",
+		      r.sregs.cs.l, r.sregs.cs.dpl, r.sregs.efer);
+		check(r.regs.rip >= 0x100000 && r.regs.rip < 0x80000000,
+		      "RIP 0x%llx in the decompressor, not at 0", r.regs.rip);
 	} else {
 		check_boot_output(vm, c.buf);
-		check(r.reason == LB_STOP_RESET, "panic=-1 resets (got %s)",
-		      lb_stop_reason_name(r.reason));
+		check(r.reason == VMM_STOP_RESET, "panic=-1 resets (got %s)",
+		      vmm_stop_reason_name(r.reason));
 	}
-	lb_vm_free(vm);
+	vmm_free(vm);
 	free(c.buf);
 	return failures ? 1 : 0;
 }
@@ -222,15 +224,16 @@ static int on_event(struct hm_vcpu *vcpu, const struct hm_event *ev,
 static int test_full(const char *kernel, const char *initrd)
 {
 	struct full_state st = { 0 };
-	struct lb_options o = {
-		.kernel = kernel, .initrd = initrd, .nr_cpus = 2,
+	struct vmm_config o = {
+		.board = VMM_BOARD_LINUX, .kernel = kernel, .initrd = initrd,
+		.nr_cpus = 2,
 		.cmdline = "console=ttyS0 rdinit=/init panic=-1",
 		.timeout_ms = 240000,
 		.event_fn = on_event, .event_opaque = &st,
 	};
 	struct console c = { .buf = calloc(1, CONSOLE_MAX) };
-	struct lb_result r;
-	struct lb_vm *vm;
+	struct vmm_result r;
+	struct vmm *vm;
 
 	if (boot(&o, &c, &vm, &r))
 		return 1;
@@ -239,10 +242,10 @@ static int test_full(const char *kernel, const char *initrd)
 	check(st.events == 1, "one user event reached the host (%d)",
 	      st.events);
 	check(st.sequence_ok, "the ioctl interaction read and wrote the ifreq");
-	check(r.reason == LB_STOP_RESET, "reboot -f ends the run (got %s)",
-	      lb_stop_reason_name(r.reason));
+	check(r.reason == VMM_STOP_RESET, "reboot -f ends the run (got %s)",
+	      vmm_stop_reason_name(r.reason));
 	show_console(&c);
-	lb_vm_free(vm);
+	vmm_free(vm);
 	free(c.buf);
 	return failures ? 1 : 0;
 }
@@ -250,7 +253,7 @@ static int test_full(const char *kernel, const char *initrd)
 /* Whether Linux can reach user space under this host's KVM. */
 static int test_host(void)
 {
-	if (!lb_cpuid_hides(LB_CPUID_HIDE_AUTO))
+	if (!vmm_cpuid_hides(VMM_CPUID_HIDE_AUTO))
 		return 0;
 	printf("SKIP: this host's KVM emulates guest kernel code (kvm_pvm, "
 	       "or no vmx/svm in /proc/cpuinfo): Linux cannot reach user "

@@ -1,7 +1,7 @@
 #!/bin/busybox sh
 # SPDX-License-Identifier: MIT
 # PID 1 of make-linux-guest's initramfs: loads the hypermem module, which
-# registers with the host (hypermem-run or linux-boot), runs the ioctl
+# registers with the host (hypermem-run or linux-boot-test), runs the ioctl
 # interaction and resets the VM, which ends the host's run. Boot with
 # hmshell on the kernel command line to get a shell instead.
 /bin/busybox --install -s /bin

@@ -14,34 +14,11 @@
 
 #define PAGE_SIZE 4096ull
 
-static const char *const exit_names[] = {
-	[KVM_EXIT_UNKNOWN] = "KVM_EXIT_UNKNOWN",
-	[KVM_EXIT_EXCEPTION] = "KVM_EXIT_EXCEPTION",
-	[KVM_EXIT_IO] = "KVM_EXIT_IO",
-	[KVM_EXIT_HYPERCALL] = "KVM_EXIT_HYPERCALL",
-	[KVM_EXIT_DEBUG] = "KVM_EXIT_DEBUG",
-	[KVM_EXIT_HLT] = "KVM_EXIT_HLT",
-	[KVM_EXIT_MMIO] = "KVM_EXIT_MMIO",
-	[KVM_EXIT_SHUTDOWN] = "KVM_EXIT_SHUTDOWN",
-	[KVM_EXIT_FAIL_ENTRY] = "KVM_EXIT_FAIL_ENTRY",
-	[KVM_EXIT_INTR] = "KVM_EXIT_INTR",
-	[KVM_EXIT_INTERNAL_ERROR] = "KVM_EXIT_INTERNAL_ERROR",
-	[KVM_EXIT_SYSTEM_EVENT] = "KVM_EXIT_SYSTEM_EVENT",
-};
-
 static const char *const suberror_names[] = {
 	[KVM_INTERNAL_ERROR_EMULATION] = "emulation failure",
 	[KVM_INTERNAL_ERROR_SIMUL_EX] = "exception while delivering one",
 	[KVM_INTERNAL_ERROR_DELIVERY_EV] = "event delivery failed",
 };
-
-static const char *exit_name(uint32_t reason)
-{
-	if (reason < sizeof(exit_names) / sizeof(exit_names[0]) &&
-	    exit_names[reason])
-		return exit_names[reason];
-	return "unknown exit";
-}
 
 static const char *suberror_name(uint32_t suberror)
 {
@@ -52,13 +29,13 @@ static const char *suberror_name(uint32_t suberror)
 }
 
 /* One level of the walk: the next table's entry for @p va, or 0. */
-static uint64_t table_entry(struct lb_vm *vm, uint64_t table, uint64_t va,
+static uint64_t table_entry(struct vmm *vm, uint64_t table, uint64_t va,
 			    unsigned int shift, unsigned int entry_size)
 {
 	unsigned int index_bits = entry_size == 8 ? 9 : 10;
 	uint64_t index = (va >> shift) & ((1ull << index_bits) - 1);
 	uint64_t entry = 0;
-	void *p = lb_gpa(vm, (table & X86_PTE_ADDR) + index * entry_size,
+	void *p = vmm_gpa(vm, (table & X86_PTE_ADDR) + index * entry_size,
 			 entry_size);
 
 	if (p)
@@ -70,7 +47,7 @@ static uint64_t table_entry(struct lb_vm *vm, uint64_t table, uint64_t va,
  * Translate by the walk of SDM vol. 3A, 4.3-4.5: long mode with 4 or 5
  * levels, PAE, and 32-bit paging. Returns -1 when not mapped.
  */
-static int64_t translate(struct lb_vm *vm, const struct kvm_sregs *s,
+static int64_t translate(struct vmm *vm, const struct kvm_sregs *s,
 			 uint64_t va)
 {
 	unsigned int levels, shift, size = 8;
@@ -87,7 +64,7 @@ static int64_t translate(struct lb_vm *vm, const struct kvm_sregs *s,
 	shift = size == 4 ? 22 : 12 + 9 * (levels - 1);
 	if (levels == 3) {
 		/* PAE: CR3 points at four 32-byte-aligned PDPTEs. */
-		const uint64_t *pdpte = lb_gpa(vm, (s->cr3 & 0xffffffe0ull) +
+		const uint64_t *pdpte = vmm_gpa(vm, (s->cr3 & 0xffffffe0ull) +
 					       ((va >> 30) & 3) * 8, 8);
 
 		if (!pdpte || !(*pdpte & X86_PTE_P))
@@ -111,8 +88,8 @@ static int64_t translate(struct lb_vm *vm, const struct kvm_sregs *s,
 }
 
 /* Page by page: the instruction may cross into an unmapped page. */
-static void read_insn(struct lb_vm *vm, const struct kvm_sregs *s,
-		      uint64_t linear, struct lb_result *r)
+static void read_insn(struct vmm *vm, const struct kvm_sregs *s,
+		      uint64_t linear, struct vmm_result *r)
 {
 	while (r->insn_len < sizeof(r->insn)) {
 		uint64_t va = linear + r->insn_len;
@@ -122,7 +99,7 @@ static void read_insn(struct lb_vm *vm, const struct kvm_sregs *s,
 
 		if (chunk > sizeof(r->insn) - r->insn_len)
 			chunk = sizeof(r->insn) - r->insn_len;
-		p = gpa < 0 ? NULL : lb_gpa(vm, (uint64_t)gpa, chunk);
+		p = gpa < 0 ? NULL : vmm_gpa(vm, (uint64_t)gpa, chunk);
 		if (!p)
 			return;
 		memcpy(r->insn + r->insn_len, p, chunk);
@@ -130,7 +107,7 @@ static void read_insn(struct lb_vm *vm, const struct kvm_sregs *s,
 	}
 }
 
-static void insn_from_kvm(const struct kvm_run *run, struct lb_result *r)
+static void insn_from_kvm(const struct kvm_run *run, struct vmm_result *r)
 {
 	uint8_t n = run->emulation_failure.insn_size;
 
@@ -150,29 +127,20 @@ static int kvm_gave_insn(const struct kvm_run *run)
 	       run->emulation_failure.insn_size;
 }
 
-void lb_read_state(struct lb_cpu *cpu, struct lb_result *r)
+void x86_read_state(struct vmm_cpu *cpu, struct vmm_result *r)
 {
-	struct kvm_regs regs;
-	struct kvm_sregs sregs;
-
-	if (lb_kvm_ioctl(cpu->fd, KVM_GET_REGS, &regs) < 0 ||
-	    lb_kvm_ioctl(cpu->fd, KVM_GET_SREGS, &sregs) < 0)
+	if (kvm_ioctl(cpu->fd, KVM_GET_REGS, &r->regs) < 0 ||
+	    kvm_ioctl(cpu->fd, KVM_GET_SREGS, &r->sregs) < 0)
 		return;
-	r->rip = regs.rip;
-	r->cr0 = sregs.cr0;
-	r->cr3 = sregs.cr3;
-	r->cr4 = sregs.cr4;
-	r->efer = sregs.efer;
-	r->cs = sregs.cs.selector;
-	r->cs_long = sregs.cs.l;
-	r->cs_dpl = sregs.cs.dpl;
+	r->has_regs = 1;
 	if (kvm_gave_insn(cpu->run))
 		insn_from_kvm(cpu->run, r);
 	else
-		read_insn(cpu->vm, &sregs, sregs.cs.base + regs.rip, r);
+		read_insn(cpu->vm, &r->sregs, r->sregs.cs.base + r->regs.rip,
+			  r);
 }
 
-static size_t format_insn(const struct lb_result *r, char *buf, size_t cap)
+static size_t format_insn(const struct vmm_result *r, char *buf, size_t cap)
 {
 	size_t i, len = 0;
 
@@ -184,21 +152,22 @@ static size_t format_insn(const struct lb_result *r, char *buf, size_t cap)
 	return len;
 }
 
-static void describe(struct lb_result *r)
+static void describe(struct vmm_result *r)
 {
 	char insn[64], exit[96];
 	const char *why;
 
 	format_insn(r, insn, sizeof(insn));
 	if (r->exit_reason == KVM_EXIT_INTERNAL_ERROR)
-		snprintf(exit, sizeof(exit), "%s (suberror %u, %s)",
-			 exit_name(r->exit_reason), r->suberror,
+		snprintf(exit, sizeof(exit), "KVM exit '%s' (suberror %u, %s)",
+			 vmm_exit_name(r->exit_reason), r->suberror,
 			 suberror_name(r->suberror));
 	else
-		snprintf(exit, sizeof(exit), "%s%s", exit_name(r->exit_reason),
+		snprintf(exit, sizeof(exit), "KVM exit '%s'%s",
+			 vmm_exit_name(r->exit_reason),
 			 r->exit_reason == KVM_EXIT_SHUTDOWN ?
 			 " (triple fault)" : "");
-	why = r->reason == LB_STOP_UNSUPPORTED ?
+	why = r->reason == VMM_STOP_UNSUPPORTED ?
 		"This host's KVM emulates guest kernel code and cannot run "
 		"this guest: it has no hardware virtualization (nested KVM "
 		"without VT-x/AMD-V), and its instruction emulator does not "
@@ -210,15 +179,14 @@ static void describe(struct lb_result *r)
 		 "  RIP 0x%016llx  CS 0x%04x (%s, DPL %u)\n"
 		 "  CR0 0x%llx  CR3 0x%llx  CR4 0x%llx  EFER 0x%llx\n"
 		 "  instruction bytes at RIP: %s\n%s",
-		 r->vcpu, exit, (unsigned long long)r->rip, r->cs,
-		 r->cs_long ? "64-bit" : "32-bit", r->cs_dpl,
-		 (unsigned long long)r->cr0, (unsigned long long)r->cr3,
-		 (unsigned long long)r->cr4, (unsigned long long)r->efer,
+		 r->vcpu, exit, r->regs.rip, r->sregs.cs.selector,
+		 r->sregs.cs.l ? "64-bit" : "32-bit", r->sregs.cs.dpl,
+		 r->sregs.cr0, r->sregs.cr3, r->sregs.cr4, r->sregs.efer,
 		 insn, why);
 }
 
-void lb_diagnose(struct lb_cpu *cpu, enum lb_stop_reason reason,
-		 struct lb_result *r)
+void x86_diagnose(struct vmm_cpu *cpu, enum vmm_stop_reason reason,
+		  struct vmm_result *r)
 {
 	memset(r, 0, sizeof(*r));
 	r->reason = reason;
@@ -226,6 +194,6 @@ void lb_diagnose(struct lb_cpu *cpu, enum lb_stop_reason reason,
 	r->exit_reason = cpu->run->exit_reason;
 	if (r->exit_reason == KVM_EXIT_INTERNAL_ERROR)
 		r->suberror = cpu->run->internal.suberror;
-	lb_read_state(cpu, r);
+	x86_read_state(cpu, r);
 	describe(r);
 }
