@@ -222,8 +222,9 @@ int main(int argc, char **argv)
 	int err;
 
 	if (parse_options(argc, argv, &config)) {
-		fprintf(stderr, "usage: %s [--cpus N] [--mem MiB] [--cmdline STR] "
-			"[--timeout SEC] guest-tiny.elf\n", argv[0]);
+		fprintf(stderr, "usage: %s [--cpus N] [--mem MiB] "
+			"[--cmdline STR] [--timeout SEC] guest-tiny.elf\n",
+			argv[0]);
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);

@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
  * libhypermem against a real guest: each test boots guest-tiny under KVM
- * (the VMM core's tiny board), lets the guest raise events and checks exact bytes
- * and error codes. Event handlers run on vCPU threads, so they only record
- * what they saw; the test body asserts after the VM stopped.
- * Exits 77 (skip) when /dev/kvm cannot run a trivial guest.
+ * (the VMM core's tiny board), lets the guest raise events and checks exact
+ * bytes and error codes. Event handlers run on vCPU threads, so they only
+ * record what they saw; the test body asserts after the VM stopped.
+ *
+ *   test-kvm GUEST_TINY_ELF [pio|vmcall]    the doorbell guest-tiny uses
+ *
+ * Exits 77 (skip) when /dev/kvm cannot run a trivial guest over port I/O;
+ * fails when it cannot over VMCALL.
  */
 #include <errno.h>
 #include <inttypes.h>

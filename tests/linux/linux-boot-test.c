@@ -8,9 +8,11 @@
  *                                      can run the kernel, else the
  *                                      decompressor runs in long mode
  *   linux-boot-test full VMLINUX INITRD
- *                                      the guest module registers and the
- *                                      ioctl interaction passes (make-linux-
- *                                      guest's image)
+ *                                      on two vCPUs, over port I/O and then
+ *                                      VMCALL: the guest module registers
+ *                                      every CPU and the ioctl interaction
+ *                                      passes on each (make-linux-guest's
+ *                                      image)
  *   linux-boot-test host               exit 0 where KVM can run Linux, else
  *                                      77 with the reason
  *
@@ -193,9 +195,11 @@ static int test_bzimage(const char *kernel)
 	return failures ? 1 : 0;
 }
 
+#define FULL_CPUS 2
+
 struct full_state {
-	int events;
-	int sequence_ok;
+	int events[FULL_CPUS];
+	int sequence_ok[FULL_CPUS];
 };
 
 /* The original interaction: read the ifreq, write it, read it back. */
@@ -203,12 +207,14 @@ static int on_event(struct hm_vcpu *vcpu, const struct hm_event *ev,
 		    void *opaque)
 {
 	struct full_state *st = opaque;
+	unsigned int cpu = vmm_cpu_index(vcpu);
 	char name[IFNAMSIZ];
 	uint32_t value = 0;
 
-	if (ev->kind != HM_EVENT_USER || ev->nr != USER_EVENT_CODE)
+	if (ev->kind != HM_EVENT_USER || ev->nr != USER_EVENT_CODE ||
+	    cpu >= FULL_CPUS)
 		return 0;
-	st->events++;
+	st->events[cpu]++;
 	if (hm_vcpu_read_str(vcpu, ev->args[0], name, sizeof(name)) < 0 ||
 	    strcmp(name, "hm0") ||
 	    hm_vcpu_read_u32(vcpu, ev->args[0] + IFNAMSIZ, &value) ||
@@ -217,36 +223,60 @@ static int on_event(struct hm_vcpu *vcpu, const struct hm_event *ev,
 	if (hm_vcpu_write_str(vcpu, ev->args[0], "test") ||
 	    hm_vcpu_write_u32(vcpu, ev->args[0] + IFNAMSIZ, 0x12345678))
 		return 0;
-	st->sequence_ok = 1;
+	st->sequence_ok[cpu]++;
 	return 0;
 }
 
-static int test_full(const char *kernel, const char *initrd)
+/*
+ * Two vCPUs, over @p transport: every CPU registers, and the guest's
+ * init raises the ioctl interaction once on each.
+ */
+static void full_run(const char *kernel, const char *initrd,
+		     const char *transport)
 {
+	char cmdline[256];
 	struct full_state st = { 0 };
 	struct vmm_config o = {
 		.board = VMM_BOARD_LINUX, .kernel = kernel, .initrd = initrd,
-		.nr_cpus = 2,
-		.cmdline = "console=ttyS0 rdinit=/init panic=-1",
+		.nr_cpus = FULL_CPUS, .cmdline = cmdline,
 		.timeout_ms = 240000,
 		.event_fn = on_event, .event_opaque = &st,
 	};
 	struct console c = { .buf = calloc(1, CONSOLE_MAX) };
 	struct vmm_result r;
 	struct vmm *vm;
+	unsigned int cpu;
 
-	if (boot(&o, &c, &vm, &r))
-		return 1;
+	snprintf(cmdline, sizeof(cmdline), "console=ttyS0 rdinit=/init "
+		 "panic=-1 hypermem.transport=%s", transport);
+	printf("# transport=%s\n", transport);
+	if (boot(&o, &c, &vm, &r)) {
+		failures++;
+		free(c.buf);
+		return;
+	}
 	check(strstr(c.buf, "HMTEST RESULT PASS") != NULL,
-	      "the guest's checks pass");
-	check(st.events == 1, "one user event reached the host (%d)",
-	      st.events);
-	check(st.sequence_ok, "the ioctl interaction read and wrote the ifreq");
-	check(r.reason == VMM_STOP_RESET, "reboot -f ends the run (got %s)",
-	      vmm_stop_reason_name(r.reason));
+	      "%s: the guest's checks pass", transport);
+	check(strstr(c.buf, "hypermem: loaded: 2 of 2 cpus") != NULL,
+	      "%s: both CPUs registered", transport);
+	for (cpu = 0; cpu < FULL_CPUS; cpu++) {
+		check(st.events[cpu] == 1,
+		      "%s: one user event from cpu%u (%d)", transport, cpu,
+		      st.events[cpu]);
+		check(st.sequence_ok[cpu] == 1,
+		      "%s: the ioctl interaction on cpu%u", transport, cpu);
+	}
+	check(r.reason == VMM_STOP_RESET, "%s: reboot -f ends the run (got %s)",
+	      transport, vmm_stop_reason_name(r.reason));
 	show_console(&c);
 	vmm_free(vm);
 	free(c.buf);
+}
+
+static int test_full(const char *kernel, const char *initrd)
+{
+	full_run(kernel, initrd, "pio");
+	full_run(kernel, initrd, "vmcall");
 	return failures ? 1 : 0;
 }
 

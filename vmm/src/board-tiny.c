@@ -25,16 +25,17 @@ static void console_trap(struct vmm_cpu *cpu, uint64_t addr, uint8_t *data,
 static void exit_word(struct vmm *vm, uint32_t word)
 {
 	unsigned int pid = TINY_EXIT_PID(word);
+	int status = (int)TINY_EXIT_LOW(word);
 
 	pthread_mutex_lock(&vm->lock);
 	switch (TINY_EXIT_KIND(word)) {
 	case TINY_EXIT_PROC:
 		if (pid < VMM_TINY_MAX_PROCS)
-			vm->tiny.proc_status[pid] = (int)TINY_EXIT_LOW(word) + 1;
+			vm->tiny.proc_status[pid] = status + 1;
 		break;
 	case TINY_EXIT_ALL_DONE:
 		vm->tiny.all_done = 1;
-		vm->tiny.failed = (int)TINY_EXIT_LOW(word);
+		vm->tiny.failed = status;
 		break;
 	case TINY_EXIT_CRASH:
 		vm->tiny.panicked = 1;

@@ -100,7 +100,8 @@ enum vmm_stop_reason {
 enum vmm_cpu_state {
 	VMM_CPU_STOPPED = 0,	/**< stopped with the VM, or never ran */
 	VMM_CPU_HALTED,		/**< halted: nothing left to run */
-	VMM_CPU_CRASHED,	/**< ended the run on an exit KVM could not go on from */
+	/** Ended the run on an exit KVM could not go on from. */
+	VMM_CPU_CRASHED,
 };
 
 /** One vCPU at the end of the run. */
