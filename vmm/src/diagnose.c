@@ -3,7 +3,7 @@
  * What to tell the user when KVM stops on a guest it cannot run: the exit,
  * where the vCPU was and the instruction it was on. The bytes come from
  * KVM when it hands them over with an emulation failure, otherwise from
- * guest RAM through the guest's own page tables.
+ * guest RAM through the guest's own page tables, walked by libhypermem.
  */
 #include <linux/kvm.h>
 #include <stdio.h>
@@ -28,78 +28,35 @@ static const char *suberror_name(uint32_t suberror)
 	return "internal error";
 }
 
-/* One level of the walk: the next table's entry for @p va, or 0. */
-static uint64_t table_entry(struct vmm *vm, uint64_t table, uint64_t va,
-			    unsigned int shift, unsigned int entry_size)
-{
-	unsigned int index_bits = entry_size == 8 ? 9 : 10;
-	uint64_t index = (va >> shift) & ((1ull << index_bits) - 1);
-	uint64_t entry = 0;
-	void *p = vmm_gpa(vm, (table & X86_PTE_ADDR) + index * entry_size,
-			 entry_size);
-
-	if (p)
-		memcpy(&entry, p, entry_size);
-	return entry;
-}
-
 /*
- * Translate by the walk of SDM vol. 3A, 4.3-4.5: long mode with 4 or 5
- * levels, PAE, and 32-bit paging. Returns -1 when not mapped.
+ * Through libhypermem's page walker, which knows long mode; with paging
+ * off the address is physical. Returns -1 when not mapped.
  */
-static int64_t translate(struct vmm *vm, const struct kvm_sregs *s,
+static int64_t translate(struct vmm_cpu *cpu, const struct kvm_sregs *s,
 			 uint64_t va)
 {
-	unsigned int levels, shift, size = 8;
-	uint64_t table = s->cr3, entry;
+	struct hm_translation t;
 
 	if (!(s->cr0 & X86_CR0_PG))
 		return (int64_t)va;
-	if (s->efer & X86_EFER_LMA)
-		levels = s->cr4 & X86_CR4_LA57 ? 5 : 4;
-	else if (s->cr4 & X86_CR4_PAE)
-		levels = 3;
-	else
-		levels = 2, size = 4;
-	shift = size == 4 ? 22 : 12 + 9 * (levels - 1);
-	if (levels == 3) {
-		/* PAE: CR3 points at four 32-byte-aligned PDPTEs. */
-		const uint64_t *pdpte = vmm_gpa(vm, (s->cr3 & 0xffffffe0ull) +
-					       ((va >> 30) & 3) * 8, 8);
-
-		if (!pdpte || !(*pdpte & X86_PTE_P))
-			return -1;
-		table = *pdpte;
-		levels = 2;
-		shift = 21;
-	}
-	while (levels--) {
-		entry = table_entry(vm, table, va, shift, size);
-		if (!(entry & X86_PTE_P))
-			return -1;
-		if (!levels || ((entry & X86_PTE_PS) && shift <= 30))
-			return (int64_t)(((entry & X86_PTE_ADDR) &
-					  ~((1ull << shift) - 1)) |
-					 (va & ((1ull << shift) - 1)));
-		table = entry;
-		shift -= size == 4 ? 10 : 9;
-	}
-	return -1;
+	if (hm_vcpu_walk(cpu->hm, va, &t))
+		return -1;
+	return (int64_t)t.gpa;
 }
 
 /* Page by page: the instruction may cross into an unmapped page. */
-static void read_insn(struct vmm *vm, const struct kvm_sregs *s,
+static void read_insn(struct vmm_cpu *cpu, const struct kvm_sregs *s,
 		      uint64_t linear, struct vmm_result *r)
 {
 	while (r->insn_len < sizeof(r->insn)) {
 		uint64_t va = linear + r->insn_len;
-		int64_t gpa = translate(vm, s, va);
+		int64_t gpa = translate(cpu, s, va);
 		uint64_t chunk = PAGE_SIZE - (va & (PAGE_SIZE - 1));
 		const uint8_t *p;
 
 		if (chunk > sizeof(r->insn) - r->insn_len)
 			chunk = sizeof(r->insn) - r->insn_len;
-		p = gpa < 0 ? NULL : vmm_gpa(vm, (uint64_t)gpa, chunk);
+		p = gpa < 0 ? NULL : vmm_gpa(cpu->vm, (uint64_t)gpa, chunk);
 		if (!p)
 			return;
 		memcpy(r->insn + r->insn_len, p, chunk);
@@ -136,8 +93,7 @@ void x86_read_state(struct vmm_cpu *cpu, struct vmm_result *r)
 	if (kvm_gave_insn(cpu->run))
 		insn_from_kvm(cpu->run, r);
 	else
-		read_insn(cpu->vm, &r->sregs, r->sregs.cs.base + r->regs.rip,
-			  r);
+		read_insn(cpu, &r->sregs, r->sregs.cs.base + r->regs.rip, r);
 }
 
 static size_t format_insn(const struct vmm_result *r, char *buf, size_t cap)
