@@ -18,9 +18,9 @@ static int create_platform(struct vmm *vm)
 	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
 	int ret;
 
-	ret = kvm_ioctl(vm->fd, KVM_SET_TSS_ADDR, TSS_ADDR);
+	ret = kvm_ioctl_value(vm->fd, KVM_SET_TSS_ADDR, TSS_ADDR);
 	if (ret >= 0)
-		ret = kvm_ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0);
+		ret = kvm_ioctl_value(vm->fd, KVM_CREATE_IRQCHIP, 0);
 	if (ret >= 0)
 		ret = kvm_ioctl(vm->fd, KVM_CREATE_PIT2, &pit);
 	return ret < 0 ? ret : 0;

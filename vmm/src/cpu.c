@@ -93,12 +93,13 @@ int x86_setup_cpuid(struct vmm_cpu *cpu, enum vmm_cpuid_hide hide)
 
 	memset(&cpuid, 0, sizeof(cpuid));
 	cpuid.head.nent = CPUID_MAX_ENTRIES;
-	ret = kvm_ioctl(cpu->vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, &cpuid);
+	ret = kvm_ioctl(cpu->vm->kvm_fd, KVM_GET_SUPPORTED_CPUID,
+			&cpuid.head);
 	if (ret < 0)
 		return ret;
 	for (i = 0; i < cpuid.head.nent; i++)
 		patch_entry(&cpuid.entries[i], cpu->index, hidden);
-	ret = kvm_ioctl(cpu->fd, KVM_SET_CPUID2, &cpuid);
+	ret = kvm_ioctl(cpu->fd, KVM_SET_CPUID2, &cpuid.head);
 	return ret < 0 ? ret : 0;
 }
 

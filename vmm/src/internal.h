@@ -9,6 +9,7 @@
 
 #include <pthread.h>
 #include <stdint.h>
+#include <sys/ioctl.h>
 
 #include <vmm/vmm.h>
 
@@ -121,11 +122,23 @@ struct vmm {
 	struct vmm_tiny_status tiny;
 };
 
-/* kvm.c: the one ioctl wrapper; it retries EINTR and names the ioctl. */
+/*
+ * kvm.c: the one ioctl wrapper; it retries EINTR and names the ioctl. The
+ * macros check the argument against the size the ioctl number encodes: a
+ * pointer to exactly that, or a plain value for an _IO() ioctl.
+ */
 int kvm_ioctl_named(int fd, unsigned long request, void *arg,
 		    const char *name);
-#define kvm_ioctl(fd, request, arg) \
-	kvm_ioctl_named(fd, request, (void *)(arg), #request)
+#define kvm_ioctl(fd, request, arg) ({					\
+	_Static_assert(sizeof(*(arg)) == _IOC_SIZE(request),		\
+		       #request ": argument of the wrong size");	\
+	kvm_ioctl_named(fd, request, arg, #request);			\
+})
+#define kvm_ioctl_value(fd, request, value) ({				\
+	_Static_assert(_IOC_SIZE(request) == 0,				\
+		       #request ": takes a pointer");			\
+	kvm_ioctl_named(fd, request, (void *)(long)(value), #request);	\
+})
 
 /* trap.c */
 int trap_register(struct vmm *vm, enum trap_space space, uint64_t addr,

@@ -316,8 +316,8 @@ static int enable_hypercall_exit(struct vmm *vm)
 	};
 	int mask, ret;
 
-	mask = kvm_ioctl(vm->fd, KVM_CHECK_EXTENSION,
-			 (long)KVM_CAP_EXIT_HYPERCALL);
+	mask = kvm_ioctl_value(vm->fd, KVM_CHECK_EXTENSION,
+			       KVM_CAP_EXIT_HYPERCALL);
 	if (mask <= 0 || !(mask & (1 << HC_MAP_GPA_RANGE)))
 		return 0;
 	ret = kvm_ioctl(vm->fd, KVM_ENABLE_CAP, &cap);
@@ -335,7 +335,7 @@ static int create_vcpu(struct vmm *vm, unsigned int index,
 
 	cpu->vm = vm;
 	cpu->index = index;
-	cpu->fd = kvm_ioctl(vm->fd, KVM_CREATE_VCPU, (long)index);
+	cpu->fd = kvm_ioctl_value(vm->fd, KVM_CREATE_VCPU, index);
 	if (cpu->fd < 0)
 		return cpu->fd;
 	cpu->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE,
@@ -406,10 +406,10 @@ static int open_kvm(struct vmm *vm)
 	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (vm->kvm_fd < 0)
 		return -errno;
-	vm->fd = kvm_ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
+	vm->fd = kvm_ioctl_value(vm->kvm_fd, KVM_CREATE_VM, 0);
 	if (vm->fd < 0)
 		return vm->fd;
-	ret = kvm_ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	ret = kvm_ioctl_value(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (ret < 0)
 		return ret;
 	vm->run_size = (size_t)ret;
