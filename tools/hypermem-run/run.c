@@ -208,6 +208,10 @@ static void dump_registers(const struct vmm_result *res)
 		     vmm_exit_name(res->exit_reason), res->exit_reason,
 		     res->exit_reason == KVM_EXIT_SHUTDOWN ?
 		     ": a triple fault" : "");
+	if (res->regs_lost)
+		fprintf(stderr, "  registers lost: KVM on AMD re-initializes a "
+			"vCPU after a triple fault; it now holds its reset "
+			"values, not the guest's\n");
 	if (!res->has_regs)
 		return;
 	fprintf(stderr,

@@ -89,6 +89,15 @@ void x86_read_state(struct vmm_cpu *cpu, struct vmm_result *r)
 	if (kvm_ioctl(cpu->fd, KVM_GET_REGS, &r->regs) < 0 ||
 	    kvm_ioctl(cpu->fd, KVM_GET_SREGS, &r->sregs) < 0)
 		return;
+	/*
+	 * arch/x86/kvm/svm/svm.c, shutdown_interception: the VMCB is
+	 * undefined after a SHUTDOWN intercept, so KVM INITs the vCPU.
+	 */
+	if (cpu->run->exit_reason == KVM_EXIT_SHUTDOWN &&
+	    r->regs.rip == 0xfff0 && r->sregs.cs.selector == 0xf000) {
+		r->regs_lost = 1;
+		return;
+	}
 	r->has_regs = 1;
 	if (kvm_gave_insn(cpu->run))
 		insn_from_kvm(cpu->run, r);
@@ -130,6 +139,12 @@ static void describe(struct vmm_result *r)
 		"implement the instruction above. Run the guest on a host "
 		"with VT-x or AMD-V, or under QEMU TCG." :
 		"The guest crashed or KVM refused to enter it.";
+	if (r->regs_lost) {
+		snprintf(r->diagnosis, sizeof(r->diagnosis),
+			 "vCPU %u stopped: %s\n  registers lost: KVM "
+			 "re-initialized the vCPU\n%s", r->vcpu, exit, why);
+		return;
+	}
 	snprintf(r->diagnosis, sizeof(r->diagnosis),
 		 "vCPU %u stopped: %s\n"
 		 "  RIP 0x%016llx  CS 0x%04x (%s, DPL %u)\n"

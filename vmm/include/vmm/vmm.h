@@ -134,6 +134,11 @@ struct vmm_result {
 	uint32_t exit_reason;	/**< its KVM exit reason */
 	uint32_t suberror;	/**< internal.suberror for INTERNAL_ERROR */
 	int has_regs;		/**< regs and sregs were read */
+	/**
+	 * KVM on AMD re-initializes a vCPU after a triple fault: what it
+	 * holds now are reset values, not the guest's.
+	 */
+	int regs_lost;
 	struct kvm_regs regs;
 	struct kvm_sregs sregs;
 	uint8_t insn[15];	/**< instruction bytes at RIP */
