@@ -16,6 +16,8 @@
 #define CPUID1_ECX_XSAVE (1u << 26)
 #define CPUID1_ECX_OSXSAVE (1u << 27)
 #define CPUID1_ECX_AVX (1u << 28)
+/* Reserved for hypervisors to say the CPU is virtual (SDM vol. 2A). */
+#define CPUID1_ECX_HYPERVISOR (1u << 31)
 #define HIDE_MASK (CPUID1_ECX_CX16 | CPUID1_ECX_XSAVE | CPUID1_ECX_OSXSAVE | \
 		   CPUID1_ECX_AVX)
 #define CPUID_MAX_ENTRIES 256
@@ -60,6 +62,9 @@ int vmm_cpuid_hides(enum vmm_cpuid_hide hide)
 /*
  * KVM_GET_SUPPORTED_CPUID leaves the APIC IDs zero; each vCPU reports its
  * own (leaf 1 EBX[31:24], leaves 0xb and 0x1f EDX), matching the MP table.
+ * It offers KVM's leaves at 0x40000000 but not the hypervisor bit, without
+ * which Linux never looks there (kvm_para_available(), which the module's
+ * VMCALL transport needs).
  */
 static void patch_entry(struct kvm_cpuid_entry2 *e, unsigned int index,
 			int hide)
@@ -67,6 +72,7 @@ static void patch_entry(struct kvm_cpuid_entry2 *e, unsigned int index,
 	switch (e->function) {
 	case 1:
 		e->ebx = (e->ebx & 0x00ffffffu) | index << 24;
+		e->ecx |= CPUID1_ECX_HYPERVISOR;
 		if (hide)
 			e->ecx &= ~HIDE_MASK;
 		break;
