@@ -33,10 +33,20 @@ static size_t data_size(const struct hm_agent *agent)
 	return hm_agent_data_size(agent->region_pages);
 }
 
+/*
+ * data[] of a region of region_pages pages: indexing the struct's one-page
+ * array past its end is undefined behaviour even where the pages follow.
+ */
+static char *data_of(const struct hm_agent *agent)
+{
+	return (char *)agent->region + HM_HEADER_SIZE;
+}
+
 static void serve_read(struct hm_agent *agent, uint64_t addr, size_t size)
 {
 	struct hm_region *r = agent->region;
-	size_t left = agent->ops->copy_from(agent->ctx, r->data, addr, size);
+	size_t left = agent->ops->copy_from(agent->ctx, data_of(agent), addr,
+					    size);
 
 	if (!left)
 		respond(r, HM_RESP_READ_OK, addr, size);
@@ -49,7 +59,8 @@ static void serve_read(struct hm_agent *agent, uint64_t addr, size_t size)
 static void serve_write(struct hm_agent *agent, uint64_t addr, size_t size)
 {
 	struct hm_region *r = agent->region;
-	size_t left = agent->ops->copy_to(agent->ctx, addr, r->data, size);
+	size_t left = agent->ops->copy_to(agent->ctx, addr, data_of(agent),
+					  size);
 
 	if (!left)
 		respond(r, HM_RESP_WRITE_OK, addr, size);
@@ -61,8 +72,8 @@ static void serve_read_str(struct hm_agent *agent, uint64_t addr, size_t size)
 {
 	struct hm_region *r = agent->region;
 	size_t copied = 0;
-	long n = agent->ops->string_from(agent->ctx, r->data, addr, size,
-					 &copied);
+	long n = agent->ops->string_from(agent->ctx, data_of(agent), addr,
+					 size, &copied);
 
 	if (n >= 0 && (size_t)n <= size)
 		respond(r, HM_RESP_READ_OK, addr, (uint64_t)n);
@@ -72,6 +83,29 @@ static void serve_read_str(struct hm_agent *agent, uint64_t addr, size_t size)
 		fail(r, n < 0 ? n : -HM_EFAULT);
 }
 
+/* The whole name into name_buf, the slice the host asked for into data[]. */
+static void serve_fd_name_at(struct hm_agent *agent, uint64_t fd, size_t size)
+{
+	struct hm_region *r = agent->region;
+	uint64_t offset;
+	size_t len;
+	long n;
+
+	hm_memcpy(&offset, data_of(agent), sizeof(offset));
+	offset = hm_le64(offset);
+	n = agent->ops->fd_name(agent->ctx, (int64_t)fd, agent->name_buf,
+				HM_NAME_MAX);
+	if (n < 0 || (size_t)n >= HM_NAME_MAX)
+		return fail(r, n < 0 ? n : -HM_ENAMETOOLONG);
+	if (offset > (uint64_t)n)
+		return fail(r, -HM_EINVAL);
+	len = (size_t)((uint64_t)n - offset);
+	if (len > size)
+		len = size;
+	hm_memcpy(data_of(agent), agent->name_buf + offset, len);
+	respond(r, HM_RESP_READ_OK, (uint64_t)n, len);
+}
+
 static void serve_fd_name(struct hm_agent *agent, uint64_t fd, size_t size)
 {
 	struct hm_region *r = agent->region;
@@ -79,7 +113,9 @@ static void serve_fd_name(struct hm_agent *agent, uint64_t fd, size_t size)
 
 	if (!agent->ops->fd_name)
 		return fail(r, -HM_ENOSYS);
-	n = agent->ops->fd_name(agent->ctx, (int64_t)fd, r->data, size);
+	if ((agent->features & HM_FEATURE_FD_NAME_OFFSET) && agent->name_buf)
+		return serve_fd_name_at(agent, fd, size);
+	n = agent->ops->fd_name(agent->ctx, (int64_t)fd, data_of(agent), size);
 	if (n >= 0 && (size_t)n <= size)
 		respond(r, HM_RESP_READ_OK, fd, (uint64_t)n);
 	else
@@ -95,8 +131,8 @@ static void serve_proc_area(struct hm_agent *agent, enum hm_proc_area which,
 
 	if (!agent->ops->proc_area)
 		return fail(r, -HM_ENOSYS);
-	n = agent->ops->proc_area(agent->ctx, which, offset, r->data, size,
-				  &total);
+	n = agent->ops->proc_area(agent->ctx, which, offset, data_of(agent),
+				  size, &total);
 	if (n >= 0 && (size_t)n <= size)
 		respond(r, HM_RESP_READ_OK, total, (uint64_t)n);
 	else
@@ -122,6 +158,7 @@ static void serve_read_file(struct hm_agent *agent, uint64_t offset,
 			    size_t size)
 {
 	struct hm_region *r = agent->region;
+	char *data = data_of(agent);
 	size_t cap = data_size(agent);
 	uint64_t file_size = 0;
 	size_t len;
@@ -129,11 +166,11 @@ static void serve_read_file(struct hm_agent *agent, uint64_t offset,
 
 	if (!agent->ops->read_file)
 		return fail(r, -HM_ENOSYS);
-	for (len = 0; len < cap && r->data[len]; len++)
+	for (len = 0; len < cap && data[len]; len++)
 		;
 	if (len == cap || len == 0)
 		return fail(r, -HM_EINVAL);
-	n = agent->ops->read_file(agent->ctx, r->data, offset, r->data, size,
+	n = agent->ops->read_file(agent->ctx, data, offset, data, size,
 				  &file_size);
 	if (n >= 0 && (size_t)n <= size)
 		respond(r, HM_RESP_READ_OK, file_size, (uint64_t)n);
@@ -162,7 +199,7 @@ static void serve_socket_info(struct hm_agent *agent, uint64_t fd)
 	info.state = hm_le32(info.state);
 	info.local_len = hm_le32(info.local_len);
 	info.remote_len = hm_le32(info.remote_len);
-	hm_memcpy(r->data, &info, sizeof(info));
+	hm_memcpy(data_of(agent), &info, sizeof(info));
 	respond(r, HM_RESP_READ_OK, fd, sizeof(info));
 }
 
@@ -171,7 +208,7 @@ static int readv_fits(const struct hm_agent *agent, uint64_t n,
 		      uint64_t size)
 {
 	const struct hm_readv_piece *p =
-		(const struct hm_readv_piece *)agent->region->data;
+		(const struct hm_readv_piece *)data_of(agent);
 	uint64_t room = data_size(agent);
 	uint64_t i;
 
@@ -196,8 +233,9 @@ static int readv_fits(const struct hm_agent *agent, uint64_t n,
 static void serve_readv(struct hm_agent *agent, uint64_t n, uint64_t size)
 {
 	struct hm_region *r = agent->region;
-	struct hm_readv_piece *p = (struct hm_readv_piece *)r->data;
-	char *out = r->data + size;
+	char *data = data_of(agent);
+	struct hm_readv_piece *p = (struct hm_readv_piece *)data;
+	char *out = data + size;
 	uint64_t i;
 
 	if (!(agent->features & HM_FEATURE_READV))
@@ -212,7 +250,7 @@ static void serve_readv(struct hm_agent *agent, uint64_t n, uint64_t size)
 		p[i].len = hm_le64(len - left);
 		out += len - left;
 	}
-	respond(r, HM_RESP_READ_OK, n, (uint64_t)(out - r->data));
+	respond(r, HM_RESP_READ_OK, n, (uint64_t)(out - data));
 }
 
 /* Ops whose size is a byte count that must fit in data[]. */
@@ -303,6 +341,10 @@ int hm_agent_register(struct hm_agent *agent, uint32_t vcpu_index)
 	struct hm_hello_ack ack;
 	uint32_t pages;
 
+	if (agent->name_buf)
+		agent->features |= HM_FEATURE_FD_NAME_OFFSET;
+	else
+		agent->features &= ~(uint64_t)HM_FEATURE_FD_NAME_OFFSET;
 	hm_memset(&hello, 0, sizeof(hello));
 	hello.magic = hm_le32(HM_MAGIC);
 	hello.version = hm_le16(HM_VERSION);
@@ -315,14 +357,14 @@ int hm_agent_register(struct hm_agent *agent, uint32_t vcpu_index)
 	hello.vcpu_index = hm_le32(vcpu_index);
 	hello.region_pages = hm_le32(agent->region_pages);
 	hello.features = hm_le64(agent->features);
-	hm_memcpy(r->data, &hello, sizeof(hello));
+	hm_memcpy(data_of(agent), &hello, sizeof(hello));
 	respond(r, HM_OP_REGISTER, agent->region_gpa, sizeof(hello));
 
 	agent->ops->doorbell(agent->ctx, HM_CALL_REGISTER, agent->region_gpa);
 
 	if (hm_le64(r->op) != HM_RESP_REGISTER_OK)
 		return -HM_ENODEV;
-	hm_memcpy(&ack, r->data, sizeof(ack));
+	hm_memcpy(&ack, data_of(agent), sizeof(ack));
 	pages = hm_le32(ack.region_pages);
 	if (hm_le32(ack.magic) != HM_MAGIC ||
 	    hm_le16(ack.version) != HM_VERSION ||
@@ -346,7 +388,7 @@ void hm_agent_raise(struct hm_agent *agent,
 	for (i = 0; i < 6; i++)
 		rec.args[i] = hm_le64(event->args[i]);
 	rec.ret = hm_le64(event->ret);
-	hm_memcpy(r->data, &rec, sizeof(rec));
+	hm_memcpy(data_of(agent), &rec, sizeof(rec));
 	respond(r, HM_OP_EVENT, 0, sizeof(rec));
 
 	agent->ops->doorbell(agent->ctx, HM_CALL_EVENT, agent->region_gpa);

@@ -56,6 +56,12 @@ struct hm_agent {
 	uint64_t region_gpa;
 	uint32_t region_pages;		/* offered, then as acknowledged */
 	uint64_t features;		/* offered, then as acknowledged */
+	/*
+	 * HM_NAME_MAX bytes for fd names, or NULL. With it the agent offers
+	 * HM_FEATURE_FD_NAME_OFFSET: names up to HM_NAME_MAX - 1 bytes
+	 * whatever the region's size.
+	 */
+	char *name_buf;
 };
 
 /* Bytes of data[] in a region of this many pages. */

@@ -196,6 +196,7 @@ void hm_init(struct cpu *cpu)
 	a->region = alloc_pages(HM_MAX_REGION_PAGES);
 	a->region_gpa = (uint64_t)a->region;
 	a->region_pages = config.region_pages;
+	a->name_buf = alloc_pages(HM_NAME_MAX / PAGE_SIZE);
 	a->features = HM_FEATURE_PROCENV | HM_FEATURE_READ_FILE |
 		      HM_FEATURE_SOCKET_INFO | HM_FEATURE_KERNEL_ADDR |
 		      HM_FEATURE_READV;

@@ -55,12 +55,40 @@ static bool readable(const struct hm_vcpu *vcpu, const struct hm_translation *t)
 	       (vcpu->guest.features & HM_FEATURE_KERNEL_ADDR);
 }
 
+/*
+ * Copy guest-physical bytes slot by slot: a large page may lie on two
+ * adjacent slots, or run past the end of RAM. Returns the bytes copied, up
+ * to the first one that is not RAM or, with stop_at_nul, the first NUL.
+ */
+static size_t copy_ram(const struct hm_vm *vm, uint64_t gpa, char *buf,
+		       size_t len, bool stop_at_nul)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		uint64_t n;
+		const char *hva = vm_translate_prefix(vm, gpa + done,
+						      len - done, &n);
+		const char *nul;
+
+		if (!hva)
+			break;
+		nul = stop_at_nul ? memchr(hva, '\0', n) : NULL;
+		if (nul)
+			n = (size_t)(nul - hva) + 1;
+		memcpy(buf + done, hva, n);
+		done += n;
+		if (nul)
+			break;
+	}
+	return done;
+}
+
 /* Copy up to len bytes of one page; returns bytes copied, 0 at the end. */
 static ssize_t copy_page(struct hm_vcpu *vcpu, const struct paging *paging,
 			 uint64_t addr, char *buf, size_t len, bool stop_at_nul)
 {
 	struct hm_translation t;
-	const char *hva, *nul;
 	size_t n;
 	int err = arch_walk(vcpu->vm, paging, addr, &t);
 
@@ -69,14 +97,7 @@ static ssize_t copy_page(struct hm_vcpu *vcpu, const struct paging *paging,
 	if (err || !readable(vcpu, &t))
 		return 0;
 	n = min_size(len, t.page_size - (addr & (t.page_size - 1)));
-	hva = vm_translate(vcpu->vm, t.gpa, n);
-	if (!hva)
-		return 0;
-	nul = stop_at_nul ? memchr(hva, '\0', n) : NULL;
-	if (nul)
-		n = (size_t)(nul - hva) + 1;
-	memcpy(buf, hva, n);
-	return (ssize_t)n;
+	return (ssize_t)copy_ram(vcpu->vm, t.gpa, buf, n, stop_at_nul);
 }
 
 /*

@@ -3,8 +3,10 @@
 #define HYPERMEM_INTERNAL_H
 
 #include <errno.h>
+#include <linux/kvm.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <sys/ioctl.h>
 #include <time.h>
 
 #include <hypermem/hypermem.h>
@@ -82,9 +84,14 @@ static inline int protocol_error(struct hm_vcpu *vcpu)
 	return -EPROTO;
 }
 
-static inline const char *region_data(const struct hm_vcpu *vcpu)
+/*
+ * data[] of the registered region, all chunk bytes of it: indexing the
+ * struct's one-page array past its end is undefined behaviour even where
+ * the pages follow.
+ */
+static inline char *region_data(const struct hm_vcpu *vcpu)
 {
-	return vcpu->region->data;
+	return (char *)vcpu->region + HM_HEADER_SIZE;
 }
 
 static inline size_t min_size(size_t a, size_t b)
@@ -92,8 +99,34 @@ static inline size_t min_size(size_t a, size_t b)
 	return a < b ? a : b;
 }
 
+/*
+ * KVM_RUN and the clock. The test-only build (HM_TEST_SEAMS) routes them
+ * through seams.c; everywhere else they are these, inline.
+ */
+static inline int real_kvm_run(struct hm_vcpu *vcpu)
+{
+	return ioctl(vcpu->fd, KVM_RUN, 0) ? -errno : 0;
+}
+
+static inline void real_clock(struct timespec *now)
+{
+	clock_gettime(CLOCK_MONOTONIC, now);
+}
+
+#ifdef HM_TEST_SEAMS
+int seam_kvm_run(struct hm_vcpu *vcpu);
+void seam_clock(struct timespec *now);
+bool seam_timers(void);
+#else
+#define seam_kvm_run real_kvm_run
+#define seam_clock real_clock
+#define seam_timers() true
+#endif
+
 /* ops.c */
 int guest_errno(struct hm_vcpu *vcpu, uint64_t value);
+/* guest_errno() for replies where "the name does not fit" is the guest's. */
+int guest_name_errno(struct hm_vcpu *vcpu, uint64_t value);
 ssize_t read_cooperative(struct hm_vcpu *vcpu, uint64_t addr, void *buf,
 			 size_t len);
 ssize_t read_str_cooperative(struct hm_vcpu *vcpu, uint64_t addr, char *buf,
@@ -109,6 +142,8 @@ int readv_cooperative(struct hm_vcpu *vcpu, struct hm_iovec *pieces,
 
 /* vm.c */
 void *vm_translate(const struct hm_vm *vm, uint64_t gpa, uint64_t len);
+void *vm_translate_prefix(const struct hm_vm *vm, uint64_t gpa, uint64_t len,
+			  uint64_t *ret_len);
 
 /* vcpu.c */
 int vcpu_can_request(const struct hm_vcpu *vcpu);

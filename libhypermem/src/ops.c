@@ -11,16 +11,29 @@
 
 #include "internal.h"
 
-/* Linux errno values a guest may report (errno.h: 1..EHWPOISON). */
-#define MAX_GUEST_ERRNO 133
+/*
+ * What a guest may report (protocol.h): errors about its own objects, never
+ * one that the caller would take for the library's own state.
+ */
+static const uint8_t guest_errnos[] = { HM_GUEST_ERRNOS };
 
 int guest_errno(struct hm_vcpu *vcpu, uint64_t value)
 {
+	size_t i;
+
 	if (value == 0)
 		return -EFAULT;
-	if (value > MAX_GUEST_ERRNO)
-		return protocol_error(vcpu);
-	return -(int)value;
+	for (i = 0; i < ARRAY_SIZE(guest_errnos); i++)
+		if (value == guest_errnos[i])
+			return -(int)value;
+	return protocol_error(vcpu);
+}
+
+int guest_name_errno(struct hm_vcpu *vcpu, uint64_t value)
+{
+	if (value == HM_ENAMETOOLONG)
+		return -ENAMETOOLONG;
+	return guest_errno(vcpu, value);
 }
 
 /* Validate one READ reply for n requested bytes: returns bytes or -errno. */
@@ -141,7 +154,7 @@ ssize_t hm_vcpu_write(struct hm_vcpu *vcpu, uint64_t addr, const void *buf,
 		size_t n = min_size(len - done, vcpu->chunk);
 		struct reply reply;
 
-		memcpy(vcpu->region->data, (const char *)buf + done, n);
+		memcpy(region_data(vcpu), (const char *)buf + done, n);
 		err = vcpu_request(vcpu, HM_OP_WRITE, addr + done, n, &reply);
 		if (err)
 			return err;
@@ -227,12 +240,15 @@ static ssize_t read_str_direct(struct hm_vcpu *vcpu, uint64_t addr, char *buf,
 ssize_t hm_vcpu_read_str(struct hm_vcpu *vcpu, uint64_t addr, char *buf,
 			 size_t cap)
 {
-	int err = check_range(vcpu, addr, cap);
+	int err;
 
-	if (err)
-		return err;
 	if (!cap)
 		return -EINVAL;
+	/* The header promises a terminated buf, early returns included. */
+	buf[0] = '\0';
+	err = check_range(vcpu, addr, cap);
+	if (err)
+		return err;
 	if (vcpu->vm->read_mode == HM_READ_COOPERATIVE)
 		return read_str_cooperative(vcpu, addr, buf, cap);
 	return read_str_direct(vcpu, addr, buf, cap,

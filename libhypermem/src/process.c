@@ -142,6 +142,46 @@ int hm_vcpu_get_proc_pid(struct hm_vcpu *vcpu, uint64_t *pid)
 	return 0;
 }
 
+/*
+ * A name in slices: each asks for the room left in buf, NUL slot included,
+ * and each reply repeats the name's whole length, which must not change.
+ */
+static ssize_t read_fd_name_slices(struct hm_vcpu *vcpu, int64_t fd,
+				   char *buf, size_t cap)
+{
+	uint64_t total = 0, offset = 0;
+
+	for (;;) {
+		size_t n = min_size(cap - offset, vcpu->chunk);
+		uint64_t wire = hm_le64(offset);
+		struct reply reply;
+		int err;
+
+		memcpy(region_data(vcpu), &wire, sizeof(wire));
+		err = vcpu_request(vcpu, HM_OP_READ_FD_NAME, (uint64_t)fd, n,
+				   &reply);
+		if (err)
+			return err;
+		if (reply.code == HM_RESP_READ_FAIL)
+			return guest_name_errno(vcpu, reply.size);
+		if (reply.code != HM_RESP_READ_OK || reply.addr < offset ||
+		    (offset && reply.addr != total) ||
+		    reply.size != min_size(n, reply.addr - offset) ||
+		    memchr(region_data(vcpu), '\0', reply.size))
+			return protocol_error(vcpu);
+		total = reply.addr;
+		if (total >= cap) {
+			buf[0] = '\0';
+			return -ENAMETOOLONG;
+		}
+		memcpy(buf + offset, region_data(vcpu), reply.size);
+		offset += reply.size;
+		buf[offset] = '\0';
+		if (offset == total)
+			return (ssize_t)total;
+	}
+}
+
 ssize_t hm_vcpu_read_fd_name(struct hm_vcpu *vcpu, int64_t fd, char *buf,
 			     size_t cap)
 {
@@ -155,12 +195,14 @@ ssize_t hm_vcpu_read_fd_name(struct hm_vcpu *vcpu, int64_t fd, char *buf,
 	err = vcpu_can_request(vcpu);
 	if (err)
 		return err;
+	if (vcpu->guest.features & HM_FEATURE_FD_NAME_OFFSET)
+		return read_fd_name_slices(vcpu, fd, buf, cap);
 	n = min_size(cap, vcpu->chunk);
 	err = vcpu_request(vcpu, HM_OP_READ_FD_NAME, (uint64_t)fd, n, &reply);
 	if (err)
 		return err;
 	if (reply.code == HM_RESP_READ_FAIL)
-		return guest_errno(vcpu, reply.size);
+		return guest_name_errno(vcpu, reply.size);
 	if (reply.code != HM_RESP_READ_OK || reply.size > n ||
 	    memchr(region_data(vcpu), '\0', reply.size))
 		return protocol_error(vcpu);
@@ -190,13 +232,13 @@ ssize_t hm_vcpu_read_file(struct hm_vcpu *vcpu, const char *path,
 		struct reply reply;
 
 		/* The path travels in data[]; the reply overwrites it. */
-		memcpy(vcpu->region->data, path, path_size);
+		memcpy(region_data(vcpu), path, path_size);
 		err = vcpu_request(vcpu, HM_OP_READ_FILE, offset + done, n,
 				   &reply);
 		if (err)
 			return err;
 		if (reply.code == HM_RESP_READ_FAIL)
-			return guest_errno(vcpu, reply.size);
+			return guest_name_errno(vcpu, reply.size);
 		if (reply.code != HM_RESP_READ_OK || reply.size > n)
 			return protocol_error(vcpu);
 		memcpy((char *)buf + done, region_data(vcpu), reply.size);

@@ -61,7 +61,7 @@ static void put_table(struct hm_vcpu *vcpu, const struct hm_iovec *v,
 
 		p.addr = hm_le64(piece->addr + (size_t)piece->result);
 		p.len = hm_le64(left_of(piece));
-		memcpy(vcpu->region->data + k * PIECE_SIZE, &p, PIECE_SIZE);
+		memcpy(region_data(vcpu) + k * PIECE_SIZE, &p, PIECE_SIZE);
 	}
 }
 

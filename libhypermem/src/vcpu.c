@@ -109,7 +109,7 @@ static int check_hello(const struct hm_hello *hello)
 /* Features this host implements. */
 #define HOST_FEATURES (HM_FEATURE_PROCENV | HM_FEATURE_READ_FILE | \
 		       HM_FEATURE_SOCKET_INFO | HM_FEATURE_KERNEL_ADDR | \
-		       HM_FEATURE_READV)
+		       HM_FEATURE_READV | HM_FEATURE_FD_NAME_OFFSET)
 
 static int on_register(struct hm_vcpu *vcpu, uint64_t gpa)
 {
@@ -119,8 +119,6 @@ static int on_register(struct hm_vcpu *vcpu, uint64_t gpa)
 	uint32_t pages;
 	int err;
 
-	/* A failed re-registration leaves no region: the old one is stale. */
-	vcpu->region = NULL;
 	if (gpa % HM_PAGE_SIZE)
 		return -EINVAL;
 	r = vm_translate(vcpu->vm, gpa, HM_PAGE_SIZE);
@@ -239,6 +237,11 @@ static int dispatch_call(struct hm_vcpu *vcpu, struct doorbell *call)
 		return protocol_error(vcpu);
 	switch (call->nr) {
 	case HM_CALL_REGISTER:
+		/* A failed re-registration leaves none: the old is stale. */
+		vcpu->region = NULL;
+		err = arch_call_gpa(vcpu, call);
+		if (err)
+			return err;
 		err = on_register(vcpu, call->gpa);
 		if (err)
 			vcpu->stats.protocol_errors++;
@@ -264,9 +267,7 @@ int hm_vcpu_handle_exit(struct hm_vcpu *vcpu)
 		arch_complete_call(vcpu, -EBUSY);
 		return -EBUSY;
 	}
-	err = arch_call_gpa(vcpu, &call);
-	if (!err)
-		err = dispatch_call(vcpu, &call);
+	err = dispatch_call(vcpu, &call);
 	arch_complete_call(vcpu, err);
 	return err ? err : 1;
 }
@@ -282,9 +283,9 @@ static int run_guest(struct hm_vcpu *vcpu)
 		int err;
 
 		vcpu->stats.ioctls++;
-		if (!ioctl(vcpu->fd, KVM_RUN, 0))
+		err = seam_kvm_run(vcpu);
+		if (!err)
 			return 0;
-		err = -errno;
 		if (err != -EINTR && err != -EAGAIN)
 			return err;
 		if (watchdog_expired(vcpu))

@@ -56,31 +56,45 @@ int hm_vm_add_ram(struct hm_vm *vm, uint64_t gpa, uint64_t size, void *hva)
 }
 
 /*
- * The only guest-physical to host translation in the library: the whole
- * range must sit in one slot, so a range that straddles two slots is
- * refused even when they happen to be adjacent in both address spaces.
+ * The only guest-physical to host translation in the library: the host
+ * address of gpa and, in *ret_len, how many of the len bytes from there
+ * lie in the same slot (at least 1); NULL when gpa is not RAM.
  */
-void *vm_translate(const struct hm_vm *vm, uint64_t gpa, uint64_t len)
+void *vm_translate_prefix(const struct hm_vm *vm, uint64_t gpa, uint64_t len,
+			  uint64_t *ret_len)
 {
 	size_t lo = 0, hi = vm->nr_slots;
 
-	if (!len || gpa + len < gpa)
+	if (!len)
 		return NULL;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		const struct ram_slot *s = &vm->slots[mid];
+		uint64_t offset = gpa - s->gpa;
 
 		if (gpa < s->gpa) {
 			hi = mid;
-		} else if (gpa - s->gpa >= s->size) {
+		} else if (offset >= s->size) {
 			lo = mid + 1;
 		} else {
-			if (len > s->size - (gpa - s->gpa))
-				return NULL;
-			return s->hva + (gpa - s->gpa);
+			*ret_len = len < s->size - offset ? len :
+							    s->size - offset;
+			return s->hva + offset;
 		}
 	}
 	return NULL;
+}
+
+/*
+ * The whole range in one slot: a range that straddles two slots is refused
+ * even when they happen to be adjacent in both address spaces.
+ */
+void *vm_translate(const struct hm_vm *vm, uint64_t gpa, uint64_t len)
+{
+	uint64_t in_slot;
+	void *hva = vm_translate_prefix(vm, gpa, len, &in_slot);
+
+	return hva && in_slot == len ? hva : NULL;
 }
 
 void *hm_vm_gpa_to_hva(struct hm_vm *vm, uint64_t gpa, uint64_t len)

@@ -19,7 +19,7 @@ if [ $rc -eq 4 ]; then
 	echo "skip: hypermem-run cannot use /dev/kvm here (exit code 4)"
 	exit 77
 fi
-python3 - "$out" "$rc" "$prints" <<'PY'
+"${PYTHON:-python3}" - "$out" "$rc" "$prints" <<'PY'
 import json
 import sys
 

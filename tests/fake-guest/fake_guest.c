@@ -9,6 +9,7 @@
 #include <sys/mman.h>
 
 #include "fake_guest.h"
+#include "port_exit.h"
 
 #define MAX_GUESTS 8
 #define FAKE_FD_BASE 1000
@@ -187,20 +188,6 @@ static void guest_exit(struct fake_guest *g)
 		;
 }
 
-static void set_io_exit(struct fake_guest *g, uint16_t port, uint32_t value,
-			uint8_t size)
-{
-	struct kvm_run *run = g->run;
-
-	run->exit_reason = KVM_EXIT_IO;
-	run->io.direction = KVM_EXIT_IO_OUT;
-	run->io.size = size;
-	run->io.port = port;
-	run->io.count = 1;
-	run->io.data_offset = 4096;
-	memcpy((uint8_t *)run + 4096, &value, sizeof(value));
-}
-
 void fake_guest_ring(struct fake_guest *g, unsigned int call, uint64_t gpa)
 {
 	struct kvm_run *run = g->run;
@@ -213,7 +200,7 @@ void fake_guest_ring(struct fake_guest *g, unsigned int call, uint64_t gpa)
 		run->hypercall.args[2] = 0;
 		run->hypercall.ret = 0xdead;
 	} else {
-		set_io_exit(g, HM_X86_PORT, call, 4);
+		port_out_exit(g->run, HM_X86_PORT, call, 4);
 		g->rbx = gpa;
 	}
 	guest_exit(g);
@@ -221,7 +208,7 @@ void fake_guest_ring(struct fake_guest *g, unsigned int call, uint64_t gpa)
 
 void fake_guest_serial(struct fake_guest *g, char c)
 {
-	set_io_exit(g, FAKE_SERIAL_PORT, (uint8_t)c, 1);
+	port_out_exit(g->run, FAKE_SERIAL_PORT, (uint8_t)c, 1);
 	guest_exit(g);
 }
 
@@ -301,6 +288,7 @@ struct fake_guest *fake_guest_new(fake_guest_fn main, void *opaque)
 		.region_gpa = FAKE_REGION_GPA,
 		.region_pages = 1,
 		.features = HM_FEATURE_PROCENV | HM_FEATURE_READ_FILE,
+		.name_buf = g->name_buf,
 	};
 	sem_init(&g->resume, 0, 0);
 	sem_init(&g->exited, 0, 0);
@@ -373,6 +361,10 @@ int __wrap_ioctl(int fd, unsigned long request, ...)
 		struct kvm_regs *regs = arg;
 
 		g->get_regs++;
+		if (g->get_regs_error) {
+			errno = g->get_regs_error;
+			return -1;
+		}
 		memset(regs, 0, sizeof(*regs));
 		regs->rbx = g->rbx;
 		return 0;

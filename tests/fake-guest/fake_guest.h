@@ -72,6 +72,7 @@ struct fake_guest {
 	uint8_t *ram;			/* FAKE_RAM_SIZE bytes at FAKE_RAM_GPA */
 	struct hm_agent agent;
 	struct hm_agent_ops ops;
+	char name_buf[HM_NAME_MAX];	/* the agent's, for long fd names */
 	enum fake_transport transport;
 	struct fake_process *current;	/* the task that raised the event */
 
@@ -92,6 +93,7 @@ struct fake_guest {
 	int intr_result;		/* what it answers to those */
 	int handle_errors;		/* hm_vcpu_handle_exit() < 0 */
 	int register_result;		/* of the last hm_agent_register() */
+	int get_regs_error;		/* KVM_GET_REGS fails with it, 0: no */
 
 	/* Misbehaviour, for the timeout tests. */
 	sem_t unblock;

@@ -2,6 +2,8 @@
 # SPDX-License-Identifier: MIT
 # hypermem-run --kernel as a user runs it, with ioctl_interaction.lua.
 #
+# The guest image is the build's (scripts/make-linux-guest, in WORK_DIR).
+#
 #   vmlinux  Debian's vmlinux, no initrd: the console has the banner, every
 #            e820 range and the command line hypermem-run says it gave;
 #            where KVM emulates kernel code the run ends with the
@@ -9,10 +11,10 @@
 #   full     make-linux-guest's image: the module registers, the script
 #            answers hm-ioctl-test's user event and both sides pass.
 #
-# usage: hypermem-run-test.sh MODE HYPERMEM_RUN LINUX_BOOT_TEST
-#                             MAKE_LINUX_GUEST WORK_DIR SCRIPT
+# usage: hypermem-run-test.sh MODE HYPERMEM_RUN LINUX_BOOT_TEST WORK_DIR
+#                             SCRIPT
 set -u
-mode=$1 run=$2 host_test=$3 make_guest=$4 work=$5 script=$6
+mode=$1 run=$2 host_test=$3 work=$4 script=$5
 append="console=ttyS0 earlyprintk=ttyS0 lpj=1000000 tsc=reliable"
 append="$append no_timer_check panic=-1 hypermem.test=hypermem-run-7"
 why="This host's KVM emulates guest kernel code and cannot run this guest"
@@ -86,7 +88,6 @@ check_cmdline() {
 }
 
 test_vmlinux() {
-	"$make_guest" --vmlinux-only "$work" || skip "could not cut vmlinux"
 	run_guest --kernel "$work/vmlinux" --append "$append" --timeout 200 \
 		"$script"
 	check "vmlinux entered through PVH" \
@@ -109,9 +110,7 @@ test_vmlinux() {
 }
 
 test_full() {
-	# Whether this host can run Linux, before the slower image build.
 	"$host_test" host || exit $?
-	"$make_guest" "$work" || exit 1
 	run_guest --kernel "$work/vmlinux" --initrd "$work/initramfs.cpio" \
 		--append "console=ttyS0 rdinit=/init panic=-1" --cpus 2 \
 		--timeout 240 "$script"
@@ -126,9 +125,6 @@ test_full() {
 }
 
 [ -r /dev/kvm ] && [ -w /dev/kvm ] || skip "no usable /dev/kvm"
-ls /boot/vmlinuz-*-amd64 >/dev/null 2>&1 ||
-	skip "no /boot/vmlinuz-*-amd64 (install linux-image-amd64)"
-command -v xz >/dev/null || skip "no xz to unpack the kernel (xz-utils)"
 
 case $mode in
 vmlinux)

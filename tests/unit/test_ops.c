@@ -35,11 +35,11 @@ static void check_registration(struct unit *u, const struct hm_event *ev)
 	assert_int_equal(info.big_endian, 0);
 	assert_int_equal(info.region_pages, 1);
 	assert_int_equal(info.region_gpa, FAKE_REGION_GPA);
-	assert_int_equal(info.features,
-			 HM_FEATURE_PROCENV | HM_FEATURE_READ_FILE);
+	/* The agent offers long fd names because it has a name buffer. */
+	assert_int_equal(info.features, HM_FEATURE_PROCENV |
+			 HM_FEATURE_READ_FILE | HM_FEATURE_FD_NAME_OFFSET);
 	/* The guest saw the acknowledgement with the same features. */
-	assert_int_equal(u->g->agent.features,
-			 HM_FEATURE_PROCENV | HM_FEATURE_READ_FILE);
+	assert_int_equal(u->g->agent.features, info.features);
 	assert_int_equal(u->g->get_regs, 1);
 }
 
@@ -308,6 +308,23 @@ static void read_str_running_into_hole_is_efault(void **state)
 	unit_with_event(read_unterminated);
 }
 
+static void read_wrapping(struct unit *u, const struct hm_event *ev)
+{
+	char got[8];
+
+	(void)ev;
+	memset(got, 'x', sizeof(got));
+	assert_int_equal(hm_vcpu_read_str(u->vcpu, UINT64_MAX - 3, got,
+					  sizeof(got)), -EFAULT);
+	assert_string_equal(got, "");
+}
+
+static void read_str_wrapping_the_address_space_leaves_buf_empty(void **s)
+{
+	(void)s;
+	unit_with_event(read_wrapping);
+}
+
 static void integers(struct unit *u, const struct hm_event *ev)
 {
 	uint32_t v32;
@@ -524,6 +541,68 @@ static void pid_and_fd_names(void **state)
 	unit_with_event(pid_and_fds);
 }
 
+static void long_fd_name(struct unit *u, const struct hm_event *ev)
+{
+	char name[LONG_NAME_LEN + 1];
+
+	(void)ev;
+	assert_int_equal(hm_vcpu_read_fd_name(u->vcpu, FD_LONG, name,
+					      sizeof(name)), LONG_NAME_LEN);
+	assert_string_equal(name, u->long_name);
+	/* 4072 bytes, then the last 23, through the one-page region. */
+	assert_int_equal(round_trips(u), 2);
+}
+
+static void fd_name_of_4095_bytes_through_one_page_region(void **state)
+{
+	(void)state;
+	unit_with_event(long_fd_name);
+}
+
+static void long_fd_name_short_cap(struct unit *u, const struct hm_event *ev)
+{
+	char name[LONG_NAME_LEN];
+
+	(void)ev;
+	assert_int_equal(hm_vcpu_read_fd_name(u->vcpu, FD_LONG, name,
+					      sizeof(name)), -ENAMETOOLONG);
+	assert_string_equal(name, "");
+	/* The first slice's total says it: no second round trip. */
+	assert_int_equal(round_trips(u), 1);
+}
+
+static void fd_name_one_byte_beyond_cap_is_enametoolong(void **state)
+{
+	(void)state;
+	unit_with_event(long_fd_name_short_cap);
+}
+
+static void fd_names_in_one_chunk(struct unit *u, const struct hm_event *ev)
+{
+	char name[LONG_NAME_LEN + 1];
+
+	(void)ev;
+	assert_int_equal(hm_vcpu_read_fd_name(u->vcpu, 3, name, sizeof(name)),
+			 13);
+	assert_string_equal(name, "socket:[1234]");
+	assert_int_equal(hm_vcpu_read_fd_name(u->vcpu, FD_LONG, name,
+					      sizeof(name)), -ENAMETOOLONG);
+	assert_int_equal(u->g->agent.features & HM_FEATURE_FD_NAME_OFFSET, 0);
+}
+
+static void fd_name_without_name_buffer_fits_one_chunk(void **state)
+{
+	struct unit *u = unit_new(guest_one_event);
+
+	(void)state;
+	u->g->agent.name_buf = NULL;
+	/* An OS asking for the feature without the buffer does not get it. */
+	u->g->agent.features |= HM_FEATURE_FD_NAME_OFFSET;
+	assert_int_equal(unit_run(u, fd_names_in_one_chunk), 0);
+	assert_int_equal(u->events, 1);
+	unit_free(u);
+}
+
 static void files(struct unit *u, const struct hm_event *ev)
 {
 	char got[16];
@@ -588,6 +667,8 @@ int main(void)
 		cmocka_unit_test(read_str_spanning_three_chunks),
 		cmocka_unit_test(read_str_without_nul_within_cap_is_enametoolong),
 		cmocka_unit_test(read_str_running_into_hole_is_efault),
+		cmocka_unit_test(
+			read_str_wrapping_the_address_space_leaves_buf_empty),
 		cmocka_unit_test(integers_round_trip_in_guest_byte_order),
 		cmocka_unit_test(pointers_follow_registered_width_and_byte_order),
 		cmocka_unit_test(write_str_writes_the_nul),
@@ -595,6 +676,9 @@ int main(void)
 		cmocka_unit_test(proc_args_beyond_one_chunk),
 		cmocka_unit_test(proc_env_splits_at_first_equals),
 		cmocka_unit_test(pid_and_fd_names),
+		cmocka_unit_test(fd_name_of_4095_bytes_through_one_page_region),
+		cmocka_unit_test(fd_name_one_byte_beyond_cap_is_enametoolong),
+		cmocka_unit_test(fd_name_without_name_buffer_fits_one_chunk),
 		cmocka_unit_test(read_file_by_path_and_offset),
 		cmocka_unit_test(socket_info_of_tcp_socket),
 	};

@@ -174,6 +174,60 @@ static void failure_with_unknown_errno_is_eproto(void **state)
 	run_hostile(bad_errno, read_failing_twice);
 }
 
+/* The first request fails with an errno that is the host's to report. */
+static void forged_errno(struct fake_guest *g, struct hm_region *r,
+			 unsigned int n, uint64_t value)
+{
+	if (n)
+		return serve_properly(g);
+	reply(r, HM_RESP_READ_FAIL, 0, value);
+}
+
+static void forged_enametoolong(struct fake_guest *g, struct hm_region *r,
+				unsigned int n)
+{
+	forged_errno(g, r, n, ENAMETOOLONG);
+}
+
+static void read_str_forged(struct unit *u, const struct hm_event *ev)
+{
+	char got[64];
+
+	(void)ev;
+	memset(got, 'x', sizeof(got));
+	assert_int_equal(hm_vcpu_read_str(u->vcpu, VA_STR, got, sizeof(got)),
+			 -EPROTO);
+	assert_string_equal(got, "");
+}
+
+static void guest_reported_enametoolong_is_eproto(void **state)
+{
+	(void)state;
+	run_hostile(forged_enametoolong, read_str_forged);
+}
+
+static void forged_etimedout(struct fake_guest *g, struct hm_region *r,
+			     unsigned int n)
+{
+	forged_errno(g, r, n, ETIMEDOUT);
+}
+
+static void read_after_forged_timeout(struct unit *u,
+				      const struct hm_event *ev)
+{
+	struct hm_stats stats;
+
+	read_then_recover(u, ev);
+	hm_vcpu_get_stats(u->vcpu, &stats);
+	assert_int_equal(stats.timeouts, 0);
+}
+
+static void guest_reported_etimedout_is_eproto(void **state)
+{
+	(void)state;
+	run_hostile(forged_etimedout, read_after_forged_timeout);
+}
+
 static void nul_inside(struct fake_guest *g, struct hm_region *r,
 		       unsigned int n)
 {
@@ -239,6 +293,36 @@ static void proc_area_inconsistent_totals_are_eproto(void **state)
 {
 	(void)state;
 	run_hostile(shifting_total, proc_area_checks);
+}
+
+/* An fd name whose whole length changes between its slices. */
+static void shifting_name(struct fake_guest *g, struct hm_region *r,
+			  unsigned int n)
+{
+	uint64_t offset, total = 5000 + n;
+	uint64_t size;
+
+	(void)g;
+	memcpy(&offset, r->data, sizeof(offset));
+	size = total - offset < r->size ? total - offset : r->size;
+	memset(r->data, 'n', size);
+	reply(r, HM_RESP_READ_OK, total, size);
+}
+
+static void long_name_once(struct unit *u, const struct hm_event *ev)
+{
+	char name[HM_NAME_MAX * 2];
+
+	(void)ev;
+	assert_int_equal(hm_vcpu_read_fd_name(u->vcpu, 3, name, sizeof(name)),
+			 -EPROTO);
+	assert_int_equal(strlen(name), HM_DATA_SIZE);
+}
+
+static void fd_name_slices_disagreeing_on_length_are_eproto(void **state)
+{
+	(void)state;
+	run_hostile(shifting_name, long_name_once);
 }
 
 static void wrong_kinds(struct fake_guest *g, struct hm_region *r,
@@ -453,6 +537,26 @@ static void failed_reregistration_leaves_vcpu_unregistered(void **state)
 	(void)state;
 	assert_int_equal(unit_run(u, never), -EFAULT);
 	assert_int_equal(u->g->handle_errors, 2);
+	unit_free(u);
+}
+
+static void guest_reregisters_unreadably(struct fake_guest *g)
+{
+	fake_guest_register(g);
+	g->get_regs_error = EIO;
+	fake_guest_register(g);
+	g->get_regs_error = 0;
+	raise_by_hand(g);
+}
+
+static void reregistration_whose_registers_fail_leaves_no_region(void **s)
+{
+	struct unit *u = unit_new(guest_reregisters_unreadably);
+
+	(void)s;
+	assert_int_equal(unit_run(u, never), -EIO);
+	assert_int_equal(u->g->handle_errors, 2);
+	assert_int_equal(hm_vcpu_read(u->vcpu, VA_BUF, u->buf, 1), -ENOTCONN);
 	unit_free(u);
 }
 
@@ -702,6 +806,24 @@ static void ops_outside_an_event_are_refused(void **state)
 	unit_free(u);
 }
 
+static void read_str_refused_outside_an_event_leaves_buf_empty(void **state)
+{
+	struct unit *u = unit_new(guest_register_only);
+	char got[8];
+
+	(void)state;
+	memset(got, 'x', sizeof(got));
+	assert_int_equal(hm_vcpu_read_str(u->vcpu, VA_STR, got, sizeof(got)),
+			 -ENOTCONN);
+	assert_string_equal(got, "");
+	assert_int_equal(unit_run(u, never), 0);
+	memset(got, 'x', sizeof(got));
+	assert_int_equal(hm_vcpu_read_str(u->vcpu, VA_STR, got, sizeof(got)),
+			 -EBUSY);
+	assert_string_equal(got, "");
+	unit_free(u);
+}
+
 /* Two vCPUs, each driven by its own thread, each with its own region. */
 
 struct second {
@@ -780,8 +902,11 @@ int main(void)
 		cmocka_unit_test(read_ok_shorter_than_request_is_eproto),
 		cmocka_unit_test(partial_reply_as_long_as_request_is_eproto),
 		cmocka_unit_test(failure_with_unknown_errno_is_eproto),
+		cmocka_unit_test(guest_reported_enametoolong_is_eproto),
+		cmocka_unit_test(guest_reported_etimedout_is_eproto),
 		cmocka_unit_test(string_reply_with_nul_inside_is_eproto),
 		cmocka_unit_test(proc_area_inconsistent_totals_are_eproto),
+		cmocka_unit_test(fd_name_slices_disagreeing_on_length_are_eproto),
 		cmocka_unit_test(pid_and_socket_replies_are_checked),
 		cmocka_unit_test(call_other_than_reply_mid_request_abandons_event),
 		cmocka_unit_test(registration_outside_ram_is_efault),
@@ -791,6 +916,8 @@ int main(void)
 		cmocka_unit_test(registration_with_bad_hello_is_eproto),
 		cmocka_unit_test(reregistration_moves_the_region),
 		cmocka_unit_test(failed_reregistration_leaves_vcpu_unregistered),
+		cmocka_unit_test(
+			reregistration_whose_registers_fail_leaves_no_region),
 		cmocka_unit_test(event_before_registration_is_enotconn),
 		cmocka_unit_test(unknown_calls_and_bad_events_are_eproto),
 		cmocka_unit_test(port_in_on_doorbell_reads_all_ones),
@@ -799,6 +926,8 @@ int main(void)
 		cmocka_unit_test(foreign_exits_during_op_reach_exit_handler),
 		cmocka_unit_test(vmcall_transport_serves_requests),
 		cmocka_unit_test(ops_outside_an_event_are_refused),
+		cmocka_unit_test(
+			read_str_refused_outside_an_event_leaves_buf_empty),
 		cmocka_unit_test(two_vcpus_have_separate_regions),
 	};
 

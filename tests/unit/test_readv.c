@@ -340,6 +340,47 @@ static void readv_fills_a_sixteen_page_region(void **state)
 	with_guest(HM_FEATURE_READV, 16, wide_pieces, NULL);
 }
 
+/* 256 pieces: their table alone runs past the region's first page. */
+static void table_past_first_page(struct unit *u, const struct hm_event *ev)
+{
+	static uint8_t small[256][8];
+	struct hm_iovec v[256];
+	unsigned int i;
+
+	(void)ev;
+	for (i = 0; i < 256; i++)
+		v[i] = (struct hm_iovec){ .addr = VA_BUF + i * 16,
+					  .buf = small[i], .len = 8 };
+	assert_int_equal(hm_vcpu_readv(u->vcpu, v, 256), 256);
+	for (i = 0; i < 256; i++)
+		assert_memory_equal(small[i], u->buf + i * 16, 8);
+	assert_int_equal(round_trips(u), 1);
+}
+
+static void readv_table_longer_than_a_page_takes_one_round_trip(void **s)
+{
+	(void)s;
+	with_guest(HM_FEATURE_READV, 16, table_past_first_page, NULL);
+}
+
+/* The agent scans a path that runs past the region's first page. */
+static void path_past_first_page(struct unit *u, const struct hm_event *ev)
+{
+	static char path[5000];
+	char got[8];
+
+	(void)ev;
+	memset(path, 'p', sizeof(path) - 1);
+	assert_int_equal(hm_vcpu_read_file(u->vcpu, path, 0, got, sizeof(got)),
+			 -ENOENT);
+}
+
+static void read_file_path_longer_than_a_page_reaches_the_guest(void **s)
+{
+	(void)s;
+	with_guest(0, 16, path_past_first_page, NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -357,6 +398,10 @@ int main(void)
 		cmocka_unit_test(sixteen_page_region_reads_65512_bytes_per_trip),
 		cmocka_unit_test(one_page_guest_reads_4072_bytes_per_trip),
 		cmocka_unit_test(readv_fills_a_sixteen_page_region),
+		cmocka_unit_test(
+			readv_table_longer_than_a_page_takes_one_round_trip),
+		cmocka_unit_test(
+			read_file_path_longer_than_a_page_reaches_the_guest),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

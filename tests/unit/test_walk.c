@@ -279,6 +279,24 @@ static void walk_without_long_mode_paging_is_eopnotsupp(void **state)
 	run(false, paging_off, check_paging_off);
 }
 
+static void check_str_paging_off(struct unit *unit, const struct hm_event *ev)
+{
+	char got[8];
+
+	(void)ev;
+	assert_int_equal(hm_vm_set_read_mode(unit->vm, HM_READ_DIRECT), 0);
+	memset(got, 'x', sizeof(got));
+	assert_int_equal(hm_vcpu_read_str(unit->vcpu, VA_STR, got,
+					  sizeof(got)), -EOPNOTSUPP);
+	assert_string_equal(got, "");
+}
+
+static void direct_read_str_without_paging_leaves_buf_empty(void **state)
+{
+	(void)state;
+	run(false, paging_off, check_str_paging_off);
+}
+
 /* ---- direct and hybrid reads ---- */
 
 /* VA_BUF's first page is mapped to a copy of its bytes; the next is not. */
@@ -353,6 +371,82 @@ static void hybrid_read_asks_guest_for_pages_not_present(void **state)
 	run(false, buf_first_page, check_hybrid);
 }
 
+/*
+ * A 2 MiB page at GPA 0x200000 whose halves are two RAM slots, adjacent in
+ * guest-physical space and apart in the host's.
+ */
+#define LARGE_VA 0x40000000ull
+#define HALF (1u << 20)
+static uint8_t *low_half, *high_half;
+
+static uint8_t *add_half(uint64_t gpa, uint64_t va)
+{
+	uint8_t *half = malloc(HALF);
+	uint32_t i;
+
+	assert_non_null(half);
+	for (i = 0; i < HALF; i++)
+		half[i] = fake_pattern(va + i);
+	assert_int_equal(hm_vm_add_ram(u->vm, gpa, HALF, half), 0);
+	return half;
+}
+
+static void large_page_on_two_slots(void)
+{
+	low_half = add_half(0x200000, LARGE_VA);
+	high_half = add_half(0x300000, LARGE_VA + HALF);
+	map(LARGE_VA, 0x200000, 2, P | W | U | PS);
+}
+
+/* 512 bytes across the middle of the page: @want of them come back. */
+static void read_across_halves(struct unit *unit, size_t want)
+{
+	uint64_t va = LARGE_VA + HALF - 256;
+	uint8_t got[513];
+	size_t i;
+
+	memset(got, 0xee, sizeof(got));
+	assert_int_equal(hm_vcpu_read_direct(unit->vcpu, va, got, 512), want);
+	for (i = 0; i < want; i++)
+		assert_int_equal(got[i], fake_pattern(va + i));
+	assert_int_equal(got[want], 0xee);
+	assert_int_equal(round_trips(unit), 0);
+}
+
+static void check_two_slots(struct unit *unit, const struct hm_event *ev)
+{
+	(void)ev;
+	read_across_halves(unit, 512);
+}
+
+static void direct_read_spans_large_page_on_two_slots(void **state)
+{
+	(void)state;
+	run(false, large_page_on_two_slots, check_two_slots);
+	free(low_half);
+	free(high_half);
+}
+
+/* The same page with only its low half in RAM. */
+static void large_page_half_in_ram(void)
+{
+	low_half = add_half(0x200000, LARGE_VA);
+	map(LARGE_VA, 0x200000, 2, P | W | U | PS);
+}
+
+static void check_end_of_ram(struct unit *unit, const struct hm_event *ev)
+{
+	(void)ev;
+	read_across_halves(unit, 256);
+}
+
+static void direct_read_past_end_of_ram_returns_readable_prefix(void **s)
+{
+	(void)s;
+	run(false, large_page_half_in_ram, check_end_of_ram);
+	free(low_half);
+}
+
 static void strings(void)
 {
 	char *page = (char *)u->g->ram + (DATA_GPA - FAKE_RAM_GPA);
@@ -403,9 +497,14 @@ int main(void)
 		cmocka_unit_test(
 			walk_refuses_tables_outside_ram_and_reserved_bits),
 		cmocka_unit_test(walk_without_long_mode_paging_is_eopnotsupp),
+		cmocka_unit_test(
+			direct_read_str_without_paging_leaves_buf_empty),
 		cmocka_unit_test(direct_read_stops_at_first_page_not_present),
 		cmocka_unit_test(hybrid_read_asks_guest_for_pages_not_present),
 		cmocka_unit_test(direct_and_hybrid_read_str),
+		cmocka_unit_test(direct_read_spans_large_page_on_two_slots),
+		cmocka_unit_test(
+			direct_read_past_end_of_ram_returns_readable_prefix),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

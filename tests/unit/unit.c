@@ -45,7 +45,9 @@ static void make_process(struct unit *u)
 	u->ro = malloc(4096);
 	u->str = malloc(STR_LEN + 1);
 	u->nonul = malloc(NONUL_LEN);
-	assert_non_null(u->buf && u->ro && u->str && u->nonul);
+	u->long_name = malloc(LONG_NAME_LEN + 1);
+	assert_non_null(u->buf && u->ro && u->str && u->nonul &&
+			u->long_name);
 	for (i = 0; i < BUF_SIZE; i++)
 		u->buf[i] = fake_pattern(VA_BUF + i);
 	memset(u->ro, 0x5a, 4096);
@@ -53,6 +55,9 @@ static void make_process(struct unit *u)
 		u->str[i] = (char)('a' + i % 26);
 	u->str[STR_LEN] = '\0';
 	memset(u->nonul, 'x', NONUL_LEN);
+	for (i = 0; i < LONG_NAME_LEN; i++)
+		u->long_name[i] = i % 64 ? (char)('a' + i % 26) : '/';
+	u->long_name[LONG_NAME_LEN] = '\0';
 
 	p->pid = PID;
 	p->args = args;
@@ -67,6 +72,7 @@ static void make_process(struct unit *u)
 	p->fds[p->nr_fds++] = (struct fake_fd){ 3, "socket:[1234]",
 						&tcp_socket };
 	p->fds[p->nr_fds++] = (struct fake_fd){ 4, "/etc/hostname", NULL };
+	p->fds[p->nr_fds++] = (struct fake_fd){ FD_LONG, u->long_name, NULL };
 	p->files = files;
 	p->nr_files = 1;
 }
@@ -98,6 +104,7 @@ void unit_free(struct unit *u)
 	free(u->ro);
 	free(u->str);
 	free(u->nonul);
+	free(u->long_name);
 	free(u);
 }
 

@@ -20,6 +20,8 @@
 #define VA_NONUL 0xa00000ull		/* NONUL_LEN bytes, no NUL, then hole */
 #define NONUL_LEN 100u
 #define PID 4242u
+#define FD_LONG 5			/* its name: LONG_NAME_LEN bytes */
+#define LONG_NAME_LEN 4095u		/* Linux's longest path */
 
 struct unit;
 typedef void (*unit_body)(struct unit *u, const struct hm_event *event);
@@ -33,6 +35,7 @@ struct unit {
 	uint8_t *ro;
 	char *str;
 	char *nonul;
+	char *long_name;
 	unit_body body;
 	int events;
 	struct hm_event event;

@@ -227,7 +227,10 @@ HM_EXPORT void hm_vcpu_get_stats(struct hm_vcpu *vcpu, struct hm_stats *stats);
  * registered. Other errors common to all: -ETIMEDOUT (the guest did not
  * answer in time; the event is then abandoned and later operations in it
  * fail fast with -ETIMEDOUT), -EPROTO (a malformed reply), and whatever the
- * exit handler returned.
+ * exit handler returned. Errors the guest reports about its own objects
+ * (-EFAULT, -EBADF, -ENOENT, ...: the HM_E* list in protocol.h) pass
+ * through; a guest reporting any other number, one of the codes above
+ * included, gets -EPROTO: the library's own codes always mean what they say.
  */
 
 /**
@@ -342,9 +345,11 @@ HM_EXPORT int hm_vcpu_get_proc_pid(struct hm_vcpu *vcpu, uint64_t *pid);
 
 /**
  * The name behind file descriptor @p fd of that task ("/etc/passwd",
- * "socket:[1234]"), NUL-terminated.
+ * "socket:[1234]"), NUL-terminated. Names up to HM_NAME_MAX - 1 bytes
+ * where the guest offers HM_FEATURE_FD_NAME_OFFSET (several round trips
+ * when longer than its region); otherwise up to one region's data[].
  * @return its length; -EBADF; -ENAMETOOLONG when it does not fit in
- * @p cap - 1 bytes.
+ * @p cap - 1 bytes (buf is then empty).
  */
 HM_EXPORT ssize_t hm_vcpu_read_fd_name(struct hm_vcpu *vcpu, int64_t fd,
 				       char *buf, size_t cap);

@@ -41,14 +41,16 @@
  * HM_RESP_READ_OK       bytes in data[]. READ: == requested. READ_STR: the
  *                       string length without its NUL when a NUL was found
  *                       (< requested), == requested when none was. FD name:
- *                       the name's length. PROCARGS/PROCENV/READ_FILE: bytes
+ *                       the name's length (with HM_FEATURE_FD_NAME_OFFSET:
+ *                       see below). PROCARGS/PROCENV/READ_FILE: bytes
  *                       of this chunk; addr = total length of the area (argv
  *                       or environment block, or the file's size).
  *                       SOCKET_INFO: sizeof(struct hm_socket_info).
  * HM_RESP_READ_PARTIAL  bytes read before the first unreadable byte
  *                       (0 < size < requested); data[] holds them.
- * HM_RESP_READ_FAIL     nothing was read; size = a positive Linux errno
- *                       value saying why (0 means EFAULT).
+ * HM_RESP_READ_FAIL     nothing was read; size = one of the HM_E* values
+ *                       below saying why (0 means EFAULT); any other value
+ *                       is a protocol error.
  * HM_RESP_READ_NUM      the number itself (READ_PROCPID: the tgid).
  * HM_RESP_WRITE_OK      bytes written, == requested.
  * HM_RESP_WRITE_FAIL    bytes written before the first unwritable byte
@@ -66,6 +68,15 @@
  *   after piece with no padding; size = N * 16 + the sum of the bytes read.
  *   The table stays in front so that the guest never overwrites a piece it
  *   has yet to read. A malformed request gets HM_RESP_READ_FAIL, EINVAL.
+ *
+ * Names longer than data[] (HM_OP_READ_FD_NAME, HM_FEATURE_FD_NAME_OFFSET)
+ * ----------------------------------------------------------------------
+ * Request: addr = the fd; size = bytes wanted; data[0..7] = the offset in
+ *   the name of the first byte wanted (little-endian 64-bit).
+ * Response HM_RESP_READ_OK: addr = the name's whole length (at most
+ *   HM_NAME_MAX - 1 bytes, no NUL); size = the bytes from the offset, as
+ *   many as were wanted or as the name has left; data[] holds them. An
+ *   offset past the name's end gets HM_RESP_READ_FAIL, EINVAL.
  */
 #ifndef HYPERMEM_PROTOCOL_H
 #define HYPERMEM_PROTOCOL_H
@@ -136,19 +147,41 @@ enum hm_call {
 
 /*
  * Error numbers carried in responses: Linux's values on every architecture
- * the project supports, whatever the guest's OS.
+ * the project supports, whatever the guest's OS. A guest may report only
+ * these: each describes the guest's own objects (an address, a descriptor,
+ * a file). Numbers that would tell the host's caller something about the
+ * host library itself (ETIMEDOUT, ENOTCONN, EBUSY, EPROTO, ENOMEM,
+ * EOPNOTSUPP, ...) are refused as protocol errors. HM_ENAMETOOLONG is
+ * taken only from READ_FD_NAME and READ_FILE replies (a name or path that
+ * does not fit); a guest short of memory reports HM_EIO.
  */
+#define HM_EPERM 1
 #define HM_ENOENT 2
 #define HM_ESRCH 3
+#define HM_EIO 5
+#define HM_ENXIO 6
 #define HM_EBADF 9
-#define HM_ENOMEM 12
+#define HM_EAGAIN 11		/* not in the guest's current context */
 #define HM_EACCES 13
 #define HM_EFAULT 14
+#define HM_ENODEV 19
+#define HM_ENOTDIR 20
+#define HM_EISDIR 21
 #define HM_EINVAL 22
+#define HM_ENFILE 23
+#define HM_EMFILE 24
+#define HM_EFBIG 27
 #define HM_ENAMETOOLONG 36
 #define HM_ENOSYS 38
+#define HM_ELOOP 40
+#define HM_EOVERFLOW 75
 #define HM_ENOTSOCK 88
-#define HM_ENODEV 19
+
+/* The list above but HM_ENAMETOOLONG, for an array initializer. */
+#define HM_GUEST_ERRNOS HM_EPERM, HM_ENOENT, HM_ESRCH, HM_EIO, HM_ENXIO, \
+	HM_EBADF, HM_EAGAIN, HM_EACCES, HM_EFAULT, HM_ENODEV, HM_ENOTDIR, \
+	HM_EISDIR, HM_EINVAL, HM_ENFILE, HM_EMFILE, HM_EFBIG, HM_ENOSYS, \
+	HM_ELOOP, HM_EOVERFLOW, HM_ENOTSOCK
 
 #define HM_ENDIAN_LITTLE 1u
 #define HM_ENDIAN_BIG 2u
@@ -159,6 +192,10 @@ enum hm_call {
 #define HM_FEATURE_SOCKET_INFO (1u << 2)
 #define HM_FEATURE_KERNEL_ADDR (1u << 3)	/* reads of kernel addresses */
 #define HM_FEATURE_READV (1u << 4)		/* HM_OP_READV */
+#define HM_FEATURE_FD_NAME_OFFSET (1u << 5)	/* fd names beyond data[] */
+
+/* Longest fd name, its NUL included: Linux's PATH_MAX. */
+#define HM_NAME_MAX 4096u
 
 /* One piece of HM_OP_READV, in the request and in the response. */
 struct hm_readv_piece {

@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: MIT
+/* The test seams (seams.h); compiled only with HM_TEST_SEAMS. */
+#include "../src/internal.h"
+#include "seams.h"
+
+static struct hm_seams seams;
+
+void hm_seams_set(const struct hm_seams *s)
+{
+	seams = s ? *s : (struct hm_seams){ 0 };
+}
+
+int seam_kvm_run(struct hm_vcpu *vcpu)
+{
+	if (seams.kvm_run)
+		return seams.kvm_run(vcpu, seams.opaque);
+	return real_kvm_run(vcpu);
+}
+
+void seam_clock(struct timespec *now)
+{
+	if (seams.clock)
+		seams.clock(now, seams.opaque);
+	else
+		real_clock(now);
+}
+
+bool seam_timers(void)
+{
+	return !seams.clock;
+}

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Test seams, built only into the unit tests' and fuzzers' static copy of
+ * the library (HM_TEST_SEAMS): KVM_RUN and the monotonic clock can be
+ * replaced, so that a test plays the guest in its own thread and decides
+ * when time passes. The installed library has none of this: there KVM_RUN
+ * is the ioctl and the clock is clock_gettime(), inline (internal.h).
+ */
+#ifndef HYPERMEM_SEAMS_H
+#define HYPERMEM_SEAMS_H
+
+#include <time.h>
+
+struct hm_vcpu;
+
+struct hm_seams {
+	/* Instead of KVM_RUN: 0 with an exit in kvm_run, or -errno. */
+	int (*kvm_run)(struct hm_vcpu *vcpu, void *opaque);
+	/* Instead of CLOCK_MONOTONIC; with it no POSIX timer is armed. */
+	void (*clock)(struct timespec *now, void *opaque);
+	void *opaque;
+};
+
+/* Install @seams for every vCPU; NULL restores the real ones. */
+void hm_seams_set(const struct hm_seams *seams);
+
+#endif

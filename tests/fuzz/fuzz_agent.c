@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The guest agent (guest-common/agent.c) against a hostile or buggy host:
+ * any request, in a region of any size it supports. The region ends where
+ * its buffer ends, so ASan sees any byte beyond it. After each
+ * request the reply must be one the host library would accept as well
+ * formed, with an error only from the list it takes from a guest.
+ *
+ * Input: the region's pages (1..16), the options (bit 0: a name buffer,
+ * bit 1: READV negotiated, bit 2: long fd names negotiated), the op (one byte), addr and size (8 and 2
+ * bytes), then data[] as the host left it, then what the socket accessor
+ * answers.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent.h"
+#include "fuzz.h"
+
+/* The task's memory, for the copy accessors. */
+#define MEM_VA 0x10000ull
+#define MEM_SIZE 0x3000u
+static uint8_t mem[MEM_SIZE];
+static const char long_name[] = "/a/long/name/";
+static struct hm_socket_info socket_wire;
+static uint8_t region_pages[HM_MAX_REGION_PAGES * HM_PAGE_SIZE]
+	__attribute__((aligned(HM_PAGE_SIZE)));
+
+/* Strings of 96 letters and a NUL, the same before each request. */
+static const uint8_t *pristine_mem(void)
+{
+	static uint8_t pristine[MEM_SIZE];
+	static bool done;
+	size_t i;
+
+	for (i = 0; !done && i < MEM_SIZE; i++)
+		pristine[i] = (uint8_t)(i % 97 ? 'a' + i % 26 : 0);
+	done = true;
+	return pristine;
+}
+
+static size_t in_mem(uint64_t va, size_t len)
+{
+	if (va < MEM_VA || va - MEM_VA >= MEM_SIZE)
+		return 0;
+	return len < MEM_SIZE - (va - MEM_VA) ? len :
+						 MEM_SIZE - (va - MEM_VA);
+}
+
+static size_t copy_from(void *ctx, void *dst, uint64_t src, size_t len)
+{
+	size_t n = in_mem(src, len);
+
+	(void)ctx;
+	memcpy(dst, mem + (n ? src - MEM_VA : 0), n);
+	return len - n;
+}
+
+static size_t copy_to(void *ctx, uint64_t dst, const void *src, size_t len)
+{
+	size_t n = in_mem(dst, len);
+
+	(void)ctx;
+	memcpy(mem + (n ? dst - MEM_VA : 0), src, n);
+	return len - n;
+}
+
+static long string_from(void *ctx, char *dst, uint64_t src, size_t len,
+			size_t *copied)
+{
+	size_t n = in_mem(src, len);
+	const char *s = (const char *)mem + (n ? src - MEM_VA : 0);
+	const char *nul = memchr(s, '\0', n);
+
+	(void)ctx;
+	*copied = nul ? (size_t)(nul - s) : n;
+	memcpy(dst, s, *copied);
+	return nul || n == len ? (long)*copied : -HM_EFAULT;
+}
+
+/* fd n's name: n repetitions of long_name, so some exceed any buffer. */
+static long fd_name(void *ctx, int64_t fd, char *buf, size_t cap)
+{
+	size_t len = sizeof(long_name) - 1, i;
+
+	(void)ctx;
+	if (fd < 0 || fd > 400)
+		return -HM_EBADF;
+	if ((uint64_t)fd * len > cap)
+		return -HM_ENAMETOOLONG;
+	for (i = 0; i < (size_t)fd; i++)
+		memcpy(buf + i * len, long_name, len);
+	return (long)((size_t)fd * len);
+}
+
+static long proc_area(void *ctx, enum hm_proc_area which, uint64_t offset,
+		      void *buf, size_t len, uint64_t *total)
+{
+	(void)ctx;
+	*total = which == HM_PROC_ARGS ? 1000 : 5000;
+	if (offset >= *total)
+		return 0;
+	if (len > *total - offset)
+		len = (size_t)(*total - offset);
+	memset(buf, 'e', len);
+	return (long)len;
+}
+
+static long pid(void *ctx, uint64_t *ret)
+{
+	(void)ctx;
+	*ret = 42;
+	return 0;
+}
+
+static long read_file(void *ctx, const char *path, uint64_t offset,
+		      void *buf, size_t len, uint64_t *file_size)
+{
+	(void)ctx;
+	if (strcmp(path, "/f"))
+		return -HM_ENOENT;
+	*file_size = 100;
+	if (offset >= 100)
+		return 0;
+	if (len > 100 - offset)
+		len = (size_t)(100 - offset);
+	memset(buf, 'f', len);
+	return (long)len;
+}
+
+static long socket_info(void *ctx, int64_t fd, struct hm_socket_info *info)
+{
+	(void)ctx;
+	if (fd != 3)
+		return -HM_ENOTSOCK;
+	*info = socket_wire;
+	return 0;
+}
+
+static void doorbell(void *ctx, unsigned int call, uint64_t gpa)
+{
+	(void)ctx;
+	(void)call;
+	(void)gpa;
+}
+
+static const struct hm_agent_ops ops = {
+	.doorbell = doorbell,
+	.copy_from = copy_from,
+	.copy_to = copy_to,
+	.string_from = string_from,
+	.fd_name = fd_name,
+	.proc_area = proc_area,
+	.pid = pid,
+	.read_file = read_file,
+	.socket_info = socket_info,
+};
+
+/* What the host library takes as well formed (vcpu.c, ops.c). */
+static void check_reply(const struct hm_region *r, uint64_t op,
+			uint64_t size, size_t room)
+{
+	uint64_t code = hm_le64(r->op), got = hm_le64(r->size);
+
+	switch (code) {
+	case HM_RESP_READ_OK:
+	case HM_RESP_READ_PARTIAL:
+	case HM_RESP_WRITE_OK:
+	case HM_RESP_WRITE_FAIL:
+		FUZZ_CHECK(got <= room);
+		if (code == HM_RESP_READ_PARTIAL)
+			FUZZ_CHECK(got > 0 && got < size);
+		if (op == HM_OP_READ && code == HM_RESP_READ_OK)
+			FUZZ_CHECK(got == size);
+		if (code == HM_RESP_WRITE_OK)
+			FUZZ_CHECK(got == size);
+		break;
+	case HM_RESP_READ_FAIL:
+		FUZZ_CHECK(fuzz_guest_errno_ok(got));
+		break;
+	case HM_RESP_READ_NUM:
+		FUZZ_CHECK(op == HM_OP_READ_PROCPID);
+		break;
+	default:
+		FUZZ_CHECK(0);
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static char name_buf[HM_NAME_MAX];
+	struct fuzz_input in = { data, size };
+	uint32_t pages = fuzz_u8(&in) % HM_MAX_REGION_PAGES + 1;
+	uint8_t options = fuzz_u8(&in);
+	struct hm_region *r = (struct hm_region *)(region_pages +
+			(HM_MAX_REGION_PAGES - pages) * HM_PAGE_SIZE);
+	struct hm_agent agent = {
+		.ops = &ops,
+		.region = r,
+		.region_pages = pages,
+		.features = options & 2 ? HM_FEATURE_READV : 0,
+		.name_buf = options & 1 ? name_buf : NULL,
+	};
+	uint64_t op, req_size;
+
+	if (options & 4)
+		agent.features |= HM_FEATURE_FD_NAME_OFFSET;
+	memcpy(mem, pristine_mem(), MEM_SIZE);
+	op = fuzz_u8(&in) % (HM_OP_READV + 2);
+	r->op = hm_le64(op);
+	r->addr = hm_le64(fuzz_u64(&in));
+	req_size = fuzz_u16(&in);
+	r->size = hm_le64(req_size);
+	fuzz_bytes(&in, (char *)r + HM_HEADER_SIZE, hm_agent_data_size(pages));
+	fuzz_bytes(&in, &socket_wire, sizeof(socket_wire));
+	if (!hm_agent_serve(&agent))
+		check_reply(r, op, req_size, hm_agent_data_size(pages));
+	return 0;
+}

@@ -1,0 +1,605 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The host library against a hostile guest. Two vCPUs, each a guest played
+ * in this thread (tests/unit/sync_guest.c): each episode registers one of
+ * them, honestly or with a forged hello, and raises an event in which the
+ * handler calls the operations with fuzzed arguments. The guest answers
+ * each request honestly with the real agent, then may spoil the answer,
+ * ring the wrong doorbell or stay silent; its page tables for direct and
+ * hybrid reads may be spoiled too.
+ *
+ * Checked: every return within its bounds, every string buffer terminated,
+ * the exact bytes and codes of a model of the honest guest wherever every
+ * answer of an operation was honest, and no guest entry after a timeout.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzz.h"
+#include "sync_guest.h"
+
+#define NR_GUESTS 2
+#define MAX_OPS 12
+#define NAME_UNIT "/abcdefghijklmno"	/* fd n's name: n of these */
+#define NAME_UNIT_LEN 16u
+#define MAX_FD 300
+#define ARGS_OFFSET 0x1000u		/* argv block, in the task's memory */
+#define FILE_OFFSET 0x8000u		/* "/f", in the task's memory */
+
+static struct hm_vm *vm;
+static struct sync_guest *guests[NR_GUESTS];
+static struct fuzz_input in;
+static uint8_t pristine[SYNC_MEM_SIZE];
+static size_t args_len, file_len;
+
+/* Whether every answer since the last reset was the honest agent's. */
+static bool honest;
+
+static long fd_name(void *ctx, int64_t fd, char *buf, size_t cap)
+{
+	size_t len, i;
+
+	(void)ctx;
+	if (fd < 0 || fd > MAX_FD)
+		return -HM_EBADF;
+	len = (size_t)fd * NAME_UNIT_LEN;
+	if (len > cap)
+		return -HM_ENAMETOOLONG;
+	for (i = 0; i < (size_t)fd; i++)
+		memcpy(buf + i * NAME_UNIT_LEN, NAME_UNIT, NAME_UNIT_LEN);
+	return (long)len;
+}
+
+static long from_block(size_t offset_in_mem, size_t block_len,
+		       struct sync_guest *g, uint64_t offset, void *buf,
+		       size_t len, uint64_t *total)
+{
+	*total = block_len;
+	if (offset >= block_len)
+		return 0;
+	if (len > block_len - offset)
+		len = block_len - (size_t)offset;
+	memcpy(buf, g->mem + offset_in_mem + offset, len);
+	return (long)len;
+}
+
+static long proc_area(void *ctx, enum hm_proc_area which, uint64_t offset,
+		      void *buf, size_t len, uint64_t *total)
+{
+	(void)which;
+	return from_block(ARGS_OFFSET, args_len, ctx, offset, buf, len,
+			  total);
+}
+
+static long pid(void *ctx, uint64_t *ret)
+{
+	(void)ctx;
+	*ret = 4242;
+	return 0;
+}
+
+static long read_file(void *ctx, const char *path, uint64_t offset,
+		      void *buf, size_t len, uint64_t *file_size)
+{
+	if (strcmp(path, "/f"))
+		return -HM_ENOENT;
+	return from_block(FILE_OFFSET, file_len, ctx, offset, buf, len,
+			  file_size);
+}
+
+static const struct hm_socket_info tcp = {
+	.family = 2, .type = 1, .protocol = 6, .state = 1, .local_len = 16,
+};
+
+static long socket_info(void *ctx, int64_t fd, struct hm_socket_info *info)
+{
+	(void)ctx;
+	if (fd != 3)
+		return -HM_ENOTSOCK;
+	*info = tcp;
+	return 0;
+}
+
+/* After the agent answered: keep it, or spoil it as the input says. */
+static void spoil(struct sync_guest *g)
+{
+	uint8_t how = fuzz_u8(&in);
+	struct hm_region *r = g->agent.region;
+
+	g->reply_call = 0;
+	switch (how % 9) {
+	case 0:
+		r->op = hm_le64(fuzz_u8(&in) % 24);
+		break;
+	case 1:
+		r->size = hm_le64(fuzz_u64(&in) >> (fuzz_u8(&in) % 64));
+		break;
+	case 2:
+		r->addr = hm_le64(fuzz_u64(&in) >> (fuzz_u8(&in) % 64));
+		break;
+	case 3:
+		fuzz_bytes(&in, (char *)r + HM_HEADER_SIZE +
+			   fuzz_u16(&in) % 4096, 16);
+		break;
+	case 4:
+		g->reply_call = fuzz_u8(&in) % 5;
+		break;
+	case 5:
+		/* Serial bytes before the next reply: the VMM's exits. */
+		g->foreign = fuzz_u8(&in) % 3;
+		return;
+	default:
+		return;		/* honest */
+	}
+	honest = false;
+}
+
+/* ---- the honest guest's model ---- */
+
+static size_t readable(uint64_t va, size_t len)
+{
+	if (va < SYNC_VA || va - SYNC_VA >= SYNC_MEM_SIZE)
+		return 0;
+	return len < SYNC_MEM_SIZE - (va - SYNC_VA) ?
+		len : SYNC_MEM_SIZE - (size_t)(va - SYNC_VA);
+}
+
+static const uint8_t *at(struct sync_guest *g, uint64_t va)
+{
+	return g->mem + (va - SYNC_VA);
+}
+
+/* What read_str returns for a string at va read into cap bytes. */
+static ssize_t model_str(struct sync_guest *g, uint64_t va, size_t cap)
+{
+	size_t i, n = readable(va, cap);
+
+	for (i = 0; i < cap; i++) {
+		if (i >= n)
+			return -EFAULT;
+		if (!at(g, va)[i])
+			return (ssize_t)i;
+	}
+	return -ENAMETOOLONG;
+}
+
+/* ---- operations ---- */
+
+static uint64_t pick_addr(void)
+{
+	uint8_t how = fuzz_u8(&in);
+
+	switch (how % 4) {
+	case 0:
+		return fuzz_u64(&in);
+	case 1:
+		return SYNC_VA + SYNC_MEM_SIZE - fuzz_u16(&in) % 8192;
+	default:
+		return SYNC_VA + fuzz_u16(&in) % SYNC_MEM_SIZE +
+		       (how & 4 ? 0x10000 : 0);
+	}
+}
+
+static size_t pick_len(void)
+{
+	uint8_t how = fuzz_u8(&in);
+
+	if (how % 8 == 0)
+		return (size_t)fuzz_u64(&in);
+	if (how % 8 == 1)
+		return (size_t)fuzz_u16(&in) * 2;
+	return fuzz_u16(&in) % 5000;
+}
+
+static void op_read(struct hm_vcpu *vcpu, struct sync_guest *g, bool check)
+{
+	static uint8_t buf[140000];
+	uint64_t addr = pick_addr();
+	size_t len = pick_len();
+	ssize_t got;
+
+	if (len > sizeof(buf))
+		len = sizeof(buf);
+	got = hm_vcpu_read(vcpu, addr, buf, len);
+	FUZZ_CHECK(got <= (ssize_t)len);
+	if (!check || !honest)
+		return;
+	if (!readable(addr, len) && len)
+		FUZZ_CHECK(got == -EFAULT);
+	else
+		FUZZ_CHECK(got == (ssize_t)readable(addr, len));
+	if (got > 0)
+		FUZZ_CHECK(!memcmp(buf, at(g, addr), (size_t)got));
+}
+
+/*
+ * What read_str and read_fd_name promise whatever the guest did: -EINVAL
+ * for cap 0; else buf terminated within cap, a length that is its strlen.
+ * Returns whether buf holds a string.
+ */
+static bool string_within_cap(const char *buf, size_t cap, ssize_t got)
+{
+	if (!cap) {
+		FUZZ_CHECK(got == -EINVAL);
+		return false;
+	}
+	FUZZ_CHECK(memchr(buf, '\0', cap));
+	FUZZ_CHECK(got < (ssize_t)cap);
+	if (got >= 0)
+		FUZZ_CHECK(strlen(buf) == (size_t)got);
+	return true;
+}
+
+static void op_read_str(struct hm_vcpu *vcpu, struct sync_guest *g,
+			bool check)
+{
+	static char buf[70000];
+	uint64_t addr = pick_addr();
+	size_t cap = pick_len() % sizeof(buf);
+	ssize_t got, want;
+
+	memset(buf, 'x', cap + 1);
+	got = hm_vcpu_read_str(vcpu, addr, buf, cap);
+	if (!string_within_cap(buf, cap, got) || !check || !honest)
+		return;
+	want = model_str(g, addr, cap);
+	FUZZ_CHECK(got == want);
+	if (got >= 0 || got == -ENAMETOOLONG)
+		FUZZ_CHECK(!memcmp(buf, at(g, addr), strlen(buf)));
+	if (got == -ENAMETOOLONG)
+		FUZZ_CHECK(strlen(buf) == cap - 1);
+}
+
+static void op_write(struct hm_vcpu *vcpu, struct sync_guest *g, bool check)
+{
+	static uint8_t buf[70000];
+	uint64_t addr = pick_addr();
+	size_t len = pick_len() % sizeof(buf);
+	ssize_t got;
+
+	memset(buf, fuzz_u8(&in), len);
+	got = hm_vcpu_write(vcpu, addr, buf, len);
+	FUZZ_CHECK(got <= (ssize_t)len);
+	if (!check || !honest)
+		return;
+	FUZZ_CHECK(got == (readable(addr, len) || !len ?
+			   (ssize_t)readable(addr, len) : -EFAULT));
+	if (got > 0)
+		FUZZ_CHECK(!memcmp(buf, at(g, addr), (size_t)got));
+}
+
+static void op_readv(struct hm_vcpu *vcpu, struct sync_guest *g, bool check)
+{
+	static uint8_t bufs[300][600];
+	static struct hm_iovec v[300];
+	size_t n = fuzz_u16(&in) % 300, i, full = 0;
+	ssize_t got;
+
+	for (i = 0; i < n; i++)
+		v[i] = (struct hm_iovec){ .addr = pick_addr(), .buf = bufs[i],
+					  .len = fuzz_u16(&in) % 600 };
+	got = hm_vcpu_readv(vcpu, v, n);
+	if (!n) {
+		FUZZ_CHECK(got == -EINVAL);
+		return;
+	}
+	FUZZ_CHECK(got <= (ssize_t)n);
+	if (got < 0)
+		return;
+	for (i = 0; i < n; i++) {
+		FUZZ_CHECK(v[i].result <= (ssize_t)v[i].len);
+		full += v[i].result == (ssize_t)v[i].len;
+	}
+	FUZZ_CHECK(full == (size_t)got);
+	for (i = 0; check && honest && i < n; i++) {
+		size_t want = readable(v[i].addr, v[i].len);
+
+		FUZZ_CHECK(v[i].result == (want || !v[i].len ? (ssize_t)want :
+					   -EFAULT));
+		if (want)
+			FUZZ_CHECK(!memcmp(bufs[i], at(g, v[i].addr), want));
+	}
+}
+
+static void op_fd_name(struct hm_vcpu *vcpu, bool check)
+{
+	static char buf[HM_NAME_MAX * 2];
+	int64_t fd = (int64_t)(fuzz_u16(&in) % (MAX_FD + 20)) - 10;
+	size_t cap = fuzz_u16(&in) % sizeof(buf), len;
+	struct hm_guest_info info;
+	ssize_t got;
+
+	memset(buf, 'x', sizeof(buf));
+	got = hm_vcpu_read_fd_name(vcpu, fd, buf, cap);
+	if (!string_within_cap(buf, cap, got) || !check || !honest ||
+	    hm_vcpu_get_guest_info(vcpu, &info))
+		return;
+	if (fd < 0 || fd > MAX_FD) {
+		FUZZ_CHECK(got == -EBADF);
+		return;
+	}
+	len = (size_t)fd * NAME_UNIT_LEN;
+	if (len >= cap || (info.features & HM_FEATURE_FD_NAME_OFFSET ?
+			   len >= HM_NAME_MAX :
+			   len > info.region_pages * HM_PAGE_SIZE -
+				 HM_HEADER_SIZE))
+		FUZZ_CHECK(got == -ENAMETOOLONG);
+	else
+		FUZZ_CHECK(got == (ssize_t)len);
+}
+
+static void op_proc(struct hm_vcpu *vcpu, bool check)
+{
+	struct hm_env_var *vars;
+	char **argv;
+	size_t n, i;
+	int err;
+
+	if (fuzz_u8(&in) & 1) {
+		err = hm_vcpu_get_proc_args(vcpu, &argv, &n);
+		if (err)
+			return;
+		FUZZ_CHECK(!argv[n]);
+		for (i = 0; i < n; i++)
+			FUZZ_CHECK(argv[i]);
+		free(argv);
+		return;
+	}
+	err = hm_vcpu_get_proc_env(vcpu, &vars, &n);
+	if (!err) {
+		for (i = 0; i < n; i++)
+			FUZZ_CHECK(vars[i].name && vars[i].value);
+		free(vars);
+	}
+	(void)check;
+}
+
+static void op_misc(struct hm_vcpu *vcpu, bool check)
+{
+	struct hm_socket_info info;
+	struct hm_translation t;
+	uint8_t buf[64];
+	uint64_t v;
+	uint32_t v32;
+	ssize_t got;
+	int err;
+
+	switch (fuzz_u8(&in) % 7) {
+	case 0:
+		err = hm_vcpu_get_proc_pid(vcpu, &v);
+		if (check && honest)
+			FUZZ_CHECK(!err && v == 4242);
+		break;
+	case 1:
+		err = hm_vcpu_read_socket_info(vcpu, fuzz_u8(&in) % 5, &info);
+		if (!err)
+			FUZZ_CHECK(info.local_len <= HM_SOCKADDR_MAX &&
+				   info.remote_len <= HM_SOCKADDR_MAX);
+		break;
+	case 2:
+		got = hm_vcpu_read_file(vcpu, fuzz_u8(&in) & 1 ? "/f" : "/g",
+					fuzz_u16(&in), buf, sizeof(buf));
+		FUZZ_CHECK(got <= (ssize_t)sizeof(buf));
+		break;
+	case 3:
+		hm_vcpu_translate(vcpu, pick_addr(), &t);
+		break;
+	case 4:
+		hm_vcpu_read_u32(vcpu, pick_addr(), &v32);
+		hm_vcpu_read_ptr(vcpu, pick_addr(), &v);
+		break;
+	case 5:
+		hm_vcpu_write_u64(vcpu, pick_addr(), fuzz_u64(&in));
+		hm_vcpu_write_ptr(vcpu, pick_addr(), fuzz_u64(&in));
+		break;
+	default:
+		hm_vcpu_write_str(vcpu, pick_addr(), "hello");
+		break;
+	}
+}
+
+/* 0, or the error that abandoned the event (nothing enters the guest). */
+static int abandoned(struct hm_vcpu *vcpu)
+{
+	uint8_t none;
+	ssize_t n = hm_vcpu_read(vcpu, SYNC_VA, &none, 0);
+
+	return n < 0 ? (int)n : 0;
+}
+
+/* The VMM's exit handler: serial bytes are fine unless the input says. */
+static int exit_fn(struct hm_vcpu *vcpu, struct kvm_run *run, void *opaque)
+{
+	(void)vcpu;
+	(void)run;
+	(void)opaque;
+	if (fuzz_u8(&in) % 8)
+		return 0;
+	honest = false;
+	return -(int)(fuzz_u8(&in) % 8);
+}
+
+static bool episode_honest;	/* the registration was the agent's */
+static bool model_holds;	/* reads see what the honest agent sees */
+
+/* The event: operations until the input or MAX_OPS runs out. */
+static int on_event(struct hm_vcpu *vcpu, const struct hm_event *ev,
+		    void *opaque)
+{
+	struct sync_guest *g = hm_vcpu_get_data(vcpu);
+	unsigned int i;
+
+	(void)ev;
+	(void)opaque;
+	for (i = 0; i < MAX_OPS && in.size; i++) {
+		uint8_t what = fuzz_u8(&in);
+		unsigned int runs = g->kvm_runs;
+		int gone = abandoned(vcpu);
+
+		honest = episode_honest && !gone;
+		g->silent = what & 0x80 ? fuzz_u8(&in) % 4 : 0;
+		if (g->silent)
+			honest = false;
+		switch (what % 8) {
+		case 0: op_read(vcpu, g, model_holds); break;
+		case 1: op_read_str(vcpu, g, model_holds); break;
+		case 2: op_write(vcpu, g, model_holds); break;
+		case 3: op_readv(vcpu, g, model_holds); break;
+		case 4: op_fd_name(vcpu, model_holds); break;
+		case 5: op_proc(vcpu, model_holds); break;
+		default: op_misc(vcpu, model_holds); break;
+		}
+		g->silent = 0;
+		/* An abandoned event never enters the guest again. */
+		if (gone)
+			FUZZ_CHECK(g->kvm_runs == runs &&
+				   abandoned(vcpu) == gone);
+	}
+	return 0;
+}
+
+static void setup(void)
+{
+	size_t i;
+
+	if (hm_vm_new(&vm))
+		abort();
+	hm_vm_set_event_handler(vm, on_event, NULL);
+	hm_vm_set_exit_handler(vm, exit_fn, NULL);
+	for (i = 0; i < NR_GUESTS; i++) {
+		struct sync_guest *g = sync_guest_new(vm, (unsigned int)i);
+
+		g->ops.fd_name = fd_name;
+		g->ops.proc_area = proc_area;
+		g->ops.pid = pid;
+		g->ops.read_file = read_file;
+		g->ops.socket_info = socket_info;
+		g->spoil = spoil;
+		guests[i] = g;
+	}
+	/* Strings of 40 letters and a NUL. */
+	for (i = 0; i < SYNC_MEM_SIZE; i++)
+		pristine[i] = (uint8_t)(i % 41 ? 'a' + i % 26 : 0);
+}
+
+static void reset(struct sync_guest *g)
+{
+	memset(g->ram, 0, SYNC_MEM);
+	memcpy(g->mem, pristine, SYNC_MEM_SIZE);
+	sync_guest_map(g);
+	g->silent = 0;
+	g->reply_call = 0;
+}
+
+/* A hello as the input has it, rung at a region the input picks. */
+static void forge_registration(struct sync_guest *g)
+{
+	struct hm_region *r = g->agent.region;
+	struct hm_hello_ack ack;
+	uint64_t gpa = g->ram_gpa;
+	uint8_t how = fuzz_u8(&in);
+
+	fuzz_bytes(&in, r->data, sizeof(struct hm_hello));
+	r->op = hm_le64(how & 1 ? fuzz_u8(&in) % 20 : HM_OP_REGISTER);
+	r->size = hm_le64(how & 2 ? fuzz_u8(&in) : sizeof(struct hm_hello));
+	if (how & 4)
+		gpa += (uint64_t)(int16_t)fuzz_u16(&in) * (how & 8 ? 1 : 4096);
+	g->ops.doorbell(g, HM_CALL_REGISTER, gpa);
+	memcpy(&ack, r->data, sizeof(ack));
+	g->agent.region_pages = 1;
+	if (hm_le64(r->op) == HM_RESP_REGISTER_OK && ack.region_pages &&
+	    ack.region_pages <= HM_MAX_REGION_PAGES)
+		g->agent.region_pages = ack.region_pages;
+	g->agent.features = ack.features;
+}
+
+static void register_guest(struct sync_guest *g)
+{
+	uint8_t how = fuzz_u8(&in);
+
+	g->vmcall = how & 0x40;
+	g->foreign = 0;
+	g->agent.region_pages = how % HM_MAX_REGION_PAGES + 1;
+	g->agent.features = fuzz_u8(&in) & 0x1f;
+	g->agent.name_buf = how & 0x10 ? g->name_buf : NULL;
+	episode_honest = !(how & 0x20);
+	if (episode_honest)
+		sync_guest_register(g);
+	else
+		forge_registration(g);
+}
+
+/* The VM's settings and RAM map against what the input asks. */
+static void check_settings(void)
+{
+	static uint8_t slot[4096];
+	struct hm_vm *other;
+	uint64_t gpa = fuzz_u64(&in), len = fuzz_u16(&in);
+	unsigned int ms = fuzz_u16(&in);
+	int err;
+
+	FUZZ_CHECK(hm_vm_set_timeout(vm, ms) == (ms ? 0 : -EINVAL));
+	hm_vm_set_timeout(vm, HM_DEFAULT_TIMEOUT_MS);
+	FUZZ_CHECK(hm_vm_set_kick_signal(vm, SIGRTMIN + 3) == -EBUSY);
+	FUZZ_CHECK(hm_vm_set_read_mode(vm, (enum hm_read_mode)7) == -EINVAL);
+	if (hm_vm_new(&other))
+		return;
+	FUZZ_CHECK(hm_vm_add_ram(other, 0x10000, sizeof(slot), slot) == 0);
+	err = hm_vm_add_ram(other, gpa, len, slot);
+	if (!len || gpa + len <= gpa)
+		FUZZ_CHECK(err == -EINVAL);
+	else if (gpa < 0x11000 && gpa + len > 0x10000)
+		FUZZ_CHECK(err == -EEXIST);
+	else
+		FUZZ_CHECK(!err && hm_vm_gpa_to_hva(other, gpa, len) == slot);
+	hm_vm_free(other);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	enum hm_read_mode mode;
+	unsigned int i, spoiled;
+
+	if (!vm)
+		setup();
+	in = (struct fuzz_input){ data, size };
+	mode = (enum hm_read_mode)(fuzz_u8(&in) % 3);
+	hm_vm_set_read_mode(vm, mode);
+	for (i = 0; i < NR_GUESTS; i++)
+		reset(guests[i]);
+	args_len = fuzz_u16(&in) % 0x6000;
+	file_len = fuzz_u16(&in) % 0x8000;
+	spoiled = fuzz_u8(&in) % 4;
+	for (i = 0; i < spoiled; i++) {
+		struct sync_guest *g = guests[fuzz_u8(&in) % NR_GUESTS];
+
+		fuzz_bytes(&in, g->ram + SYNC_TABLES + fuzz_u16(&in) % 16384,
+			   8);
+	}
+	model_holds = !spoiled || mode == HM_READ_COOPERATIVE;
+	for (i = 0; i < 3 && in.size; i++) {
+		struct sync_guest *g = guests[fuzz_u8(&in) % NR_GUESTS];
+
+		register_guest(g);
+		sync_guest_raise(g, HM_EVENT_USER, 1);
+	}
+	/* Outside an event nothing reaches a guest. */
+	for (i = 0; i < NR_GUESTS; i++) {
+		unsigned int runs = guests[i]->kvm_runs;
+		struct hm_guest_info info;
+		uint8_t byte;
+		ssize_t n = hm_vcpu_read(guests[i]->vcpu, SYNC_VA, &byte, 1);
+
+		FUZZ_CHECK(n == -EBUSY || n == -ENOTCONN);
+		FUZZ_CHECK(guests[i]->kvm_runs == runs);
+		if (!hm_vcpu_get_guest_info(guests[i]->vcpu, &info))
+			FUZZ_CHECK(info.region_pages >= 1 &&
+				   info.region_pages <= HM_MAX_REGION_PAGES);
+	}
+	check_settings();
+	return 0;
+}
