@@ -1,33 +1,27 @@
 // SPDX-License-Identifier: MIT
 /*
- * tiny-vmm: boot guest-tiny under KVM and show what libhypermem sees of it.
+ * tiny-vmm: boot guest-tiny and show what libhypermem sees of it.
  *
  *   tiny-vmm [--cpus N] [--mem MiB] [--cmdline STR] [--timeout SEC] ELF
  *
- * Each guest event is printed with the raising process's pid, argv and the
- * names behind its fd arguments; for the ioctl test's SIOCDEVPRIVATE
- * request the host runs the original interaction sequence.
+ * A VMM attaches libhypermem in four steps, all in the core's vm.c:
+ * hm_vm_new() and hm_vm_add_ram() for the guest's RAM, hm_vcpu_new() with
+ * each vCPU's fd and kvm_run, hm_vm_set_event_handler(), and
+ * hm_vcpu_handle_exit() on every exit of its KVM_RUN loop before its own
+ * dispatcher. This program is the other half: the event handler, where
+ * the hm_vcpu_* operations read the raising process's pid, argv, fds and
+ * buffers, and run the original ioctl interaction sequence.
  */
-#include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "vm.h"
 #include <tiny/abi.h>
+#include <vmm/vmm.h>
 
 #define SHOW_MAX 64
-
-struct options {
-	unsigned int cpus;
-	unsigned int mem_mib;
-	unsigned int timeout_s;
-	const char *cmdline;
-	const char *path;
-};
+#define LINE_MAX 256
 
 static const char *syscall_name(uint64_t nr)
 {
@@ -126,7 +120,6 @@ static int on_event(struct hm_vcpu *vcpu, const struct hm_event *ev,
 {
 	const uint64_t *a = ev->args;
 	struct hm_guest_info info = { 0 };
-
 	int ret = 0;
 
 	(void)opaque;
@@ -175,93 +168,79 @@ out:
 	return ret;
 }
 
-static void show_stats(struct tvm *vm)
+/* Whole console lines per vCPU, so that two vCPUs never cut into one. */
+static void on_console(int cpu, const char *buf, size_t len, void *opaque)
 {
-	unsigned int i;
+	static char lines[VMM_MAX_CPUS][LINE_MAX];
+	static size_t lens[VMM_MAX_CPUS];
+	char *line = lines[cpu < 0 ? 0 : cpu];
+	size_t *n = &lens[cpu < 0 ? 0 : cpu], i;
 
-	for (i = 0; i < vm->nr_cpus; i++) {
-		struct hm_stats s;
-
-		hm_vcpu_get_stats(vm->cpus[i].hm, &s);
-		printf("cpu%u: %" PRIu64 " events, %" PRIu64
-		       " round trips, %" PRIu64 " exits in ops, %" PRIu64
-		       " exits in all\n", i, s.events, s.round_trips,
-		       s.exits, vm->cpus[i].exits);
-	}
-}
-
-static int usage(const char *argv0)
-{
-	fprintf(stderr, "usage: %s [--cpus N] [--mem MiB] [--cmdline STR] "
-		"[--timeout SEC] guest-tiny.elf\n", argv0);
-	return 2;
-}
-
-static int parse_options(int argc, char **argv, struct options *o)
-{
-	static const struct option longopts[] = {
-		{ "cpus", required_argument, NULL, 'c' },
-		{ "mem", required_argument, NULL, 'm' },
-		{ "cmdline", required_argument, NULL, 'l' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
-
-	while ((c = getopt_long(argc, argv, "c:m:l:t:", longopts,
-				NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			o->cpus = (unsigned int)strtoul(optarg, NULL, 0);
-			break;
-		case 'm':
-			o->mem_mib = (unsigned int)strtoul(optarg, NULL, 0);
-			break;
-		case 'l':
-			o->cmdline = optarg;
-			break;
-		case 't':
-			o->timeout_s = (unsigned int)strtoul(optarg, NULL, 0);
-			break;
-		default:
-			return -1;
+	(void)opaque;
+	for (i = 0; i < len; i++) {
+		line[(*n)++] = buf[i];
+		if (buf[i] == '\n' || *n == LINE_MAX) {
+			fwrite(line, 1, *n, stdout);
+			*n = 0;
 		}
 	}
-	if (optind != argc - 1)
+}
+
+/* --cpus N, --mem MiB, --cmdline STR, --timeout SEC, then the ELF. */
+static int parse_options(int argc, char **argv, struct vmm_config *c)
+{
+	int i;
+
+	for (i = 1; i < argc - 1 && !strncmp(argv[i], "--", 2); i += 2) {
+		unsigned long n = strtoul(argv[i + 1], NULL, 0);
+
+		if (!strcmp(argv[i], "--cpus"))
+			c->nr_cpus = (unsigned int)n;
+		else if (!strcmp(argv[i], "--mem"))
+			c->mem_size = (uint64_t)n << 20;
+		else if (!strcmp(argv[i], "--cmdline"))
+			c->cmdline = argv[i + 1];
+		else if (!strcmp(argv[i], "--timeout"))
+			c->timeout_ms = (unsigned int)n * 1000;
+		else
+			return -1;
+	}
+	if (i != argc - 1)
 		return -1;
-	o->path = argv[optind];
+	c->kernel = argv[i];
 	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	struct options o = { 1, 64, 30, "", NULL };
-	struct tvm vm;
-	uint64_t entry;
+	struct vmm_config config = {
+		.board = VMM_BOARD_TINY, .cmdline = "", .timeout_ms = 30000,
+		.console_fn = on_console, .event_fn = on_event,
+	};
+	struct vmm_result res;
+	struct vmm *vm;
 	int err;
 
-	if (parse_options(argc, argv, &o))
-		return usage(argv[0]);
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	err = tvm_create(&vm, (uint64_t)o.mem_mib << 20, o.cpus);
-	if (!err)
-		err = tvm_load_elf(&vm, o.path, &entry);
-	if (!err)
-		err = tvm_boot_setup(&vm, entry, o.cmdline);
-	if (err) {
-		fprintf(stderr, "tiny-vmm: %s\n", strerror(-err));
-		tvm_destroy(&vm);
+	if (parse_options(argc, argv, &config)) {
+		fprintf(stderr, "usage: %s [--cpus N] [--mem MiB] "
+			"[--cmdline STR] [--timeout SEC] guest-tiny.elf\n",
+			argv[0]);
 		return 2;
 	}
-	vm.echo = 1;
-	hm_vm_set_event_handler(vm.hm, on_event, &vm);
-	err = tvm_run(&vm, o.timeout_s * 1000);
-	show_stats(&vm);
-	if (err == -ETIMEDOUT)
-		printf("tiny-vmm: timed out after %u s\n", o.timeout_s);
-	printf("tiny-vmm: %s, %d failed\n", vm.all_done ? "all done" :
-	       "did not finish", vm.failed);
-	err = vm.all_done && !vm.failed && !vm.crashed ? 0 : 1;
-	tvm_destroy(&vm);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	err = vmm_new(&config, &vm);
+	if (err) {
+		fprintf(stderr, "tiny-vmm: %s\n", strerror(-err));
+		return 2;
+	}
+	err = vmm_run(vm, &res);
+	if (res.reason == VMM_STOP_TIMEOUT)
+		printf("tiny-vmm: timed out after %u s\n",
+		       config.timeout_ms / 1000);
+	printf("tiny-vmm: %s, %d failed\n", res.tiny.all_done ? "all done" :
+	       "did not finish", res.tiny.failed);
+	err = !err && res.reason == VMM_STOP_HALTED && res.tiny.all_done &&
+	      !res.tiny.failed && !res.tiny.panicked ? 0 : 1;
+	vmm_free(vm);
 	return err;
 }

@@ -10,10 +10,30 @@
 /* A GPA no VMM gives a guest of at most TINY_RAM_MAX bytes. */
 #define BAD_GPA 0x7fff00000000ul
 
+/*
+ * The hypercalls are KVM_HC_MAP_GPA_RANGE in disguise: RAX the number, RBX
+ * the region, RCX the call, RDX 0; KVM puts the host's answer in RAX.
+ */
 static void ring(unsigned int call, uint64_t gpa)
 {
-	__asm__ volatile("outl %%eax, %%dx" : : "a"(call), "d"(HM_X86_PORT),
-			 "b"(gpa) : "memory");
+	uint64_t rax = HM_KVM_HC_MAP_GPA_RANGE;
+
+	switch (config.transport) {
+	case TRANSPORT_VMCALL:
+		__asm__ volatile("vmcall" : "+a"(rax) : "b"(gpa),
+				 "c"((uint64_t)HM_VMCALL_NPAGES(call)), "d"(0)
+				 : "memory");
+		break;
+	case TRANSPORT_VMMCALL:
+		__asm__ volatile("vmmcall" : "+a"(rax) : "b"(gpa),
+				 "c"((uint64_t)HM_VMCALL_NPAGES(call)), "d"(0)
+				 : "memory");
+		break;
+	case TRANSPORT_PIO:
+		__asm__ volatile("outl %%eax, %%dx" : : "a"(call),
+				 "d"(HM_X86_PORT), "b"(gpa) : "memory");
+		break;
+	}
 }
 
 /*

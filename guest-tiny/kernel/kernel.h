@@ -120,9 +120,17 @@ enum hostile_mode {
 	HOSTILE_SILENT,
 };
 
+/* How the agent rings the host (protocol.h, "Doorbells"). */
+enum transport {
+	TRANSPORT_PIO,		/* OUT to HM_X86_PORT, the default */
+	TRANSPORT_VMCALL,	/* VMCALL on Intel, VMMCALL on AMD and Hygon */
+	TRANSPORT_VMMCALL,
+};
+
 struct config {
 	const char *scenario;
 	enum hostile_mode hostile;
+	enum transport transport;
 	int events;
 	int quiet;
 	unsigned int nr_cpus;

@@ -52,6 +52,30 @@ static void parse_region_pages(const char *v, size_t len)
 		config.region_pages = n;
 }
 
+/*
+ * transport=vmcall: the hypercall instruction of this CPU's vendor, as
+ * Linux's kvm_hypercall() picks it (CPUID leaf 0's vendor string).
+ */
+static enum transport hypercall_transport(void)
+{
+	uint32_t eax = 0, ebx, ecx, edx;
+
+	__asm__ volatile("cpuid" : "+a"(eax), "=b"(ebx), "=c"(ecx),
+			 "=d"(edx));
+	/* "AuthenticAMD" and "HygonGenuine": EBX "Auth" or "Hygo". */
+	if (ebx == 0x68747541u || ebx == 0x6f677948u)
+		return TRANSPORT_VMMCALL;
+	return TRANSPORT_VMCALL;
+}
+
+static void parse_transport(const char *v, size_t len)
+{
+	if (len == 3 && !strncmp(v, "pio", 3))
+		config.transport = TRANSPORT_PIO;
+	else if (len == 6 && !strncmp(v, "vmcall", 6))
+		config.transport = hypercall_transport();
+}
+
 static void parse_word(const char *w, size_t len)
 {
 	const char *v;
@@ -70,6 +94,8 @@ static void parse_word(const char *w, size_t len)
 		config.quiet = 1;
 	} else if (starts_with(w, "region_pages=", &v)) {
 		parse_region_pages(v, len - (size_t)(v - w));
+	} else if (starts_with(w, "transport=", &v)) {
+		parse_transport(v, len - (size_t)(v - w));
 	}
 }
 
@@ -81,6 +107,7 @@ static void parse_cmdline(const struct tiny_boot_info *bi)
 	memcpy(scenario, "demo", 5);
 	config.events = 1;
 	config.region_pages = HM_MAX_REGION_PAGES;
+	config.transport = TRANSPORT_PIO;
 	config.nr_cpus = bi->nr_cpus;
 	config.ram_size = bi->ram_size < TINY_RAM_MAX ? bi->ram_size :
 			  TINY_RAM_MAX;

@@ -37,6 +37,17 @@ int hm_vcpu_translate(struct hm_vcpu *vcpu, uint64_t addr,
 	return err;
 }
 
+int hm_vcpu_walk(struct hm_vcpu *vcpu, uint64_t addr,
+		 struct hm_translation *ret)
+{
+	struct paging paging;
+	int err = arch_read_paging(vcpu, &paging);
+
+	if (!err)
+		err = arch_walk(vcpu->vm, &paging, addr, ret);
+	return err;
+}
+
 /* Kernel pages only for a guest that lets the host read them. */
 static bool readable(const struct hm_vcpu *vcpu, const struct hm_translation *t)
 {

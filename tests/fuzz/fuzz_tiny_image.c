@@ -1,15 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
- * tiny-vmm's guest-tiny image loader, tvm_load_elf() (examples/tiny-vmm/
- * loader.c), on any file: it loads PT_LOAD segments within guest RAM or
- * returns a negative errno.
+ * The VMM core's ELF loader as the tiny board uses it, x86_load_elf()
+ * (vmm/src/load.c), on any guest-tiny image: it loads PT_LOAD segments
+ * within guest RAM or returns a negative errno.
  */
 #include <stdint.h>
-#include <string.h>
 
-#include "fuzz.h"
-#include "fuzz_file.h"
-#include "vm.h"
+#include <tiny/boot.h>
+
+#include "fuzz_vmm.h"
 
 #define RAM_SIZE (16ull << 20)
 
@@ -17,13 +16,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct tvm vm;
+	static struct vmm vm;
 	uint64_t entry = 0;
 	int err;
 
-	vm.mem = fuzz_ram(RAM_SIZE);
-	vm.mem_size = RAM_SIZE;
-	err = tvm_load_elf(&vm, fuzz_file(data, size), &entry);
+	fuzz_vmm_init(&vm, RAM_SIZE);
+	err = x86_load_elf(&vm, fuzz_file(data, size), TINY_BOOT_INFO + 4096,
+			   &entry);
 	FUZZ_CHECK(err <= 0);
+	hm_vm_free(vm.hm);
 	return 0;
 }

@@ -1,16 +1,18 @@
 // SPDX-License-Identifier: MIT
 /*
- * Boots a Linux kernel with linux-boot and checks what it says on its
- * serial console against what the monitor gave it.
+ * Boots a Linux kernel on the VMM core's linux board and checks what it
+ * says on its serial console against what the monitor gave it.
  *
  *   linux-boot-test bzimage BZIMAGE    the 64-bit boot protocol: banner,
  *                                      e820 map and command line where KVM
  *                                      can run the kernel, else the
  *                                      decompressor runs in long mode
  *   linux-boot-test full VMLINUX INITRD
- *                                      the guest module registers and the
- *                                      ioctl interaction passes (make-linux-
- *                                      guest's image)
+ *                                      on two vCPUs, over port I/O and then
+ *                                      VMCALL: the guest module registers
+ *                                      every CPU and the ioctl interaction
+ *                                      passes on each (make-linux-guest's
+ *                                      image)
  *   linux-boot-test host               exit 0 where KVM can run Linux, else
  *                                      77 with the reason
  *
@@ -24,7 +26,7 @@
 #include <string.h>
 #include <time.h>
 
-#include <linuxboot/linuxboot.h>
+#include <vmm/vmm.h>
 
 #define SKIP 77
 #define CONSOLE_MAX (4u << 20)
@@ -54,10 +56,11 @@ static void check(int ok, const char *what, ...)
 		failures++;
 }
 
-static void on_console(const char *buf, size_t len, void *opaque)
+static void on_console(int cpu, const char *buf, size_t len, void *opaque)
 {
 	struct console *c = opaque;
 
+	(void)cpu;
 	if (c->len + len >= CONSOLE_MAX)
 		return;
 	memcpy(c->buf + c->len, buf, len);
@@ -74,14 +77,14 @@ static double now(void)
 }
 
 /* The kernel's own words for each range: "BIOS-e820: [mem A-B] usable". */
-static void check_e820(struct lb_vm *vm, const char *out)
+static void check_e820(struct vmm *vm, const char *out)
 {
-	const struct lb_e820_entry *map;
+	const struct vmm_e820_entry *map;
 	size_t n, i, usable = 0, printed = 0;
 	const char *p = out;
 	char line[128];
 
-	map = lb_vm_get_e820(vm, &n);
+	map = vmm_get_e820(vm, &n);
 	for (i = 0; i < n; i++) {
 		if (map[i].type != 1)
 			continue;
@@ -100,10 +103,10 @@ static void check_e820(struct lb_vm *vm, const char *out)
 	      printed, usable);
 }
 
-/* What we passed, and what linux-boot added to hide CPU features. */
-static void check_cmdline(struct lb_vm *vm, const char *out)
+/* What we passed, and what the core added to hide CPU features. */
+static void check_cmdline(struct vmm *vm, const char *out)
 {
-	const char *cmdline = lb_vm_get_cmdline(vm);
+	const char *cmdline = vmm_get_cmdline(vm);
 	const char *p = strstr(out, "Command line: ");
 	size_t len = strlen(cmdline);
 
@@ -114,7 +117,7 @@ static void check_cmdline(struct lb_vm *vm, const char *out)
 	      "which begins with the test's --append");
 }
 
-static void check_boot_output(struct lb_vm *vm, const char *out)
+static void check_boot_output(struct vmm *vm, const char *out)
 {
 	check(strstr(out, "Linux version ") != NULL,
 	      "banner \"Linux version\"");
@@ -122,28 +125,28 @@ static void check_boot_output(struct lb_vm *vm, const char *out)
 	check_e820(vm, out);
 }
 
-static void print_result(const struct lb_result *r, double seconds)
+static void print_result(const struct vmm_result *r, double seconds)
 {
 	printf("# run ended after %.1f s: %s\n", seconds,
-	       lb_stop_reason_name(r->reason));
+	       vmm_stop_reason_name(r->reason));
 	if (r->diagnosis[0])
 		printf("# %s\n", r->diagnosis);
 }
 
-static int boot(struct lb_options *o, struct console *c, struct lb_vm **vm,
-		struct lb_result *r)
+static int boot(struct vmm_config *o, struct console *c, struct vmm **vm,
+		struct vmm_result *r)
 {
 	double start = now();
 	int ret;
 
 	o->console_fn = on_console;
 	o->console_opaque = c;
-	ret = lb_vm_new(o, vm);
+	ret = vmm_new(o, vm);
 	if (ret) {
-		printf("Bail out! lb_vm_new: %s\n", strerror(-ret));
+		printf("Bail out! vmm_new: %s\n", strerror(-ret));
 		return ret;
 	}
-	ret = lb_vm_run(*vm, r);
+	ret = vmm_run(*vm, r);
 	print_result(r, now() - start);
 	return ret;
 }
@@ -160,40 +163,43 @@ static void show_console(const struct console *c)
  */
 static int test_bzimage(const char *kernel)
 {
-	int emulated = lb_cpuid_hides(LB_CPUID_HIDE_AUTO);
-	struct lb_options o = {
-		.kernel = kernel, .cmdline = APPEND,
+	int emulated = vmm_cpuid_hides(VMM_CPUID_HIDE_AUTO);
+	struct vmm_config o = {
+		.board = VMM_BOARD_LINUX, .kernel = kernel, .cmdline = APPEND,
 		.timeout_ms = emulated ? 20000 : 240000,
 	};
 	struct console c = { .buf = calloc(1, CONSOLE_MAX) };
-	struct lb_result r;
-	struct lb_vm *vm;
+	struct vmm_result r;
+	struct vmm *vm;
 
 	if (boot(&o, &c, &vm, &r))
 		return 1;
-	check(!lb_vm_is_pvh(vm), "bzImage entered through startup_64");
+	check(!vmm_is_pvh(vm), "bzImage entered through startup_64");
 	if (emulated) {
-		check(r.reason == LB_STOP_TIMEOUT,
+		check(r.reason == VMM_STOP_TIMEOUT,
 		      "still running at the deadline (got %s)",
-		      lb_stop_reason_name(r.reason));
-		check(r.cs_long && r.cs_dpl == 0 && (r.efer & 0x400),
-		      "in long mode at CPL0 (CS.L %u, DPL %u, EFER 0x%" PRIx64
-		      ")", r.cs_long, r.cs_dpl, r.efer);
-		check(r.rip >= 0x100000 && r.rip < 0x80000000,
-		      "RIP 0x%" PRIx64 " in the decompressor, not at 0", r.rip);
+		      vmm_stop_reason_name(r.reason));
+		check(r.sregs.cs.l && r.sregs.cs.dpl == 0 &&
+		      (r.sregs.efer & 0x400),
+		      "in long mode at CPL0 (CS.L %u, DPL %u, EFER 0x%llx)",
+		      r.sregs.cs.l, r.sregs.cs.dpl, r.sregs.efer);
+		check(r.regs.rip >= 0x100000 && r.regs.rip < 0x80000000,
+		      "RIP 0x%llx in the decompressor, not at 0", r.regs.rip);
 	} else {
 		check_boot_output(vm, c.buf);
-		check(r.reason == LB_STOP_RESET, "panic=-1 resets (got %s)",
-		      lb_stop_reason_name(r.reason));
+		check(r.reason == VMM_STOP_RESET, "panic=-1 resets (got %s)",
+		      vmm_stop_reason_name(r.reason));
 	}
-	lb_vm_free(vm);
+	vmm_free(vm);
 	free(c.buf);
 	return failures ? 1 : 0;
 }
 
+#define FULL_CPUS 2
+
 struct full_state {
-	int events;
-	int sequence_ok;
+	int events[FULL_CPUS];
+	int sequence_ok[FULL_CPUS];
 };
 
 /* The original interaction: read the ifreq, write it, read it back. */
@@ -201,12 +207,14 @@ static int on_event(struct hm_vcpu *vcpu, const struct hm_event *ev,
 		    void *opaque)
 {
 	struct full_state *st = opaque;
+	unsigned int cpu = vmm_cpu_index(vcpu);
 	char name[IFNAMSIZ];
 	uint32_t value = 0;
 
-	if (ev->kind != HM_EVENT_USER || ev->nr != USER_EVENT_CODE)
+	if (ev->kind != HM_EVENT_USER || ev->nr != USER_EVENT_CODE ||
+	    cpu >= FULL_CPUS)
 		return 0;
-	st->events++;
+	st->events[cpu]++;
 	if (hm_vcpu_read_str(vcpu, ev->args[0], name, sizeof(name)) < 0 ||
 	    strcmp(name, "hm0") ||
 	    hm_vcpu_read_u32(vcpu, ev->args[0] + IFNAMSIZ, &value) ||
@@ -215,42 +223,67 @@ static int on_event(struct hm_vcpu *vcpu, const struct hm_event *ev,
 	if (hm_vcpu_write_str(vcpu, ev->args[0], "test") ||
 	    hm_vcpu_write_u32(vcpu, ev->args[0] + IFNAMSIZ, 0x12345678))
 		return 0;
-	st->sequence_ok = 1;
+	st->sequence_ok[cpu]++;
 	return 0;
 }
 
-static int test_full(const char *kernel, const char *initrd)
+/*
+ * Two vCPUs, over @p transport: every CPU registers, and the guest's
+ * init raises the ioctl interaction once on each.
+ */
+static void full_run(const char *kernel, const char *initrd,
+		     const char *transport)
 {
+	char cmdline[256];
 	struct full_state st = { 0 };
-	struct lb_options o = {
-		.kernel = kernel, .initrd = initrd, .nr_cpus = 2,
-		.cmdline = "console=ttyS0 rdinit=/init panic=-1",
+	struct vmm_config o = {
+		.board = VMM_BOARD_LINUX, .kernel = kernel, .initrd = initrd,
+		.nr_cpus = FULL_CPUS, .cmdline = cmdline,
 		.timeout_ms = 240000,
 		.event_fn = on_event, .event_opaque = &st,
 	};
 	struct console c = { .buf = calloc(1, CONSOLE_MAX) };
-	struct lb_result r;
-	struct lb_vm *vm;
+	struct vmm_result r;
+	struct vmm *vm;
+	unsigned int cpu;
 
-	if (boot(&o, &c, &vm, &r))
-		return 1;
+	snprintf(cmdline, sizeof(cmdline), "console=ttyS0 rdinit=/init "
+		 "panic=-1 hypermem.transport=%s", transport);
+	printf("# transport=%s\n", transport);
+	if (boot(&o, &c, &vm, &r)) {
+		failures++;
+		free(c.buf);
+		return;
+	}
 	check(strstr(c.buf, "HMTEST RESULT PASS") != NULL,
-	      "the guest's checks pass");
-	check(st.events == 1, "one user event reached the host (%d)",
-	      st.events);
-	check(st.sequence_ok, "the ioctl interaction read and wrote the ifreq");
-	check(r.reason == LB_STOP_RESET, "reboot -f ends the run (got %s)",
-	      lb_stop_reason_name(r.reason));
+	      "%s: the guest's checks pass", transport);
+	check(strstr(c.buf, "hypermem: loaded: 2 of 2 cpus") != NULL,
+	      "%s: both CPUs registered", transport);
+	for (cpu = 0; cpu < FULL_CPUS; cpu++) {
+		check(st.events[cpu] == 1,
+		      "%s: one user event from cpu%u (%d)", transport, cpu,
+		      st.events[cpu]);
+		check(st.sequence_ok[cpu] == 1,
+		      "%s: the ioctl interaction on cpu%u", transport, cpu);
+	}
+	check(r.reason == VMM_STOP_RESET, "%s: reboot -f ends the run (got %s)",
+	      transport, vmm_stop_reason_name(r.reason));
 	show_console(&c);
-	lb_vm_free(vm);
+	vmm_free(vm);
 	free(c.buf);
+}
+
+static int test_full(const char *kernel, const char *initrd)
+{
+	full_run(kernel, initrd, "pio");
+	full_run(kernel, initrd, "vmcall");
 	return failures ? 1 : 0;
 }
 
 /* Whether Linux can reach user space under this host's KVM. */
 static int test_host(void)
 {
-	if (!lb_cpuid_hides(LB_CPUID_HIDE_AUTO))
+	if (!vmm_cpuid_hides(VMM_CPUID_HIDE_AUTO))
 		return 0;
 	printf("SKIP: this host's KVM emulates guest kernel code (kvm_pvm, "
 	       "or no vmx/svm in /proc/cpuinfo): Linux cannot reach user "

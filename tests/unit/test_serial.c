@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
-/* linux-boot's 8250 UART, register by register, without a guest. */
+/* The VMM core's 8250 UART, register by register, without a guest. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <string.h>
 #include <cmocka.h>
 
-#include "../../tools/linux-boot/src/internal.h"
+#include "serial.h"
 
 #define RX 0
 #define IER 1
@@ -40,31 +40,31 @@ static void set_irq(void *opaque, int level)
 	l->irq_changes++;
 }
 
-static void uart(struct lb_serial *s, struct line *l)
+static void uart(struct vmm_serial *s, struct line *l)
 {
 	memset(l, 0, sizeof(*l));
-	lb_serial_init(s);
+	serial_init(s);
 	s->output = output;
 	s->set_irq = set_irq;
 	s->opaque = l;
 }
 
-static void put(struct lb_serial *s, unsigned int reg, uint8_t v)
+static void put(struct vmm_serial *s, unsigned int reg, uint8_t v)
 {
-	lb_serial_io(s, reg, &v, 1);
+	serial_io(s, reg, &v, 1);
 }
 
-static uint8_t get(struct lb_serial *s, unsigned int reg)
+static uint8_t get(struct vmm_serial *s, unsigned int reg)
 {
 	uint8_t v = 0xee;
 
-	lb_serial_io(s, reg, &v, 0);
+	serial_io(s, reg, &v, 0);
 	return v;
 }
 
 static void transmitted_bytes_reach_the_console(void **state)
 {
-	struct lb_serial s;
+	struct vmm_serial s;
 	struct line l;
 
 	(void)state;
@@ -79,7 +79,7 @@ static void transmitted_bytes_reach_the_console(void **state)
 
 static void divisor_latch_hides_data_registers(void **state)
 {
-	struct lb_serial s;
+	struct vmm_serial s;
 	struct line l;
 
 	(void)state;
@@ -97,12 +97,12 @@ static void divisor_latch_hides_data_registers(void **state)
 
 static void input_is_read_in_order_and_raises_irq(void **state)
 {
-	struct lb_serial s;
+	struct vmm_serial s;
 	struct line l;
 
 	(void)state;
 	uart(&s, &l);
-	lb_serial_input(&s, "hi", 2);
+	serial_input(&s, "hi", 2);
 	/* Receive interrupts are off: no line change yet. */
 	assert_int_equal(l.irq_changes, 0);
 	assert_int_equal(get(&s, LSR) & 0x01, 0x01);
@@ -119,7 +119,7 @@ static void input_is_read_in_order_and_raises_irq(void **state)
 
 static void transmitter_interrupt_is_cleared_by_reading_iir(void **state)
 {
-	struct lb_serial s;
+	struct vmm_serial s;
 	struct line l;
 
 	(void)state;
@@ -137,7 +137,7 @@ static void transmitter_interrupt_is_cleared_by_reading_iir(void **state)
 
 static void loopback_returns_bytes_and_modem_lines(void **state)
 {
-	struct lb_serial s;
+	struct vmm_serial s;
 	struct line l;
 
 	(void)state;
@@ -156,7 +156,7 @@ static void loopback_returns_bytes_and_modem_lines(void **state)
 
 static void input_beyond_the_buffer_is_dropped(void **state)
 {
-	struct lb_serial s;
+	struct vmm_serial s;
 	struct line l;
 	char big[300];
 	unsigned int i;
@@ -165,12 +165,12 @@ static void input_beyond_the_buffer_is_dropped(void **state)
 	uart(&s, &l);
 	for (i = 0; i < sizeof(big); i++)
 		big[i] = (char)i;
-	lb_serial_input(&s, big, sizeof(big));
+	serial_input(&s, big, sizeof(big));
 	for (i = 0; i < 256; i++)
 		assert_int_equal(get(&s, RX), (uint8_t)i);
 	assert_int_equal(get(&s, LSR) & 0x01, 0);
 	/* A receiver-clearing FCR write empties what is left. */
-	lb_serial_input(&s, "ab", 2);
+	serial_input(&s, "ab", 2);
 	put(&s, FCR, 0x03);
 	assert_int_equal(get(&s, LSR) & 0x01, 0);
 }

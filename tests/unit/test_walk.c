@@ -124,6 +124,25 @@ static void four_level_walk_translates_4k_page_with_flags(void **state)
 	run(false, small_page, check_small_page);
 }
 
+/* What a VMM diagnosing a stopped vCPU does: walk outside any event. */
+static void walk_outside_an_event_uses_the_tables_of_now(void **state)
+{
+	struct hm_translation t = { 0 };
+
+	(void)state;
+	u = unit_new(guest_one_event);
+	long_mode(false);
+	small_page();
+	assert_int_equal(unit_run(u, check_small_page), 0);
+	assert_int_equal(hm_vcpu_translate(u->vcpu, 0x400123, &t), -EBUSY);
+	assert_int_equal(hm_vcpu_walk(u->vcpu, 0x400123, &t), 0);
+	assert_int_equal(t.gpa, 0x190123);
+	assert_int_equal(t.flags, HM_PAGE_WRITABLE | HM_PAGE_USER);
+	assert_int_equal(hm_vcpu_walk(u->vcpu, 0x402000, &t), -ENOENT);
+	assert_int_equal(u->g->get_sregs, 3);
+	unit_free(u);
+}
+
 #define HIGH_VA 0x0001234567891000ull	/* needs more than 48 bits */
 
 static void high_page(void)
@@ -470,6 +489,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(four_level_walk_translates_4k_page_with_flags),
+		cmocka_unit_test(walk_outside_an_event_uses_the_tables_of_now),
 		cmocka_unit_test(five_level_walk_reaches_57_bit_addresses),
 		cmocka_unit_test(four_level_walk_refuses_non_canonical_address),
 		cmocka_unit_test(walk_translates_2m_and_1g_pages),

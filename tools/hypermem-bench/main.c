@@ -10,17 +10,17 @@
  */
 #include <cpuid.h>
 #include <errno.h>
-#include <linux/kvm.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "bench.h"
-#include "vm.h"
 #include <tiny/abi.h>
+#include <tiny/boot.h>
+#include <vmm/vmm.h>
+
+#include "bench.h"
 
 #define MEM_SIZE (64ull << 20)
 #define KERNEL_1M 0x800000ull	/* untouched guest RAM, read as kernel */
@@ -162,21 +162,22 @@ static int on_event(struct hm_vcpu *vcpu, const struct hm_event *ev,
 
 static int run_guest_tiny(const char *elf, const char *cmdline)
 {
-	struct tvm vm;
-	uint64_t entry;
-	int err = tvm_create(&vm, MEM_SIZE, 1);
+	const struct vmm_config config = {
+		.kernel = elf, .cmdline = cmdline, .mem_size = MEM_SIZE,
+		.timeout_ms = 120000, .event_fn = on_event,
+	};
+	struct vmm_result res;
+	struct vmm *vm;
+	int err = vmm_new(&config, &vm);
 
-	if (!err)
-		err = tvm_load_elf(&vm, elf, &entry);
-	if (!err)
-		err = tvm_boot_setup(&vm, entry, cmdline);
-	if (!err) {
-		hm_vm_set_event_handler(vm.hm, on_event, NULL);
-		err = tvm_run(&vm, 120000);
-	}
+	if (err)
+		return err;
+	err = vmm_run(vm, &res);
+	if (!err && res.reason == VMM_STOP_TIMEOUT)
+		err = -ETIMEDOUT;
 	if (!err && !done)
 		err = -EIO;
-	tvm_destroy(&vm);
+	vmm_free(vm);
 	return err;
 }
 
@@ -185,37 +186,22 @@ static const uint8_t floor_code[] = {
 	0xba, 0x80, 0x00, 0x00, 0x00, 0xee, 0xeb, 0xfd,
 };
 
-static double exit_batch(struct tvm_cpu *cpu, int n)
-{
-	double t0 = now_us();
-	int i;
-
-	for (i = 0; i < n; i++) {
-		if (ioctl(cpu->fd, KVM_RUN, 0) < 0 ||
-		    cpu->run->exit_reason != KVM_EXIT_IO)
-			return -1;
-	}
-	return (now_us() - t0) / n;
-}
-
 /* The floor: KVM_RUN and back for one OUT, nothing else. */
 static double measure_floor(void)
 {
+	const struct vmm_config config = {
+		.code = floor_code, .code_size = sizeof(floor_code),
+		.mem_size = 16u << 20,
+	};
 	double batches[9];
-	struct tvm vm;
-	int i, err = tvm_create(&vm, 16u << 20, 1);
+	struct vmm *vm;
+	int i, err = vmm_new(&config, &vm);
 
-	if (!err) {
-		memcpy(vm.mem + TINY_KERNEL_BASE, floor_code,
-		       sizeof(floor_code));
-		err = tvm_boot_setup(&vm, TINY_KERNEL_BASE, "");
-	}
-	for (i = 0; !err && i < 9; i++) {
-		batches[i] = exit_batch(&vm.cpus[0], FLOOR_EXITS / 9);
-		if (batches[i] < 0)
-			err = -EIO;
-	}
-	tvm_destroy(&vm);
+	if (err)
+		return -1;
+	for (i = 0; !err && i < 9; i++)
+		err = vmm_time_exits(vm, FLOOR_EXITS / 9, &batches[i]);
+	vmm_free(vm);
 	if (err)
 		return -1;
 	qsort(batches, 9, sizeof(batches[0]), cmp_double);

@@ -1,31 +1,27 @@
 // SPDX-License-Identifier: MIT
 /*
  * hypermem-run: boot a guest under KVM with libhypermem attached and run a
- * Lua script on its events. The guest is guest-tiny, run here, or a Linux
- * kernel, run by linux.c. See hypermem-run.1 for the options, the Lua API
+ * Lua script on its events. The guest is guest-tiny or a Linux kernel, run
+ * by run.c on the VMM core. See hypermem-run.1 for the options, the Lua API
  * and the exit codes.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <lua.h>
-#include <linux/kvm.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
+
+#include <tiny/boot.h>
+#include <vmm/vmm.h>
 
 #include "output.h"
 #include "paths.h"
 #include "run.h"
 #include "script.h"
-#include "vm.h"
-
-#define TINY_DEFAULT_MEM_MIB 64
-#define TINY_DEFAULT_CMDLINE "scenario=demo"
 
 static const char help_text[] =
 "usage: hypermem-run [options] [SCRIPT.lua]\n"
@@ -44,7 +40,8 @@ static const char help_text[] =
 "                      hypermem-run --kernel guest/bzImage --initrd \\\n"
 "                        guest/initramfs.cpio ioctl_interaction.lua\n"
 "  --initrd PATH     initramfs for --kernel\n"
-"  --append STR      the kernel's command line (default \"console=ttyS0\")\n"
+"  --append STR      the kernel's command line (default \"console=ttyS0\");\n"
+"                    hypermem.transport=vmcall: the module rings by VMCALL\n"
 "                      hypermem-run --kernel vmlinux --append \\\n"
 "                        \"console=ttyS0 panic=-1\" --timeout 200\n"
 "  --cpus N          vCPUs, 1 to 8 (default 1)\n"
@@ -56,7 +53,8 @@ static const char help_text[] =
 "                    (default 60, exit code 5)\n"
 "                      hypermem-run --timeout 5 script.lua\n"
 "  --cmdline STR     guest-tiny command line (default \"scenario=demo\";\n"
-"                    scenarios: demo ioctl two smp hello sockets http exec)\n"
+"                    scenarios: demo ioctl two smp hello sockets http exec;\n"
+"                    transport=vmcall: ring the host by VMCALL)\n"
 "                      hypermem-run --cmdline scenario=http script.lua\n"
 "  --json            JSON Lines on stdout: one object per event, script\n"
 "                    output line, console line and the result\n"
@@ -279,213 +277,23 @@ static int find_files(struct options *o, char *guest, char *script,
 /* Say what to do about /dev/kvm before anything else fails on it. */
 static int check_kvm(void)
 {
-	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	int err = errno;
+	int err = vmm_check_kvm();
 
-	if (fd >= 0) {
-		close(fd);
+	if (!err)
 		return 0;
-	}
-	if (err == ENOENT)
+	if (err == -ENOENT)
 		output_error("/dev/kvm does not exist: this machine has no KVM. "
 			     "Enable virtualization (VT-x/AMD-V) in the "
 			     "firmware and load the module (modprobe kvm_intel "
 			     "or kvm_amd), or run on a host that offers KVM "
 			     "to its guests (nested virtualization).");
-	else if (err == EACCES || err == EPERM)
+	else if (err == -EACCES || err == -EPERM)
 		output_error("no permission to open /dev/kvm. Add yourself to "
 			     "its group (sudo usermod -aG kvm $USER, then log "
 			     "in again), or run as a user that can open it.");
 	else
-		output_error("cannot open /dev/kvm: %s", strerror(err));
+		output_error("cannot open /dev/kvm: %s", strerror(-err));
 	return EXIT_NO_KVM;
-}
-
-static int on_event(struct hm_vcpu *vcpu, const struct hm_event *ev,
-		    void *opaque)
-{
-	struct tvm_cpu *cpu = hm_vcpu_get_data(vcpu);
-
-	return script_event(opaque, vcpu, cpu ? (int)cpu->index : -1, ev);
-}
-
-static void on_console(struct tvm_cpu *cpu, const char *line, size_t len,
-		       void *opaque)
-{
-	(void)opaque;
-	output_console((int)cpu->index, line, len);
-}
-
-static void dump_registers(struct tvm_cpu *cpu)
-{
-	struct kvm_run *run = cpu->run;
-	struct kvm_regs r;
-	struct kvm_sregs s;
-
-	output_error("cpu%u stopped on KVM exit '%s' (%u)%s", cpu->index,
-		     tvm_exit_name(run->exit_reason), run->exit_reason,
-		     run->exit_reason == KVM_EXIT_SHUTDOWN ?
-		     ": a triple fault" : "");
-	if (run->exit_reason == KVM_EXIT_INTERNAL_ERROR)
-		fprintf(stderr, "  internal error suberror %u\n",
-			run->internal.suberror);
-	if (ioctl(cpu->fd, KVM_GET_REGS, &r) || ioctl(cpu->fd, KVM_GET_SREGS,
-						      &s)) {
-		fprintf(stderr, "  registers unavailable: %s\n",
-			strerror(errno));
-		return;
-	}
-	/* arch/x86/kvm/svm/svm.c, shutdown_interception: the VMCB is
-	 * undefined after a SHUTDOWN intercept, so KVM INITs the vCPU. */
-	if (run->exit_reason == KVM_EXIT_SHUTDOWN && r.rip == 0xfff0 &&
-	    s.cs.selector == 0xf000) {
-		fprintf(stderr, "  registers lost: KVM on AMD re-initializes a "
-			"vCPU after a triple fault; it now holds its reset "
-			"values, not the guest's\n");
-		return;
-	}
-	fprintf(stderr,
-		"  rip %016llx rsp %016llx rflags %016llx\n"
-		"  rax %016llx rbx %016llx rcx %016llx rdx %016llx\n"
-		"  rsi %016llx rdi %016llx rbp %016llx\n"
-		"  r8  %016llx r9  %016llx r10 %016llx r11 %016llx\n"
-		"  r12 %016llx r13 %016llx r14 %016llx r15 %016llx\n"
-		"  cr0 %016llx cr2 %016llx cr3 %016llx cr4 %016llx\n"
-		"  efer %016llx cs %04x ss %04x cpl %u\n",
-		r.rip, r.rsp, r.rflags, r.rax, r.rbx, r.rcx, r.rdx, r.rsi,
-		r.rdi, r.rbp, r.r8, r.r9, r.r10, r.r11, r.r12, r.r13, r.r14,
-		r.r15, s.cr0, s.cr2, s.cr3, s.cr4, s.efer, s.cs.selector,
-		s.ss.selector, s.cs.dpl);
-}
-
-static void count_programs(struct tvm *vm, struct output_programs *p)
-{
-	unsigned int pid;
-
-	p->ran = p->failed = 0;
-	for (pid = 0; pid < TVM_MAX_PROCS; pid++) {
-		if (!vm->proc_status[pid])
-			continue;
-		p->ran++;
-		if (vm->proc_status[pid] != 1)
-			p->failed++;
-	}
-}
-
-/* What the run came to, in order of what matters most. */
-static int conclude(struct tvm *vm, struct script *s, int err,
-		    const struct options *o)
-{
-	struct output_programs programs;
-	const char *status;
-	unsigned int i;
-	int code, dumped;
-
-	count_programs(vm, &programs);
-	if (s->failed) {
-		code = EXIT_SCRIPT;
-		status = "script error";
-	} else if (s->stopped) {
-		code = EXIT_OK;
-		status = "stopped by the script";
-	} else if (err == -ETIMEDOUT) {
-		code = EXIT_TIMEOUT;
-		status = "timed out";
-		output_error("the guest was still running after %u s "
-			     "(--timeout)", o->timeout_s);
-	} else if (vm->crashed || err) {
-		code = EXIT_GUEST;
-		status = "guest crashed";
-		dumped = 0;
-		for (i = 0; i < vm->nr_cpus; i++) {
-			if (vm->cpus[i].crashed) {
-				dump_registers(&vm->cpus[i]);
-				dumped = 1;
-			}
-		}
-		if (err)
-			output_error("running the guest: %s", strerror(-err));
-		else if (!dumped)
-			output_error("the guest kernel crashed (its console "
-				     "above says where)");
-	} else if (vm->no_host) {
-		code = EXIT_GUEST;
-		status = "guest did not register";
-		output_error("the guest could not register with libhypermem");
-	} else if (!vm->all_done) {
-		code = EXIT_GUEST;
-		status = "guest did not finish";
-		output_error("every vCPU stopped before the guest finished");
-	} else {
-		code = EXIT_OK;
-		status = "guest finished";
-	}
-	output_result(code, status, &programs);
-	return code;
-}
-
-static int boot(struct tvm *vm, const struct options *o)
-{
-	char cmdline[TINY_CMDLINE_MAX];
-	uint64_t entry;
-	int err;
-
-	snprintf(cmdline, sizeof(cmdline), "%s%s", o->cmdline,
-		 o->verbosity == VERBOSITY_VERBOSE ? "" : " quiet");
-	err = tvm_create(vm, (uint64_t)o->mem_mib << 20, o->cpus);
-	if (err) {
-		output_error("cannot create the VM: %s", strerror(-err));
-		return EXIT_NO_KVM;
-	}
-	err = tvm_load_elf(vm, o->guest, &entry);
-	if (err) {
-		output_error("%s: cannot load it as a guest-tiny image: %s",
-			     o->guest, strerror(-err));
-		return EXIT_GUEST;
-	}
-	err = tvm_boot_setup(vm, entry, cmdline);
-	if (err) {
-		output_error("--cmdline: %s", strerror(-err));
-		return EXIT_USAGE;
-	}
-	return 0;
-}
-
-static void tiny_stop(void *vm)
-{
-	tvm_stop(vm);
-}
-
-static int tiny_stopping(void *vm)
-{
-	return ((struct tvm *)vm)->stop;
-}
-
-static int run_tiny(struct options *o, struct script *s)
-{
-	struct tvm vm;
-	struct script_guest guest = {
-		.stop = tiny_stop, .stopping = tiny_stopping, .vm = &vm,
-	};
-	int err;
-
-	if (!o->cmdline)
-		o->cmdline = TINY_DEFAULT_CMDLINE;
-	if (!o->mem_mib)
-		o->mem_mib = TINY_DEFAULT_MEM_MIB;
-	err = boot(&vm, o);
-	if (err)
-		goto out;
-	s->guest = &guest;
-	vm.echo = 1;
-	vm.console_fn = on_console;
-	hm_vm_set_event_handler(vm.hm, on_event, s);
-	err = tvm_run(&vm, o->timeout_s * 1000);
-	err = conclude(&vm, s, err, o);
-	s->guest = NULL;
-out:
-	tvm_destroy(&vm);
-	return err;
 }
 
 int main(int argc, char **argv)
@@ -510,7 +318,7 @@ int main(int argc, char **argv)
 	}
 	err = check_kvm();
 	if (!err)
-		err = o.kernel ? run_linux(&o, &s) : run_tiny(&o, &s);
+		err = run_guest(&o, &s);
 	script_free(&s);
 	return err;
 }

@@ -21,7 +21,7 @@ enum exit_code {
 
 struct options {
 	unsigned int cpus;
-	unsigned int mem_mib;		/* 0: the guest's default */
+	unsigned int mem_mib;		/* 0: the board's default */
 	unsigned int timeout_s;
 	const char *cmdline;		/* guest-tiny's */
 	const char *guest;
@@ -33,7 +33,7 @@ struct options {
 	enum verbosity verbosity;
 };
 
-/* Boot o->kernel with linux-boot and run the script on its events. */
-int run_linux(const struct options *o, struct script *s);
+/* Boot the guest the options name and run the script on its events. */
+int run_guest(const struct options *o, struct script *s);
 
 #endif

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <vmm/vmm.h>
+
 #include "output.h"
 #include "script.h"
 #include "syscalls.h"
@@ -32,13 +34,13 @@ static struct script *script_of(lua_State *L)
 
 static void stop_guest(struct script *s)
 {
-	if (s->guest)
-		s->guest->stop(s->guest->vm);
+	if (s->vm)
+		vmm_stop(s->vm);
 }
 
 static int guest_stopping(struct script *s)
 {
-	return s->guest && s->guest->stopping(s->guest->vm);
+	return s->vm && vmm_is_stopping(s->vm);
 }
 
 /* print(...) as Lua's own, but through output_print(). */

@@ -12,18 +12,12 @@
 #include <hypermem/hypermem.h>
 
 struct lua_State;
-
-/* The monitor running the guest (guest-tiny or linux-boot), while it runs. */
-struct script_guest {
-	void (*stop)(void *vm);		/* ask every vCPU to stop */
-	int (*stopping)(void *vm);	/* whether a stop was asked for */
-	void *vm;
-};
+struct vmm;
 
 struct script {
 	struct lua_State *L;
 	pthread_mutex_t lock;		/* one handler at a time */
-	const struct script_guest *guest;	/* NULL outside the run */
+	struct vmm *vm;			/* the guest's, NULL outside the run */
 	struct hm_vcpu *vcpu;		/* the event's, while handlers run */
 	int cpu;			/* its index, or -1 */
 	int failed;			/* a handler raised an error */

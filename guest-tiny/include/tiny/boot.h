@@ -36,6 +36,10 @@
  *            |sockets|http|exec                  (kernel/proc.c)
  *   hostile=oversize|badcode|reregister|silent   make the agent misbehave
  *   noevents                                      never raise events
+ *   transport=pio|vmcall                          the doorbell: OUT to
+ *                                                 HM_X86_PORT (default),
+ *                                                 or VMCALL/VMMCALL by
+ *                                                 the CPU's vendor
  *   quiet                                         no per-syscall console lines
  */
 #ifndef TINY_BOOT_H

@@ -275,6 +275,16 @@ HM_EXPORT int hm_vcpu_translate(struct hm_vcpu *vcpu, uint64_t addr,
 				struct hm_translation *ret);
 
 /**
+ * Translate @p addr by the vCPU's page tables as they are now, outside any
+ * event: for a VMM that diagnoses a vCPU that stopped (a crash, say). The
+ * vCPU must not be running.
+ * @return as hm_vcpu_translate(), without -EBUSY and -ENOTCONN; the error
+ * of reading the control registers.
+ */
+HM_EXPORT int hm_vcpu_walk(struct hm_vcpu *vcpu, uint64_t addr,
+			   struct hm_translation *ret);
+
+/**
  * Write @p len bytes to guest virtual memory at @p addr.
  * @return @p len; fewer when the range becomes unwritable part way;
  * -EFAULT when nothing could be written.

@@ -1,9 +1,11 @@
 #!/bin/busybox sh
 # SPDX-License-Identifier: MIT
 # PID 1 of make-linux-guest's initramfs: loads the hypermem module, which
-# registers with the host (hypermem-run or linux-boot), runs the ioctl
-# interaction and resets the VM, which ends the host's run. Boot with
-# hmshell on the kernel command line to get a shell instead.
+# registers every CPU with the host (hypermem-run or linux-boot-test), runs
+# the ioctl interaction once on each CPU and resets the VM, which ends the
+# host's run. Module parameters come from the kernel command line, as
+# modprobe takes them (hypermem.transport=vmcall). Boot with hmshell on the
+# kernel command line to get a shell instead.
 /bin/busybox --install -s /bin
 export PATH=/bin
 mount -t proc proc /proc
@@ -16,10 +18,16 @@ fail() {
 	result=FAIL
 }
 
-insmod /hypermem.ko || fail "insmod hypermem.ko"
+params=$(tr ' ' '\n' </proc/cmdline | sed -n 's/^hypermem\.//p')
+# shellcheck disable=SC2086 # one word per parameter
+insmod /hypermem.ko $params || fail "insmod hypermem.ko $params"
 dmesg | grep 'hypermem:'
-dmesg | grep -q 'hypermem: loaded: [1-9]' || fail "no CPU registered with the host"
-/hm-ioctl-test || fail "hm-ioctl-test"
+cpus=$(nproc)
+dmesg | grep -q "hypermem: loaded: $cpus of $cpus cpus" ||
+	fail "not every CPU registered with the host"
+for cpu in $(seq 0 $((cpus - 1))); do
+	taskset -c "$cpu" /hm-ioctl-test || fail "hm-ioctl-test on cpu $cpu"
+done
 echo "HMTEST RESULT $result"
 if grep -qw hmshell /proc/cmdline; then
 	exec setsid cttyhack sh

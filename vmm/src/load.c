@@ -83,13 +83,6 @@ struct file_image {
 	size_t size;
 };
 
-void *lb_gpa(struct lb_vm *vm, uint64_t gpa, uint64_t len)
-{
-	if (gpa > vm->ram_size || len > vm->ram_size - gpa)
-		return NULL;
-	return vm->ram + gpa;
-}
-
 static int map_file(const char *path, struct file_image *img)
 {
 	struct stat st;
@@ -133,10 +126,10 @@ static void put32(uint8_t *p, uint32_t v)
 	memcpy(p, &v, sizeof(v));
 }
 
-static int copy_to_guest(struct lb_vm *vm, uint64_t gpa, const void *src,
+static int copy_to_guest(struct vmm *vm, uint64_t gpa, const void *src,
 			 uint64_t len)
 {
-	void *dst = lb_gpa(vm, gpa, len);
+	void *dst = vmm_gpa(vm, gpa, len);
 
 	if (!dst)
 		return -E2BIG;
@@ -149,31 +142,31 @@ static int copy_to_guest(struct lb_vm *vm, uint64_t gpa, const void *src,
  * table lives in the latter), the rest of RAM usable. The VGA hole is left
  * out; PVH kernels add it themselves.
  */
-void lb_build_e820(struct lb_vm *vm)
+static void build_e820(struct vmm *vm)
 {
 	uint64_t top = vm->ram_size;
 
-	vm->e820[0] = (struct lb_e820_entry){ 0, EBDA_GPA, E820_RAM };
-	vm->e820[1] = (struct lb_e820_entry){ EBDA_GPA, 0xa0000 - EBDA_GPA,
+	vm->e820[0] = (struct vmm_e820_entry){ 0, EBDA_GPA, E820_RAM };
+	vm->e820[1] = (struct vmm_e820_entry){ EBDA_GPA, 0xa0000 - EBDA_GPA,
 					      E820_RESERVED };
-	vm->e820[2] = (struct lb_e820_entry){ MPTABLE_GPA,
+	vm->e820[2] = (struct vmm_e820_entry){ MPTABLE_GPA,
 					      BIOS_END - MPTABLE_GPA,
 					      E820_RESERVED };
-	vm->e820[3] = (struct lb_e820_entry){ BIOS_END, top - BIOS_END,
+	vm->e820[3] = (struct vmm_e820_entry){ BIOS_END, top - BIOS_END,
 					      E820_RAM };
 	vm->nr_e820 = 4;
 }
 
-static int load_segment(struct lb_vm *vm, const struct file_image *img,
-			const GElf_Phdr *ph)
+static int load_segment(struct vmm *vm, const struct file_image *img,
+			const GElf_Phdr *ph, uint64_t low)
 {
 	uint8_t *dst;
 
 	if (ph->p_filesz > ph->p_memsz || ph->p_offset > img->size ||
 	    ph->p_filesz > img->size - ph->p_offset)
 		return -ENOEXEC;
-	dst = lb_gpa(vm, ph->p_paddr, ph->p_memsz);
-	if (!dst || ph->p_paddr < BIOS_END)
+	dst = vmm_gpa(vm, ph->p_paddr, ph->p_memsz);
+	if (!dst || ph->p_paddr < low)
 		return -E2BIG;
 	memcpy(dst, img->data + ph->p_offset, ph->p_filesz);
 	memset(dst + ph->p_filesz, 0, ph->p_memsz - ph->p_filesz);
@@ -208,14 +201,20 @@ static int find_pvh_entry(Elf *elf, const GElf_Phdr *ph, uint64_t *entry)
 	return -ENOENT;
 }
 
-static int load_vmlinux(struct lb_vm *vm, const struct file_image *img)
+/*
+ * PT_LOAD segments at their physical addresses, none below @p low; the
+ * entry is the PVH note's where there is one (*pvh set), else e_entry.
+ */
+static int load_elf(struct vmm *vm, const struct file_image *img,
+		    uint64_t low, uint64_t *entry, int *pvh)
 {
 	GElf_Ehdr eh;
 	GElf_Phdr ph;
 	Elf *elf;
 	size_t i, n;
-	int ret = -ENOEXEC, pvh = -ENOENT;
+	int ret = -ENOEXEC;
 
+	*pvh = 0;
 	elf_version(EV_CURRENT);
 	elf = elf_memory((char *)img->data, img->size);
 	if (!elf)
@@ -223,31 +222,52 @@ static int load_vmlinux(struct lb_vm *vm, const struct file_image *img)
 	if (!gelf_getehdr(elf, &eh) || gelf_getclass(elf) != ELFCLASS64 ||
 	    eh.e_machine != EM_X86_64 || elf_getphdrnum(elf, &n))
 		goto out;
+	*entry = eh.e_entry;
 	for (i = 0; i < n; i++) {
 		if (!gelf_getphdr(elf, (int)i, &ph))
 			goto out;
 		if (ph.p_type == PT_LOAD) {
-			ret = load_segment(vm, img, &ph);
+			ret = load_segment(vm, img, &ph, low);
 			if (ret)
 				goto out;
-		} else if (ph.p_type == PT_NOTE && pvh) {
-			pvh = find_pvh_entry(elf, &ph, &vm->entry);
+		} else if (ph.p_type == PT_NOTE && !*pvh) {
+			*pvh = !find_pvh_entry(elf, &ph, entry);
 		}
 	}
-	ret = pvh ? -ENOEXEC : 0;
-	if (!ret && !lb_gpa(vm, vm->entry, 1))
-		ret = -ENOEXEC;
-	vm->pvh = 1;
+	ret = vmm_gpa(vm, *entry, 1) ? 0 : -ENOEXEC;
 out:
 	elf_end(elf);
 	return ret;
 }
 
-static int write_start_info(struct lb_vm *vm)
+int x86_load_elf(struct vmm *vm, const char *path, uint64_t low,
+		 uint64_t *entry)
 {
-	struct hvm_start_info *si = lb_gpa(vm, START_INFO_GPA, sizeof(*si));
-	struct hvm_modlist_entry *mod = lb_gpa(vm, MODLIST_GPA, sizeof(*mod));
-	struct hvm_memmap_entry *map = lb_gpa(vm, MEMMAP_GPA,
+	struct file_image img;
+	int ret, pvh;
+
+	ret = map_file(path, &img);
+	if (ret)
+		return ret;
+	ret = load_elf(vm, &img, low, entry, &pvh);
+	unmap_file(&img);
+	return ret;
+}
+
+static int load_vmlinux(struct vmm *vm, const struct file_image *img)
+{
+	int ret = load_elf(vm, img, BIOS_END, &vm->entry, &vm->pvh);
+
+	if (!ret && !vm->pvh)
+		ret = -ENOEXEC;
+	return ret;
+}
+
+static int write_start_info(struct vmm *vm)
+{
+	struct hvm_start_info *si = vmm_gpa(vm, START_INFO_GPA, sizeof(*si));
+	struct hvm_modlist_entry *mod = vmm_gpa(vm, MODLIST_GPA, sizeof(*mod));
+	struct hvm_memmap_entry *map = vmm_gpa(vm, MEMMAP_GPA,
 					      sizeof(*map) * E820_MAX);
 	size_t i;
 
@@ -293,7 +313,7 @@ static int check_bzimage(const struct file_image *img, uint64_t *setup_len)
  * A relocatable kernel goes to its preferred address, aligned as it asks;
  * it needs init_size bytes there to decompress itself in place.
  */
-static int bzimage_load_address(struct lb_vm *vm, const uint8_t *hdr,
+static int bzimage_load_address(struct vmm *vm, const uint8_t *hdr,
 				uint64_t *gpa)
 {
 	uint64_t pref, align, init_size;
@@ -305,14 +325,14 @@ static int bzimage_load_address(struct lb_vm *vm, const uint8_t *hdr,
 		pref = BIOS_END;
 	if (align && (align & (align - 1)) == 0)
 		pref = (pref + align - 1) & ~(align - 1);
-	if (!lb_gpa(vm, pref, init_size))
+	if (!vmm_gpa(vm, pref, init_size))
 		return -E2BIG;
 	*gpa = pref;
 	vm->kernel_end = pref + init_size;
 	return 0;
 }
 
-static void write_boot_params_e820(struct lb_vm *vm, uint8_t *bp)
+static void write_boot_params_e820(struct vmm *vm, uint8_t *bp)
 {
 	size_t i;
 
@@ -326,7 +346,7 @@ static void write_boot_params_e820(struct lb_vm *vm, uint8_t *bp)
 	}
 }
 
-static int load_bzimage(struct lb_vm *vm, const struct file_image *img)
+static int load_bzimage(struct vmm *vm, const struct file_image *img)
 {
 	uint64_t setup_len, load;
 	uint8_t *bp;
@@ -343,7 +363,7 @@ static int load_bzimage(struct lb_vm *vm, const struct file_image *img)
 			    img->size - setup_len);
 	if (ret)
 		return ret;
-	bp = lb_gpa(vm, BOOT_PARAMS_GPA, 4096);
+	bp = vmm_gpa(vm, BOOT_PARAMS_GPA, 4096);
 	memset(bp, 0, 4096);
 	/* The header runs to the end of the jump at 0x200 plus its target. */
 	hdr_len = 0x202 + img->data[0x201] - BP_HDR;
@@ -358,9 +378,9 @@ static int load_bzimage(struct lb_vm *vm, const struct file_image *img)
 }
 
 /* Fill in what the boot protocol reads once initrd and cmdline are known. */
-static int finish_boot_params(struct lb_vm *vm)
+static int finish_boot_params(struct vmm *vm)
 {
-	uint8_t *bp = lb_gpa(vm, BOOT_PARAMS_GPA, 4096);
+	uint8_t *bp = vmm_gpa(vm, BOOT_PARAMS_GPA, 4096);
 	uint32_t cmdline_max = get32(bp + HDR_CMDLINE_SIZE);
 
 	if (cmdline_max && vm->cmdline_len > cmdline_max)
@@ -376,7 +396,7 @@ static int finish_boot_params(struct lb_vm *vm)
 }
 
 /* The initrd goes at the top of low RAM, page aligned, above the kernel. */
-static int load_initrd(struct lb_vm *vm, const char *path)
+static int load_initrd(struct vmm *vm, const char *path)
 {
 	struct file_image img;
 	uint64_t top = vm->ram_size < LOW_RAM_END ? vm->ram_size : LOW_RAM_END;
@@ -384,7 +404,7 @@ static int load_initrd(struct lb_vm *vm, const char *path)
 	int ret;
 
 	if (!vm->pvh) {
-		uint8_t *bp = lb_gpa(vm, BOOT_PARAMS_GPA, 4096);
+		uint8_t *bp = vmm_gpa(vm, BOOT_PARAMS_GPA, 4096);
 		uint64_t max = get32(bp + HDR_INITRD_ADDR_MAX) + 1ull;
 
 		if (max > BIOS_END && max < top)
@@ -410,10 +430,10 @@ out:
 	return ret;
 }
 
-static int write_cmdline(struct lb_vm *vm, const char *cmdline,
-			 enum lb_cpuid_hide hide)
+static int write_cmdline(struct vmm *vm, const char *cmdline,
+			 enum vmm_cpuid_hide hide)
 {
-	const char *extra = lb_cpuid_hides(hide) ? LB_CPUID_HIDE_CMDLINE : "";
+	const char *extra = vmm_cpuid_hides(hide) ? VMM_CPUID_HIDE_CMDLINE : "";
 	int len;
 
 	if (!cmdline)
@@ -430,13 +450,13 @@ static int write_cmdline(struct lb_vm *vm, const char *cmdline,
 	return copy_to_guest(vm, CMDLINE_GPA, vm->cmdline, vm->cmdline_len + 1);
 }
 
-int lb_load_kernel(struct lb_vm *vm, const struct lb_options *opts)
+int x86_load_linux(struct vmm *vm, const struct vmm_config *config)
 {
 	struct file_image img;
 	int ret;
 
-	lb_build_e820(vm);
-	ret = map_file(opts->kernel, &img);
+	build_e820(vm);
+	ret = map_file(config->kernel, &img);
 	if (ret)
 		return ret;
 	if (img.size >= 4 && !memcmp(img.data, ELFMAG, SELFMAG))
@@ -446,9 +466,9 @@ int lb_load_kernel(struct lb_vm *vm, const struct lb_options *opts)
 	unmap_file(&img);
 	if (ret)
 		return ret;
-	ret = write_cmdline(vm, opts->cmdline, opts->cpuid_hide);
-	if (!ret && opts->initrd)
-		ret = load_initrd(vm, opts->initrd);
+	ret = write_cmdline(vm, config->cmdline, config->cpuid_hide);
+	if (!ret && config->initrd)
+		ret = load_initrd(vm, config->initrd);
 	if (ret)
 		return ret;
 	return vm->pvh ? write_start_info(vm) : finish_boot_params(vm);

@@ -148,9 +148,9 @@ static uint8_t *add_bus_and_irqs(uint8_t *p, unsigned int nr_cpus)
 	return add_irq(p, MP_LINTSRC, MP_NMI, 0, 0xff, 1);
 }
 
-int lb_write_mptable(struct lb_vm *vm)
+int x86_write_mptable(struct vmm *vm)
 {
-	uint8_t *base = lb_gpa(vm, MPTABLE_GPA, 4096);
+	uint8_t *base = vmm_gpa(vm, MPTABLE_GPA, 4096);
 	struct mpf *mpf = (struct mpf *)base;
 	struct mpc_header *mpc = (struct mpc_header *)(base + sizeof(*mpf));
 	uint8_t *end;
@@ -164,7 +164,7 @@ int lb_write_mptable(struct lb_vm *vm)
 	mpc->length = (uint16_t)(end - (uint8_t *)mpc);
 	mpc->spec_rev = 4;
 	memcpy(mpc->oem, "HYPERMEM", 8);
-	memcpy(mpc->product, "LINUX-BOOT  ", 12);
+	memcpy(mpc->product, "VMM-CORE    ", 12);
 	mpc->count = (uint16_t)(vm->nr_cpus + 2 + ISA_IRQS + 2);
 	mpc->lapic = LAPIC_BASE;
 	mpc->checksum = checksum(mpc, mpc->length);

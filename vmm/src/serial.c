@@ -7,7 +7,7 @@
  */
 #include <string.h>
 
-#include "internal.h"
+#include "serial.h"
 
 #define UART_RX 0		/* DLAB=0 read */
 #define UART_TX 0		/* DLAB=0 write */
@@ -39,7 +39,7 @@
 #define MSR_DSR 0x20
 #define MSR_DCD 0x80
 
-void lb_serial_init(struct lb_serial *s)
+void serial_init(struct vmm_serial *s)
 {
 	pthread_mutex_init(&s->lock, NULL);
 	s->iir_fcr = 0;
@@ -49,7 +49,7 @@ void lb_serial_init(struct lb_serial *s)
 	s->irq_level = 0;
 }
 
-static uint8_t pending_interrupt(struct lb_serial *s)
+static uint8_t pending_interrupt(struct vmm_serial *s)
 {
 	if ((s->ier & IER_RDI) && s->rx_len)
 		return IIR_RDI;
@@ -59,7 +59,7 @@ static uint8_t pending_interrupt(struct lb_serial *s)
 }
 
 /* IRQ 4 is an ISA edge line: only changes of level reach KVM. */
-static void update_irq(struct lb_serial *s)
+static void update_irq(struct vmm_serial *s)
 {
 	int level = pending_interrupt(s) != IIR_NO_INT;
 
@@ -74,7 +74,7 @@ static void update_irq(struct lb_serial *s)
  * In loopback mode the modem outputs come back as inputs (DTR->DSR,
  * RTS->CTS, OUT1->RI, OUT2->DCD): Linux's autoconfig tests exactly that.
  */
-static uint8_t modem_status(struct lb_serial *s)
+static uint8_t modem_status(struct vmm_serial *s)
 {
 	if (s->mcr & MCR_LOOP)
 		return (uint8_t)((s->mcr & 0x0c) << 4 | (s->mcr & 0x01) << 5 |
@@ -82,7 +82,7 @@ static uint8_t modem_status(struct lb_serial *s)
 	return MSR_DCD | MSR_DSR | MSR_CTS;
 }
 
-static uint8_t read_rx(struct lb_serial *s)
+static uint8_t read_rx(struct vmm_serial *s)
 {
 	uint8_t c;
 
@@ -94,7 +94,7 @@ static uint8_t read_rx(struct lb_serial *s)
 	return c;
 }
 
-static uint8_t read_reg(struct lb_serial *s, unsigned int offset)
+static uint8_t read_reg(struct vmm_serial *s, unsigned int offset)
 {
 	uint8_t iir;
 
@@ -123,7 +123,7 @@ static uint8_t read_reg(struct lb_serial *s, unsigned int offset)
 	}
 }
 
-static void transmit(struct lb_serial *s, uint8_t c)
+static void transmit(struct vmm_serial *s, uint8_t c)
 {
 	s->thri_pending = 1;
 	if (s->mcr & MCR_LOOP) {
@@ -135,7 +135,7 @@ static void transmit(struct lb_serial *s, uint8_t c)
 		s->output(s->opaque, (const char *)&c, 1);
 }
 
-static void write_reg(struct lb_serial *s, unsigned int offset, uint8_t v)
+static void write_reg(struct vmm_serial *s, unsigned int offset, uint8_t v)
 {
 	switch (offset) {
 	case UART_TX:
@@ -171,8 +171,8 @@ static void write_reg(struct lb_serial *s, unsigned int offset, uint8_t v)
 	}
 }
 
-void lb_serial_io(struct lb_serial *s, unsigned int offset, uint8_t *data,
-		  int is_write)
+void serial_io(struct vmm_serial *s, unsigned int offset, uint8_t *data,
+	       int is_write)
 {
 	pthread_mutex_lock(&s->lock);
 	if (is_write)
@@ -184,7 +184,7 @@ void lb_serial_io(struct lb_serial *s, unsigned int offset, uint8_t *data,
 }
 
 /* Bytes that do not fit in the receive buffer are dropped, as on a wire. */
-void lb_serial_input(struct lb_serial *s, const char *buf, size_t len)
+void serial_input(struct vmm_serial *s, const char *buf, size_t len)
 {
 	size_t i;
 

@@ -16,6 +16,8 @@
 #define CPUID1_ECX_XSAVE (1u << 26)
 #define CPUID1_ECX_OSXSAVE (1u << 27)
 #define CPUID1_ECX_AVX (1u << 28)
+/* Reserved for hypervisors to say the CPU is virtual (SDM vol. 2A). */
+#define CPUID1_ECX_HYPERVISOR (1u << 31)
 #define HIDE_MASK (CPUID1_ECX_CX16 | CPUID1_ECX_XSAVE | CPUID1_ECX_OSXSAVE | \
 		   CPUID1_ECX_AVX)
 #define CPUID_MAX_ENTRIES 256
@@ -50,16 +52,19 @@ static int host_kvm_emulates(void)
 	return !hw;
 }
 
-int lb_cpuid_hides(enum lb_cpuid_hide hide)
+int vmm_cpuid_hides(enum vmm_cpuid_hide hide)
 {
-	if (hide == LB_CPUID_HIDE_ALWAYS)
+	if (hide == VMM_CPUID_HIDE_ALWAYS)
 		return 1;
-	return hide == LB_CPUID_HIDE_AUTO && host_kvm_emulates();
+	return hide == VMM_CPUID_HIDE_AUTO && host_kvm_emulates();
 }
 
 /*
  * KVM_GET_SUPPORTED_CPUID leaves the APIC IDs zero; each vCPU reports its
  * own (leaf 1 EBX[31:24], leaves 0xb and 0x1f EDX), matching the MP table.
+ * It offers KVM's leaves at 0x40000000 but not the hypervisor bit, without
+ * which Linux never looks there (kvm_para_available(), which the module's
+ * VMCALL transport needs).
  */
 static void patch_entry(struct kvm_cpuid_entry2 *e, unsigned int index,
 			int hide)
@@ -67,6 +72,7 @@ static void patch_entry(struct kvm_cpuid_entry2 *e, unsigned int index,
 	switch (e->function) {
 	case 1:
 		e->ebx = (e->ebx & 0x00ffffffu) | index << 24;
+		e->ecx |= CPUID1_ECX_HYPERVISOR;
 		if (hide)
 			e->ecx &= ~HIDE_MASK;
 		break;
@@ -81,25 +87,25 @@ static void patch_entry(struct kvm_cpuid_entry2 *e, unsigned int index,
 	}
 }
 
-int lb_setup_cpuid(struct lb_vm *vm, struct lb_cpu *cpu,
-		   enum lb_cpuid_hide hide)
+int x86_setup_cpuid(struct vmm_cpu *cpu, enum vmm_cpuid_hide hide)
 {
 	struct {
 		struct kvm_cpuid2 head;
 		struct kvm_cpuid_entry2 entries[CPUID_MAX_ENTRIES];
 	} cpuid;
-	int hidden = lb_cpuid_hides(hide);
+	int hidden = vmm_cpuid_hides(hide);
 	unsigned int i;
 	int ret;
 
 	memset(&cpuid, 0, sizeof(cpuid));
 	cpuid.head.nent = CPUID_MAX_ENTRIES;
-	ret = lb_kvm_ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, &cpuid);
+	ret = kvm_ioctl(cpu->vm->kvm_fd, KVM_GET_SUPPORTED_CPUID,
+			&cpuid.head);
 	if (ret < 0)
 		return ret;
 	for (i = 0; i < cpuid.head.nent; i++)
 		patch_entry(&cpuid.entries[i], cpu->index, hidden);
-	ret = lb_kvm_ioctl(cpu->fd, KVM_SET_CPUID2, &cpuid);
+	ret = kvm_ioctl(cpu->fd, KVM_SET_CPUID2, &cpuid.head);
 	return ret < 0 ? ret : 0;
 }
 
@@ -138,9 +144,9 @@ static void set_segments(struct kvm_sregs *sregs, int long_mode)
 }
 
 /* Descriptors matching set_segments(), for when the kernel reloads them. */
-static int write_gdt(struct lb_vm *vm)
+static int write_gdt(struct vmm *vm)
 {
-	uint64_t *gdt = lb_gpa(vm, GDT_GPA, 5 * 8);
+	uint64_t *gdt = vmm_gpa(vm, GDT_GPA, 5 * 8);
 
 	if (!gdt)
 		return -E2BIG;
@@ -152,67 +158,75 @@ static int write_gdt(struct lb_vm *vm)
 	return 0;
 }
 
-/* The 64-bit protocol wants the kernel, zero page and cmdline mapped 1:1. */
-static int write_identity_map(struct lb_vm *vm)
+/*
+ * An identity map of the low 4 GiB with 2 MiB pages: the PML4 at
+ * @p pml4_gpa, then the PDPT, then four PDs.
+ */
+int x86_identity_map(struct vmm *vm, uint64_t pml4_gpa)
 {
-	uint64_t *pml4 = lb_gpa(vm, PML4_GPA, 4096);
-	uint64_t *pdpt = lb_gpa(vm, PDPT_GPA, 4096);
-	uint64_t *pd = lb_gpa(vm, PD_GPA, 4 * 4096);
+	uint64_t *pml4 = vmm_gpa(vm, pml4_gpa, 6 * 4096);
+	uint64_t *pdpt = pml4 + 512;
+	uint64_t *pd = pdpt + 512;
 	uint64_t i;
 
-	if (!pml4 || !pdpt || !pd)
+	if (!pml4)
 		return -E2BIG;
-	memset(pml4, 0, 4096);
-	memset(pdpt, 0, 4096);
-	pml4[0] = PDPT_GPA | X86_PTE_P | X86_PTE_W;
+	memset(pml4, 0, 2 * 4096);
+	pml4[0] = (pml4_gpa + 0x1000) | X86_PTE_P | X86_PTE_W;
 	for (i = 0; i < 4; i++)
-		pdpt[i] = (PD_GPA + i * 4096) | X86_PTE_P | X86_PTE_W;
+		pdpt[i] = (pml4_gpa + 0x2000 + i * 4096) | X86_PTE_P |
+			  X86_PTE_W;
 	for (i = 0; i < 4 * 512; i++)
 		pd[i] = (i << 21) | X86_PTE_P | X86_PTE_W | X86_PTE_PS;
 	return 0;
 }
 
-static void long_mode_sregs(struct kvm_sregs *sregs)
+/*
+ * Enter at regs->rip with paging through the map at @p pml4_gpa, in 64-bit
+ * mode; or, for a PVH kernel (pml4_gpa 0), in 32-bit protected mode with
+ * paging off.
+ */
+int x86_enter(struct vmm_cpu *cpu, uint64_t pml4_gpa, struct kvm_regs *regs)
 {
-	sregs->cr3 = PML4_GPA;
-	sregs->cr4 = X86_CR4_PAE;
-	sregs->cr0 = X86_CR0_LONG_MODE;
-	sregs->efer = X86_EFER_LME | X86_EFER_LMA;
+	struct kvm_sregs sregs;
+	int ret;
+
+	ret = kvm_ioctl(cpu->fd, KVM_GET_SREGS, &sregs);
+	if (ret < 0)
+		return ret;
+	set_segments(&sregs, pml4_gpa != 0);
+	sregs.cr3 = pml4_gpa;
+	sregs.cr4 = pml4_gpa ? X86_CR4_PAE : 0;
+	sregs.cr0 = pml4_gpa ? X86_CR0_LONG_MODE : X86_CR0_PE | X86_CR0_ET;
+	sregs.efer = pml4_gpa ? X86_EFER_LME | X86_EFER_LMA : 0;
+	regs->rflags = 0x2;
+	ret = kvm_ioctl(cpu->fd, KVM_SET_SREGS, &sregs);
+	if (ret >= 0)
+		ret = kvm_ioctl(cpu->fd, KVM_SET_REGS, regs);
+	return ret < 0 ? ret : 0;
 }
 
 /*
  * Only the boot CPU is set up; the others wait in KVM's in-kernel LAPIC
- * for the INIT/SIPI the kernel sends them.
+ * for the INIT/SIPI the kernel sends them. The 64-bit boot protocol wants
+ * the kernel, zero page and command line mapped 1:1.
  */
-int lb_setup_boot_regs(struct lb_vm *vm, struct lb_cpu *cpu)
+int x86_enter_linux(struct vmm_cpu *cpu)
 {
-	struct kvm_sregs sregs;
-	struct kvm_regs regs = { .rflags = 0x2, .rip = vm->entry };
+	struct vmm *vm = cpu->vm;
+	struct kvm_regs regs = { .rip = vm->entry, .rsi = BOOT_PARAMS_GPA };
 	int ret;
 
-	ret = lb_kvm_ioctl(cpu->fd, KVM_GET_SREGS, &sregs);
-	if (ret < 0)
-		return ret;
 	ret = write_gdt(vm);
 	if (ret)
 		return ret;
-	set_segments(&sregs, !vm->pvh);
 	if (vm->pvh) {
-		/* PVH: 32-bit protected mode, paging off, EBX = start info. */
-		sregs.cr0 = X86_CR0_PE | X86_CR0_ET;
-		sregs.cr4 = 0;
-		sregs.efer = 0;
+		/* PVH: EBX = start info. */
 		regs.rbx = START_INFO_GPA;
-	} else {
-		ret = write_identity_map(vm);
-		if (ret)
-			return ret;
-		long_mode_sregs(&sregs);
-		regs.rsi = BOOT_PARAMS_GPA;
+		return x86_enter(cpu, 0, &regs);
 	}
-	ret = lb_kvm_ioctl(cpu->fd, KVM_SET_SREGS, &sregs);
-	if (ret < 0)
+	ret = x86_identity_map(vm, PML4_GPA);
+	if (ret)
 		return ret;
-	ret = lb_kvm_ioctl(cpu->fd, KVM_SET_REGS, &regs);
-	return ret < 0 ? ret : 0;
+	return x86_enter(cpu, PML4_GPA, &regs);
 }
