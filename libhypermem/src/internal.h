@@ -146,6 +146,8 @@ void *vm_translate_prefix(const struct hm_vm *vm, uint64_t gpa, uint64_t len,
 			  uint64_t *ret_len);
 
 /* vcpu.c */
+void set_region_header(struct hm_region *r, uint64_t op, uint64_t addr,
+		       uint64_t size);
 int vcpu_can_request(const struct hm_vcpu *vcpu);
 int vcpu_request(struct hm_vcpu *vcpu, uint64_t op, uint64_t addr,
 		 uint64_t size, struct reply *reply);
