@@ -311,21 +311,25 @@ static int check_bzimage(const struct file_image *img, uint64_t *setup_len)
 
 /*
  * A relocatable kernel goes to its preferred address, aligned as it asks;
- * it needs init_size bytes there to decompress itself in place.
+ * it needs init_size bytes there to decompress itself in place, which must
+ * hold the payload copied there and the 64-bit entry (boot protocol 2.10,
+ * init_size).
  */
 static int bzimage_load_address(struct vmm *vm, const uint8_t *hdr,
-				uint64_t *gpa)
+				uint64_t payload, uint64_t *gpa)
 {
 	uint64_t pref, align, init_size;
 
 	memcpy(&pref, hdr + HDR_PREF_ADDRESS, sizeof(pref));
 	align = get32(hdr + HDR_KERNEL_ALIGNMENT);
 	init_size = get32(hdr + HDR_INIT_SIZE);
+	if (init_size < payload || init_size <= STARTUP_64_OFFSET)
+		return -ENOEXEC;
 	if (!hdr[HDR_RELOCATABLE] || pref < BIOS_END)
 		pref = BIOS_END;
 	if (align && (align & (align - 1)) == 0)
 		pref = (pref + align - 1) & ~(align - 1);
-	if (!vmm_gpa(vm, pref, init_size))
+	if (pref < BIOS_END || !vmm_gpa(vm, pref, init_size))
 		return -E2BIG;
 	*gpa = pref;
 	vm->kernel_end = pref + init_size;
@@ -356,7 +360,8 @@ static int load_bzimage(struct vmm *vm, const struct file_image *img)
 	ret = check_bzimage(img, &setup_len);
 	if (ret)
 		return ret;
-	ret = bzimage_load_address(vm, img->data, &load);
+	ret = bzimage_load_address(vm, img->data, img->size - setup_len,
+				   &load);
 	if (ret)
 		return ret;
 	ret = copy_to_guest(vm, load, img->data + setup_len,
