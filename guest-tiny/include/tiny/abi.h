@@ -35,6 +35,17 @@ struct tiny_ifreq {
 	int32_t value;
 };
 
+/*
+ * control_test's expectations of the host (scenario "control"): its first
+ * write, of 27 bytes, cut to 17; its second, of 23, skipped and returning
+ * 77; getpid() returning 4242.
+ */
+#define TINY_CONTROL_WRITE 27
+#define TINY_CONTROL_CUT 17
+#define TINY_CONTROL_SKIP_WRITE 23
+#define TINY_CONTROL_SKIPPED 77
+#define TINY_CONTROL_PID 4242
+
 /* User event codes. */
 #define TINY_EVENT_PATTERN 1	/* arg 0: address of struct tiny_pattern */
 
