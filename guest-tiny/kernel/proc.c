@@ -19,6 +19,7 @@ int netclient_main(int argc, char **argv, char **envp);
 int http_client_main(int argc, char **argv, char **envp);
 int sh_main(int argc, char **argv, char **envp);
 int control_test_main(int argc, char **argv, char **envp);
+int hwaddr_main(int argc, char **argv, char **envp);
 
 static uint32_t next_pid = 1;
 
@@ -104,6 +105,10 @@ static const struct program scenario_control[] = {
 	     .argv = { "control_test" }),
 };
 
+static const struct program scenario_hwaddr[] = {
+	PROG("hwaddr", hwaddr_main, 0, 4, .argv = { "hwaddr" }),
+};
+
 /* What execve can start, by path; argv and envp come from the caller. */
 static const struct {
 	const char *path;
@@ -128,6 +133,7 @@ static const struct {
 	{ "http", scenario_http, ARRAY_SIZE(scenario_http) },
 	{ "exec", scenario_exec, ARRAY_SIZE(scenario_exec) },
 	{ "control", scenario_control, ARRAY_SIZE(scenario_control) },
+	{ "hwaddr", scenario_hwaddr, ARRAY_SIZE(scenario_hwaddr) },
 };
 
 const struct program *scenario_programs(const char *name, size_t *count)

@@ -46,6 +46,20 @@ struct tiny_ifreq {
 #define TINY_CONTROL_SKIPPED 77
 #define TINY_CONTROL_PID 4242
 
+/*
+ * SIOCGIFHWADDR's request (struct ifreq with its struct sockaddr): the
+ * board has no such device, a host fakes it (scenario "hwaddr").
+ */
+#define TINY_SIOCGIFHWADDR 0x8927
+#define TINY_ARPHRD_ETHER 1
+#define TINY_FAKE_HWADDR { 0x02, 0x00, 0x5e, 0x00, 0x53, 0x01 }
+struct tiny_ifreq_hwaddr {
+	char name[TINY_IFNAMSIZ];
+	uint16_t family;
+	char addr[14];
+	char pad[8];
+};
+
 /* User event codes. */
 #define TINY_EVENT_PATTERN 1	/* arg 0: address of struct tiny_pattern */
 
