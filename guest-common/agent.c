@@ -254,11 +254,15 @@ static void serve_readv(struct hm_agent *agent, uint64_t n, uint64_t size)
 }
 
 /* The controls each kind of event may carry. */
-static int control_allowed(uint32_t kind, const struct hm_event_control *c)
+static int control_allowed(const struct hm_agent *agent, uint32_t kind,
+			   const struct hm_event_control *c)
 {
+	uint32_t entry = agent->features & HM_FEATURE_SYSCALL_SKIP ?
+			 HM_CONTROL_SKIP : 0;
+
 	switch (kind) {
 	case HM_EVENT_SYSCALL_ENTER:
-		return !(c->flags & ~HM_CONTROL_SKIP) &&
+		return !(c->flags & ~entry) &&
 		       !(c->arg_mask & ~HM_CONTROL_ARGS_ALL);
 	case HM_EVENT_SYSCALL_EXIT:
 		return !(c->flags & ~HM_CONTROL_RETURN) && !c->arg_mask;
@@ -280,7 +284,7 @@ static void take_control(struct hm_agent *agent, uint32_t kind)
 	hm_memcpy(&c, data_of(agent), sizeof(c));
 	c.flags = hm_le32(c.flags);
 	c.arg_mask = hm_le32(c.arg_mask);
-	if (!control_allowed(kind, &c))
+	if (!control_allowed(agent, kind, &c))
 		return;
 	out->flags = c.flags;
 	out->arg_mask = c.arg_mask;

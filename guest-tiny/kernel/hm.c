@@ -199,7 +199,8 @@ void hm_init(struct cpu *cpu)
 	a->name_buf = alloc_pages(HM_NAME_MAX / PAGE_SIZE);
 	a->features = HM_FEATURE_PROCENV | HM_FEATURE_READ_FILE |
 		      HM_FEATURE_SOCKET_INFO | HM_FEATURE_KERNEL_ADDR |
-		      HM_FEATURE_READV | HM_FEATURE_EVENT_CONTROL;
+		      HM_FEATURE_READV | HM_FEATURE_EVENT_CONTROL |
+		      HM_FEATURE_SYSCALL_SKIP;
 	if (hm_agent_register(a, cpu->index)) {
 		kprintf("hypermem: no host\n");
 		report(TINY_EXIT_NO_HOST, cpu->index);

@@ -8,7 +8,8 @@
 
 #include "internal.h"
 
-static int can_control(const struct hm_vcpu *vcpu, uint32_t kind)
+static int can_control(const struct hm_vcpu *vcpu, uint32_t kind,
+		       uint64_t features)
 {
 	if (!vcpu->region)
 		return -ENOTCONN;
@@ -18,14 +19,15 @@ static int can_control(const struct hm_vcpu *vcpu, uint32_t kind)
 		return vcpu->event_error;
 	if (vcpu->event_kind != kind)
 		return -EINVAL;
-	if (!(vcpu->guest.features & HM_FEATURE_EVENT_CONTROL))
+	if ((vcpu->guest.features & features) != features)
 		return -EOPNOTSUPP;
 	return 0;
 }
 
 int hm_vcpu_set_arg(struct hm_vcpu *vcpu, unsigned int index, uint64_t value)
 {
-	int err = can_control(vcpu, HM_EVENT_SYSCALL_ENTER);
+	int err = can_control(vcpu, HM_EVENT_SYSCALL_ENTER,
+			      HM_FEATURE_EVENT_CONTROL);
 
 	if (err)
 		return err;
@@ -38,9 +40,9 @@ int hm_vcpu_set_arg(struct hm_vcpu *vcpu, unsigned int index, uint64_t value)
 
 /* Skip at entry and return at exit both carry the value in ret. */
 static int set_ret(struct hm_vcpu *vcpu, uint32_t kind, uint32_t flag,
-		   uint64_t ret)
+		   uint64_t features, uint64_t ret)
 {
-	int err = can_control(vcpu, kind);
+	int err = can_control(vcpu, kind, features);
 
 	if (err)
 		return err;
@@ -51,12 +53,14 @@ static int set_ret(struct hm_vcpu *vcpu, uint32_t kind, uint32_t flag,
 
 int hm_vcpu_skip_syscall(struct hm_vcpu *vcpu, uint64_t ret)
 {
-	return set_ret(vcpu, HM_EVENT_SYSCALL_ENTER, HM_CONTROL_SKIP, ret);
+	return set_ret(vcpu, HM_EVENT_SYSCALL_ENTER, HM_CONTROL_SKIP,
+		       HM_FEATURE_EVENT_CONTROL | HM_FEATURE_SYSCALL_SKIP, ret);
 }
 
 int hm_vcpu_set_return(struct hm_vcpu *vcpu, uint64_t ret)
 {
-	return set_ret(vcpu, HM_EVENT_SYSCALL_EXIT, HM_CONTROL_RETURN, ret);
+	return set_ret(vcpu, HM_EVENT_SYSCALL_EXIT, HM_CONTROL_RETURN,
+		       HM_FEATURE_EVENT_CONTROL, ret);
 }
 
 void control_end_event(struct hm_vcpu *vcpu, bool clean)

@@ -111,7 +111,7 @@ static int check_hello(const struct hm_hello *hello)
 #define HOST_FEATURES (HM_FEATURE_PROCENV | HM_FEATURE_READ_FILE | \
 		       HM_FEATURE_SOCKET_INFO | HM_FEATURE_KERNEL_ADDR | \
 		       HM_FEATURE_READV | HM_FEATURE_FD_NAME_OFFSET | \
-		       HM_FEATURE_EVENT_CONTROL)
+		       HM_FEATURE_EVENT_CONTROL | HM_FEATURE_SYSCALL_SKIP)
 
 static int on_register(struct hm_vcpu *vcpu, uint64_t gpa)
 {

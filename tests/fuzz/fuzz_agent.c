@@ -12,7 +12,8 @@
  * answers.
  *
  * With option bit 3 the host ends an event instead: the event's kind (one
- * byte, 0..3), the size of the control record (2 bytes), then its bytes.
+ * byte: bits 0-1 the kind, bit 2 skips negotiated), the size of the
+ * control record (2 bytes), then its bytes.
  * The control the agent keeps must be one the event's kind allows.
  */
 #include <stdint.h>
@@ -200,14 +201,17 @@ static void check_reply(const struct hm_region *r, uint64_t op,
 	}
 }
 
-static void check_control(uint32_t kind, const struct hm_agent_control *c)
+static void check_control(const struct hm_agent *agent, uint32_t kind,
+			  const struct hm_agent_control *c)
 {
 	if (!c->flags && !c->arg_mask)
 		return;
 	FUZZ_CHECK(end_size == sizeof(struct hm_event_control));
 	FUZZ_CHECK(!(c->arg_mask & ~HM_CONTROL_ARGS_ALL));
 	if (kind == HM_EVENT_SYSCALL_ENTER)
-		FUZZ_CHECK(!(c->flags & ~HM_CONTROL_SKIP));
+		FUZZ_CHECK(!(c->flags & ~HM_CONTROL_SKIP) &&
+			   (!c->flags ||
+			    (agent->features & HM_FEATURE_SYSCALL_SKIP)));
 	else if (kind == HM_EVENT_SYSCALL_EXIT)
 		FUZZ_CHECK(!(c->flags & ~HM_CONTROL_RETURN) && !c->arg_mask);
 	else
@@ -216,15 +220,18 @@ static void check_control(uint32_t kind, const struct hm_agent_control *c)
 
 static void end_event(struct hm_agent *agent, struct fuzz_input *in)
 {
-	struct hm_event_record ev = { .kind = fuzz_u8(in) % 4 };
+	uint8_t kind = fuzz_u8(in);
+	struct hm_event_record ev = { .kind = kind % 4 };
 
 	agent->features |= HM_FEATURE_EVENT_CONTROL;
+	if (kind & 4)
+		agent->features |= HM_FEATURE_SYSCALL_SKIP;
 	end_size = fuzz_u16(in);
 	fuzz_bytes(in, end_record, sizeof(end_record));
 	ending = agent->region;
 	hm_agent_raise(agent, &ev);
 	ending = NULL;
-	check_control(ev.kind, &agent->control);
+	check_control(agent, ev.kind, &agent->control);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -11,6 +11,7 @@
 
 #define NR_WRITE 1
 #define NR_IOCTL 16
+#define ALL_CONTROLS (HM_FEATURE_EVENT_CONTROL | HM_FEATURE_SYSCALL_SKIP)
 
 /* What the guest saw when each of its events ended. */
 struct seen {
@@ -74,7 +75,7 @@ static void set_arg_ends_event_with_record_of_that_argument(void **state)
 	};
 
 	(void)state;
-	run_guest(guest_entry_and_exit, HM_FEATURE_EVENT_CONTROL,
+	run_guest(guest_entry_and_exit, ALL_CONTROLS,
 		  count_to_four, 2);
 	assert_int_equal(seen[0].op, HM_OP_EVENT_END);
 	assert_int_equal(seen[0].size, 64);
@@ -100,7 +101,7 @@ static void skip_sends_flag_and_return_value(void **state)
 	};
 
 	(void)state;
-	run_guest(guest_entry_and_exit, HM_FEATURE_EVENT_CONTROL,
+	run_guest(guest_entry_and_exit, ALL_CONTROLS,
 		  skip_with_enoent, 2);
 	assert_int_equal(seen[0].op, HM_OP_EVENT_END);
 	assert_memory_equal(seen[0].data, record, sizeof(record));
@@ -122,7 +123,7 @@ static void set_return_at_exit_sends_flag_and_value(void **state)
 	};
 
 	(void)state;
-	run_guest(guest_entry_and_exit, HM_FEATURE_EVENT_CONTROL,
+	run_guest(guest_entry_and_exit, ALL_CONTROLS,
 		  return_seven, 2);
 	assert_int_equal(seen[0].op, HM_OP_NONE);
 	assert_int_equal(seen[1].op, HM_OP_EVENT_END);
@@ -145,7 +146,7 @@ static void wrong_phase(struct unit *u, const struct hm_event *ev)
 static void control_of_the_other_phase_is_einval(void **state)
 {
 	(void)state;
-	run_guest(guest_entry_and_exit, HM_FEATURE_EVENT_CONTROL,
+	run_guest(guest_entry_and_exit, ALL_CONTROLS,
 		  wrong_phase, 2);
 	assert_int_equal(seen[0].op, HM_OP_NONE);
 	assert_int_equal(seen[1].op, HM_OP_NONE);
@@ -162,7 +163,7 @@ static void user_event(struct unit *u, const struct hm_event *ev)
 static void control_of_a_user_event_is_einval(void **state)
 {
 	(void)state;
-	run_guest(guest_user_event, HM_FEATURE_EVENT_CONTROL, user_event, 1);
+	run_guest(guest_user_event, ALL_CONTROLS, user_event, 1);
 	assert_int_equal(seen[0].op, HM_OP_NONE);
 }
 
@@ -183,13 +184,32 @@ static void control_without_the_feature_is_eopnotsupp(void **state)
 	assert_int_equal(seen[1].op, HM_OP_NONE);
 }
 
+static void skip_without_skip_feature(struct unit *u,
+				      const struct hm_event *ev)
+{
+	if (ev->kind != HM_EVENT_SYSCALL_ENTER)
+		return;
+	assert_int_equal(hm_vcpu_skip_syscall(u->vcpu, 0), -EOPNOTSUPP);
+	assert_int_equal(hm_vcpu_set_arg(u->vcpu, 0, 9), 0);
+}
+
+static void skip_without_the_skip_feature_is_eopnotsupp(void **state)
+{
+	(void)state;
+	run_guest(guest_entry_and_exit, HM_FEATURE_EVENT_CONTROL,
+		  skip_without_skip_feature, 2);
+	assert_int_equal(seen[0].op, HM_OP_EVENT_END);
+	assert_int_equal(seen[0].control.flags, 0);
+	assert_int_equal(seen[0].control.arg_mask, 1);
+}
+
 static void control_outside_an_event_is_ebusy_or_enotconn(void **state)
 {
 	struct unit *u = unit_new(guest_entry_and_exit);
 
 	(void)state;
 	assert_int_equal(hm_vcpu_skip_syscall(u->vcpu, 0), -ENOTCONN);
-	u->g->agent.features |= HM_FEATURE_EVENT_CONTROL;
+	u->g->agent.features |= ALL_CONTROLS;
 	assert_int_equal(unit_run(u, NULL), 0);
 	assert_int_equal(hm_vcpu_set_arg(u->vcpu, 0, 0), -EBUSY);
 	assert_int_equal(hm_vcpu_set_return(u->vcpu, 0), -EBUSY);
@@ -211,7 +231,7 @@ static void handler_error_drops_the_control(void **state)
 
 	(void)state;
 	memset(seen, 0, sizeof(seen));
-	u->g->agent.features |= HM_FEATURE_EVENT_CONTROL;
+	u->g->agent.features |= ALL_CONTROLS;
 	hm_vm_set_event_handler(u->vm, skip_then_fail, NULL);
 	assert_int_equal(unit_run(u, NULL), -EIO);
 	assert_int_equal(seen[0].op, HM_OP_NONE);
@@ -260,8 +280,7 @@ static struct hm_agent_control raise_against(uint32_t kind, uint64_t features)
 
 static void assert_ignored(uint32_t kind)
 {
-	struct hm_agent_control c = raise_against(kind,
-						  HM_FEATURE_EVENT_CONTROL);
+	struct hm_agent_control c = raise_against(kind, ALL_CONTROLS);
 	static const struct hm_agent_control none;
 
 	assert_memory_equal(&c, &none, sizeof(c));
@@ -283,7 +302,7 @@ static void agent_takes_a_well_formed_record(void **state)
 
 	(void)state;
 	set(HM_CONTROL_SKIP, HM_CONTROL_ARGS_ALL, sizeof(sent));
-	c = raise_against(HM_EVENT_SYSCALL_ENTER, HM_FEATURE_EVENT_CONTROL);
+	c = raise_against(HM_EVENT_SYSCALL_ENTER, ALL_CONTROLS);
 	assert_int_equal(c.flags, HM_CONTROL_SKIP);
 	assert_int_equal(c.arg_mask, HM_CONTROL_ARGS_ALL);
 	assert_int_equal(c.args[5], 55);
@@ -349,6 +368,17 @@ static void agent_without_feature_ignores_record(void **state)
 	assert_memory_equal(&c, &none, sizeof(c));
 }
 
+static void agent_without_skip_feature_ignores_skip(void **state)
+{
+	struct hm_agent_control c;
+	static const struct hm_agent_control none;
+
+	(void)state;
+	set(HM_CONTROL_SKIP, 1, sizeof(sent));
+	c = raise_against(HM_EVENT_SYSCALL_ENTER, HM_FEATURE_EVENT_CONTROL);
+	assert_memory_equal(&c, &none, sizeof(c));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -358,6 +388,7 @@ int main(void)
 		cmocka_unit_test(control_of_the_other_phase_is_einval),
 		cmocka_unit_test(control_of_a_user_event_is_einval),
 		cmocka_unit_test(control_without_the_feature_is_eopnotsupp),
+		cmocka_unit_test(skip_without_the_skip_feature_is_eopnotsupp),
 		cmocka_unit_test(control_outside_an_event_is_ebusy_or_enotconn),
 		cmocka_unit_test(handler_error_drops_the_control),
 		cmocka_unit_test(agent_takes_a_well_formed_record),
@@ -368,6 +399,7 @@ int main(void)
 		cmocka_unit_test(agent_ignores_skip_or_arguments_at_exit),
 		cmocka_unit_test(agent_ignores_control_of_user_event),
 		cmocka_unit_test(agent_without_feature_ignores_record),
+		cmocka_unit_test(agent_without_skip_feature_ignores_skip),
 	};
 
 	return cmocka_run_group_tests(tests, 0, NULL);

@@ -83,12 +83,15 @@
  * -----------------------------------------------------------------
  * The host ends an event with op = HM_OP_EVENT_END, addr = 0, size =
  * sizeof(struct hm_event_control) and the record in data[]. At
- * HM_EVENT_SYSCALL_ENTER it may replace the arguments in arg_mask and set
+ * HM_EVENT_SYSCALL_ENTER it may replace the arguments in arg_mask and,
+ * with HM_FEATURE_SYSCALL_SKIP too (a guest whose kernel cannot skip a
+ * call from where it raises the event does not offer it), set
  * HM_CONTROL_SKIP: the syscall does not run and returns ret. At
  * HM_EVENT_SYSCALL_EXIT it may set HM_CONTROL_RETURN: the syscall returns
  * ret. The event is over either way; a guest applies nothing of a record
  * that is malformed (another size, unknown bits, a control of the other
- * phase, any control of a user event), and has no way to say so.
+ * phase or not negotiated, any control of a user event), and has no way
+ * to say so.
  */
 #ifndef HYPERMEM_PROTOCOL_H
 #define HYPERMEM_PROTOCOL_H
@@ -207,6 +210,7 @@ enum hm_call {
 #define HM_FEATURE_READV (1u << 4)		/* HM_OP_READV */
 #define HM_FEATURE_FD_NAME_OFFSET (1u << 5)	/* fd names beyond data[] */
 #define HM_FEATURE_EVENT_CONTROL (1u << 6)	/* HM_OP_EVENT_END */
+#define HM_FEATURE_SYSCALL_SKIP (1u << 7)	/* with it, HM_CONTROL_SKIP */
 
 /* Longest fd name, its NUL included: Linux's PATH_MAX. */
 #define HM_NAME_MAX 4096u
