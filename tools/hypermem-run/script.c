@@ -330,7 +330,8 @@ static int event_newindex(lua_State *L)
 		lua_rawset(L, 1);
 		return 0;
 	}
-	return set_slot(L, slot, lua_tostring(L, 2));
+	return set_slot(L, slot, lua_pushfstring(L, "ev.%s",
+						 lua_tostring(L, 2)));
 }
 
 /* The slot of ev.args[key], or 0 for an index outside 1..6. */
