@@ -253,6 +253,46 @@ static void serve_readv(struct hm_agent *agent, uint64_t n, uint64_t size)
 	respond(r, HM_RESP_READ_OK, n, (uint64_t)(out - data));
 }
 
+/* The controls each kind of event may carry. */
+static int control_allowed(const struct hm_agent *agent, uint32_t kind,
+			   const struct hm_event_control *c)
+{
+	uint32_t entry = agent->features & HM_FEATURE_SYSCALL_SKIP ?
+			 HM_CONTROL_SKIP : 0;
+
+	switch (kind) {
+	case HM_EVENT_SYSCALL_ENTER:
+		return !(c->flags & ~entry) &&
+		       !(c->arg_mask & ~HM_CONTROL_ARGS_ALL);
+	case HM_EVENT_SYSCALL_EXIT:
+		return !(c->flags & ~HM_CONTROL_RETURN) && !c->arg_mask;
+	default:
+		return 0;
+	}
+}
+
+/* The host ended the event with a record: keep it if it is well formed. */
+static void take_control(struct hm_agent *agent, uint32_t kind)
+{
+	struct hm_agent_control *out = &agent->control;
+	struct hm_event_control c;
+	int i;
+
+	if (!(agent->features & HM_FEATURE_EVENT_CONTROL) ||
+	    hm_le64(agent->region->size) != sizeof(c))
+		return;
+	hm_memcpy(&c, data_of(agent), sizeof(c));
+	c.flags = hm_le32(c.flags);
+	c.arg_mask = hm_le32(c.arg_mask);
+	if (!control_allowed(agent, kind, &c))
+		return;
+	out->flags = c.flags;
+	out->arg_mask = c.arg_mask;
+	for (i = 0; i < 6; i++)
+		out->args[i] = hm_le64(c.args[i]);
+	out->ret = hm_le64(c.ret);
+}
+
 /* Ops whose size is a byte count that must fit in data[]. */
 static int takes_buffer(uint64_t op)
 {
@@ -313,6 +353,7 @@ int hm_agent_serve(struct hm_agent *agent)
 	case HM_OP_REGISTER:
 	case HM_RESP_REGISTER_OK:
 	case HM_OP_EVENT:
+	case HM_OP_EVENT_END:
 		/* Nothing the host asked for: the event is over. */
 		return 1;
 	default:
@@ -390,9 +431,12 @@ void hm_agent_raise(struct hm_agent *agent,
 	rec.ret = hm_le64(event->ret);
 	hm_memcpy(data_of(agent), &rec, sizeof(rec));
 	respond(r, HM_OP_EVENT, 0, sizeof(rec));
+	hm_memset(&agent->control, 0, sizeof(agent->control));
 
 	agent->ops->doorbell(agent->ctx, HM_CALL_EVENT, agent->region_gpa);
 	while (!hm_agent_serve(agent))
 		agent->ops->doorbell(agent->ctx, HM_CALL_REPLY,
 				     agent->region_gpa);
+	if (hm_le64(r->op) == HM_OP_EVENT_END)
+		take_control(agent, event->kind);
 }

@@ -49,6 +49,18 @@ struct hm_agent_ops {
 	long (*socket_info)(void *ctx, int64_t fd, struct hm_socket_info *info);
 };
 
+/*
+ * What the host asked for when it ended the last event, in the guest's byte
+ * order; flags and arg_mask are 0 when it asked for nothing, or sent a
+ * malformed record.
+ */
+struct hm_agent_control {
+	uint32_t flags;		/* HM_CONTROL_* */
+	uint32_t arg_mask;
+	uint64_t args[6];
+	uint64_t ret;
+};
+
 struct hm_agent {
 	const struct hm_agent_ops *ops;
 	void *ctx;
@@ -62,6 +74,8 @@ struct hm_agent {
 	 * whatever the region's size.
 	 */
 	char *name_buf;
+	/* Set by hm_agent_raise(); offer HM_FEATURE_EVENT_CONTROL to get it. */
+	struct hm_agent_control control;
 };
 
 /* Bytes of data[] in a region of this many pages. */
@@ -83,7 +97,8 @@ long hm_agent_put_name(const char *name, char *buf, size_t cap);
 int hm_agent_register(struct hm_agent *agent, uint32_t vcpu_index);
 
 /*
- * Raise an event and serve the host's requests until it ends the event.
+ * Raise an event and serve the host's requests until it ends the event;
+ * agent->control then holds what the host asked the OS to do with it.
  * Call it only after a successful hm_agent_register().
  */
 void hm_agent_raise(struct hm_agent *agent,

@@ -104,17 +104,48 @@ static void fill_args(struct pt_regs *regs, struct hm_event_record *event)
 		event->args[i] = args[i];
 }
 
+#if defined(CONFIG_X86_64)
+/*
+ * The x86-64 syscall wrappers read their arguments from pt_regs when the
+ * call runs (arch/x86/include/asm/syscall_wrapper.h), after sys_enter;
+ * 6.1's asm/syscall.h has no syscall_set_arguments() for x86-64.
+ */
+static void set_args(struct pt_regs *regs, const struct hm_agent_control *c)
+{
+	unsigned long *args[6] = { &regs->di, &regs->si, &regs->dx,
+				   &regs->r10, &regs->r8, &regs->r9 };
+	int i;
+
+	for (i = 0; i < 6; i++) {
+		if (c->arg_mask & (1u << i))
+			*args[i] = c->args[i];
+	}
+}
+#else
+static void set_args(struct pt_regs *regs, const struct hm_agent_control *c)
+{
+}
+#endif
+
+/*
+ * No skip: Linux 6.1's syscall_trace_enter() (kernel/entry/common.c) reads
+ * the syscall number before trace_sys_enter() and returns that value, so
+ * an orig_ax changed here is not seen; the agent never takes a skip, which
+ * the module does not offer (HM_FEATURE_SYSCALL_SKIP).
+ */
 static void probe_sys_enter(void *data, struct pt_regs *regs, long nr)
 {
 	struct hm_event_record event = {
 		.kind = HM_EVENT_SYSCALL_ENTER,
 		.nr = nr,
 	};
+	struct hm_agent_control control;
 
 	if (!wanted(nr))
 		return;
 	fill_args(regs, &event);
-	hm_raise_atomic(&event);
+	if (!hm_raise_atomic(&event, &control))
+		set_args(regs, &control);
 }
 
 static void probe_sys_exit(void *data, struct pt_regs *regs, long ret)
@@ -125,11 +156,18 @@ static void probe_sys_exit(void *data, struct pt_regs *regs, long ret)
 		.nr = nr,
 		.ret = ret,
 	};
+	struct hm_agent_control control;
 
 	if (!wanted(nr))
 		return;
 	fill_args(regs, &event);
-	hm_raise_atomic(&event);
+	/*
+	 * syscall_exit_work() runs trace_sys_exit() before the return to
+	 * user space, which gets regs->ax.
+	 */
+	if (!hm_raise_atomic(&event, &control) &&
+	    (control.flags & HM_CONTROL_RETURN))
+		syscall_set_return_value(current, regs, 0, (long)control.ret);
 }
 
 struct hm_tracepoints {

@@ -10,9 +10,19 @@
 #include <linux/types.h>
 #include "agent.h"
 
+/*
+ * Event control where hooks.c can write the arguments (x86-64); never
+ * HM_FEATURE_SYSCALL_SKIP: see probe_sys_enter().
+ */
+#if defined(CONFIG_X86_64)
+#define HM_KMOD_CONTROL HM_FEATURE_EVENT_CONTROL
+#else
+#define HM_KMOD_CONTROL 0
+#endif
+
 #define HM_KMOD_FEATURES (HM_FEATURE_PROCENV | HM_FEATURE_READ_FILE | \
 			  HM_FEATURE_SOCKET_INFO | HM_FEATURE_KERNEL_ADDR | \
-			  HM_FEATURE_READV)
+			  HM_FEATURE_READV | HM_KMOD_CONTROL)
 
 /*
  * The context the accessors run in. In atomic context (a tracepoint, or a
@@ -32,7 +42,9 @@ const char *hm_transport_name(void);
 void hm_doorbell(void *ctx, unsigned int call, uint64_t region_gpa);
 void hm_selftest_host(unsigned int call, uint64_t region_gpa);
 
-int hm_raise_atomic(const struct hm_event_record *event);
+/* @control, when not NULL, gets what the host asked for at the event's end. */
+int hm_raise_atomic(const struct hm_event_record *event,
+		    struct hm_agent_control *control);
 int hm_raise_sleepable(const struct hm_event_record *event);
 
 int hm_hooks_start(void);

@@ -125,7 +125,8 @@ static int hm_cpu_offline(unsigned int cpu)
 	return 0;
 }
 
-static int raise_here(const struct hm_event_record *event, struct hm_ctx *ctx)
+static int raise_here(const struct hm_event_record *event, struct hm_ctx *ctx,
+		      struct hm_agent_control *control)
 {
 	struct hm_cpu *hc = this_cpu_ptr(&hm_cpus);
 	int err = 0;
@@ -136,6 +137,8 @@ static int raise_here(const struct hm_event_record *event, struct hm_ctx *ctx)
 	if (smp_load_acquire(&hc->active)) {
 		hc->agent.ctx = ctx;
 		hm_agent_raise(&hc->agent, event);
+		if (control)
+			*control = hc->agent.control;
 	} else {
 		err = -ENODEV;
 	}
@@ -144,11 +147,12 @@ static int raise_here(const struct hm_event_record *event, struct hm_ctx *ctx)
 }
 
 /* For callers that already run with preemption disabled. */
-int hm_raise_atomic(const struct hm_event_record *event)
+int hm_raise_atomic(const struct hm_event_record *event,
+		    struct hm_agent_control *control)
 {
 	struct hm_ctx ctx = { .atomic = true };
 
-	return raise_here(event, &ctx);
+	return raise_here(event, &ctx, control);
 }
 
 int hm_raise_sleepable(const struct hm_event_record *event)
@@ -157,7 +161,7 @@ int hm_raise_sleepable(const struct hm_event_record *event)
 	int err;
 
 	migrate_disable();
-	err = raise_here(event, &ctx);
+	err = raise_here(event, &ctx, NULL);
 	migrate_enable();
 	return err;
 }

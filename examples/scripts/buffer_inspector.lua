@@ -1,11 +1,11 @@
--- Buffer inspector: find an HTTP request in a buffer a process sends,
--- rewrite one of its headers and adjust the byte count to match.
+-- Buffer inspector: find an HTTP request in a buffer a process writes,
+-- rewrite one of its headers and change write()'s count to match.
 --
 --   hypermem-run --cmdline scenario=http buffer_inspector.lua
 --
--- http_client sends its request with writev(fd, iov, 1); the count lives in
--- guest memory (iov[0].iov_len), so the script can change it. The client
--- leaves room in its 512-byte buffer and prints the request it sent.
+-- Assigning ev.count at the entry of write() changes the argument the
+-- guest's kernel sees (event control). The client leaves room in its
+-- 512-byte buffer and prints the request it sent.
 
 local ROOM = 512
 local AGENT = "hypermem-run/0.1 (inspected)"
@@ -18,15 +18,13 @@ local function show(request)
 	end
 end
 
-hm.on_syscall("writev", "enter", function(ev)
-	-- struct iovec { void *iov_base; size_t iov_len; }
-	local base, len = hm.read_ptr(ev.vec), hm.read_long(ev.vec + 8)
-	local data = hm.read_bytes(base, len)
-	if not data:match("^%u+ %S+ HTTP/%d%.%d\r\n") then
+hm.on_syscall("write", "enter", function(ev)
+	local data = hm.read_bytes(ev.buf, ev.count)
+	if not data or not data:match("^%u+ %S+ HTTP/%d%.%d\r\n") then
 		return
 	end
-	print(string.format("pid %d writev: %d-byte HTTP request on %s:",
-			    hm.get_proc_pid(), len, hm.read_fd_name(ev.fd)))
+	print(string.format("pid %d write: %d-byte HTTP request on %s:",
+			    hm.get_proc_pid(), ev.count, hm.read_fd_name(ev.fd)))
 	show(data)
 	local rewritten, n = data:gsub("\r\nUser%-Agent: [^\r]*\r\n",
 				       "\r\nUser-Agent: " .. AGENT .. "\r\n", 1)
@@ -34,8 +32,9 @@ hm.on_syscall("writev", "enter", function(ev)
 		print("  left as it is")
 		return
 	end
-	assert(hm.write_bytes(base, rewritten))
-	assert(hm.write_long(ev.vec + 8, #rewritten))
-	print(string.format("  rewrote User-Agent; iov_len %d -> %d", len,
-			    #rewritten))
+	assert(hm.write_bytes(ev.buf, rewritten))
+	local count = ev.count
+	ev.count = #rewritten
+	print(string.format("  rewrote User-Agent; count %d -> %d", count,
+			    ev.count))
 end)

@@ -199,7 +199,8 @@ void hm_init(struct cpu *cpu)
 	a->name_buf = alloc_pages(HM_NAME_MAX / PAGE_SIZE);
 	a->features = HM_FEATURE_PROCENV | HM_FEATURE_READ_FILE |
 		      HM_FEATURE_SOCKET_INFO | HM_FEATURE_KERNEL_ADDR |
-		      HM_FEATURE_READV;
+		      HM_FEATURE_READV | HM_FEATURE_EVENT_CONTROL |
+		      HM_FEATURE_SYSCALL_SKIP;
 	if (hm_agent_register(a, cpu->index)) {
 		kprintf("hypermem: no host\n");
 		report(TINY_EXIT_NO_HOST, cpu->index);
@@ -210,14 +211,17 @@ void hm_init(struct cpu *cpu)
 		cpu->index, a->region_gpa, a->region_pages);
 }
 
-static void raise(struct cpu *cpu, uint32_t kind, uint64_t nr,
-		  const uint64_t args[6], uint64_t ret)
+/* The host's control of the event, or NULL when none was raised. */
+static const struct hm_agent_control *raise(struct cpu *cpu, uint32_t kind,
+					    uint64_t nr,
+					    const uint64_t args[6],
+					    uint64_t ret)
 {
 	struct hm_event_record ev;
 	int i;
 
 	if (!cpu->hm_ready || !config.events)
-		return;
+		return NULL;
 	ev.kind = kind;
 	ev.reserved = 0;
 	ev.nr = nr;
@@ -225,14 +229,39 @@ static void raise(struct cpu *cpu, uint32_t kind, uint64_t nr,
 		ev.args[i] = args[i];
 	ev.ret = ret;
 	hm_agent_raise(&cpu->agent, &ev);
+	return &cpu->agent.control;
 }
 
-void hm_syscall_event(struct cpu *cpu, uint32_t kind, const struct frame *f,
-		      uint64_t ret)
+int hm_syscall_enter(struct cpu *cpu, struct frame *f, int64_t *ret)
+{
+	uint64_t *regs[6] = { &f->rdi, &f->rsi, &f->rdx, &f->r10, &f->r8,
+			      &f->r9 };
+	uint64_t args[6];
+	const struct hm_agent_control *c;
+	int i;
+
+	for (i = 0; i < 6; i++)
+		args[i] = *regs[i];
+	c = raise(cpu, HM_EVENT_SYSCALL_ENTER, f->rax, args, 0);
+	if (!c)
+		return 0;
+	for (i = 0; i < 6; i++) {
+		if (c->arg_mask & (1u << i))
+			*regs[i] = c->args[i];
+	}
+	*ret = (int64_t)c->ret;
+	return !!(c->flags & HM_CONTROL_SKIP);
+}
+
+int64_t hm_syscall_exit(struct cpu *cpu, const struct frame *f, int64_t ret)
 {
 	uint64_t args[6] = { f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9 };
+	const struct hm_agent_control *c;
 
-	raise(cpu, kind, f->rax, args, ret);
+	c = raise(cpu, HM_EVENT_SYSCALL_EXIT, f->rax, args, (uint64_t)ret);
+	if (c && (c->flags & HM_CONTROL_RETURN))
+		return (int64_t)c->ret;
+	return ret;
 }
 
 void hm_user_event(struct cpu *cpu, const struct frame *f)

@@ -196,8 +196,13 @@ struct frame *syscall_handler(struct frame *f);
 
 /* hm.c */
 void hm_init(struct cpu *cpu);
-void hm_syscall_event(struct cpu *cpu, uint32_t kind, const struct frame *f,
-		      uint64_t ret);
+/*
+ * A syscall's entry: the host may replace arguments in the frame. Returns 1
+ * when it skips the call, which then returns *ret.
+ */
+int hm_syscall_enter(struct cpu *cpu, struct frame *f, int64_t *ret);
+/* A syscall's exit: what it returns, the host's value where it gave one. */
+int64_t hm_syscall_exit(struct cpu *cpu, const struct frame *f, int64_t ret);
 void hm_user_event(struct cpu *cpu, const struct frame *f);
 
 /* entry.S */

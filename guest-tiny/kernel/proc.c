@@ -18,6 +18,8 @@ int hello_main(int argc, char **argv, char **envp);
 int netclient_main(int argc, char **argv, char **envp);
 int http_client_main(int argc, char **argv, char **envp);
 int sh_main(int argc, char **argv, char **envp);
+int control_test_main(int argc, char **argv, char **envp);
+int hwaddr_main(int argc, char **argv, char **envp);
 
 static uint32_t next_pid = 1;
 
@@ -98,6 +100,15 @@ static const struct program scenario_exec[] = {
 	     .envp = { "PATH=/bin", "USER=root", "SHELL=/bin/sh" }),
 };
 
+static const struct program scenario_control[] = {
+	PROG("control_test", control_test_main, 0, 4,
+	     .argv = { "control_test" }),
+};
+
+static const struct program scenario_hwaddr[] = {
+	PROG("hwaddr", hwaddr_main, 0, 4, .argv = { "hwaddr" }),
+};
+
 /* What execve can start, by path; argv and envp come from the caller. */
 static const struct {
 	const char *path;
@@ -121,6 +132,8 @@ static const struct {
 	{ "sockets", scenario_sockets, ARRAY_SIZE(scenario_sockets) },
 	{ "http", scenario_http, ARRAY_SIZE(scenario_http) },
 	{ "exec", scenario_exec, ARRAY_SIZE(scenario_exec) },
+	{ "control", scenario_control, ARRAY_SIZE(scenario_control) },
+	{ "hwaddr", scenario_hwaddr, ARRAY_SIZE(scenario_hwaddr) },
 };
 
 const struct program *scenario_programs(const char *name, size_t *count)

@@ -310,8 +310,7 @@ static struct frame *exec_syscall(struct cpu *cpu, struct frame *f)
 	if (!config.quiet)
 		kprintf("[cpu%u pid %u] syscall %lu = %ld\n", cpu->index,
 			cpu->current->pid, call.rax, ret);
-	hm_syscall_event(cpu, HM_EVENT_SYSCALL_EXIT, &call, (uint64_t)ret);
-	f->rax = (uint64_t)ret;
+	f->rax = (uint64_t)hm_syscall_exit(cpu, &call, ret);
 	return f;
 }
 
@@ -327,8 +326,11 @@ struct frame *syscall_handler(struct frame *f)
 		f->rax = 0;
 		return f;
 	}
-	if (flags & EV_ENTER)
-		hm_syscall_event(cpu, HM_EVENT_SYSCALL_ENTER, f, 0);
+	/* A skipped call has no side effect and raises no exit event. */
+	if ((flags & EV_ENTER) && hm_syscall_enter(cpu, f, &ret)) {
+		f->rax = (uint64_t)ret;
+		return f;
+	}
 	if (nr == TINY_SYS_EXIT)
 		return sched_exit(cpu, (int)f->rdi);
 	if (nr == TINY_SYS_EXECVE)
@@ -338,7 +340,7 @@ struct frame *syscall_handler(struct frame *f)
 		kprintf("[cpu%u pid %u] syscall %lu = %ld\n", cpu->index,
 			cpu->current->pid, nr, ret);
 	if (flags & EV_EXIT)
-		hm_syscall_event(cpu, HM_EVENT_SYSCALL_EXIT, f, (uint64_t)ret);
+		ret = hm_syscall_exit(cpu, f, ret);
 	f->rax = (uint64_t)ret;
 	if (nr == TINY_SYS_SCHED_YIELD)
 		return sched_switch(cpu);

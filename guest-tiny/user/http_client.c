@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * An HTTP client for the buffer inspector: it sends one GET request with
- * writev from a buffer that has room to spare, then prints the request as
- * its own memory holds it and the byte count writev returned, so that a
- * host that rewrote a header and the iovec's length is seen from inside.
+ * write from a buffer that has room to spare, then prints the request as
+ * its own memory holds it and the byte count write returned, so that a
+ * host that rewrote a header and write's count is seen from inside.
  * Exit 0, or the step that failed (3..5).
  */
 #include "ulib.h"
@@ -46,7 +46,6 @@ int http_client_main(int argc, char **argv, char **envp)
 {
 	uint8_t sa[16] = { AF_INET, 0, 0, 80, 10, 0, 2, 2 };
 	char buf[BUF_SIZE], count[24];
-	uint64_t iov[2];
 	size_t len = 0;
 	long fd, n;
 
@@ -59,9 +58,7 @@ int http_client_main(int argc, char **argv, char **envp)
 		return 3;
 	if (sys3(TINY_SYS_CONNECT, fd, (long)sa, sizeof(sa)))
 		return 4;
-	iov[0] = (uint64_t)buf;
-	iov[1] = len;
-	n = sys3(TINY_SYS_WRITEV, fd, (long)iov, 1);
+	n = uwrite((int)fd, buf, len);
 	if (n <= 0)
 		return 5;
 	uputs("http_client: sent ");

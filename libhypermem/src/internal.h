@@ -67,6 +67,8 @@ struct hm_vcpu {
 	bool in_event;
 	bool in_op;
 	int event_error;		/* set when the event is abandoned */
+	uint32_t event_kind;		/* of the event in progress */
+	struct hm_event_control control; /* host byte order until sent */
 
 	timer_t timer;
 	pid_t timer_tid;		/* thread the timer signals, 0: none */
@@ -131,6 +133,10 @@ ssize_t read_cooperative(struct hm_vcpu *vcpu, uint64_t addr, void *buf,
 			 size_t len);
 ssize_t read_str_cooperative(struct hm_vcpu *vcpu, uint64_t addr, char *buf,
 			     size_t cap);
+
+/* control.c */
+/* End the event, with the handler's control record when @clean. */
+void control_end_event(struct hm_vcpu *vcpu, bool clean);
 
 /* direct.c */
 ssize_t direct_copy(struct hm_vcpu *vcpu, uint64_t addr, void *buf,

@@ -110,7 +110,8 @@ static int check_hello(const struct hm_hello *hello)
 /* Features this host implements. */
 #define HOST_FEATURES (HM_FEATURE_PROCENV | HM_FEATURE_READ_FILE | \
 		       HM_FEATURE_SOCKET_INFO | HM_FEATURE_KERNEL_ADDR | \
-		       HM_FEATURE_READV | HM_FEATURE_FD_NAME_OFFSET)
+		       HM_FEATURE_READV | HM_FEATURE_FD_NAME_OFFSET | \
+		       HM_FEATURE_EVENT_CONTROL | HM_FEATURE_SYSCALL_SKIP)
 
 static int on_register(struct hm_vcpu *vcpu, uint64_t gpa)
 {
@@ -194,6 +195,7 @@ static int run_event_handler(struct hm_vcpu *vcpu,
 		return err;
 	vcpu->in_event = true;
 	vcpu->event_error = 0;
+	vcpu->event_kind = event->kind;
 	err = vm->event_fn(vcpu, event, vm->event_opaque);
 	vcpu->in_event = false;
 	watchdog_disarm(vcpu);
@@ -207,13 +209,14 @@ static int on_event(struct hm_vcpu *vcpu)
 
 	if (!vcpu->region)
 		return -ENOTCONN;
+	memset(&vcpu->control, 0, sizeof(vcpu->control));
 	err = read_event(vcpu->region, &event);
 	if (err)
 		vcpu->stats.protocol_errors++;
 	else
 		err = run_event_handler(vcpu, &event);
 	/* End the event whatever happened, so that the guest goes on. */
-	set_region_header(vcpu->region, HM_OP_NONE, 0, 0);
+	control_end_event(vcpu, !err && !vcpu->event_error);
 	return err;
 }
 

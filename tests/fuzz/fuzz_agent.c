@@ -10,6 +10,11 @@
  * bit 1: READV negotiated, bit 2: long fd names negotiated), the op (one byte), addr and size (8 and 2
  * bytes), then data[] as the host left it, then what the socket accessor
  * answers.
+ *
+ * With option bit 3 the host ends an event instead: the event's kind (one
+ * byte: bits 0-1 the kind, bit 2 skips negotiated), the size of the
+ * control record (2 bytes), then its bytes.
+ * The control the agent keeps must be one the event's kind allows.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -138,11 +143,20 @@ static long socket_info(void *ctx, int64_t fd, struct hm_socket_info *info)
 	return 0;
 }
 
+/* The end of event the host answers HM_CALL_EVENT with, option bit 3. */
+static struct hm_region *ending;
+static uint64_t end_size;
+static uint8_t end_record[sizeof(struct hm_event_control) + 8];
+
 static void doorbell(void *ctx, unsigned int call, uint64_t gpa)
 {
 	(void)ctx;
-	(void)call;
 	(void)gpa;
+	if (!ending || call != HM_CALL_EVENT)
+		return;
+	memcpy(ending->data, end_record, sizeof(end_record));
+	ending->size = hm_le64(end_size);
+	ending->op = hm_le64(HM_OP_EVENT_END);
 }
 
 static const struct hm_agent_ops ops = {
@@ -187,6 +201,39 @@ static void check_reply(const struct hm_region *r, uint64_t op,
 	}
 }
 
+static void check_control(const struct hm_agent *agent, uint32_t kind,
+			  const struct hm_agent_control *c)
+{
+	if (!c->flags && !c->arg_mask)
+		return;
+	FUZZ_CHECK(end_size == sizeof(struct hm_event_control));
+	FUZZ_CHECK(!(c->arg_mask & ~HM_CONTROL_ARGS_ALL));
+	if (kind == HM_EVENT_SYSCALL_ENTER)
+		FUZZ_CHECK(!(c->flags & ~HM_CONTROL_SKIP) &&
+			   (!c->flags ||
+			    (agent->features & HM_FEATURE_SYSCALL_SKIP)));
+	else if (kind == HM_EVENT_SYSCALL_EXIT)
+		FUZZ_CHECK(!(c->flags & ~HM_CONTROL_RETURN) && !c->arg_mask);
+	else
+		FUZZ_CHECK(0);
+}
+
+static void end_event(struct hm_agent *agent, struct fuzz_input *in)
+{
+	uint8_t kind = fuzz_u8(in);
+	struct hm_event_record ev = { .kind = kind % 4 };
+
+	agent->features |= HM_FEATURE_EVENT_CONTROL;
+	if (kind & 4)
+		agent->features |= HM_FEATURE_SYSCALL_SKIP;
+	end_size = fuzz_u16(in);
+	fuzz_bytes(in, end_record, sizeof(end_record));
+	ending = agent->region;
+	hm_agent_raise(agent, &ev);
+	ending = NULL;
+	check_control(agent, ev.kind, &agent->control);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -208,8 +255,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (options & 4)
 		agent.features |= HM_FEATURE_FD_NAME_OFFSET;
+	if (options & 8) {
+		end_event(&agent, &in);
+		return 0;
+	}
 	memcpy(mem, pristine_mem(), MEM_SIZE);
-	op = fuzz_u8(&in) % (HM_OP_READV + 2);
+	op = fuzz_u8(&in) % (HM_OP_EVENT_END + 2);
 	r->op = hm_le64(op);
 	r->addr = hm_le64(fuzz_u64(&in));
 	req_size = fuzz_u16(&in);

@@ -886,6 +886,84 @@ static void hybrid_direct_and_cooperative_reads_agree(void **state)
 	assert_string_equal(r.strs[1], r.strs[3]);
 }
 
+/* ---- event control: control_test, scenario "control" ---- */
+
+/* How many of control_test's three controls the host applies, in order. */
+static unsigned int controls;
+
+static void control_body(struct record *r, struct hm_vcpu *vcpu,
+			 const struct hm_event *ev)
+{
+	int enter = ev->kind == HM_EVENT_SYSCALL_ENTER;
+
+	if (enter && ev->nr == TINY_SYS_WRITE &&
+	    ev->args[2] == TINY_CONTROL_WRITE) {
+		r->rets[0] = hm_vcpu_set_arg(vcpu, 2, TINY_CONTROL_CUT);
+		hm_vcpu_get_proc_pid(vcpu, &r->values[0]);
+	} else if (controls >= 2 && enter && ev->nr == TINY_SYS_WRITE &&
+		 ev->args[2] == TINY_CONTROL_SKIP_WRITE)
+		r->rets[1] = hm_vcpu_skip_syscall(vcpu, TINY_CONTROL_SKIPPED);
+	else if (ev->kind == HM_EVENT_SYSCALL_EXIT &&
+		 ev->nr == TINY_SYS_GETPID) {
+		r->values[2] = ev->ret;
+		if (controls >= 3)
+			r->rets[2] = hm_vcpu_set_return(vcpu,
+							TINY_CONTROL_PID);
+	}
+}
+
+/* control_test's exit status, the host applying @n controls. */
+static int run_control(struct guest *vm, struct record *r, unsigned int n)
+{
+	controls = n;
+	r->body = control_body;
+	r->rets[0] = r->rets[1] = r->rets[2] = -1;
+	assert_int_equal(boot(vm, r, "scenario=control quiet", 1, 0), 0);
+	assert_int_equal(r->rets[0], 0);
+	assert_true(vm->all_done);
+	return proc_status(vm, r->values[0]);
+}
+
+static void changed_write_count_is_what_the_guest_writes(void **state)
+{
+	struct record r = { 0 };
+	struct guest vm;
+
+	(void)state;
+	/* Status 2: the count held; the second write was not skipped. */
+	assert_int_equal(run_control(&vm, &r, 1), 2);
+	assert_non_null(strstr(vm.console, "control: cut here\n"));
+	assert_null(strstr(vm.console, "not this"));
+	finish(&vm);
+}
+
+static void skipped_write_returns_the_value_and_writes_nothing(void **state)
+{
+	struct record r = { 0 };
+	struct guest vm;
+
+	(void)state;
+	/* Status 3: the skip held, getpid() was left alone. */
+	assert_int_equal(run_control(&vm, &r, 2), 3);
+	assert_int_equal(r.rets[1], 0);
+	assert_null(strstr(vm.console, "skipped write"));
+	finish(&vm);
+}
+
+static void replaced_return_is_what_the_guest_gets(void **state)
+{
+	struct record r = { 0 };
+	struct guest vm;
+
+	(void)state;
+	assert_int_equal(run_control(&vm, &r, 3), 0);
+	assert_int_equal(r.rets[2], 0);
+	assert_int_not_equal(r.values[2], TINY_CONTROL_PID);
+	assert_non_null(strstr(vm.console, "control_test: PASS"));
+	finish(&vm);
+}
+
+
 /*
  * A guest that boots and exits at all, or a reason to skip. The VMCALL
  * doorbell is not skipped: a KVM that does not hand it to the VMM fails
@@ -932,6 +1010,10 @@ int main(int argc, char **argv)
 		cmocka_unit_test(guest_tiny_offers_sixteen_pages_and_readv),
 		cmocka_unit_test(walker_agrees_with_guest_tiny_page_tables),
 		cmocka_unit_test(hybrid_direct_and_cooperative_reads_agree),
+		cmocka_unit_test(changed_write_count_is_what_the_guest_writes),
+		cmocka_unit_test(
+			skipped_write_returns_the_value_and_writes_nothing),
+		cmocka_unit_test(replaced_return_is_what_the_guest_gets),
 	};
 
 	int err;

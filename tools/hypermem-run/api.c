@@ -388,6 +388,22 @@ static int read_socket_info(lua_State *L)
 	return 1;
 }
 
+/* hm.skip(ret): at a syscall's entry, skip it; it returns ret. */
+static int skip(lua_State *L)
+{
+	struct hm_vcpu *vcpu = vcpu_of(L);
+	lua_Integer ret = luaL_checkinteger(L, 1);
+	int err;
+
+	if (!vcpu)
+		return api_fail(L, "skip", "syscall", ENOEVENT);
+	err = hm_vcpu_skip_syscall(vcpu, (uint64_t)ret);
+	if (err)
+		return api_fail(L, "skip", "syscall", -err);
+	lua_pushboolean(L, 1);
+	return 1;
+}
+
 static const luaL_Reg api_funcs[] = {
 	{ "read_bytes", read_bytes },
 	{ "read_str", read_str },
@@ -405,6 +421,7 @@ static const luaL_Reg api_funcs[] = {
 	{ "read_fd_name", read_fd_name },
 	{ "read_file", read_file },
 	{ "read_socket_info", read_socket_info },
+	{ "skip", skip },
 	{ NULL, NULL },
 };
 

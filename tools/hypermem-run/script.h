@@ -20,6 +20,7 @@ struct script {
 	struct vmm *vm;			/* the guest's, NULL outside the run */
 	struct hm_vcpu *vcpu;		/* the event's, while handlers run */
 	int cpu;			/* its index, or -1 */
+	unsigned long serial;		/* of the event, for its ev table */
 	int failed;			/* a handler raised an error */
 	int stopped;			/* the script called hm.stop() */
 	int interrupted;		/* a handler was cut short by a stop */

@@ -35,6 +35,31 @@ struct tiny_ifreq {
 	int32_t value;
 };
 
+/*
+ * control_test's expectations of the host (scenario "control"): its first
+ * write, of 27 bytes, cut to 17; its second, of 23, skipped and returning
+ * 77; getpid() returning 4242.
+ */
+#define TINY_CONTROL_WRITE 27
+#define TINY_CONTROL_CUT 17
+#define TINY_CONTROL_SKIP_WRITE 23
+#define TINY_CONTROL_SKIPPED 77
+#define TINY_CONTROL_PID 4242
+
+/*
+ * SIOCGIFHWADDR's request (struct ifreq with its struct sockaddr): the
+ * board has no such device, a host fakes it (scenario "hwaddr").
+ */
+#define TINY_SIOCGIFHWADDR 0x8927
+#define TINY_ARPHRD_ETHER 1
+#define TINY_FAKE_HWADDR { 0x02, 0x00, 0x5e, 0x00, 0x53, 0x01 }
+struct tiny_ifreq_hwaddr {
+	char name[TINY_IFNAMSIZ];
+	uint16_t family;
+	char addr[14];
+	char pad[8];
+};
+
 /* User event codes. */
 #define TINY_EVENT_PATTERN 1	/* arg 0: address of struct tiny_pattern */
 

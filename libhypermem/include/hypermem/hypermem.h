@@ -369,6 +369,30 @@ HM_EXPORT ssize_t hm_vcpu_read_file(struct hm_vcpu *vcpu, const char *path,
 HM_EXPORT int hm_vcpu_read_socket_info(struct hm_vcpu *vcpu, int64_t fd,
 				       struct hm_socket_info *info);
 
+/**
+ * Event control. Inside the event handler, ask the guest to change the
+ * syscall that raised the event; the request travels with the end of the
+ * event, and only when the event ends cleanly (the handler returned 0 and
+ * no operation abandoned the event). A later call for the same thing
+ * replaces an earlier one.
+ *
+ * hm_vcpu_set_arg() gives syscall argument @p index (0..5) the value
+ * @p value; hm_vcpu_skip_syscall() skips the syscall, which returns @p ret
+ * without running. Both only at HM_EVENT_SYSCALL_ENTER.
+ * hm_vcpu_set_return() makes the syscall return @p ret, only at
+ * HM_EVENT_SYSCALL_EXIT.
+ * @return 0; -ENOTCONN before registration; -EBUSY outside the event
+ * handler; the error that abandoned the event; -EINVAL in an event of
+ * another kind or for an index above 5; -EOPNOTSUPP when the guest does
+ * not offer HM_FEATURE_EVENT_CONTROL, or for a skip HM_FEATURE_SYSCALL_SKIP
+ * as well (a Linux guest whose kernel does not read the syscall number
+ * again after the sys_enter tracepoint cannot skip).
+ */
+HM_EXPORT int hm_vcpu_set_arg(struct hm_vcpu *vcpu, unsigned int index,
+			      uint64_t value);
+HM_EXPORT int hm_vcpu_skip_syscall(struct hm_vcpu *vcpu, uint64_t ret);
+HM_EXPORT int hm_vcpu_set_return(struct hm_vcpu *vcpu, uint64_t ret);
+
 #ifdef __cplusplus
 }
 #endif

@@ -23,7 +23,8 @@
  *    writes the response code into op, its size and data, and rings
  *    HM_CALL_REPLY. The host validates everything before use.
  * 4. End of event. The host writes op = HM_OP_NONE and resumes; the guest
- *    returns to whatever raised the event.
+ *    returns to whatever raised the event. With HM_FEATURE_EVENT_CONTROL
+ *    it may write op = HM_OP_EVENT_END instead (see below).
  *
  * Doorbells
  * ---------
@@ -77,6 +78,20 @@
  *   HM_NAME_MAX - 1 bytes, no NUL); size = the bytes from the offset, as
  *   many as were wanted or as the name has left; data[] holds them. An
  *   offset past the name's end gets HM_RESP_READ_FAIL, EINVAL.
+ *
+ * Event control (HM_OP_EVENT_END, feature HM_FEATURE_EVENT_CONTROL)
+ * -----------------------------------------------------------------
+ * The host ends an event with op = HM_OP_EVENT_END, addr = 0, size =
+ * sizeof(struct hm_event_control) and the record in data[]. At
+ * HM_EVENT_SYSCALL_ENTER it may replace the arguments in arg_mask and,
+ * with HM_FEATURE_SYSCALL_SKIP too (a guest whose kernel cannot skip a
+ * call from where it raises the event does not offer it), set
+ * HM_CONTROL_SKIP: the syscall does not run and returns ret. At
+ * HM_EVENT_SYSCALL_EXIT it may set HM_CONTROL_RETURN: the syscall returns
+ * ret. The event is over either way; a guest applies nothing of a record
+ * that is malformed (another size, unknown bits, a control of the other
+ * phase or not negotiated, any control of a user event), and has no way
+ * to say so.
  */
 #ifndef HYPERMEM_PROTOCOL_H
 #define HYPERMEM_PROTOCOL_H
@@ -126,6 +141,7 @@ enum hm_op {
 	HM_RESP_REGISTER_OK = 17,	/* host: struct hm_hello_ack in data */
 	HM_OP_EVENT = 18,		/* guest: struct hm_event_record */
 	HM_OP_READV = 19,		/* host: struct hm_readv_piece[] */
+	HM_OP_EVENT_END = 20,		/* host: struct hm_event_control */
 };
 
 /* Doorbell call numbers. */
@@ -193,6 +209,8 @@ enum hm_call {
 #define HM_FEATURE_KERNEL_ADDR (1u << 3)	/* reads of kernel addresses */
 #define HM_FEATURE_READV (1u << 4)		/* HM_OP_READV */
 #define HM_FEATURE_FD_NAME_OFFSET (1u << 5)	/* fd names beyond data[] */
+#define HM_FEATURE_EVENT_CONTROL (1u << 6)	/* HM_OP_EVENT_END */
+#define HM_FEATURE_SYSCALL_SKIP (1u << 7)	/* with it, HM_CONTROL_SKIP */
 
 /* Longest fd name, its NUL included: Linux's PATH_MAX. */
 #define HM_NAME_MAX 4096u
@@ -238,6 +256,18 @@ struct hm_event_record {
 	uint64_t ret;		/* return value, HM_EVENT_SYSCALL_EXIT only */
 };
 
+#define HM_CONTROL_SKIP (1u << 0)	/* entry: skip, return ret */
+#define HM_CONTROL_RETURN (1u << 1)	/* exit: return ret instead */
+/* Bits of arg_mask: one per argument. */
+#define HM_CONTROL_ARGS_ALL 0x3fu
+
+struct hm_event_control {
+	uint32_t flags;		/* HM_CONTROL_* */
+	uint32_t arg_mask;	/* bit i: args[i] replaces argument i */
+	uint64_t args[6];
+	uint64_t ret;		/* with HM_CONTROL_SKIP or HM_CONTROL_RETURN */
+};
+
 /* HM_OP_READ_SOCKET_INFO reply. Addresses are struct sockaddr bytes. */
 #define HM_SOCKADDR_MAX 128u
 struct hm_socket_info {
@@ -264,6 +294,7 @@ HM_STATIC_ASSERT(sizeof(struct hm_region) == HM_PAGE_SIZE, region_size);
 HM_STATIC_ASSERT(sizeof(struct hm_hello) == 24, hello_size);
 HM_STATIC_ASSERT(sizeof(struct hm_hello_ack) == 24, hello_ack_size);
 HM_STATIC_ASSERT(sizeof(struct hm_event_record) == 72, event_size);
+HM_STATIC_ASSERT(sizeof(struct hm_event_control) == 64, control_size);
 HM_STATIC_ASSERT(sizeof(struct hm_socket_info) == 280, socket_info_size);
 HM_STATIC_ASSERT(sizeof(struct hm_readv_piece) == 16, readv_piece_size);
 
