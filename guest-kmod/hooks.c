@@ -13,6 +13,7 @@
 
 #include <linux/bitmap.h>
 #include <linux/compat.h>
+#include <linux/kprobes.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
@@ -128,11 +129,101 @@ static void set_args(struct pt_regs *regs, const struct hm_agent_control *c)
 #endif
 
 /*
- * No skip: Linux 6.1's syscall_trace_enter() (kernel/entry/common.c) reads
- * the syscall number before trace_sys_enter() and returns that value, so
- * an orig_ax changed here is not seen; the agent never takes a skip, which
- * the module does not offer (HM_FEATURE_SYSCALL_SKIP).
+ * Skipping a syscall from sys_enter.
+ *
+ * The ptrace convention: orig_ax = -1 means "no syscall", and ax, which
+ * the entry code set to -ENOSYS before the tracepoint, is then what the
+ * task gets back. Whether the entry code honours an orig_ax changed at
+ * sys_enter depends on the kernel:
+ *
+ * - Linux 6.1 (kernel/entry/common.c, syscall_trace_enter()) reads the
+ *   number with syscall_get_nr() after ptrace and seccomp, passes that
+ *   value to trace_sys_enter() and returns it; do_syscall_64() dispatches
+ *   on the returned value, so a number changed at sys_enter is not seen
+ *   and the call would run.
+ * - Recent kernels read it again after trace_sys_enter() (kernel/entry/
+ *   syscall-common.c, trace_syscall_enter()): nr == -1 dispatches nothing
+ *   and leaves ax as the return value.
+ *
+ * Since the branch-history fixes (6.1.85 in the 6.1 series, 6.9 upstream)
+ * do_syscall_x64() dispatches through x64_sys_call(regs, nr), one function
+ * for every 64-bit syscall. A kprobe there completes the skip on kernels
+ * of the first kind: a call whose pt_regs say orig_ax == -1 (set here
+ * after the number was read, which nothing else on the path does) is sent
+ * to hm_skipped(), which returns ax without running the syscall. On
+ * kernels of the second kind the probe never sees such a call. Where
+ * x64_sys_call does not exist the module does not offer
+ * HM_FEATURE_SYSCALL_SKIP and the agent refuses a skip.
+ *
+ * The exit tracepoint then reports nr -1, so a skipped call raises no exit
+ * event, as in guest-tiny; nothing restarts it after a signal either.
  */
+#if defined(CONFIG_X86_64) && defined(CONFIG_KPROBES)
+static long hm_skipped(const struct pt_regs *user, unsigned int nr)
+{
+	return user->ax;
+}
+NOKPROBE_SYMBOL(hm_skipped);
+
+static int skip_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	const struct pt_regs *user = (const struct pt_regs *)regs->di;
+
+	if (user != task_pt_regs(current) || (long)user->orig_ax != -1)
+		return 0;
+	instruction_pointer_set(regs, (unsigned long)hm_skipped);
+	return 1;	/* regs->ip changed: no single-step */
+}
+NOKPROBE_SYMBOL(skip_pre);
+
+static struct kprobe hm_skip_probe = {
+	.symbol_name = "x64_sys_call",
+	.pre_handler = skip_pre,
+};
+static bool hm_skip_ready;
+
+static void skip_start(void)
+{
+	int err = register_kprobe(&hm_skip_probe);
+
+	hm_skip_ready = !err;
+	if (err)
+		pr_info("no syscall skip: kprobe on x64_sys_call: %d\n", err);
+}
+
+static void skip_stop(void)
+{
+	if (hm_skip_ready)
+		unregister_kprobe(&hm_skip_probe);
+	hm_skip_ready = false;
+}
+
+static void skip_syscall(struct pt_regs *regs, long ret)
+{
+	regs->orig_ax = -1;
+	regs->ax = ret;
+}
+#else
+static const bool hm_skip_ready;
+
+static void skip_start(void)
+{
+}
+
+static void skip_stop(void)
+{
+}
+
+static void skip_syscall(struct pt_regs *regs, long ret)
+{
+}
+#endif
+
+u64 hm_hooks_features(void)
+{
+	return hm_skip_ready ? HM_FEATURE_SYSCALL_SKIP : 0;
+}
+
 static void probe_sys_enter(void *data, struct pt_regs *regs, long nr)
 {
 	struct hm_event_record event = {
@@ -144,8 +235,12 @@ static void probe_sys_enter(void *data, struct pt_regs *regs, long nr)
 	if (!wanted(nr))
 		return;
 	fill_args(regs, &event);
-	if (!hm_raise_atomic(&event, &control))
-		set_args(regs, &control);
+	if (hm_raise_atomic(&event, &control))
+		return;
+	set_args(regs, &control);
+	/* The agent passes HM_CONTROL_SKIP only with the feature offered. */
+	if (control.flags & HM_CONTROL_SKIP)
+		skip_syscall(regs, (long)control.ret);
 }
 
 static void probe_sys_exit(void *data, struct pt_regs *regs, long ret)
@@ -187,6 +282,7 @@ static void find_tracepoint(struct tracepoint *tp, void *priv)
 		tps->exit = tp;
 }
 
+/* Before the CPUs register: hm_hooks_features() is known from here on. */
 int hm_hooks_start(void)
 {
 	int err;
@@ -196,15 +292,20 @@ int hm_hooks_start(void)
 		pr_err("raw_syscalls tracepoints not found\n");
 		return -ENOENT;
 	}
+	skip_start();
 	err = tracepoint_probe_register(hm_tps.enter, probe_sys_enter, NULL);
 	if (err)
-		return err;
+		goto err_skip;
 	err = tracepoint_probe_register(hm_tps.exit, probe_sys_exit, NULL);
-	if (err) {
-		tracepoint_probe_unregister(hm_tps.enter, probe_sys_enter,
-					    NULL);
-		tracepoint_synchronize_unregister();
-	}
+	if (err)
+		goto err_enter;
+	return 0;
+
+err_enter:
+	tracepoint_probe_unregister(hm_tps.enter, probe_sys_enter, NULL);
+	tracepoint_synchronize_unregister();
+err_skip:
+	skip_stop();
 	return err;
 }
 
@@ -213,4 +314,9 @@ void hm_hooks_stop(void)
 	tracepoint_probe_unregister(hm_tps.exit, probe_sys_exit, NULL);
 	tracepoint_probe_unregister(hm_tps.enter, probe_sys_enter, NULL);
 	tracepoint_synchronize_unregister();
+	/*
+	 * A task between sys_enter and the dispatch still takes the probe;
+	 * unregister_kprobe() waits for handlers that are running.
+	 */
+	skip_stop();
 }

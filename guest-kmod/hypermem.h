@@ -11,8 +11,8 @@
 #include "agent.h"
 
 /*
- * Event control where hooks.c can write the arguments (x86-64); never
- * HM_FEATURE_SYSCALL_SKIP: see probe_sys_enter().
+ * Event control where hooks.c can write the arguments (x86-64);
+ * HM_FEATURE_SYSCALL_SKIP where hm_hooks_features() says so.
  */
 #if defined(CONFIG_X86_64)
 #define HM_KMOD_CONTROL HM_FEATURE_EVENT_CONTROL
@@ -48,6 +48,7 @@ int hm_raise_atomic(const struct hm_event_record *event,
 int hm_raise_sleepable(const struct hm_event_record *event);
 
 int hm_hooks_start(void);
+u64 hm_hooks_features(void);
 void hm_hooks_stop(void);
 
 int hm_dev_register(void);

@@ -97,7 +97,7 @@ static int hm_cpu_online(unsigned int cpu)
 	hc->agent.region = page_address(hc->pages);
 	hc->agent.region_gpa = page_to_phys(hc->pages);
 	hc->agent.region_pages = HM_REGION_PAGES;
-	hc->agent.features = HM_KMOD_FEATURES;
+	hc->agent.features = HM_KMOD_FEATURES | hm_hooks_features();
 	/* The doorbell must ring on the CPU that owns the region. */
 	smp_call_function_single(cpu, register_on_cpu, hc, 1);
 	if (hc->register_err) {
@@ -182,6 +182,10 @@ static int __init hm_init(void)
 	err = hm_transport_select(transport);
 	if (err)
 		return err;
+	/* Events raised before a CPU registers find it inactive. */
+	err = hm_hooks_start();
+	if (err)
+		return err;
 	cpus_read_lock();
 	err = cpuhp_setup_state_cpuslocked(CPUHP_AP_ONLINE_DYN,
 					   "hypermem:online", hm_cpu_online,
@@ -190,23 +194,20 @@ static int __init hm_init(void)
 		hm_loaded = true;
 	cpus_read_unlock();
 	if (err < 0)
-		return err;
+		goto err_hooks;
 	hm_cpuhp_state = err;
-	err = hm_hooks_start();
-	if (err)
-		goto err_cpuhp;
 	err = hm_dev_register();
 	if (err)
-		goto err_hooks;
+		goto err_cpuhp;
 	pr_info("loaded: %u of %u cpus have a host, transport %s%s\n",
 		count_active(), num_online_cpus(), hm_transport_name(),
 		hm_loopback ? ", loopback" : "");
 	return 0;
 
-err_hooks:
-	hm_hooks_stop();
 err_cpuhp:
 	cpuhp_remove_state(hm_cpuhp_state);
+err_hooks:
+	hm_hooks_stop();
 	return err;
 }
 

@@ -10,8 +10,11 @@
  *   linux-boot-test full VMLINUX INITRD
  *                                      on two vCPUs, over port I/O and then
  *                                      VMCALL: the guest module registers
- *                                      every CPU and the ioctl interaction
- *                                      passes on each (make-linux-guest's
+ *                                      every CPU, the ioctl interaction
+ *                                      passes on each and the host changes
+ *                                      hm-control-test's syscalls (event
+ *                                      control: an argument, a skip, a
+ *                                      return value; make-linux-guest's
  *                                      image)
  *   linux-boot-test host               exit 0 where KVM can run Linux, else
  *                                      77 with the reason
@@ -19,6 +22,7 @@
  * The vmlinux (PVH) boot and its diagnosis are tested through hypermem-run
  * (hypermem-run-test.sh), which prints what it gave the kernel.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -35,6 +39,13 @@
 /* What the ioctl test raises: HMIO in ASCII. */
 #define USER_EVENT_CODE 0x484d494full
 #define IFNAMSIZ 16
+/* hm-control-test's marks: its pipe's fd and the directory to skip. */
+#define CONTROL_FD 1000
+#define SKIPPED_DIR "/hm-skipped"
+#define MADE_DIR "/hm-made"
+#define NR_WRITE 1
+#define NR_LSEEK 8
+#define NR_MKDIR 83
 
 struct console {
 	char *buf;
@@ -200,7 +211,52 @@ static int test_bzimage(const char *kernel)
 struct full_state {
 	int events[FULL_CPUS];
 	int sequence_ok[FULL_CPUS];
+	int count_set;		/* write(1000, .., 10): count 4 asked for */
+	int skipped;		/* mkdir("/hm-skipped"): skipped with 0 */
+	int skipped_exits;	/* its exit events: none may come */
+	int made_exits;		/* mkdir("/hm-made") ran: its exit */
+	int ret_set;		/* lseek(1000): -ESPIPE seen, 4242 asked */
+	int control_errors;	/* a control call that failed */
 };
+
+static void control_done(struct full_state *st, int err, int *count)
+{
+	if (err) {
+		printf("# event control failed: %s\n", strerror(-err));
+		st->control_errors++;
+	} else {
+		++*count;
+	}
+}
+
+/* hm-control-test's calls, told apart by their fd or path. */
+static int on_syscall(struct hm_vcpu *vcpu, const struct hm_event *ev,
+		      struct full_state *st)
+{
+	int enter = ev->kind == HM_EVENT_SYSCALL_ENTER;
+	char path[64];
+
+	if (ev->nr == NR_WRITE && enter && ev->args[0] == CONTROL_FD &&
+	    ev->args[2] == 10) {
+		control_done(st, hm_vcpu_set_arg(vcpu, 2, 4), &st->count_set);
+	} else if (ev->nr == NR_LSEEK && !enter &&
+		   ev->args[0] == CONTROL_FD &&
+		   (int64_t)ev->ret == -ESPIPE) {
+		control_done(st, hm_vcpu_set_return(vcpu, 4242),
+			     &st->ret_set);
+	} else if (ev->nr == NR_MKDIR &&
+		   hm_vcpu_read_str(vcpu, ev->args[0], path,
+				    sizeof(path)) >= 0) {
+		if (!strcmp(path, SKIPPED_DIR) && enter)
+			control_done(st, hm_vcpu_skip_syscall(vcpu, 0),
+				     &st->skipped);
+		else if (!strcmp(path, SKIPPED_DIR))
+			st->skipped_exits++;
+		else if (!strcmp(path, MADE_DIR) && !enter)
+			st->made_exits++;
+	}
+	return 0;
+}
 
 /* The original interaction: read the ifreq, write it, read it back. */
 static int on_event(struct hm_vcpu *vcpu, const struct hm_event *ev,
@@ -211,6 +267,9 @@ static int on_event(struct hm_vcpu *vcpu, const struct hm_event *ev,
 	char name[IFNAMSIZ];
 	uint32_t value = 0;
 
+	if (ev->kind == HM_EVENT_SYSCALL_ENTER ||
+	    ev->kind == HM_EVENT_SYSCALL_EXIT)
+		return on_syscall(vcpu, ev, st);
 	if (ev->kind != HM_EVENT_USER || ev->nr != USER_EVENT_CODE ||
 	    cpu >= FULL_CPUS)
 		return 0;
@@ -229,7 +288,7 @@ static int on_event(struct hm_vcpu *vcpu, const struct hm_event *ev,
 
 /*
  * Two vCPUs, over @p transport: every CPU registers, and the guest's
- * init raises the ioctl interaction once on each.
+ * init raises the ioctl interaction and runs hm-control-test once on each.
  */
 static void full_run(const char *kernel, const char *initrd,
 		     const char *transport)
@@ -248,7 +307,8 @@ static void full_run(const char *kernel, const char *initrd,
 	unsigned int cpu;
 
 	snprintf(cmdline, sizeof(cmdline), "console=ttyS0 rdinit=/init "
-		 "panic=-1 hypermem.transport=%s", transport);
+		 "panic=-1 hypermem.transport=%s hypermem.syscalls=%d,%d,%d "
+		 "hmcontrol", transport, NR_WRITE, NR_LSEEK, NR_MKDIR);
 	printf("# transport=%s\n", transport);
 	if (boot(&o, &c, &vm, &r)) {
 		failures++;
@@ -266,6 +326,19 @@ static void full_run(const char *kernel, const char *initrd,
 		check(st.sequence_ok[cpu] == 1,
 		      "%s: the ioctl interaction on cpu%u", transport, cpu);
 	}
+	check(strstr(c.buf, "features 0xdf") != NULL,
+	      "%s: the module offers event control and syscall skip",
+	      transport);
+	check(st.count_set == FULL_CPUS && st.skipped == FULL_CPUS &&
+	      st.ret_set == FULL_CPUS && !st.control_errors,
+	      "%s: the host changed a count, skipped a mkdir and replaced a "
+	      "return value on each CPU (%d, %d, %d; %d errors)", transport,
+	      st.count_set, st.skipped, st.ret_set, st.control_errors);
+	check(st.skipped_exits == 0 && st.made_exits == FULL_CPUS,
+	      "%s: a skipped call raises no exit event, one that ran does "
+	      "(%d, %d)", transport, st.skipped_exits, st.made_exits);
+	check(strstr(c.buf, "HMTEST control PASS") != NULL,
+	      "%s: the guest sees the changed syscalls", transport);
 	check(r.reason == VMM_STOP_RESET, "%s: reboot -f ends the run (got %s)",
 	      transport, vmm_stop_reason_name(r.reason));
 	show_console(&c);

@@ -385,8 +385,8 @@ HM_EXPORT int hm_vcpu_read_socket_info(struct hm_vcpu *vcpu, int64_t fd,
  * handler; the error that abandoned the event; -EINVAL in an event of
  * another kind or for an index above 5; -EOPNOTSUPP when the guest does
  * not offer HM_FEATURE_EVENT_CONTROL, or for a skip HM_FEATURE_SYSCALL_SKIP
- * as well (a Linux guest whose kernel does not read the syscall number
- * again after the sys_enter tracepoint cannot skip).
+ * as well (the Linux module offers it where its kernel has x64_sys_call,
+ * guest-kmod/hooks.c).
  */
 HM_EXPORT int hm_vcpu_set_arg(struct hm_vcpu *vcpu, unsigned int index,
 			      uint64_t value);

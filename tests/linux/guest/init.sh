@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: MIT
 # PID 1 of make-linux-guest's initramfs: loads the hypermem module, which
 # registers every CPU with the host (hypermem-run or linux-boot-test), runs
-# the ioctl interaction once on each CPU and resets the VM, which ends the
-# host's run. Module parameters come from the kernel command line, as
+# the ioctl interaction once on each CPU (and, with hmcontrol on the
+# command line, hm-control-test, whose host changes its syscalls) and resets
+# the VM, which ends the host's run. Module parameters come from the kernel command line, as
 # modprobe takes them (hypermem.transport=vmcall). Boot with hmshell on the
 # kernel command line to get a shell instead.
 /bin/busybox --install -s /bin
@@ -27,6 +28,10 @@ dmesg | grep -q "hypermem: loaded: $cpus of $cpus cpus" ||
 	fail "not every CPU registered with the host"
 for cpu in $(seq 0 $((cpus - 1))); do
 	taskset -c "$cpu" /hm-ioctl-test || fail "hm-ioctl-test on cpu $cpu"
+	if grep -qw hmcontrol /proc/cmdline; then
+		taskset -c "$cpu" /hm-control-test ||
+			fail "hm-control-test on cpu $cpu"
+	fi
 done
 echo "HMTEST RESULT $result"
 if grep -qw hmshell /proc/cmdline; then
