@@ -375,6 +375,164 @@ long hm_agent_put_name(const char *name, char *buf, size_t cap)
 	return (long)len;
 }
 
+/*
+ * After a registration that negotiated HM_FEATURE_SUBSCRIBE: offer the
+ * table's page. A host that does not take it leaves the guest to choose.
+ */
+static void offer_sub_page(struct hm_agent *agent)
+{
+	struct hm_region *r = agent->region;
+
+	agent->sub_taken = 0;
+	if (!(agent->features & HM_FEATURE_SUBSCRIBE) || !agent->sub)
+		return;
+	respond(r, HM_OP_SUBSCRIBE, agent->sub_gpa, 0);
+	agent->ops->doorbell(agent->ctx, HM_CALL_SUBSCRIBE, agent->region_gpa);
+	agent->sub_taken = hm_le64(r->op) == HM_RESP_SUBSCRIBE_OK;
+}
+
+/* The task's pid and comm, asked for once per event. */
+struct task_facts {
+	int asked;
+	int have_pid;
+	int have_comm;
+	uint64_t pid;
+	char comm[HM_COMM_LEN];
+};
+
+static void ask_task(struct hm_agent *agent, struct task_facts *t)
+{
+	if (t->asked)
+		return;
+	t->asked = 1;
+	hm_memset(t->comm, 0, sizeof(t->comm));
+	t->have_pid = agent->ops->pid &&
+		      agent->ops->pid(agent->ctx, &t->pid) >= 0;
+	t->have_comm = agent->ops->comm &&
+		       agent->ops->comm(agent->ctx, t->comm) >= 0;
+}
+
+static int in_range(uint64_t v, const struct hm_sub_cond *c)
+{
+	if (c->flags & HM_COND_SIGNED)
+		return (int64_t)hm_le64(c->lo) <= (int64_t)v &&
+		       (int64_t)v <= (int64_t)hm_le64(c->hi);
+	return hm_le64(c->lo) <= v && v <= hm_le64(c->hi);
+}
+
+/* 1: holds, 0: does not, -1: a condition this agent cannot read. */
+static int cond_holds(struct hm_agent *agent, const struct hm_sub_cond *c,
+		      const struct hm_event_record *ev, struct task_facts *t)
+{
+	char want[HM_COMM_LEN];
+	uint64_t lo = c->lo, hi = c->hi;
+	unsigned int i;
+
+	if (c->flags & ~HM_COND_SIGNED)
+		return -1;
+	if (c->field <= HM_FIELD_ARG0 + 5)
+		return in_range(ev->args[c->field - HM_FIELD_ARG0], c);
+	switch (c->field) {
+	case HM_FIELD_RET:
+		return ev->kind == HM_EVENT_SYSCALL_EXIT ?
+		       in_range(ev->ret, c) : -1;
+	case HM_FIELD_PID:
+		ask_task(agent, t);
+		return t->have_pid ? in_range(t->pid, c) : -1;
+	case HM_FIELD_COMM:
+		ask_task(agent, t);
+		if (!t->have_comm)
+			return -1;
+		hm_memcpy(want, &lo, 8);
+		hm_memcpy(want + 8, &hi, 8);
+		for (i = 0; i < HM_COMM_LEN; i++) {
+			if (want[i] != t->comm[i])
+				return 0;
+			if (!want[i])
+				break;
+		}
+		return 1;
+	default:
+		return -1;
+	}
+}
+
+/* 1: the rule wants the event, 0: it does not, -1: unreadable rule. */
+static int rule_wants(struct hm_agent *agent, const struct hm_sub_rule *rule,
+		      const struct hm_event_record *ev, struct task_facts *t)
+{
+	unsigned int i, n = rule->nr_conds;
+	int unknown = 0;
+
+	if (n > HM_SUB_MAX_CONDS || (rule->flags & ~HM_RULE_ANY_NR))
+		return -1;
+	if (hm_le32(rule->kind) != ev->kind)
+		return 0;
+	if (!(rule->flags & HM_RULE_ANY_NR) && hm_le64(rule->nr) != ev->nr)
+		return 0;
+	for (i = 0; i < n; i++) {
+		int holds = cond_holds(agent, &rule->conds[i], ev, t);
+
+		if (holds == 0)
+			return 0;
+		unknown |= holds < 0;
+	}
+	return unknown ? -1 : 1;
+}
+
+static uint32_t sub_seq(const struct hm_sub_page *page)
+{
+	return hm_le32(__atomic_load_n(&page->header.seq, __ATOMIC_ACQUIRE));
+}
+
+/* One pass over the table; HM_WANT_YES for anything it cannot read. */
+static enum hm_want scan_table(struct hm_agent *agent,
+			       const struct hm_sub_page *page,
+			       const struct hm_event_record *ev,
+			       struct task_facts *t)
+{
+	struct hm_sub_rule rule;
+	uint32_t flags = hm_le32(page->header.flags);
+	uint32_t n = hm_le32(page->header.nr_rules), i;
+
+	if (hm_le32(page->header.magic) != HM_SUB_MAGIC ||
+	    !(flags & HM_SUB_ACTIVE))
+		return HM_WANT_GUEST;
+	if ((flags & HM_SUB_ALL) || n > HM_SUB_MAX_RULES ||
+	    (flags & ~(HM_SUB_ACTIVE | HM_SUB_ALL)))
+		return HM_WANT_YES;
+	for (i = 0; i < n; i++) {
+		hm_memcpy(&rule, &page->rules[i], sizeof(rule));
+		if (rule_wants(agent, &rule, ev, t))
+			return HM_WANT_YES;	/* matched, or unreadable */
+	}
+	return HM_WANT_NO;
+}
+
+enum hm_want hm_agent_wants(struct hm_agent *agent,
+			    const struct hm_event_record *event)
+{
+	const struct hm_sub_page *page = agent->sub;
+	struct task_facts t = { 0 };
+	enum hm_want want;
+	uint32_t seq;
+	int tries;
+
+	if (!agent->sub_taken || !page)
+		return HM_WANT_GUEST;
+	/* The host rewrites the page while the guest runs: see protocol.h. */
+	for (tries = 0; tries < 4; tries++) {
+		seq = sub_seq(page);
+		if (seq & 1)
+			continue;
+		want = scan_table(agent, page, event, &t);
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (sub_seq(page) == seq)
+			return want;
+	}
+	return HM_WANT_YES;	/* never a torn table: raise, the host drops */
+}
+
 int hm_agent_register(struct hm_agent *agent, uint32_t vcpu_index)
 {
 	struct hm_region *r = agent->region;
@@ -386,6 +544,10 @@ int hm_agent_register(struct hm_agent *agent, uint32_t vcpu_index)
 		agent->features |= HM_FEATURE_FD_NAME_OFFSET;
 	else
 		agent->features &= ~(uint64_t)HM_FEATURE_FD_NAME_OFFSET;
+	if (agent->sub)
+		agent->features |= HM_FEATURE_SUBSCRIBE;
+	else
+		agent->features &= ~(uint64_t)HM_FEATURE_SUBSCRIBE;
 	hm_memset(&hello, 0, sizeof(hello));
 	hello.magic = hm_le32(HM_MAGIC);
 	hello.version = hm_le16(HM_VERSION);
@@ -413,6 +575,7 @@ int hm_agent_register(struct hm_agent *agent, uint32_t vcpu_index)
 		return -HM_ENODEV;
 	agent->region_pages = pages;
 	agent->features &= hm_le64(ack.features);
+	offer_sub_page(agent);
 	return 0;
 }
 
@@ -421,6 +584,7 @@ void hm_agent_raise(struct hm_agent *agent,
 {
 	struct hm_region *r = agent->region;
 	struct hm_event_record rec;
+	uint64_t size;
 	int i;
 
 	rec.kind = hm_le32(event->kind);
@@ -430,7 +594,19 @@ void hm_agent_raise(struct hm_agent *agent,
 		rec.args[i] = hm_le64(event->args[i]);
 	rec.ret = hm_le64(event->ret);
 	hm_memcpy(data_of(agent), &rec, sizeof(rec));
-	respond(r, HM_OP_EVENT, 0, sizeof(rec));
+	size = sizeof(rec);
+	if (agent->features & HM_FEATURE_SUBSCRIBE) {
+		struct task_facts t = { 0 };
+		struct hm_event_task task;
+
+		ask_task(agent, &t);
+		hm_memset(&task, 0, sizeof(task));
+		task.pid = hm_le64(t.have_pid ? t.pid : 0);
+		hm_memcpy(task.comm, t.comm, sizeof(task.comm));
+		hm_memcpy(data_of(agent) + sizeof(rec), &task, sizeof(task));
+		size += sizeof(task);
+	}
+	respond(r, HM_OP_EVENT, 0, size);
 	hm_memset(&agent->control, 0, sizeof(agent->control));
 
 	agent->ops->doorbell(agent->ctx, HM_CALL_EVENT, agent->region_gpa);

@@ -47,6 +47,11 @@ struct hm_agent_ops {
 			  void *buf, size_t len, uint64_t *file_size);
 	/* Fields in the guest's own byte order; the agent converts them. */
 	long (*socket_info)(void *ctx, int64_t fd, struct hm_socket_info *info);
+	/*
+	 * The name of the task that raised the event (Linux's comm), NUL
+	 * padded; 0 or a negative HM_E* value. With pid, for subscriptions.
+	 */
+	long (*comm)(void *ctx, char comm[HM_COMM_LEN]);
 };
 
 /*
@@ -76,6 +81,21 @@ struct hm_agent {
 	char *name_buf;
 	/* Set by hm_agent_raise(); offer HM_FEATURE_EVENT_CONTROL to get it. */
 	struct hm_agent_control control;
+	/*
+	 * A zeroed page for the host's subscription table, or NULL. With it
+	 * the agent offers HM_FEATURE_SUBSCRIBE; sub_taken says whether the
+	 * host took the page at registration.
+	 */
+	struct hm_sub_page *sub;
+	uint64_t sub_gpa;
+	int sub_taken;
+};
+
+/* What hm_agent_wants() says of an event. */
+enum hm_want {
+	HM_WANT_NO = 0,
+	HM_WANT_YES = 1,
+	HM_WANT_GUEST = 2,	/* the host has not chosen: the guest decides */
 };
 
 /* Bytes of data[] in a region of this many pages. */
@@ -95,6 +115,15 @@ long hm_agent_put_name(const char *name, char *buf, size_t cap);
  * updates region_pages and features), -HM_ENODEV when none did.
  */
 int hm_agent_register(struct hm_agent *agent, uint32_t vcpu_index);
+
+/*
+ * Whether the host's subscription wants @event (guest byte order, as for
+ * hm_agent_raise()), raised by the current task. Reads the table the host
+ * keeps in agent->sub without a doorbell; asks ops->pid and ops->comm only
+ * when a rule needs them.
+ */
+enum hm_want hm_agent_wants(struct hm_agent *agent,
+			    const struct hm_event_record *event);
 
 /*
  * Raise an event and serve the host's requests until it ends the event;

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
- * Syscall events from the raw_syscalls tracepoints sys_enter and sys_exit,
- * for the syscall numbers in the `syscalls` parameter (a list such as
- * "1,16" or "0-3", changeable at run time in
- * /sys/module/hypermem/parameters/syscalls).
+ * Syscall events from the raw_syscalls tracepoints sys_enter and sys_exit:
+ * those the host subscribes to (HM_FEATURE_SUBSCRIBE), within the
+ * `syscalls` parameter where it is set (a list such as "1,16" or "0-3",
+ * changeable at run time in /sys/module/hypermem/parameters/syscalls);
+ * without a subscription, those of the parameter.
  *
  * The tracepoints are not exported by name; for_each_kernel_tracepoint finds
  * them. Their probes run with preemption disabled (__DO_TRACE in
@@ -85,14 +86,30 @@ static const struct kernel_param_ops syscalls_ops = {
 };
 
 module_param_cb(syscalls, &syscalls_ops, NULL, 0644);
-MODULE_PARM_DESC(syscalls, "Syscall numbers that raise events, e.g. 1,16");
+MODULE_PARM_DESC(syscalls,
+		 "Syscall numbers that may raise events, e.g. 1,16: all the host subscribes to when unset; without a subscription, these alone");
 
-/* A 32-bit task's numbers are another table's, which the host cannot tell. */
-static bool wanted(long nr)
+/*
+ * Whether to raise @event. The host's subscription decides where it has
+ * one, within the `syscalls` parameter when that is set (a limit the
+ * guest's administrator keeps); without one, the parameter alone, as
+ * before subscriptions. A 32-bit task's numbers are another table's, which
+ * the host cannot tell: those raise nothing.
+ */
+static bool wanted(const struct hm_event_record *event)
 {
 	const struct hm_filter *f = rcu_dereference_sched(hm_filter);
+	bool listed = f && event->nr < HM_MAX_SYSCALLS &&
+		      test_bit(event->nr, f->nr);
 
-	return f && !in_compat_syscall() && nr >= 0 && nr < HM_MAX_SYSCALLS && test_bit(nr, f->nr);
+	switch (hm_wants(event)) {
+	case HM_WANT_YES:
+		return !f || listed;
+	case HM_WANT_NO:
+		return false;
+	default:
+		return listed;
+	}
 }
 
 static void fill_args(struct pt_regs *regs, struct hm_event_record *event)
@@ -232,10 +249,10 @@ static void probe_sys_enter(void *data, struct pt_regs *regs, long nr)
 	};
 	struct hm_agent_control control;
 
-	if (!wanted(nr))
+	if (nr < 0 || in_compat_syscall())
 		return;
 	fill_args(regs, &event);
-	if (hm_raise_atomic(&event, &control))
+	if (!wanted(&event) || hm_raise_atomic(&event, &control))
 		return;
 	set_args(regs, &control);
 	/* The agent passes HM_CONTROL_SKIP only with the feature offered. */
@@ -253,9 +270,12 @@ static void probe_sys_exit(void *data, struct pt_regs *regs, long ret)
 	};
 	struct hm_agent_control control;
 
-	if (!wanted(nr))
+	/* nr -1: a call that was skipped, or that ptrace cancelled. */
+	if (nr < 0 || in_compat_syscall())
 		return;
 	fill_args(regs, &event);
+	if (!wanted(&event))
+		return;
 	/*
 	 * syscall_exit_work() runs trace_sys_exit() before the return to
 	 * user space, which gets regs->ax.

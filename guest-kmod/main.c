@@ -28,6 +28,7 @@
 struct hm_cpu {
 	struct hm_agent agent;
 	struct page *pages;
+	struct page *sub_page;	/* the host's subscription table */
 	atomic_t busy;
 	bool active;		/* a host acknowledged the region */
 	int register_err;
@@ -69,6 +70,10 @@ static void free_region(struct hm_cpu *hc)
 	__free_pages(hc->pages, region_order());
 	hc->pages = NULL;
 	hc->agent.region = NULL;
+	if (hc->sub_page)
+		__free_page(hc->sub_page);
+	hc->sub_page = NULL;
+	hc->agent.sub = NULL;
 }
 
 /* A CPU that comes online after loading may lack a host: no error then. */
@@ -98,6 +103,11 @@ static int hm_cpu_online(unsigned int cpu)
 	hc->agent.region_gpa = page_to_phys(hc->pages);
 	hc->agent.region_pages = HM_REGION_PAGES;
 	hc->agent.features = HM_KMOD_FEATURES | hm_hooks_features();
+	/* Without the page the host cannot subscribe: the parameter rules. */
+	hc->sub_page = alloc_pages_node(cpu_to_node(cpu),
+					GFP_KERNEL | __GFP_ZERO, 0);
+	hc->agent.sub = hc->sub_page ? page_address(hc->sub_page) : NULL;
+	hc->agent.sub_gpa = hc->sub_page ? page_to_phys(hc->sub_page) : 0;
 	/* The doorbell must ring on the CPU that owns the region. */
 	smp_call_function_single(cpu, register_on_cpu, hc, 1);
 	if (hc->register_err) {
@@ -144,6 +154,23 @@ static int raise_here(const struct hm_event_record *event, struct hm_ctx *ctx,
 	}
 	atomic_set_release(&hc->busy, 0);
 	return err;
+}
+
+/* For callers that already run with preemption disabled. */
+enum hm_want hm_wants(const struct hm_event_record *event)
+{
+	struct hm_cpu *hc = this_cpu_ptr(&hm_cpus);
+	struct hm_ctx ctx = { .atomic = true };
+	enum hm_want want = HM_WANT_GUEST;
+
+	if (atomic_cmpxchg_acquire(&hc->busy, 0, 1))
+		return want;
+	if (smp_load_acquire(&hc->active)) {
+		hc->agent.ctx = &ctx;
+		want = hm_agent_wants(&hc->agent, event);
+	}
+	atomic_set_release(&hc->busy, 0);
+	return want;
 }
 
 /* For callers that already run with preemption disabled. */

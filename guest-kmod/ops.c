@@ -336,6 +336,13 @@ out:
 	return err;
 }
 
+/* A rename by prctl() races with this as with /proc/PID/comm: harmless. */
+static long hm_comm(void *opaque, char comm[HM_COMM_LEN])
+{
+	strscpy_pad(comm, current->comm, HM_COMM_LEN);
+	return 0;
+}
+
 const struct hm_agent_ops hm_kmod_ops = {
 	.doorbell = hm_doorbell,
 	.copy_from = hm_copy_from,
@@ -346,4 +353,5 @@ const struct hm_agent_ops hm_kmod_ops = {
 	.pid = hm_pid,
 	.read_file = hm_read_file,
 	.socket_info = hm_socket_info,
+	.comm = hm_comm,
 };

@@ -58,7 +58,8 @@ static void accept_region(struct hm_region *r)
 	if (hm_le64(r->op) != HM_OP_REGISTER)
 		return;
 	memcpy(&hello, r->data, sizeof(hello));
-	ack.features = hello.features;
+	/* It keeps no subscription page: a host without the feature. */
+	ack.features = hello.features & ~(uint64_t)hm_le64(HM_FEATURE_SUBSCRIBE);
 	memcpy(r->data, &ack, sizeof(ack));
 	ask(r, HM_RESP_REGISTER_OK, 0, sizeof(ack));
 }

@@ -144,6 +144,19 @@ static long pid(void *ctx, uint64_t *ret)
 	return 0;
 }
 
+/* The program's name stands for Linux's comm. */
+static long comm(void *ctx, char out[HM_COMM_LEN])
+{
+	struct cpu *cpu = ctx;
+	const char *name = cpu->current->prog->name;
+	size_t i;
+
+	memset(out, 0, HM_COMM_LEN);
+	for (i = 0; i < HM_COMM_LEN - 1 && name[i]; i++)
+		out[i] = name[i];
+	return 0;
+}
+
 static long read_file(void *ctx, const char *path, uint64_t offset,
 		      void *buf, size_t len, uint64_t *file_size)
 {
@@ -184,6 +197,7 @@ static const struct hm_agent_ops ops = {
 	.pid = pid,
 	.read_file = read_file,
 	.socket_info = socket_info,
+	.comm = comm,
 };
 
 void hm_init(struct cpu *cpu)
@@ -201,6 +215,11 @@ void hm_init(struct cpu *cpu)
 		      HM_FEATURE_SOCKET_INFO | HM_FEATURE_KERNEL_ADDR |
 		      HM_FEATURE_READV | HM_FEATURE_EVENT_CONTROL |
 		      HM_FEATURE_SYSCALL_SKIP;
+	if (config.subscribe) {
+		a->sub = alloc_pages(1);
+		memset(a->sub, 0, PAGE_SIZE);
+		a->sub_gpa = (uint64_t)a->sub;
+	}
 	if (hm_agent_register(a, cpu->index)) {
 		kprintf("hypermem: no host\n");
 		report(TINY_EXIT_NO_HOST, cpu->index);
@@ -211,11 +230,14 @@ void hm_init(struct cpu *cpu)
 		cpu->index, a->region_gpa, a->region_pages);
 }
 
-/* The host's control of the event, or NULL when none was raised. */
+/*
+ * The host's control of the event, or NULL when none was raised: the
+ * host's subscription decides, or without one @by_default.
+ */
 static const struct hm_agent_control *raise(struct cpu *cpu, uint32_t kind,
 					    uint64_t nr,
 					    const uint64_t args[6],
-					    uint64_t ret)
+					    uint64_t ret, int by_default)
 {
 	struct hm_event_record ev;
 	int i;
@@ -228,11 +250,22 @@ static const struct hm_agent_control *raise(struct cpu *cpu, uint32_t kind,
 	for (i = 0; i < 6; i++)
 		ev.args[i] = args[i];
 	ev.ret = ret;
+	switch (hm_agent_wants(&cpu->agent, &ev)) {
+	case HM_WANT_NO:
+		return NULL;
+	case HM_WANT_GUEST:
+		if (!by_default)
+			return NULL;
+		break;
+	case HM_WANT_YES:
+		break;
+	}
 	hm_agent_raise(&cpu->agent, &ev);
 	return &cpu->agent.control;
 }
 
-int hm_syscall_enter(struct cpu *cpu, struct frame *f, int64_t *ret)
+int hm_syscall_enter(struct cpu *cpu, struct frame *f, int by_default,
+		     int64_t *ret)
 {
 	uint64_t *regs[6] = { &f->rdi, &f->rsi, &f->rdx, &f->r10, &f->r8,
 			      &f->r9 };
@@ -242,7 +275,7 @@ int hm_syscall_enter(struct cpu *cpu, struct frame *f, int64_t *ret)
 
 	for (i = 0; i < 6; i++)
 		args[i] = *regs[i];
-	c = raise(cpu, HM_EVENT_SYSCALL_ENTER, f->rax, args, 0);
+	c = raise(cpu, HM_EVENT_SYSCALL_ENTER, f->rax, args, 0, by_default);
 	if (!c)
 		return 0;
 	for (i = 0; i < 6; i++) {
@@ -253,12 +286,14 @@ int hm_syscall_enter(struct cpu *cpu, struct frame *f, int64_t *ret)
 	return !!(c->flags & HM_CONTROL_SKIP);
 }
 
-int64_t hm_syscall_exit(struct cpu *cpu, const struct frame *f, int64_t ret)
+int64_t hm_syscall_exit(struct cpu *cpu, const struct frame *f,
+			int by_default, int64_t ret)
 {
 	uint64_t args[6] = { f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9 };
 	const struct hm_agent_control *c;
 
-	c = raise(cpu, HM_EVENT_SYSCALL_EXIT, f->rax, args, (uint64_t)ret);
+	c = raise(cpu, HM_EVENT_SYSCALL_EXIT, f->rax, args, (uint64_t)ret,
+		  by_default);
 	if (c && (c->flags & HM_CONTROL_RETURN))
 		return (int64_t)c->ret;
 	return ret;
@@ -268,5 +303,5 @@ void hm_user_event(struct cpu *cpu, const struct frame *f)
 {
 	uint64_t args[6] = { f->rsi, f->rdx, f->r10, f->r8, f->r9, 0 };
 
-	raise(cpu, HM_EVENT_USER, f->rdi, args, 0);
+	raise(cpu, HM_EVENT_USER, f->rdi, args, 0, 1);
 }

@@ -132,6 +132,7 @@ struct config {
 	enum hostile_mode hostile;
 	enum transport transport;
 	int events;
+	int subscribe;		/* offer HM_FEATURE_SUBSCRIBE */
 	int quiet;
 	unsigned int nr_cpus;
 	uint64_t ram_size;
@@ -197,12 +198,15 @@ struct frame *syscall_handler(struct frame *f);
 /* hm.c */
 void hm_init(struct cpu *cpu);
 /*
- * A syscall's entry: the host may replace arguments in the frame. Returns 1
- * when it skips the call, which then returns *ret.
+ * A syscall's entry: raised where the host's subscription wants it, or,
+ * without one, where @by_default says. The host may replace arguments in
+ * the frame. Returns 1 when it skips the call, which then returns *ret.
  */
-int hm_syscall_enter(struct cpu *cpu, struct frame *f, int64_t *ret);
+int hm_syscall_enter(struct cpu *cpu, struct frame *f, int by_default,
+		     int64_t *ret);
 /* A syscall's exit: what it returns, the host's value where it gave one. */
-int64_t hm_syscall_exit(struct cpu *cpu, const struct frame *f, int64_t ret);
+int64_t hm_syscall_exit(struct cpu *cpu, const struct frame *f,
+			int by_default, int64_t ret);
 void hm_user_event(struct cpu *cpu, const struct frame *f);
 
 /* entry.S */

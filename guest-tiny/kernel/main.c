@@ -90,6 +90,8 @@ static void parse_word(const char *w, size_t len)
 		parse_hostile(v, len - (size_t)(v - w));
 	} else if (len == 8 && !strncmp(w, "noevents", 8)) {
 		config.events = 0;
+	} else if (len == 11 && !strncmp(w, "nosubscribe", 11)) {
+		config.subscribe = 0;
 	} else if (len == 5 && !strncmp(w, "quiet", 5)) {
 		config.quiet = 1;
 	} else if (starts_with(w, "region_pages=", &v)) {
@@ -106,6 +108,7 @@ static void parse_cmdline(const struct tiny_boot_info *bi)
 
 	memcpy(scenario, "demo", 5);
 	config.events = 1;
+	config.subscribe = 1;
 	config.region_pages = HM_MAX_REGION_PAGES;
 	config.transport = TRANSPORT_PIO;
 	config.nr_cpus = bi->nr_cpus;

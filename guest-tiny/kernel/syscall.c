@@ -310,7 +310,9 @@ static struct frame *exec_syscall(struct cpu *cpu, struct frame *f)
 	if (!config.quiet)
 		kprintf("[cpu%u pid %u] syscall %lu = %ld\n", cpu->index,
 			cpu->current->pid, call.rax, ret);
-	f->rax = (uint64_t)hm_syscall_exit(cpu, &call, ret);
+	f->rax = (uint64_t)hm_syscall_exit(cpu, &call,
+					   !!(event_flags(call.rax) & EV_EXIT),
+					   ret);
 	return f;
 }
 
@@ -327,7 +329,7 @@ struct frame *syscall_handler(struct frame *f)
 		return f;
 	}
 	/* A skipped call has no side effect and raises no exit event. */
-	if ((flags & EV_ENTER) && hm_syscall_enter(cpu, f, &ret)) {
+	if (hm_syscall_enter(cpu, f, !!(flags & EV_ENTER), &ret)) {
 		f->rax = (uint64_t)ret;
 		return f;
 	}
@@ -339,8 +341,7 @@ struct frame *syscall_handler(struct frame *f)
 	if (!config.quiet)
 		kprintf("[cpu%u pid %u] syscall %lu = %ld\n", cpu->index,
 			cpu->current->pid, nr, ret);
-	if (flags & EV_EXIT)
-		ret = hm_syscall_exit(cpu, f, ret);
+	ret = hm_syscall_exit(cpu, f, !!(flags & EV_EXIT), ret);
 	f->rax = (uint64_t)ret;
 	if (nr == TINY_SYS_SCHED_YIELD)
 		return sched_switch(cpu);

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <linux/kvm.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <sys/ioctl.h>
@@ -30,6 +31,18 @@ struct hm_vm {
 	int kick_signal;
 	unsigned int nr_vcpus;
 	enum hm_read_mode read_mode;
+
+	/*
+	 * The subscription (subscribe.c), under sub_lock with the list of
+	 * vCPUs whose guests took a table page: any thread may change it
+	 * while the vCPUs run.
+	 */
+	pthread_mutex_t sub_lock;
+	struct hm_vcpu *sub_vcpus;	/* linked by sub_next */
+	struct hm_sub_rule *sub_rules;	/* host byte order */
+	size_t sub_nr_rules;
+	uint32_t sub_flags;		/* HM_SUB_*, 0: no subscription */
+	uint32_t sub_seq;		/* even; the pages' seq */
 };
 
 /* The control registers a page walk needs, read once per event. */
@@ -78,7 +91,17 @@ struct hm_vcpu {
 	uint64_t paging_event;		/* stats.events when read, 0: never */
 
 	struct hm_stats stats;
+
+	/* The guest's subscription page, host-written only; under sub_lock. */
+	struct hm_sub_page *sub_page;
+	struct hm_vcpu *sub_next;
+	/* The pid of the event in progress's task, 0: unknown. */
+	uint64_t event_pid;
 };
+
+/* subscribe.c */
+int sub_take_page(struct hm_vcpu *vcpu);
+void sub_drop_vcpu(struct hm_vcpu *vcpu);
 
 static inline int protocol_error(struct hm_vcpu *vcpu)
 {

@@ -130,8 +130,14 @@ int hm_vcpu_get_proc_env(struct hm_vcpu *vcpu, struct hm_env_var **vars,
 int hm_vcpu_get_proc_pid(struct hm_vcpu *vcpu, uint64_t *pid)
 {
 	struct reply reply;
-	int err = vcpu_request(vcpu, HM_OP_READ_PROCPID, 0, 0, &reply);
+	int err;
 
+	/* The event said who raised it: the same accessor's answer. */
+	if (vcpu->in_event && !vcpu->event_error && vcpu->event_pid) {
+		*pid = vcpu->event_pid;
+		return 0;
+	}
+	err = vcpu_request(vcpu, HM_OP_READ_PROCPID, 0, 0, &reply);
 	if (err)
 		return err;
 	if (reply.code == HM_RESP_READ_FAIL)

@@ -39,6 +39,7 @@ void hm_vcpu_free(struct hm_vcpu *vcpu)
 	if (!vcpu)
 		return;
 	watchdog_destroy(vcpu);
+	sub_drop_vcpu(vcpu);
 	vcpu->vm->nr_vcpus--;
 	free(vcpu);
 }
@@ -111,7 +112,8 @@ static int check_hello(const struct hm_hello *hello)
 #define HOST_FEATURES (HM_FEATURE_PROCENV | HM_FEATURE_READ_FILE | \
 		       HM_FEATURE_SOCKET_INFO | HM_FEATURE_KERNEL_ADDR | \
 		       HM_FEATURE_READV | HM_FEATURE_FD_NAME_OFFSET | \
-		       HM_FEATURE_EVENT_CONTROL | HM_FEATURE_SYSCALL_SKIP)
+		       HM_FEATURE_EVENT_CONTROL | HM_FEATURE_SYSCALL_SKIP | \
+		       HM_FEATURE_SUBSCRIBE)
 
 static int on_register(struct hm_vcpu *vcpu, uint64_t gpa)
 {
@@ -162,14 +164,23 @@ static int on_register(struct hm_vcpu *vcpu, uint64_t gpa)
 	return 0;
 }
 
-static int read_event(struct hm_region *r, struct hm_event *event)
+/*
+ * The event record, and with HM_FEATURE_SUBSCRIBE the task after it: the
+ * size must be exactly what was negotiated.
+ */
+static int read_event(const struct hm_vcpu *vcpu, struct hm_event *event)
 {
+	const struct hm_region *r = vcpu->region;
+	bool with_task = vcpu->guest.features & HM_FEATURE_SUBSCRIBE;
 	struct hm_event_record rec;
+	struct hm_event_task task;
 	int i;
 
-	if (hm_le64(r->op) != HM_OP_EVENT || hm_le64(r->size) != sizeof(rec))
+	if (hm_le64(r->op) != HM_OP_EVENT ||
+	    hm_le64(r->size) != sizeof(rec) + (with_task ? sizeof(task) : 0))
 		return -EPROTO;
 	memcpy(&rec, r->data, sizeof(rec));
+	memset(event, 0, sizeof(*event));
 	event->kind = hm_le32(rec.kind);
 	if (event->kind < HM_EVENT_SYSCALL_ENTER ||
 	    event->kind > HM_EVENT_USER)
@@ -178,6 +189,16 @@ static int read_event(struct hm_region *r, struct hm_event *event)
 	for (i = 0; i < 6; i++)
 		event->args[i] = hm_le64(rec.args[i]);
 	event->ret = hm_le64(rec.ret);
+	if (with_task) {
+		memcpy(&task, r->data + sizeof(rec), sizeof(task));
+		event->flags = HM_EVENT_HAS_TASK;
+		/* 0: the guest could not tell; a pid is as READ_PROCPID's. */
+		event->pid = hm_le64(task.pid);
+		if (event->pid > INT32_MAX)
+			return -EPROTO;
+		memcpy(event->comm, task.comm, HM_COMM_LEN);
+		event->comm[HM_COMM_LEN] = '\0';
+	}
 	return 0;
 }
 
@@ -196,6 +217,7 @@ static int run_event_handler(struct hm_vcpu *vcpu,
 	vcpu->in_event = true;
 	vcpu->event_error = 0;
 	vcpu->event_kind = event->kind;
+	vcpu->event_pid = event->pid;
 	err = vm->event_fn(vcpu, event, vm->event_opaque);
 	vcpu->in_event = false;
 	watchdog_disarm(vcpu);
@@ -210,7 +232,7 @@ static int on_event(struct hm_vcpu *vcpu)
 	if (!vcpu->region)
 		return -ENOTCONN;
 	memset(&vcpu->control, 0, sizeof(vcpu->control));
-	err = read_event(vcpu->region, &event);
+	err = read_event(vcpu, &event);
 	if (err)
 		vcpu->stats.protocol_errors++;
 	else
@@ -243,6 +265,7 @@ static int dispatch_call(struct hm_vcpu *vcpu, struct doorbell *call)
 	case HM_CALL_REGISTER:
 		/* A failed re-registration leaves none: the old is stale. */
 		vcpu->region = NULL;
+		sub_drop_vcpu(vcpu);
 		err = arch_call_gpa(vcpu, call);
 		if (err)
 			return err;
@@ -254,6 +277,11 @@ static int dispatch_call(struct hm_vcpu *vcpu, struct doorbell *call)
 		return on_event(vcpu);
 	case HM_CALL_REPLY:
 		return on_stray_reply(vcpu);
+	case HM_CALL_SUBSCRIBE:
+		err = sub_take_page(vcpu);
+		if (err)
+			vcpu->stats.protocol_errors++;
+		return err;
 	default:
 		return protocol_error(vcpu);
 	}

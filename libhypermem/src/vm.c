@@ -15,6 +15,7 @@ int hm_vm_new(struct hm_vm **ret)
 		return -ENOMEM;
 	vm->timeout_ms = HM_DEFAULT_TIMEOUT_MS;
 	vm->kick_signal = SIGRTMIN + 7;
+	pthread_mutex_init(&vm->sub_lock, NULL);
 	*ret = vm;
 	return 0;
 }
@@ -23,6 +24,8 @@ void hm_vm_free(struct hm_vm *vm)
 {
 	if (!vm)
 		return;
+	pthread_mutex_destroy(&vm->sub_lock);
+	free(vm->sub_rules);
 	free(vm->slots);
 	free(vm);
 }

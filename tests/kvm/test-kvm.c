@@ -30,6 +30,7 @@
 #define MEM_SIZE (64ull << 20)
 #define RUN_TIMEOUT_MS 10000
 #define MAX_EVENTS 128
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define CONSOLE_MAX 65536
 
 static const char *guest_path;
@@ -47,6 +48,9 @@ struct seen {
 	char argv1[32];
 	char role[32];
 	char fd_name[64];	/* of args[0] (or ret for open) when an fd */
+	uint32_t flags;		/* the event's: HM_EVENT_HAS_TASK */
+	uint64_t event_pid;	/* and its task */
+	char comm[HM_COMM_LEN + 1];
 };
 
 /* One boot of guest-tiny: the core's VM, how it ended, what it printed. */
@@ -119,6 +123,13 @@ static void conclude(struct guest *g)
 	g->timed_out = g->res.reason == VMM_STOP_TIMEOUT;
 }
 
+/* A subscription the next boot() starts with, then forgets. */
+static struct {
+	const struct hm_sub_rule *rules;
+	size_t n;
+	int on;
+} boot_sub;
+
 static int boot(struct guest *g, struct record *r, const char *cmdline,
 		unsigned int cpus, unsigned int op_timeout_ms)
 {
@@ -137,6 +148,10 @@ static int boot(struct guest *g, struct record *r, const char *cmdline,
 	err = vmm_new(&config, &g->vm);
 	if (!err && op_timeout_ms)
 		err = hm_vm_set_timeout(vmm_get_hm(g->vm), op_timeout_ms);
+	if (!err && boot_sub.on)
+		err = hm_vm_subscribe(vmm_get_hm(g->vm), boot_sub.rules,
+				      boot_sub.n, 0);
+	memset(&boot_sub, 0, sizeof(boot_sub));
 	if (err)
 		return err;
 	r->vm = g->vm;
@@ -506,6 +521,9 @@ static void record_body(struct record *r, struct hm_vcpu *vcpu,
 	s.nr = ev->nr;
 	memcpy(s.args, ev->args, sizeof(s.args));
 	s.ret = ev->ret;
+	s.flags = ev->flags;
+	s.event_pid = ev->pid;
+	memcpy(s.comm, ev->comm, sizeof(s.comm));
 	hm_vcpu_get_guest_info(vcpu, &info);
 	s.vcpu = info.vcpu_index;
 	s.region_gpa = info.region_gpa;
@@ -964,6 +982,157 @@ static void replaced_return_is_what_the_guest_gets(void **state)
 }
 
 
+/* ---- subscriptions ---- */
+
+#define COMM_WORKER_LO 0x72656b726f77ull	/* "worker", little-endian */
+
+/*
+ * sched_yield's return (which guest-tiny never raises by itself) from any
+ * "worker", and write(1, ...) from pid 2 (beta: the second process).
+ */
+static const struct hm_sub_rule yields_and_beta_writes[] = {
+	{ .kind = HM_EVENT_SYSCALL_EXIT, .nr = TINY_SYS_SCHED_YIELD,
+	  .nr_conds = 1,
+	  .conds = { { .field = HM_FIELD_COMM, .lo = COMM_WORKER_LO } } },
+	{ .kind = HM_EVENT_SYSCALL_ENTER, .nr = TINY_SYS_WRITE,
+	  .nr_conds = 2,
+	  .conds = { { .field = HM_FIELD_ARG0, .lo = 1, .hi = 1 },
+		     { .field = HM_FIELD_PID, .lo = 2, .hi = 2 } } },
+};
+
+static void subscribed_guest_raises_only_what_the_rules_match(void **state)
+{
+	struct record r = { .body = record_body };
+	unsigned int i, yields = 0, writes = 0;
+	struct guest vm;
+
+	(void)state;
+	boot_sub.rules = yields_and_beta_writes;
+	boot_sub.n = ARRAY_SIZE(yields_and_beta_writes);
+	boot_sub.on = 1;
+	assert_int_equal(boot(&vm, &r, "scenario=two quiet", 1, 0), 0);
+	assert_true(vm.all_done);
+	assert_int_equal(vm.failed, 0);
+	for (i = 0; i < r.nr_events; i++) {
+		struct seen *s = &r.events[i];
+
+		/* Who raised it came with the event, and is right. */
+		assert_int_equal(s->flags, HM_EVENT_HAS_TASK);
+		assert_string_equal(s->comm, "worker");
+		assert_int_equal(s->event_pid, s->pid);
+		if (s->kind == HM_EVENT_SYSCALL_EXIT &&
+		    s->nr == TINY_SYS_SCHED_YIELD) {
+			yields++;
+			continue;
+		}
+		assert_int_equal(s->kind, HM_EVENT_SYSCALL_ENTER);
+		assert_int_equal(s->nr, TINY_SYS_WRITE);
+		assert_int_equal(s->args[0], 1);
+		assert_int_equal(s->pid, 2);
+		assert_string_equal(s->argv1, "beta");
+		writes++;
+	}
+	/* Three rounds each, a yield and a line to fd 1 in each. */
+	assert_true(yields >= 6);
+	assert_true(writes >= 3);
+	finish(&vm);
+}
+
+/* The rules' verdicts on each event, on the host's side. */
+static void matches_body(struct record *r, struct hm_vcpu *vcpu,
+			 const struct hm_event *ev)
+{
+	int beta = hm_vcpu_event_matches(vcpu, ev,
+					 &yields_and_beta_writes[1]);
+	int comm = hm_vcpu_event_matches(vcpu, ev,
+					 &yields_and_beta_writes[0]);
+	uint64_t pid = 0;
+
+	pthread_mutex_lock(&r->lock);
+	if (ev->flags || ev->comm[0])
+		r->ok[0]++;			/* no task may come */
+	if (ev->kind == HM_EVENT_SYSCALL_EXIT &&
+	    ev->nr == TINY_SYS_SCHED_YIELD)
+		r->ok[1]++;			/* nor an unasked yield */
+	if (beta < 0)
+		r->ok[2]++;
+	if (beta == 1 && (hm_vcpu_get_proc_pid(vcpu, &pid) || pid != 2))
+		r->ok[3]++;
+	if (beta == 1)
+		r->ok[4]++;
+	if (comm != 0)
+		r->ok[5]++;			/* yields never match: 0 */
+	r->nr_events++;
+	pthread_mutex_unlock(&r->lock);
+}
+
+/*
+ * A guest without HM_FEATURE_SUBSCRIBE raises what it always raised,
+ * whatever the VM's subscription; the host checks rules itself, a pid by a
+ * round trip.
+ */
+static void guest_without_the_feature_raises_as_before(void **state)
+{
+	struct record r = { .body = matches_body };
+	struct hm_sub_rule comm_rule = yields_and_beta_writes[0];
+	struct hm_event ev = { .kind = HM_EVENT_SYSCALL_EXIT,
+			       .nr = TINY_SYS_SCHED_YIELD };
+	struct guest vm;
+
+	(void)state;
+	boot_sub.rules = yields_and_beta_writes;
+	boot_sub.n = ARRAY_SIZE(yields_and_beta_writes);
+	boot_sub.on = 1;
+	assert_int_equal(boot(&vm, &r, "scenario=two quiet nosubscribe", 1,
+			      0), 0);
+	assert_true(vm.all_done);
+	assert_int_equal(vm.failed, 0);
+	assert_true(r.nr_events > 10);
+	assert_int_equal(r.ok[0], 0);
+	assert_int_equal(r.ok[1], 0);
+	assert_int_equal(r.ok[2], 0);
+	assert_int_equal(r.ok[3], 0);
+	assert_true(r.ok[4] >= 3);
+	assert_int_equal(r.ok[5], 0);
+	/* A comm cannot be checked without the event's task. */
+	assert_int_equal(hm_vcpu_event_matches(NULL, &ev, &comm_rule),
+			 -EOPNOTSUPP);
+	finish(&vm);
+}
+
+static const struct hm_sub_rule every_write[] = {
+	{ .kind = HM_EVENT_SYSCALL_ENTER, .nr = TINY_SYS_WRITE },
+};
+
+/* The first write's handler unsubscribes from everything. */
+static void unsubscribe_body(struct record *r, struct hm_vcpu *vcpu,
+			     const struct hm_event *ev)
+{
+	(void)ev;
+	pthread_mutex_lock(&r->lock);
+	r->nr_events++;
+	r->rets[0] = hm_vm_subscribe(hm_vcpu_get_vm(vcpu), NULL, 0, 0);
+	pthread_mutex_unlock(&r->lock);
+}
+
+static void subscription_changed_in_a_handler_holds_at_once(void **state)
+{
+	struct record r = { .body = unsubscribe_body };
+	struct guest vm;
+
+	(void)state;
+	boot_sub.rules = every_write;
+	boot_sub.n = ARRAY_SIZE(every_write);
+	boot_sub.on = 1;
+	assert_int_equal(boot(&vm, &r, "scenario=two quiet", 1, 0), 0);
+	assert_true(vm.all_done);
+	assert_int_equal(vm.failed, 0);
+	assert_int_equal(r.rets[0], 0);
+	assert_int_equal(r.nr_events, 1);
+	finish(&vm);
+}
+
+
 /*
  * A guest that boots and exits at all, or a reason to skip. The VMCALL
  * doorbell is not skipped: a KVM that does not hand it to the VMM fails
@@ -1014,6 +1183,11 @@ int main(int argc, char **argv)
 		cmocka_unit_test(
 			skipped_write_returns_the_value_and_writes_nothing),
 		cmocka_unit_test(replaced_return_is_what_the_guest_gets),
+		cmocka_unit_test(
+			subscribed_guest_raises_only_what_the_rules_match),
+		cmocka_unit_test(guest_without_the_feature_raises_as_before),
+		cmocka_unit_test(
+			subscription_changed_in_a_handler_holds_at_once),
 	};
 
 	int err;

@@ -364,6 +364,7 @@ int run_guest(const struct options *o, struct script *s)
 	if (o->kernel)
 		print_linux_boot(o, r.vm);
 	s->vm = r.vm;
+	script_subscribe(s);
 	if (o->kernel && isatty(STDIN_FILENO))
 		raw_terminal();
 	err = vmm_run(r.vm, &res);

@@ -2,9 +2,11 @@
 /*
  * The Lua state, the handler registry and event dispatch. Handlers live in
  * a registry table, per phase ("enter", "return", then user events) a list
- * of { nr, fn } in registration order (nr -1 matches every call or code).
- * Events from all vCPUs are serialized by s->lock because a Lua state is
- * not thread-safe.
+ * of { nr, fn, rule } in registration order (nr -1 matches every call or
+ * code; rule, a struct hm_sub_rule userdata, holds the hook's filter).
+ * The handlers' rules are the VM's subscription: the guest raises only
+ * what some handler wants. Events from all vCPUs are serialized by s->lock
+ * because a Lua state is not thread-safe.
  */
 #include <errno.h>
 #include <lauxlib.h>
@@ -84,48 +86,181 @@ static lua_Integer check_syscall(lua_State *L)
 	return (lua_Integer)desc->nr;
 }
 
-/* Append { nr, the function at fn_index } to the list of @phase. */
-static void add_handler(lua_State *L, int phase, lua_Integer nr, int fn_index)
+static const uint32_t phase_kinds[] = {
+	[1] = HM_EVENT_SYSCALL_ENTER,
+	[2] = HM_EVENT_SYSCALL_EXIT,
+	[PHASE_USER] = HM_EVENT_USER,
+};
+
+/* A filter value: an integer, or { lo, hi }. Signed if a bound is < 0. */
+static void filter_value(lua_State *L, const char *key,
+			 struct hm_sub_cond *c)
 {
+	lua_Integer lo, hi;
+	int ok_lo, ok_hi;
+
+	if (lua_type(L, -1) == LUA_TTABLE) {
+		lua_rawgeti(L, -1, 1);
+		lua_rawgeti(L, -2, 2);
+		lo = lua_tointegerx(L, -2, &ok_lo);
+		hi = lua_tointegerx(L, -1, &ok_hi);
+		lua_pop(L, 2);
+		if (!ok_lo || !ok_hi)
+			luaL_error(L, "filter %s: a range is { lo, hi } of "
+				   "integers", key);
+	} else {
+		lo = lua_tointegerx(L, -1, &ok_lo);
+		if (!ok_lo)
+			luaL_error(L, "filter %s: an integer or { lo, hi }",
+				   key);
+		hi = lo;
+	}
+	if (lo < 0 || hi < 0 || c->field == HM_FIELD_RET)
+		c->flags = HM_COND_SIGNED;
+	if (c->flags & HM_COND_SIGNED ? lo > hi : (uint64_t)lo > (uint64_t)hi)
+		luaL_error(L, "filter %s: lo is above hi", key);
+	c->lo = (uint64_t)lo;
+	c->hi = (uint64_t)hi;
+}
+
+/* comm = "name": the bytes of lo then hi, NUL-padded. */
+static void filter_comm(lua_State *L, struct hm_sub_cond *c)
+{
+	char name[HM_COMM_LEN] = { 0 };
+	size_t len;
+	const char *v = lua_tolstring(L, -1, &len);
+
+	if (lua_type(L, -1) != LUA_TSTRING || len >= HM_COMM_LEN ||
+	    strlen(v) != len)
+		luaL_error(L, "filter comm: a name of at most %d bytes",
+			   HM_COMM_LEN - 1);
+	memcpy(name, v, len);
+	memcpy(&c->lo, name, 8);
+	memcpy(&c->hi, name + 8, 8);
+}
+
+/* The field a filter key names: pid, comm, ret, argN or an argument name. */
+static int filter_field(lua_State *L, const char *key,
+			const struct syscall_desc *d, int phase)
+{
+	int i;
+
+	if (!strcmp(key, "pid"))
+		return HM_FIELD_PID;
+	if (!strcmp(key, "comm"))
+		return HM_FIELD_COMM;
+	if (!strcmp(key, "ret")) {
+		if (phase != 2)
+			luaL_error(L, "filter ret: only at \"return\"");
+		return HM_FIELD_RET;
+	}
+	if (!strncmp(key, "arg", 3) && key[3] >= '1' && key[3] <= '6' &&
+	    !key[4])
+		return HM_FIELD_ARG0 + key[3] - '1';
+	for (i = 0; d && i < 6 && d->args[i]; i++) {
+		if (!strcmp(key, d->args[i]))
+			return HM_FIELD_ARG0 + i;
+	}
+	return luaL_error(L, "filter: unknown key '%s' (pid, comm, ret, "
+			  "arg1..arg6%s)", key,
+			  d ? " or the syscall's argument names" : "");
+}
+
+/* The filter table at @idx into @rule's conditions, all of which hold. */
+static void parse_filter(lua_State *L, int idx, const struct syscall_desc *d,
+			 int phase, struct hm_sub_rule *rule)
+{
+	lua_pushnil(L);
+	while (lua_next(L, idx)) {
+		struct hm_sub_cond c = { 0 };
+		const char *key;
+
+		if (lua_type(L, -2) != LUA_TSTRING)
+			luaL_error(L, "filter: keys are names");
+		key = lua_tostring(L, -2);
+		if (rule->nr_conds == HM_SUB_MAX_CONDS)
+			luaL_error(L, "filter: at most %d conditions",
+				   HM_SUB_MAX_CONDS);
+		c.field = (uint8_t)filter_field(L, key, d, phase);
+		if (c.field == HM_FIELD_COMM)
+			filter_comm(L, &c);
+		else
+			filter_value(L, key, &c);
+		rule->conds[rule->nr_conds++] = c;
+		lua_pop(L, 1);
+	}
+}
+
+/*
+ * Append { nr, the function at fn_index, its rule } to the list of
+ * @phase, the filter at filter_index (0: none) in the rule.
+ */
+static void add_handler(lua_State *L, int phase, lua_Integer nr, int fn_index,
+			int filter_index)
+{
+	struct script *s = script_of(L);
+	const struct syscall_desc *d = NULL;
+	struct hm_sub_rule *rule;
+
+	if (phase != PHASE_USER && nr != ANY_SYSCALL)
+		d = syscall_by_nr((uint64_t)nr);
+	rule = lua_newuserdatauv(L, sizeof(*rule), 0);
+	memset(rule, 0, sizeof(*rule));
+	rule->kind = phase_kinds[phase];
+	rule->flags = nr == ANY_SYSCALL ? HM_RULE_ANY_NR : 0;
+	rule->nr = nr == ANY_SYSCALL ? 0 : (uint64_t)nr;
+	if (filter_index)
+		parse_filter(L, filter_index, d, phase, rule);
 	lua_getfield(L, LUA_REGISTRYINDEX, HANDLERS_KEY);
 	lua_rawgeti(L, -1, phase);
-	lua_createtable(L, 2, 0);
+	lua_createtable(L, 3, 0);
 	lua_pushinteger(L, nr);
 	lua_rawseti(L, -2, 1);
 	lua_pushvalue(L, fn_index);
 	lua_rawseti(L, -2, 2);
+	lua_pushvalue(L, -4);
+	lua_rawseti(L, -2, 3);
 	lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
-	lua_pop(L, 2);
+	lua_pop(L, 3);
+	/* A hook added while the guest runs changes what it raises now. */
+	if (s->vm)
+		script_subscribe(s);
 }
 
-/* hm.on_syscall(name, "enter" | "return", function(ev) ... end) */
+/* hm.on_syscall(name, "enter" | "return", [filter,] function(ev) ... end) */
 static int lua_on_syscall(lua_State *L)
 {
 	lua_Integer nr = check_syscall(L);
 	const char *phase = luaL_checkstring(L, 2);
-	int which;
+	int which, with_filter = lua_gettop(L) >= 4;
 
 	/* "exit" is what Linux's tracepoints call the return. */
 	which = strcmp(phase, "exit") ? luaL_checkoption(L, 2, NULL, phases) :
 		1;
-	luaL_checktype(L, 3, LUA_TFUNCTION);
-	add_handler(L, which + 1, nr, 3);
+	if (with_filter)
+		luaL_checktype(L, 3, LUA_TTABLE);
+	luaL_checktype(L, with_filter ? 4 : 3, LUA_TFUNCTION);
+	add_handler(L, which + 1, nr, with_filter ? 4 : 3,
+		    with_filter ? 3 : 0);
 	return 0;
 }
 
 /*
- * hm.on_user_event([code,] function(ev) ... end): events a guest program
- * raises itself (in Linux, through the hypermem module's HM_IOC_RAISE).
+ * hm.on_user_event([code,] [filter,] function(ev) ... end): events a guest
+ * program raises itself (in Linux, through the hypermem module's
+ * HM_IOC_RAISE).
  */
 static int lua_on_user_event(lua_State *L)
 {
-	if (lua_gettop(L) < 2) {
-		luaL_checktype(L, 1, LUA_TFUNCTION);
-		add_handler(L, PHASE_USER, ANY_SYSCALL, 1);
-		return 0;
-	}
-	luaL_checktype(L, 2, LUA_TFUNCTION);
-	add_handler(L, PHASE_USER, luaL_checkinteger(L, 1), 2);
+	int top = lua_gettop(L), filter = 0;
+	lua_Integer code = ANY_SYSCALL;
+
+	luaL_checktype(L, top, LUA_TFUNCTION);
+	if (top >= 2 && lua_type(L, top - 1) == LUA_TTABLE)
+		filter = top - 1;
+	if ((filter ? filter : top) > 1)
+		code = luaL_checkinteger(L, 1);
+	add_handler(L, PHASE_USER, code, top, filter);
 	return 0;
 }
 
@@ -458,13 +593,87 @@ static int event_phase(const struct hm_event *ev)
 	}
 }
 
+/*
+ * The subscription: one rule per handler, exact duplicates once. The
+ * library keeps rules past a page's worth and has the guests raise
+ * everything then, which dispatch still filters here.
+ */
+void script_subscribe(struct script *s)
+{
+	lua_State *L = s->L;
+	struct hm_sub_rule *rules = NULL, *more;
+	size_t n = 0, cap = 0, k;
+	lua_Integer i, count;
+	int phase, err, oom = 0;
+
+	lua_getfield(L, LUA_REGISTRYINDEX, HANDLERS_KEY);
+	for (phase = 1; phase <= PHASE_USER; phase++) {
+		lua_rawgeti(L, -1, phase);
+		count = (lua_Integer)lua_rawlen(L, -1);
+		for (i = 1; i <= count; i++) {
+			const struct hm_sub_rule *r;
+
+			lua_rawgeti(L, -1, i);
+			lua_rawgeti(L, -1, 3);
+			r = lua_touserdata(L, -1);
+			lua_pop(L, 2);
+			for (k = 0; k < n && memcmp(&rules[k], r, sizeof(*r));
+			     k++)
+				;
+			if (k < n)
+				continue;
+			if (n == cap) {
+				cap = cap ? 2 * cap : 16;
+				more = realloc(rules, cap * sizeof(*rules));
+				if (!more) {
+					oom = 1;
+					break;
+				}
+				rules = more;
+			}
+			rules[n++] = *r;
+		}
+		lua_pop(L, 1);
+	}
+	lua_pop(L, 1);
+	/* Out of memory: every event, which dispatch filters. */
+	err = hm_vm_subscribe(vmm_get_hm(s->vm), oom ? NULL : rules,
+			      oom ? 0 : n, oom ? HM_SUB_ALL : 0);
+	if (err)
+		output_error("subscribing to the script's events: %s",
+			     strerror(-err));
+	free(rules);
+}
+
+/* Whether the handler on the stack's top wants @ev: 1, 0, or -errno. */
+static int handler_wants(struct script *s, lua_State *L,
+			 const struct hm_event *ev)
+{
+	const struct hm_sub_rule *rule;
+	int ret;
+
+	lua_rawgeti(L, -1, 3);
+	rule = lua_touserdata(L, -1);
+	lua_pop(L, 1);
+	if (!rule->nr_conds)
+		return 1;
+	ret = hm_vcpu_event_matches(s->vcpu, ev, rule);
+	if (ret == -EOPNOTSUPP)
+		output_error("a comm filter needs a guest that says who raised "
+			     "its events (HM_FEATURE_SUBSCRIBE); this one "
+			     "does not");
+	else if (ret < 0)
+		output_error("checking a hook's filter: %s", strerror(-ret));
+	return ret;
+}
+
 /* Run the handlers matching the event; 0, or -ECANCELED after an error. */
 static int run_handlers(struct script *s, int cpu, const struct hm_event *ev,
 			int phase)
 {
 	lua_State *L = s->L;
 	lua_Integer i, n, nr;
-	int ret = 0;
+	int ret = 0, wants;
 
 	lua_getfield(L, LUA_REGISTRYINDEX, HANDLERS_KEY);
 	lua_rawgeti(L, -1, phase);
@@ -476,6 +685,12 @@ static int run_handlers(struct script *s, int cpu, const struct hm_event *ev,
 		lua_pop(L, 1);
 		if (nr != ANY_SYSCALL && (uint64_t)nr != ev->nr) {
 			lua_pop(L, 1);
+			continue;
+		}
+		wants = handler_wants(s, L, ev);
+		if (wants <= 0) {
+			lua_pop(L, 1);
+			ret = wants < 0 ? -ECANCELED : 0;
 			continue;
 		}
 		lua_rawgeti(L, -1, 2);

@@ -32,6 +32,8 @@ struct script {
  */
 int script_load(struct script *s, const char *path);
 void script_free(struct script *s);
+/* Tell the guests what the handlers want (s->vm set); errors are printed. */
+void script_subscribe(struct script *s);
 /* Dispatch one event to the matching handlers; an hm_event_fn's result. */
 int script_event(struct script *s, struct hm_vcpu *vcpu, int cpu,
 		 const struct hm_event *ev);

@@ -43,7 +43,14 @@ struct hm_event {
 	uint64_t nr;		/**< syscall number, or a user event's code */
 	uint64_t args[6];	/**< syscall arguments */
 	uint64_t ret;		/**< return value (syscall exit only) */
+	/** HM_EVENT_HAS_TASK: pid and comm came with the event. */
+	uint32_t flags;
+	uint64_t pid;		/**< the raising process's id */
+	char comm[HM_COMM_LEN + 1]; /**< its name, NUL-terminated */
 };
+
+/** hm_event.flags: a guest with HM_FEATURE_SUBSCRIBE said who raised it. */
+#define HM_EVENT_HAS_TASK (1u << 0)
 
 /**
  * Called when a registered guest raises an event on @p vcpu. The hm_vcpu_*
@@ -72,6 +79,39 @@ struct hm_guest_info {
 	uint64_t region_gpa;	/**< where the region is */
 	uint64_t features;	/**< HM_FEATURE_* both sides support */
 };
+
+/**
+ * Subscriptions: which events the guests raise. @p rules (host byte order;
+ * struct hm_sub_rule and the HM_RULE_*, HM_FIELD_* and HM_COND_* values of
+ * protocol.h) replace the VM's subscription; every guest that offered
+ * HM_FEATURE_SUBSCRIBE gets the table at once, running or not, and then
+ * raises only what a rule matches (everything with HM_SUB_ALL in @p flags).
+ * A VM starts with no subscription: each guest raises what it raised
+ * before the feature (guest-tiny: every syscall it reports; the Linux
+ * module: its `syscalls` parameter). Guests without the feature raise as
+ * before too, so the VMM checks each event with hm_vcpu_event_matches()
+ * where it needs the rules to hold. More rules than a page holds
+ * (HM_SUB_MAX_RULES) are kept, and the guests get HM_SUB_ALL.
+ * @return 0; -EINVAL for a malformed rule (kind, field, flags, a return
+ * value condition on an entry or user event, lo > hi); -ENOMEM.
+ */
+HM_EXPORT int hm_vm_subscribe(struct hm_vm *vm, const struct hm_sub_rule *rules,
+			      size_t n, uint32_t flags);
+
+/** Back to no subscription: each guest raises what it chooses. */
+HM_EXPORT void hm_vm_unsubscribe(struct hm_vm *vm);
+
+/**
+ * Whether @p rule (host byte order) matches @p event of @p vcpu: its kind,
+ * nr and every condition. A pid or comm condition uses the event's task
+ * (HM_EVENT_HAS_TASK); without it a pid is asked of the guest (inside the
+ * event handler only) and a comm cannot be known.
+ * @return 1, 0; -EOPNOTSUPP for a comm condition on an event without its
+ * task; an error of hm_vcpu_get_proc_pid().
+ */
+HM_EXPORT int hm_vcpu_event_matches(struct hm_vcpu *vcpu,
+				    const struct hm_event *event,
+				    const struct hm_sub_rule *rule);
 
 /** Counters of one vCPU, for benchmarks and diagnostics. */
 struct hm_stats {

@@ -92,6 +92,36 @@
  * that is malformed (another size, unknown bits, a control of the other
  * phase or not negotiated, any control of a user event), and has no way
  * to say so.
+ *
+ * Subscriptions (HM_CALL_SUBSCRIBE, feature HM_FEATURE_SUBSCRIBE)
+ * -----------------------------------------------------------------
+ * Which events a guest raises is the host's to say. After a registration
+ * that negotiated the feature, the guest offers a page of its own memory
+ * for the host to write: region op = HM_OP_SUBSCRIBE, addr = the page's
+ * GPA (page aligned, outside the region), size = 0, then HM_CALL_SUBSCRIBE.
+ * A host that takes it answers op = HM_RESP_SUBSCRIBE_OK and from then on
+ * keeps a struct hm_sub_page there, rewriting it whenever it changes its
+ * mind, while the guest runs: seq is odd while a rewrite is under way and
+ * grows by two with each one, so a guest reads seq, the table, then seq
+ * again, and uses what it read only when both are the same even number.
+ *
+ * A page with HM_SUB_ACTIVE clear (as the host leaves it until it has a
+ * subscription) leaves the choice to the guest, as before the feature.
+ * With it, a syscall or user event is raised when HM_SUB_ALL is set or
+ * when one of the rules matches: the rule's kind, its nr (any, with
+ * HM_RULE_ANY_NR), and every condition. A condition compares a field of
+ * the event (an argument, the return value, the pid) with [lo, hi], as
+ * unsigned 64-bit values or with HM_COND_SIGNED as signed ones; HM_FIELD_COMM
+ * compares the task's name (Linux's comm, 16 bytes with its NUL) with the
+ * NUL-padded bytes of lo and hi, little-endian. A guest reads a table that
+ * does not fit its page (nr_rules above HM_SUB_MAX_RULES, a count or field
+ * it does not know) as HM_SUB_ALL: it raises every event and the host,
+ * which checks every event against its rules anyway, drops the rest.
+ *
+ * With the feature an event record (HM_OP_EVENT) is followed by a struct
+ * hm_event_task: the pid and comm of the task that raised it, so that the
+ * host can check pid and comm conditions itself; size is then
+ * sizeof(struct hm_event_record) + sizeof(struct hm_event_task).
  */
 #ifndef HYPERMEM_PROTOCOL_H
 #define HYPERMEM_PROTOCOL_H
@@ -142,6 +172,8 @@ enum hm_op {
 	HM_OP_EVENT = 18,		/* guest: struct hm_event_record */
 	HM_OP_READV = 19,		/* host: struct hm_readv_piece[] */
 	HM_OP_EVENT_END = 20,		/* host: struct hm_event_control */
+	HM_OP_SUBSCRIBE = 21,		/* guest: addr = its table's page */
+	HM_RESP_SUBSCRIBE_OK = 22,	/* host: the page is taken */
 };
 
 /* Doorbell call numbers. */
@@ -149,6 +181,7 @@ enum hm_call {
 	HM_CALL_REGISTER = 1,
 	HM_CALL_EVENT = 2,
 	HM_CALL_REPLY = 3,
+	HM_CALL_SUBSCRIBE = 4,
 };
 
 #define HM_X86_PORT 0x484d
@@ -211,6 +244,7 @@ enum hm_call {
 #define HM_FEATURE_FD_NAME_OFFSET (1u << 5)	/* fd names beyond data[] */
 #define HM_FEATURE_EVENT_CONTROL (1u << 6)	/* HM_OP_EVENT_END */
 #define HM_FEATURE_SYSCALL_SKIP (1u << 7)	/* with it, HM_CONTROL_SKIP */
+#define HM_FEATURE_SUBSCRIBE (1u << 8)		/* HM_CALL_SUBSCRIBE */
 
 /* Longest fd name, its NUL included: Linux's PATH_MAX. */
 #define HM_NAME_MAX 4096u
@@ -268,6 +302,64 @@ struct hm_event_control {
 	uint64_t ret;		/* with HM_CONTROL_SKIP or HM_CONTROL_RETURN */
 };
 
+/* After the record, with HM_FEATURE_SUBSCRIBE: who raised the event. */
+#define HM_COMM_LEN 16u
+struct hm_event_task {
+	uint64_t pid;		/* the process (thread group) id */
+	char comm[HM_COMM_LEN];	/* its name, NUL-padded; may lack the NUL */
+};
+
+/* The subscription page (HM_FEATURE_SUBSCRIBE). */
+#define HM_SUB_MAGIC 0x4255534du	/* "MSUB" */
+#define HM_SUB_ACTIVE (1u << 0)		/* the host chose; else the guest */
+#define HM_SUB_ALL (1u << 1)		/* raise every event */
+#define HM_SUB_MAX_CONDS 4u
+
+#define HM_RULE_ANY_NR (1u << 0)	/* every syscall (or user code) */
+
+enum hm_sub_field {
+	HM_FIELD_ARG0 = 0,	/* .. HM_FIELD_ARG0 + 5 */
+	HM_FIELD_RET = 6,	/* syscall exit only */
+	HM_FIELD_PID = 7,
+	HM_FIELD_COMM = 8,
+};
+#define HM_FIELD_MAX HM_FIELD_COMM
+
+#define HM_COND_SIGNED (1u << 0)
+
+struct hm_sub_cond {
+	uint8_t field;		/* enum hm_sub_field */
+	uint8_t flags;		/* HM_COND_* */
+	uint16_t reserved;
+	uint32_t reserved2;
+	uint64_t lo;		/* lo <= value <= hi */
+	uint64_t hi;
+};
+
+struct hm_sub_rule {
+	uint32_t kind;		/* enum hm_event_kind */
+	uint8_t flags;		/* HM_RULE_* */
+	uint8_t nr_conds;	/* <= HM_SUB_MAX_CONDS, all must hold */
+	uint16_t reserved;
+	uint64_t nr;		/* syscall number or user event code */
+	struct hm_sub_cond conds[HM_SUB_MAX_CONDS];
+};
+
+struct hm_sub_header {
+	uint32_t magic;		/* HM_SUB_MAGIC once the host took the page */
+	uint32_t seq;		/* odd while the host rewrites the page */
+	uint32_t flags;		/* HM_SUB_* */
+	uint32_t nr_rules;
+};
+
+#define HM_SUB_MAX_RULES ((HM_PAGE_SIZE - sizeof(struct hm_sub_header)) / \
+			  sizeof(struct hm_sub_rule))
+
+struct hm_sub_page {
+	struct hm_sub_header header;
+	struct hm_sub_rule rules[HM_SUB_MAX_RULES];
+};
+
 /* HM_OP_READ_SOCKET_INFO reply. Addresses are struct sockaddr bytes. */
 #define HM_SOCKADDR_MAX 128u
 struct hm_socket_info {
@@ -297,6 +389,10 @@ HM_STATIC_ASSERT(sizeof(struct hm_event_record) == 72, event_size);
 HM_STATIC_ASSERT(sizeof(struct hm_event_control) == 64, control_size);
 HM_STATIC_ASSERT(sizeof(struct hm_socket_info) == 280, socket_info_size);
 HM_STATIC_ASSERT(sizeof(struct hm_readv_piece) == 16, readv_piece_size);
+HM_STATIC_ASSERT(sizeof(struct hm_event_task) == 24, event_task_size);
+HM_STATIC_ASSERT(sizeof(struct hm_sub_cond) == 24, sub_cond_size);
+HM_STATIC_ASSERT(sizeof(struct hm_sub_rule) == 112, sub_rule_size);
+HM_STATIC_ASSERT(sizeof(struct hm_sub_page) <= HM_PAGE_SIZE, sub_page_size);
 
 #if defined(__KERNEL__)
 #define hm_le16(x) ((uint16_t)le16_to_cpu((__force __le16)(x)))
