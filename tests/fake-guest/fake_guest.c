@@ -144,6 +144,16 @@ static long op_pid(void *ctx, uint64_t *pid)
 	return 0;
 }
 
+static long op_comm(void *ctx, char comm[HM_COMM_LEN])
+{
+	struct fake_guest *g = ctx;
+	const char *name = g->current->comm ? g->current->comm : "fake";
+
+	memset(comm, 0, HM_COMM_LEN);
+	strncpy(comm, name, HM_COMM_LEN - 1);
+	return 0;
+}
+
 static long op_read_file(void *ctx, const char *path, uint64_t offset,
 			 void *buf, size_t len, uint64_t *file_size)
 {
@@ -279,6 +289,7 @@ struct fake_guest *fake_guest_new(fake_guest_fn main, void *opaque)
 		.pid = op_pid,
 		.read_file = op_read_file,
 		.socket_info = op_socket_info,
+		.comm = op_comm,
 	};
 	g->agent = (struct hm_agent){
 		.ops = &g->ops,
@@ -295,6 +306,14 @@ struct fake_guest *fake_guest_new(fake_guest_fn main, void *opaque)
 	sem_init(&g->unblock, 0, 0);
 	guests[slot] = g;
 	return g;
+}
+
+void fake_guest_offer_sub(struct fake_guest *g)
+{
+	g->agent.sub = (struct hm_sub_page *)(g->ram + (FAKE_SUB_GPA -
+							FAKE_RAM_GPA));
+	g->agent.sub_gpa = FAKE_SUB_GPA;
+	memset(g->agent.sub, 0, HM_PAGE_SIZE);
 }
 
 void fake_guest_start(struct fake_guest *g)

@@ -22,6 +22,7 @@
 #define FAKE_RAM_GPA 0x100000ull
 #define FAKE_RAM_SIZE (1u << 20)
 #define FAKE_REGION_GPA (FAKE_RAM_GPA + 0x10000)
+#define FAKE_SUB_GPA (FAKE_RAM_GPA + 0x20000)	/* fake_guest_offer_sub() */
 #define FAKE_SERIAL_PORT 0x3f8
 
 /* A range of the current process's virtual memory. */
@@ -46,6 +47,7 @@ struct fake_file {
 
 struct fake_process {
 	uint64_t pid;
+	const char *comm;	/* NULL: "fake" */
 	const char *args;	/* NUL-separated block, as in Linux */
 	size_t args_len;
 	const char *env;
@@ -106,6 +108,9 @@ struct fake_guest {
 /* Create a guest (RAM, region at FAKE_REGION_GPA, agent) running @main. */
 struct fake_guest *fake_guest_new(fake_guest_fn main, void *opaque);
 void fake_guest_free(struct fake_guest *g);
+
+/* Give the agent a subscription page (HM_FEATURE_SUBSCRIBE) in its RAM. */
+void fake_guest_offer_sub(struct fake_guest *g);
 
 /* Start the guest thread; it waits for the first KVM_RUN. */
 void fake_guest_start(struct fake_guest *g);

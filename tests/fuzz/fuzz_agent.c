@@ -15,6 +15,10 @@
  * byte: bits 0-1 the kind, bit 2 skips negotiated), the size of the
  * control record (2 bytes), then its bytes.
  * The control the agent keeps must be one the event's kind allows.
+ *
+ * With option bit 4 the agent reads a subscription page (HM_FEATURE_SUBSCRIBE)
+ * instead: an event record, then the page as the host left it. Whatever
+ * the page holds, the answer is one of enum hm_want, read within the page.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -159,6 +163,14 @@ static void doorbell(void *ctx, unsigned int call, uint64_t gpa)
 	ending->op = hm_le64(HM_OP_EVENT_END);
 }
 
+static long comm(void *ctx, char out[HM_COMM_LEN])
+{
+	(void)ctx;
+	memset(out, 0, HM_COMM_LEN);
+	memcpy(out, "fuzz", 4);
+	return 0;
+}
+
 static const struct hm_agent_ops ops = {
 	.doorbell = doorbell,
 	.copy_from = copy_from,
@@ -169,6 +181,7 @@ static const struct hm_agent_ops ops = {
 	.pid = pid,
 	.read_file = read_file,
 	.socket_info = socket_info,
+	.comm = comm,
 };
 
 /* What the host library takes as well formed (vcpu.c, ops.c). */
@@ -234,6 +247,25 @@ static void end_event(struct hm_agent *agent, struct fuzz_input *in)
 	check_control(agent, ev.kind, &agent->control);
 }
 
+/* The page on its own allocation, so that ASan sees a read past it. */
+static void read_table(struct hm_agent *agent, struct fuzz_input *in)
+{
+	struct hm_sub_page *page = malloc(sizeof(*page));
+	struct hm_event_record ev;
+	enum hm_want want;
+
+	if (!page)
+		return;
+	fuzz_bytes(in, &ev, sizeof(ev));
+	fuzz_bytes(in, page, sizeof(*page));
+	agent->sub = page;
+	agent->sub_taken = 1;
+	want = hm_agent_wants(agent, &ev);
+	FUZZ_CHECK(want == HM_WANT_NO || want == HM_WANT_YES ||
+		   want == HM_WANT_GUEST);
+	free(page);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -257,6 +289,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		agent.features |= HM_FEATURE_FD_NAME_OFFSET;
 	if (options & 8) {
 		end_event(&agent, &in);
+		return 0;
+	}
+	if (options & 16) {
+		read_table(&agent, &in);
 		return 0;
 	}
 	memcpy(mem, pristine_mem(), MEM_SIZE);

@@ -8,9 +8,15 @@
  * ring the wrong doorbell or stay silent; its page tables for direct and
  * hybrid reads may be spoiled too.
  *
+ * Episodes may also offer a subscription page (honestly or at an address
+ * and size the input picks), have the VM subscribe to rules of the input's
+ * bytes, and ring an event whose record and task are the input's.
+ *
  * Checked: every return within its bounds, every string buffer terminated,
  * the exact bytes and codes of a model of the honest guest wherever every
- * answer of an operation was honest, and no guest entry after a timeout.
+ * answer of an operation was honest, no guest entry after a timeout, a
+ * subscription page taken only when well offered and then always a
+ * consistent table, and an event's task within what READ_PROCPID allows.
  */
 #include <errno.h>
 #include <signal.h>
@@ -27,6 +33,7 @@
 #define MAX_FD 300
 #define ARGS_OFFSET 0x1000u		/* argv block, in the task's memory */
 #define FILE_OFFSET 0x8000u		/* "/f", in the task's memory */
+#define SUB_OFFSET (SYNC_TABLES + 0xf000u) /* a page no table uses */
 
 static struct hm_vm *vm;
 static struct sync_guest *guests[NR_GUESTS];
@@ -431,8 +438,13 @@ static int on_event(struct hm_vcpu *vcpu, const struct hm_event *ev,
 	struct sync_guest *g = hm_vcpu_get_data(vcpu);
 	unsigned int i;
 
-	(void)ev;
 	(void)opaque;
+	/* The event's task is as READ_PROCPID would have it, and a string. */
+	FUZZ_CHECK(!(ev->flags & ~HM_EVENT_HAS_TASK));
+	FUZZ_CHECK(ev->pid <= INT32_MAX);
+	FUZZ_CHECK(memchr(ev->comm, 0, sizeof(ev->comm)) != NULL);
+	FUZZ_CHECK((ev->flags & HM_EVENT_HAS_TASK) ||
+		   (!ev->pid && !ev->comm[0]));
 	for (i = 0; i < MAX_OPS && in.size; i++) {
 		uint8_t what = fuzz_u8(&in);
 		unsigned int runs = g->kvm_runs;
@@ -523,12 +535,86 @@ static void register_guest(struct sync_guest *g)
 	g->foreign = 0;
 	g->agent.region_pages = how % HM_MAX_REGION_PAGES + 1;
 	g->agent.features = fuzz_u8(&in) & 0x1f;
+	/* The agent offers HM_FEATURE_SUBSCRIBE where it has a page. */
+	g->agent.sub = how & 0x80 ? (struct hm_sub_page *)(g->ram +
+							    SUB_OFFSET) : NULL;
+	g->agent.sub_gpa = g->ram_gpa + SUB_OFFSET;
 	g->agent.name_buf = how & 0x10 ? g->name_buf : NULL;
 	episode_honest = !(how & 0x20);
 	if (episode_honest)
 		sync_guest_register(g);
 	else
 		forge_registration(g);
+}
+
+/*
+ * The guest offers a page for the subscription table, honestly or not;
+ * the host takes only a well-offered one, and whatever the VM then
+ * subscribes to, the page holds a consistent table.
+ */
+static void offer_sub_page(struct sync_guest *g)
+{
+	struct hm_region *r = g->agent.region;
+	struct hm_guest_info info;
+	struct hm_sub_rule rules[2];
+	const struct hm_sub_page *page;
+	uint8_t how = fuzz_u8(&in);
+	uint64_t gpa = g->ram_gpa + SUB_OFFSET, size = 0, region_end;
+	bool well, negotiated;
+	int err;
+
+	if (hm_vcpu_get_guest_info(g->vcpu, &info))
+		return;
+	/*
+	 * Elsewhere only where nothing the model reads lies: the region's
+	 * 64 KiB (pages past the region are free), or past every guest's RAM.
+	 */
+	if (how & 1)
+		gpa = g->ram_gpa + fuzz_u16(&in) % (how & 2 ? 0x10000u : 16u) *
+				   (how & 2 ? 1u : 4096u);
+	else if (how & 2)
+		gpa = SYNC_RAM_GPA + (uint64_t)NR_GUESTS * SYNC_RAM_SIZE +
+		      fuzz_u64(&in) % (1ull << 40);
+	if (how & 4)
+		size = fuzz_u8(&in);
+	region_end = info.region_gpa +
+		     (uint64_t)info.region_pages * HM_PAGE_SIZE;
+	negotiated = info.features & HM_FEATURE_SUBSCRIBE;
+	well = negotiated && !size && !(gpa % HM_PAGE_SIZE) &&
+	       (gpa < info.region_gpa || gpa >= region_end) &&
+	       hm_vm_gpa_to_hva(vm, gpa, HM_PAGE_SIZE);
+	r->addr = hm_le64(gpa);
+	r->size = hm_le64(size);
+	r->op = hm_le64(HM_OP_SUBSCRIBE);
+	g->ops.doorbell(g, HM_CALL_SUBSCRIBE, info.region_gpa);
+	FUZZ_CHECK((hm_le64(r->op) == HM_RESP_SUBSCRIBE_OK) == well);
+	fuzz_bytes(&in, rules, sizeof(rules));
+	err = hm_vm_subscribe(vm, rules, how >> 6, (how >> 3) & 7);
+	FUZZ_CHECK(err == 0 || err == -EINVAL);
+	if (!well)
+		return;
+	page = hm_vm_gpa_to_hva(vm, gpa, HM_PAGE_SIZE);
+	FUZZ_CHECK(hm_le32(page->header.magic) == HM_SUB_MAGIC);
+	FUZZ_CHECK(!(hm_le32(page->header.seq) & 1));
+	FUZZ_CHECK(hm_le32(page->header.nr_rules) <= 2);
+	FUZZ_CHECK(!(hm_le32(page->header.flags) &
+		     ~(HM_SUB_ACTIVE | HM_SUB_ALL)));
+}
+
+/* An event record, and a task after it, as the input has them. */
+static void forge_event(struct sync_guest *g)
+{
+	struct hm_region *r = g->agent.region;
+	uint64_t size = fuzz_u8(&in);
+	struct hm_guest_info info;
+
+	if (hm_vcpu_get_guest_info(g->vcpu, &info))
+		return;
+	fuzz_bytes(&in, r->data, sizeof(struct hm_event_record) +
+				 sizeof(struct hm_event_task));
+	r->size = hm_le64(size);
+	r->op = hm_le64(HM_OP_EVENT);
+	g->ops.doorbell(g, HM_CALL_EVENT, info.region_gpa);
 }
 
 /* The VM's settings and RAM map against what the input asks. */
@@ -585,8 +671,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct sync_guest *g = guests[fuzz_u8(&in) % NR_GUESTS];
 
 		register_guest(g);
+		switch (fuzz_u8(&in) % 4) {
+		case 0:
+			offer_sub_page(g);
+			break;
+		case 1:
+			forge_event(g);
+			break;
+		default:
+			break;
+		}
 		sync_guest_raise(g, HM_EVENT_USER, 1);
 	}
+	hm_vm_unsubscribe(vm);
 	/* Outside an event nothing reaches a guest. */
 	for (i = 0; i < NR_GUESTS; i++) {
 		unsigned int runs = guests[i]->kvm_runs;
