@@ -144,8 +144,10 @@ static void print_result(const struct vmm_result *r, double seconds)
 		printf("# %s\n", r->diagnosis);
 }
 
+/* Boot, the guests subscribed to @rules first where there are some. */
 static int boot(struct vmm_config *o, struct console *c, struct vmm **vm,
-		struct vmm_result *r)
+		struct vmm_result *r, const struct hm_sub_rule *rules,
+		size_t nr_rules)
 {
 	double start = now();
 	int ret;
@@ -153,6 +155,8 @@ static int boot(struct vmm_config *o, struct console *c, struct vmm **vm,
 	o->console_fn = on_console;
 	o->console_opaque = c;
 	ret = vmm_new(o, vm);
+	if (!ret && nr_rules)
+		ret = hm_vm_subscribe(vmm_get_hm(*vm), rules, nr_rules, 0);
 	if (ret) {
 		printf("Bail out! vmm_new: %s\n", strerror(-ret));
 		return ret;
@@ -183,7 +187,7 @@ static int test_bzimage(const char *kernel)
 	struct vmm_result r;
 	struct vmm *vm;
 
-	if (boot(&o, &c, &vm, &r))
+	if (boot(&o, &c, &vm, &r, NULL, 0))
 		return 1;
 	check(!vmm_is_pvh(vm), "bzImage entered through startup_64");
 	if (emulated) {
@@ -217,6 +221,33 @@ struct full_state {
 	int made_exits;		/* mkdir("/hm-made") ran: its exit */
 	int ret_set;		/* lseek(1000): -ESPIPE seen, 4242 asked */
 	int control_errors;	/* a control call that failed */
+	int syscall_events;	/* every one, all from hm-control-test */
+	int strangers;		/* events of another task or call */
+};
+
+/* "hm-control-test": the bytes of a comm condition's lo and hi. */
+#define COMM_LO 0x72746e6f632d6d68ull	/* "hm-contr" */
+#define COMM_HI 0x00747365742d6c6full	/* "ol-test" */
+
+/*
+ * What hm-control-test's host subscribes to, the module loaded without
+ * its syscalls parameter: write(1000) and lseek(1000)'s return, and
+ * mkdir by that program only; its user events.
+ */
+static const struct hm_sub_rule control_rules[] = {
+	{ .kind = HM_EVENT_SYSCALL_ENTER, .nr = NR_WRITE, .nr_conds = 1,
+	  .conds = { { .field = HM_FIELD_ARG0, .lo = CONTROL_FD,
+		       .hi = CONTROL_FD } } },
+	{ .kind = HM_EVENT_SYSCALL_EXIT, .nr = NR_LSEEK, .nr_conds = 1,
+	  .conds = { { .field = HM_FIELD_ARG0, .lo = CONTROL_FD,
+		       .hi = CONTROL_FD } } },
+	{ .kind = HM_EVENT_SYSCALL_ENTER, .nr = NR_MKDIR, .nr_conds = 1,
+	  .conds = { { .field = HM_FIELD_COMM, .lo = COMM_LO,
+		       .hi = COMM_HI } } },
+	{ .kind = HM_EVENT_SYSCALL_EXIT, .nr = NR_MKDIR, .nr_conds = 1,
+	  .conds = { { .field = HM_FIELD_COMM, .lo = COMM_LO,
+		       .hi = COMM_HI } } },
+	{ .kind = HM_EVENT_USER, .flags = HM_RULE_ANY_NR },
 };
 
 static void control_done(struct full_state *st, int err, int *count)
@@ -236,6 +267,11 @@ static int on_syscall(struct hm_vcpu *vcpu, const struct hm_event *ev,
 	int enter = ev->kind == HM_EVENT_SYSCALL_ENTER;
 	char path[64];
 
+	st->syscall_events++;
+	if (!(ev->flags & HM_EVENT_HAS_TASK) ||
+	    strcmp(ev->comm, "hm-control-test") ||
+	    (ev->nr != NR_WRITE && ev->nr != NR_LSEEK && ev->nr != NR_MKDIR))
+		st->strangers++;
 	if (ev->nr == NR_WRITE && enter && ev->args[0] == CONTROL_FD &&
 	    ev->args[2] == 10) {
 		control_done(st, hm_vcpu_set_arg(vcpu, 2, 4), &st->count_set);
@@ -307,10 +343,9 @@ static void full_run(const char *kernel, const char *initrd,
 	unsigned int cpu;
 
 	snprintf(cmdline, sizeof(cmdline), "console=ttyS0 rdinit=/init "
-		 "panic=-1 hypermem.transport=%s hypermem.syscalls=%d,%d,%d "
-		 "hmcontrol", transport, NR_WRITE, NR_LSEEK, NR_MKDIR);
+		 "panic=-1 hypermem.transport=%s hmcontrol", transport);
 	printf("# transport=%s\n", transport);
-	if (boot(&o, &c, &vm, &r)) {
+	if (boot(&o, &c, &vm, &r, NULL, 0)) {
 		failures++;
 		free(c.buf);
 		return;
@@ -326,9 +361,14 @@ static void full_run(const char *kernel, const char *initrd,
 		check(st.sequence_ok[cpu] == 1,
 		      "%s: the ioctl interaction on cpu%u", transport, cpu);
 	}
-	check(strstr(c.buf, "features 0xdf") != NULL,
-	      "%s: the module offers event control and syscall skip",
-	      transport);
+	check(strstr(c.buf, "features 0x1df") != NULL,
+	      "%s: the module offers event control, syscall skip and "
+	      "subscriptions", transport);
+	/* Per CPU: a write, a lseek, two mkdir entries, one mkdir exit. */
+	check(st.syscall_events == 5 * FULL_CPUS && !st.strangers,
+	      "%s: the module, with no syscalls parameter, raises the "
+	      "subscribed calls of hm-control-test alone (%d events, %d "
+	      "others)", transport, st.syscall_events, st.strangers);
 	check(st.count_set == FULL_CPUS && st.skipped == FULL_CPUS &&
 	      st.ret_set == FULL_CPUS && !st.control_errors,
 	      "%s: the host changed a count, skipped a mkdir and replaced a "
