@@ -345,7 +345,8 @@ static void full_run(const char *kernel, const char *initrd,
 	snprintf(cmdline, sizeof(cmdline), "console=ttyS0 rdinit=/init "
 		 "panic=-1 hypermem.transport=%s hmcontrol", transport);
 	printf("# transport=%s\n", transport);
-	if (boot(&o, &c, &vm, &r, NULL, 0)) {
+	if (boot(&o, &c, &vm, &r, control_rules,
+		 sizeof(control_rules) / sizeof(control_rules[0]))) {
 		failures++;
 		free(c.buf);
 		return;
