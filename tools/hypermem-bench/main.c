@@ -3,8 +3,10 @@
  * hypermem-bench: boots guest-tiny's pattern scenario and times, inside its
  * event, each read cooperatively, directly and hybrid; then the floor (a
  * bare port-I/O exit round trip) and, under callgrind, the library's host
- * instructions per op on a simulated guest. A table for people, then one
- * line of JSON.
+ * instructions per op on a simulated guest; then the cost of syscalls no
+ * hook wants, with the guest raising every one it reports (no
+ * subscription) and with a subscription to user events only. A table for
+ * people, then one line of JSON.
  *
  *   hypermem-bench GUEST_TINY_ELF [SIM_DRIVER]
  */
@@ -46,6 +48,23 @@ struct cell {
 };
 
 static struct cell cells[NR_ROWS][NR_MODES];
+
+/* Syscalls between the unhooked scenario's two TINY_EVENT_BENCH events. */
+enum { EV_REPORT_ALL, EV_SUBSCRIBED, NR_EV_MODES };
+static const char *const ev_mode_names[NR_EV_MODES] = {
+	"report all", "subscribed",
+};
+struct ev_cell {
+	double events_per_s;	/* the guest's syscalls a second */
+	double exits_per_event;	/* VM exits each of them cost */
+	int ok;
+};
+static struct ev_cell ev_cells[NR_EV_MODES];
+static struct {
+	double t0, t1;
+	uint64_t exits0, exits1;
+	int seen;
+} ev_run;
 /* The 1 MiB cooperative read through the original one-page region. */
 static struct cell one_page;
 static int one_page_run;
@@ -179,6 +198,79 @@ static int run_guest_tiny(const char *elf, const char *cmdline)
 		err = -EIO;
 	vmm_free(vm);
 	return err;
+}
+
+static int on_bench_event(struct hm_vcpu *vcpu, const struct hm_event *ev,
+			  void *opaque)
+{
+	(void)opaque;
+	if (ev->kind != HM_EVENT_USER || ev->nr != TINY_EVENT_BENCH)
+		return 0;
+	if (ev->args[0] == 0) {
+		ev_run.exits0 = vmm_cpu_exits(vcpu);
+		ev_run.t0 = now_us();
+	} else {
+		ev_run.t1 = now_us();
+		ev_run.exits1 = vmm_cpu_exits(vcpu);
+	}
+	ev_run.seen++;
+	return 0;
+}
+
+/* One boot of the unhooked scenario; 0 and ev_run filled, or -errno. */
+static int run_unhooked(const char *elf, int mode)
+{
+	static const struct hm_sub_rule user_events = {
+		.kind = HM_EVENT_USER, .flags = HM_RULE_ANY_NR,
+	};
+	const struct vmm_config config = {
+		.kernel = elf, .cmdline = "scenario=unhooked quiet",
+		.mem_size = MEM_SIZE, .timeout_ms = 120000,
+		.event_fn = on_bench_event,
+	};
+	struct vmm_result res;
+	struct vmm *vm;
+	int err = vmm_new(&config, &vm);
+
+	if (err)
+		return err;
+	memset(&ev_run, 0, sizeof(ev_run));
+	if (mode == EV_SUBSCRIBED)
+		err = hm_vm_subscribe(vmm_get_hm(vm), &user_events, 1, 0);
+	if (!err)
+		err = vmm_run(vm, &res);
+	if (!err && (res.reason == VMM_STOP_TIMEOUT || !res.tiny.all_done ||
+		     res.tiny.failed))
+		err = -EIO;
+	if (!err && ev_run.seen != 2)
+		err = -EIO;
+	vmm_free(vm);
+	return err;
+}
+
+/*
+ * Median of three boots: the syscalls a second between the two events,
+ * and the exits between them but the second event's own.
+ */
+static void measure_unhooked(const char *elf, int mode, struct ev_cell *c)
+{
+	double rate[3], exits[3];
+	int i;
+
+	c->ok = 1;
+	for (i = 0; i < 3; i++) {
+		if (run_unhooked(elf, mode)) {
+			c->ok = 0;
+			return;
+		}
+		rate[i] = TINY_BENCH_SYSCALLS * 1e6 / (ev_run.t1 - ev_run.t0);
+		exits[i] = (double)(ev_run.exits1 - ev_run.exits0 - 1) /
+			   TINY_BENCH_SYSCALLS;
+	}
+	qsort(rate, 3, sizeof(rate[0]), cmp_double);
+	qsort(exits, 3, sizeof(exits[0]), cmp_double);
+	c->events_per_s = rate[1];
+	c->exits_per_event = exits[1];
 }
 
 /* mov edx, 0x80; 1: out dx, al; jmp 1b -- an exit per iteration. */
@@ -353,7 +445,28 @@ static void print_json(double floor_us, const char *model, const char *kind,
 	       "\"ioctls\":%.2f,\"ok\":%s}", row_names[ROW_READ_1M],
 	       one_page.median_us, one_page.round_trips, one_page.exits,
 	       one_page.ioctls, one_page.ok ? "true" : "false");
+	for (mode = 0; mode < NR_EV_MODES; mode++)
+		printf(",{\"op\":\"event unhooked syscall\",\"mode\":\"%s\","
+		       "\"events_per_s\":%.0f,\"exits_per_event\":%.3f,"
+		       "\"ok\":%s}", ev_mode_names[mode],
+		       ev_cells[mode].events_per_s,
+		       ev_cells[mode].exits_per_event,
+		       ev_cells[mode].ok ? "true" : "false");
 	printf("]}\n");
+}
+
+static void print_events_table(void)
+{
+	int mode;
+
+	printf("\n%-24s %-12s %14s %16s\n", "op", "mode", "events/s",
+	       "exits/event");
+	for (mode = 0; mode < NR_EV_MODES; mode++)
+		printf("%-24s %-12s %14.0f %16.3f%s\n",
+		       "event unhooked syscall", ev_mode_names[mode],
+		       ev_cells[mode].events_per_s,
+		       ev_cells[mode].exits_per_event,
+		       ev_cells[mode].ok ? "" : "  (FAILED)");
 }
 
 int main(int argc, char **argv)
@@ -361,7 +474,7 @@ int main(int argc, char **argv)
 	char model[256];
 	double floor_us;
 	const char *kind;
-	int hypervisor, err;
+	int hypervisor, err, mode;
 
 	if (argc < 2) {
 		fprintf(stderr, "usage: %s GUEST_TINY_ELF [SIM_DRIVER]\n",
@@ -383,12 +496,15 @@ int main(int argc, char **argv)
 			strerror(err ? -err : EIO));
 		return 1;
 	}
+	for (mode = 0; mode < NR_EV_MODES; mode++)
+		measure_unhooked(argv[1], mode, &ev_cells[mode]);
 	count_instructions(argc > 2 ? argv[2] : SIM_DRIVER);
 	printf("machine: %s; %s\n", model, kind);
 	printf("floor (bare port-I/O exit round trip): %.2f us\n", floor_us);
 	if (cells[0][0].instructions < 0)
 		printf("host instr: n/a (valgrind or the simulator missing)\n");
 	print_table(floor_us);
+	print_events_table();
 	print_json(floor_us, model, kind, strcmp(kind, "bare metal") != 0);
 	return 0;
 }

@@ -242,6 +242,13 @@ static void *vcpu_thread(void *arg)
 	return NULL;
 }
 
+uint64_t vmm_cpu_exits(struct hm_vcpu *vcpu)
+{
+	const struct vmm_cpu *cpu = hm_vcpu_get_data(vcpu);
+
+	return cpu->result.exits;
+}
+
 int vmm_time_exits(struct vmm *vm, unsigned int n, double *us_per_exit)
 {
 	struct vmm_cpu *cpu = &vm->cpus[0];

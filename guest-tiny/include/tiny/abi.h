@@ -62,6 +62,9 @@ struct tiny_ifreq_hwaddr {
 
 /* User event codes. */
 #define TINY_EVENT_PATTERN 1	/* arg 0: address of struct tiny_pattern */
+/* arg 0: 0 before the unhooked scenario's getpid() loop, 1 after it. */
+#define TINY_EVENT_BENCH 2
+#define TINY_BENCH_SYSCALLS 2000
 
 /* Buffers of the pattern program, in the order of tiny_pattern.buf[]. */
 #define TINY_PATTERN_BUFS 4

@@ -241,6 +241,12 @@ void vmm_free(struct vmm *vm);
  */
 int vmm_time_exits(struct vmm *vm, unsigned int n, double *us_per_exit);
 
+/**
+ * KVM_RUN returns of @p vcpu's vCPU so far, every kind counted; call it on
+ * that vCPU's thread (its event handler, say).
+ */
+uint64_t vmm_cpu_exits(struct hm_vcpu *vcpu);
+
 /** The libhypermem VM context, for hm_vm_set_* calls before the run. */
 struct hm_vm *vmm_get_hm(struct vmm *vm);
 
