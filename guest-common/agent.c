@@ -485,11 +485,33 @@ static uint32_t sub_seq(const struct hm_sub_page *page)
 	return hm_le32(__atomic_load_n(&page->header.seq, __ATOMIC_ACQUIRE));
 }
 
+/* The rule's fetches this agent can make, in the guest's byte order. */
+static void take_fetches(const struct hm_agent *agent,
+			 const struct hm_sub_rule *rule,
+			 struct hm_fetch_list *out)
+{
+	unsigned int i, n = rule->nr_fetches;
+
+	out->n = 0;
+	if (!(agent->features & HM_FEATURE_PREFETCH) ||
+	    n > HM_SUB_MAX_FETCHES)
+		return;
+	for (i = 0; i < n; i++) {
+		struct hm_sub_fetch f = rule->fetches[i];
+
+		f.cap = hm_le32(f.cap);
+		if (f.what < HM_FETCH_STR || f.what > HM_FETCH_MAX ||
+		    f.arg > 5 || f.len_arg > 5 || f.cap > HM_FETCH_MAX_CAP)
+			continue;
+		out->f[out->n++] = f;
+	}
+}
+
 /* One pass over the table; HM_WANT_YES for anything it cannot read. */
 static enum hm_want scan_table(struct hm_agent *agent,
 			       const struct hm_sub_page *page,
 			       const struct hm_event_record *ev,
-			       struct task_facts *t)
+			       struct task_facts *t, struct hm_fetch_list *fetch)
 {
 	struct hm_sub_rule rule;
 	uint32_t flags = hm_le32(page->header.flags);
@@ -502,15 +524,21 @@ static enum hm_want scan_table(struct hm_agent *agent,
 	    (flags & ~(HM_SUB_ACTIVE | HM_SUB_ALL)))
 		return HM_WANT_YES;
 	for (i = 0; i < n; i++) {
+		int wants;
+
 		hm_memcpy(&rule, &page->rules[i], sizeof(rule));
-		if (rule_wants(agent, &rule, ev, t))
+		wants = rule_wants(agent, &rule, ev, t);
+		if (wants > 0 && fetch)
+			take_fetches(agent, &rule, fetch);
+		if (wants)
 			return HM_WANT_YES;	/* matched, or unreadable */
 	}
 	return HM_WANT_NO;
 }
 
-enum hm_want hm_agent_wants(struct hm_agent *agent,
-			    const struct hm_event_record *event)
+enum hm_want hm_agent_wants_fetching(struct hm_agent *agent,
+				     const struct hm_event_record *event,
+				     struct hm_fetch_list *fetch)
 {
 	const struct hm_sub_page *page = agent->sub;
 	struct task_facts t = { 0 };
@@ -518,6 +546,8 @@ enum hm_want hm_agent_wants(struct hm_agent *agent,
 	uint32_t seq;
 	int tries;
 
+	if (fetch)
+		fetch->n = 0;
 	if (!agent->sub_taken || !page)
 		return HM_WANT_GUEST;
 	/* The host rewrites the page while the guest runs: see protocol.h. */
@@ -525,12 +555,20 @@ enum hm_want hm_agent_wants(struct hm_agent *agent,
 		seq = sub_seq(page);
 		if (seq & 1)
 			continue;
-		want = scan_table(agent, page, event, &t);
+		want = scan_table(agent, page, event, &t, fetch);
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 		if (sub_seq(page) == seq)
 			return want;
+		if (fetch)
+			fetch->n = 0;
 	}
 	return HM_WANT_YES;	/* never a torn table: raise, the host drops */
+}
+
+enum hm_want hm_agent_wants(struct hm_agent *agent,
+			    const struct hm_event_record *event)
+{
+	return hm_agent_wants_fetching(agent, event, NULL);
 }
 
 int hm_agent_register(struct hm_agent *agent, uint32_t vcpu_index)
@@ -579,8 +617,102 @@ int hm_agent_register(struct hm_agent *agent, uint32_t vcpu_index)
 	return 0;
 }
 
+static uint64_t min_u64(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
+
+/*
+ * One item at out (room bytes there, at least an item and 8): what the op
+ * of the same name would answer now. Returns the bytes used, padding
+ * included.
+ */
+static size_t fetch_one(struct hm_agent *agent,
+			const struct hm_event_record *ev,
+			const struct hm_sub_fetch *f, char *out, size_t room)
+{
+	struct hm_prefetch_item it;
+	char *data = out + sizeof(it);
+	size_t avail = (room - sizeof(it)) & ~(size_t)7, len = 0, copied;
+	uint64_t addr = ev->args[f->arg];
+	long r = 0;
+
+	hm_memset(&it, 0, sizeof(it));
+	it.what = f->what;
+	it.arg = f->arg;
+	switch (f->what) {
+	case HM_FETCH_STR:
+		len = (size_t)min_u64(f->cap, avail);
+		r = agent->ops->string_from(agent->ctx, data, addr, len,
+					    &copied);
+		if (r < 0) {
+			r = -HM_EFAULT;
+			len = 0;
+		} else {
+			if ((size_t)r < len)
+				it.flags = hm_le16(HM_PREFETCH_NUL);
+			len = (size_t)r;
+		}
+		break;
+	case HM_FETCH_BUF:
+		len = (size_t)min_u64(min_u64(ev->args[f->len_arg], f->cap),
+				      avail);
+		if (len) {
+			size_t left = agent->ops->copy_from(agent->ctx, data,
+							    addr, len);
+
+			r = left ? -HM_EFAULT : 0;
+			len -= left;
+		}
+		break;
+	default:	/* HM_FETCH_FD_NAME */
+		r = agent->ops->fd_name ?
+		    agent->ops->fd_name(agent->ctx, (int64_t)addr, data,
+					avail) : -HM_ENOSYS;
+		len = r < 0 ? 0 : (size_t)r;
+		break;
+	}
+	it.result = (int32_t)hm_le32((uint32_t)r);
+	it.addr = hm_le64(addr);
+	it.len = hm_le64(len);
+	hm_memcpy(out, &it, sizeof(it));
+	/* The padding is zeros, not what the region held before. */
+	hm_memset(data + len, 0, ((len + 7) & ~(size_t)7) - len);
+	return sizeof(it) + ((len + 7) & ~(size_t)7);
+}
+
+/* The prefetch area at out: what fits of the rule's fetches. */
+static size_t fetch_all(struct hm_agent *agent,
+			const struct hm_event_record *ev,
+			const struct hm_fetch_list *fetch, char *out,
+			size_t room)
+{
+	struct hm_prefetch_header h;
+	size_t used = sizeof(h);
+	unsigned int i, n = 0;
+
+	for (i = 0; i < fetch->n; i++) {
+		if (room - used < sizeof(struct hm_prefetch_item) + 8)
+			break;
+		used += fetch_one(agent, ev, &fetch->f[i], out + used,
+				  room - used);
+		n++;
+	}
+	h.nr_items = hm_le32(n);
+	h.bytes = hm_le32((uint32_t)(used - sizeof(h)));
+	hm_memcpy(out, &h, sizeof(h));
+	return used;
+}
+
 void hm_agent_raise(struct hm_agent *agent,
 		    const struct hm_event_record *event)
+{
+	hm_agent_raise_fetching(agent, event, NULL);
+}
+
+void hm_agent_raise_fetching(struct hm_agent *agent,
+			     const struct hm_event_record *event,
+			     const struct hm_fetch_list *fetch)
 {
 	struct hm_region *r = agent->region;
 	struct hm_event_record rec;
@@ -605,6 +737,12 @@ void hm_agent_raise(struct hm_agent *agent,
 		hm_memcpy(task.comm, t.comm, sizeof(task.comm));
 		hm_memcpy(data_of(agent) + sizeof(rec), &task, sizeof(task));
 		size += sizeof(task);
+		if (fetch && fetch->n &&
+		    (agent->features & HM_FEATURE_PREFETCH) &&
+		    data_size(agent) - size >= sizeof(struct hm_prefetch_header))
+			size += fetch_all(agent, event, fetch,
+					  data_of(agent) + size,
+					  data_size(agent) - size);
 	}
 	respond(r, HM_OP_EVENT, 0, size);
 	hm_memset(&agent->control, 0, sizeof(agent->control));

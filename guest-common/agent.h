@@ -91,6 +91,12 @@ struct hm_agent {
 	int sub_taken;
 };
 
+/* The fetches of the rule an event matched (HM_FEATURE_PREFETCH). */
+struct hm_fetch_list {
+	unsigned int n;
+	struct hm_sub_fetch f[HM_SUB_MAX_FETCHES];	/* cap: guest order */
+};
+
 /* What hm_agent_wants() says of an event. */
 enum hm_want {
 	HM_WANT_NO = 0,
@@ -124,6 +130,10 @@ int hm_agent_register(struct hm_agent *agent, uint32_t vcpu_index);
  */
 enum hm_want hm_agent_wants(struct hm_agent *agent,
 			    const struct hm_event_record *event);
+/* The same, and what the matching rule asks to fetch into @fetch. */
+enum hm_want hm_agent_wants_fetching(struct hm_agent *agent,
+				     const struct hm_event_record *event,
+				     struct hm_fetch_list *fetch);
 
 /*
  * Raise an event and serve the host's requests until it ends the event;
@@ -132,6 +142,10 @@ enum hm_want hm_agent_wants(struct hm_agent *agent,
  */
 void hm_agent_raise(struct hm_agent *agent,
 		    const struct hm_event_record *event);
+/* The same, with what @fetch names attached (HM_FEATURE_PREFETCH). */
+void hm_agent_raise_fetching(struct hm_agent *agent,
+			     const struct hm_event_record *event,
+			     const struct hm_fetch_list *fetch);
 
 /*
  * Serve the request in the region: writes the response. Returns 1 if the

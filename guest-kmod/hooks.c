@@ -96,13 +96,14 @@ MODULE_PARM_DESC(syscalls,
  * before subscriptions. A 32-bit task's numbers are another table's, which
  * the host cannot tell: those raise nothing.
  */
-static bool wanted(const struct hm_event_record *event)
+static bool wanted(const struct hm_event_record *event,
+		   struct hm_fetch_list *fetch)
 {
 	const struct hm_filter *f = rcu_dereference_sched(hm_filter);
 	bool listed = f && event->nr < HM_MAX_SYSCALLS &&
 		      test_bit(event->nr, f->nr);
 
-	switch (hm_wants(event)) {
+	switch (hm_wants(event, fetch)) {
 	case HM_WANT_YES:
 		return !f || listed;
 	case HM_WANT_NO:
@@ -248,11 +249,13 @@ static void probe_sys_enter(void *data, struct pt_regs *regs, long nr)
 		.nr = nr,
 	};
 	struct hm_agent_control control;
+	struct hm_fetch_list fetch;
 
 	if (nr < 0 || in_compat_syscall())
 		return;
 	fill_args(regs, &event);
-	if (!wanted(&event) || hm_raise_atomic(&event, &control))
+	if (!wanted(&event, &fetch) ||
+	    hm_raise_atomic(&event, &control, &fetch))
 		return;
 	set_args(regs, &control);
 	/* The agent passes HM_CONTROL_SKIP only with the feature offered. */
@@ -269,18 +272,19 @@ static void probe_sys_exit(void *data, struct pt_regs *regs, long ret)
 		.ret = ret,
 	};
 	struct hm_agent_control control;
+	struct hm_fetch_list fetch;
 
 	/* nr -1: a call that was skipped, or that ptrace cancelled. */
 	if (nr < 0 || in_compat_syscall())
 		return;
 	fill_args(regs, &event);
-	if (!wanted(&event))
+	if (!wanted(&event, &fetch))
 		return;
 	/*
 	 * syscall_exit_work() runs trace_sys_exit() before the return to
 	 * user space, which gets regs->ax.
 	 */
-	if (!hm_raise_atomic(&event, &control) &&
+	if (!hm_raise_atomic(&event, &control, &fetch) &&
 	    (control.flags & HM_CONTROL_RETURN))
 		syscall_set_return_value(current, regs, 0, (long)control.ret);
 }

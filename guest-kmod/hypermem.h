@@ -42,11 +42,16 @@ const char *hm_transport_name(void);
 void hm_doorbell(void *ctx, unsigned int call, uint64_t region_gpa);
 void hm_selftest_host(unsigned int call, uint64_t region_gpa);
 
-/* The host's subscription on this CPU; call with preemption disabled. */
-enum hm_want hm_wants(const struct hm_event_record *event);
+/*
+ * The host's subscription on this CPU, and what the rule that wants
+ * @event asks to fetch; call with preemption disabled.
+ */
+enum hm_want hm_wants(const struct hm_event_record *event,
+		      struct hm_fetch_list *fetch);
 /* @control, when not NULL, gets what the host asked for at the event's end. */
 int hm_raise_atomic(const struct hm_event_record *event,
-		    struct hm_agent_control *control);
+		    struct hm_agent_control *control,
+		    const struct hm_fetch_list *fetch);
 int hm_raise_sleepable(const struct hm_event_record *event);
 
 int hm_hooks_start(void);

@@ -102,7 +102,8 @@ static int hm_cpu_online(unsigned int cpu)
 	hc->agent.region = page_address(hc->pages);
 	hc->agent.region_gpa = page_to_phys(hc->pages);
 	hc->agent.region_pages = HM_REGION_PAGES;
-	hc->agent.features = HM_KMOD_FEATURES | hm_hooks_features();
+	hc->agent.features = HM_KMOD_FEATURES | hm_hooks_features() |
+			     HM_FEATURE_PREFETCH;
 	/* Without the page the host cannot subscribe: the parameter rules. */
 	hc->sub_page = alloc_pages_node(cpu_to_node(cpu),
 					GFP_KERNEL | __GFP_ZERO, 0);
@@ -136,7 +137,8 @@ static int hm_cpu_offline(unsigned int cpu)
 }
 
 static int raise_here(const struct hm_event_record *event, struct hm_ctx *ctx,
-		      struct hm_agent_control *control)
+		      struct hm_agent_control *control,
+		      const struct hm_fetch_list *fetch)
 {
 	struct hm_cpu *hc = this_cpu_ptr(&hm_cpus);
 	int err = 0;
@@ -146,7 +148,7 @@ static int raise_here(const struct hm_event_record *event, struct hm_ctx *ctx,
 	/* Pairs with hm_cpu_online(): see the agent it set up. */
 	if (smp_load_acquire(&hc->active)) {
 		hc->agent.ctx = ctx;
-		hm_agent_raise(&hc->agent, event);
+		hm_agent_raise_fetching(&hc->agent, event, fetch);
 		if (control)
 			*control = hc->agent.control;
 	} else {
@@ -157,7 +159,8 @@ static int raise_here(const struct hm_event_record *event, struct hm_ctx *ctx,
 }
 
 /* For callers that already run with preemption disabled. */
-enum hm_want hm_wants(const struct hm_event_record *event)
+enum hm_want hm_wants(const struct hm_event_record *event,
+		      struct hm_fetch_list *fetch)
 {
 	struct hm_cpu *hc = this_cpu_ptr(&hm_cpus);
 	struct hm_ctx ctx = { .atomic = true };
@@ -167,7 +170,7 @@ enum hm_want hm_wants(const struct hm_event_record *event)
 		return want;
 	if (smp_load_acquire(&hc->active)) {
 		hc->agent.ctx = &ctx;
-		want = hm_agent_wants(&hc->agent, event);
+		want = hm_agent_wants_fetching(&hc->agent, event, fetch);
 	}
 	atomic_set_release(&hc->busy, 0);
 	return want;
@@ -175,20 +178,31 @@ enum hm_want hm_wants(const struct hm_event_record *event)
 
 /* For callers that already run with preemption disabled. */
 int hm_raise_atomic(const struct hm_event_record *event,
-		    struct hm_agent_control *control)
+		    struct hm_agent_control *control,
+		    const struct hm_fetch_list *fetch)
 {
 	struct hm_ctx ctx = { .atomic = true };
 
-	return raise_here(event, &ctx, control);
+	return raise_here(event, &ctx, control, fetch);
 }
 
+/*
+ * A user event: raised where the host's subscription wants it, or where
+ * it has none. Returns 0 as well when the host does not want it.
+ */
 int hm_raise_sleepable(const struct hm_event_record *event)
 {
 	struct hm_ctx ctx = { .atomic = false };
-	int err;
+	struct hm_fetch_list fetch;
+	enum hm_want want;
+	int err = 0;
 
 	migrate_disable();
-	err = raise_here(event, &ctx, NULL);
+	preempt_disable();
+	want = hm_wants(event, &fetch);
+	preempt_enable();
+	if (want != HM_WANT_NO)
+		err = raise_here(event, &ctx, NULL, &fetch);
 	migrate_enable();
 	return err;
 }

@@ -216,6 +216,7 @@ void hm_init(struct cpu *cpu)
 		      HM_FEATURE_READV | HM_FEATURE_EVENT_CONTROL |
 		      HM_FEATURE_SYSCALL_SKIP;
 	if (config.subscribe) {
+		a->features |= HM_FEATURE_PREFETCH;
 		a->sub = alloc_pages(1);
 		memset(a->sub, 0, PAGE_SIZE);
 		a->sub_gpa = (uint64_t)a->sub;
@@ -240,6 +241,7 @@ static const struct hm_agent_control *raise(struct cpu *cpu, uint32_t kind,
 					    uint64_t ret, int by_default)
 {
 	struct hm_event_record ev;
+	struct hm_fetch_list fetch;
 	int i;
 
 	if (!cpu->hm_ready || !config.events)
@@ -250,7 +252,7 @@ static const struct hm_agent_control *raise(struct cpu *cpu, uint32_t kind,
 	for (i = 0; i < 6; i++)
 		ev.args[i] = args[i];
 	ev.ret = ret;
-	switch (hm_agent_wants(&cpu->agent, &ev)) {
+	switch (hm_agent_wants_fetching(&cpu->agent, &ev, &fetch)) {
 	case HM_WANT_NO:
 		return NULL;
 	case HM_WANT_GUEST:
@@ -260,7 +262,7 @@ static const struct hm_agent_control *raise(struct cpu *cpu, uint32_t kind,
 	case HM_WANT_YES:
 		break;
 	}
-	hm_agent_raise(&cpu->agent, &ev);
+	hm_agent_raise_fetching(&cpu->agent, &ev, &fetch);
 	return &cpu->agent.control;
 }
 

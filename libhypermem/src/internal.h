@@ -53,6 +53,23 @@ struct paging {
 	uint64_t efer;
 };
 
+/* What the event in progress brought along (prefetch.c). */
+struct prefetch_item {
+	uint8_t what;		/* enum hm_fetch_what */
+	bool nul;		/* HM_FETCH_STR: the string ended */
+	int32_t result;
+	uint64_t addr;
+	size_t len;
+	const uint8_t *data;	/* in buf */
+};
+
+struct prefetch {
+	unsigned int nr_items;	/* 0: nothing to answer from */
+	struct prefetch_item items[HM_PREFETCH_MAX_ITEMS];
+	uint8_t *buf;		/* the area, copied out of the region */
+	size_t cap;
+};
+
 /* A hypermem call decoded from an exit by the architecture code. */
 struct doorbell {
 	unsigned int nr;	/* enum hm_call */
@@ -97,7 +114,19 @@ struct hm_vcpu {
 	struct hm_vcpu *sub_next;
 	/* The pid of the event in progress's task, 0: unknown. */
 	uint64_t event_pid;
+	struct prefetch prefetch;
 };
+
+/* prefetch.c: all false or dropped outside an event. */
+int prefetch_take(struct hm_vcpu *vcpu, const struct hm_event *ev,
+		  const uint8_t *area, size_t size);
+void prefetch_drop(struct hm_vcpu *vcpu);
+bool prefetch_read(struct hm_vcpu *vcpu, uint64_t addr, void *buf,
+		   size_t len);
+bool prefetch_read_str(struct hm_vcpu *vcpu, uint64_t addr, char *buf,
+		       size_t cap, ssize_t *ret);
+bool prefetch_fd_name(struct hm_vcpu *vcpu, int64_t fd, char *buf, size_t cap,
+		      ssize_t *ret);
 
 /* subscribe.c */
 int sub_take_page(struct hm_vcpu *vcpu);

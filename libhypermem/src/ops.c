@@ -132,6 +132,8 @@ ssize_t hm_vcpu_read(struct hm_vcpu *vcpu, uint64_t addr, void *buf,
 
 	if (err)
 		return err;
+	if (prefetch_read(vcpu, addr, buf, len))
+		return (ssize_t)len;
 	switch (vcpu->vm->read_mode) {
 	case HM_READ_DIRECT:
 		return hm_vcpu_read_direct(vcpu, addr, buf, len);
@@ -150,6 +152,8 @@ ssize_t hm_vcpu_write(struct hm_vcpu *vcpu, uint64_t addr, const void *buf,
 
 	if (err)
 		return err;
+	/* What was fetched may be what this changes. */
+	prefetch_drop(vcpu);
 	while (done < len) {
 		size_t n = min_size(len - done, vcpu->chunk);
 		struct reply reply;
@@ -240,15 +244,19 @@ static ssize_t read_str_direct(struct hm_vcpu *vcpu, uint64_t addr, char *buf,
 ssize_t hm_vcpu_read_str(struct hm_vcpu *vcpu, uint64_t addr, char *buf,
 			 size_t cap)
 {
+	ssize_t ret;
 	int err;
 
 	if (!cap)
 		return -EINVAL;
 	/* The header promises a terminated buf, early returns included. */
 	buf[0] = '\0';
+
 	err = check_range(vcpu, addr, cap);
 	if (err)
 		return err;
+	if (prefetch_read_str(vcpu, addr, buf, cap, &ret))
+		return ret;
 	if (vcpu->vm->read_mode == HM_READ_COOPERATIVE)
 		return read_str_cooperative(vcpu, addr, buf, cap);
 	return read_str_direct(vcpu, addr, buf, cap,

@@ -192,6 +192,7 @@ ssize_t hm_vcpu_read_fd_name(struct hm_vcpu *vcpu, int64_t fd, char *buf,
 			     size_t cap)
 {
 	struct reply reply;
+	ssize_t ret;
 	size_t n;
 	int err;
 
@@ -201,6 +202,8 @@ ssize_t hm_vcpu_read_fd_name(struct hm_vcpu *vcpu, int64_t fd, char *buf,
 	err = vcpu_can_request(vcpu);
 	if (err)
 		return err;
+	if (prefetch_fd_name(vcpu, fd, buf, cap, &ret))
+		return ret;
 	if (vcpu->guest.features & HM_FEATURE_FD_NAME_OFFSET)
 		return read_fd_name_slices(vcpu, fd, buf, cap);
 	n = min_size(cap, vcpu->chunk);

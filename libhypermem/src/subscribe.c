@@ -27,6 +27,18 @@ static int check_cond(const struct hm_sub_rule *r, const struct hm_sub_cond *c)
 	return c->lo > c->hi ? -EINVAL : 0;
 }
 
+static int check_fetch(const struct hm_sub_fetch *f)
+{
+	if (f->what < HM_FETCH_STR || f->what > HM_FETCH_MAX || f->arg > 5 ||
+	    f->reserved || f->cap > HM_FETCH_MAX_CAP)
+		return -EINVAL;
+	if (f->what == HM_FETCH_FD_NAME)
+		return f->len_arg || f->cap ? -EINVAL : 0;
+	if (!f->cap || (f->what == HM_FETCH_BUF ? f->len_arg > 5 : f->len_arg))
+		return -EINVAL;
+	return 0;
+}
+
 static int check_rule(const struct hm_sub_rule *r)
 {
 	unsigned int i;
@@ -34,10 +46,15 @@ static int check_rule(const struct hm_sub_rule *r)
 
 	if (r->kind < HM_EVENT_SYSCALL_ENTER || r->kind > HM_EVENT_USER ||
 	    (r->flags & ~HM_RULE_ANY_NR) || r->nr_conds > HM_SUB_MAX_CONDS ||
-	    r->reserved)
+	    r->nr_fetches > HM_SUB_MAX_FETCHES || r->reserved)
 		return -EINVAL;
 	for (i = 0; i < r->nr_conds; i++) {
 		err = check_cond(r, &r->conds[i]);
+		if (err)
+			return err;
+	}
+	for (i = 0; i < r->nr_fetches; i++) {
+		err = check_fetch(&r->fetches[i]);
 		if (err)
 			return err;
 	}
@@ -63,6 +80,11 @@ static void to_wire(struct hm_sub_rule *w, const struct hm_sub_rule *r)
 		wc->flags = c->flags;
 		wc->lo = bytes ? c->lo : hm_le64(c->lo);
 		wc->hi = bytes ? c->hi : hm_le64(c->hi);
+	}
+	w->nr_fetches = r->nr_fetches;
+	for (i = 0; i < r->nr_fetches; i++) {
+		w->fetches[i] = r->fetches[i];
+		w->fetches[i].cap = hm_le32(r->fetches[i].cap);
 	}
 }
 

@@ -40,6 +40,7 @@ void hm_vcpu_free(struct hm_vcpu *vcpu)
 		return;
 	watchdog_destroy(vcpu);
 	sub_drop_vcpu(vcpu);
+	free(vcpu->prefetch.buf);
 	vcpu->vm->nr_vcpus--;
 	free(vcpu);
 }
@@ -113,7 +114,7 @@ static int check_hello(const struct hm_hello *hello)
 		       HM_FEATURE_SOCKET_INFO | HM_FEATURE_KERNEL_ADDR | \
 		       HM_FEATURE_READV | HM_FEATURE_FD_NAME_OFFSET | \
 		       HM_FEATURE_EVENT_CONTROL | HM_FEATURE_SYSCALL_SKIP | \
-		       HM_FEATURE_SUBSCRIBE)
+		       HM_FEATURE_SUBSCRIBE | HM_FEATURE_PREFETCH)
 
 static int on_register(struct hm_vcpu *vcpu, uint64_t gpa)
 {
@@ -165,19 +166,26 @@ static int on_register(struct hm_vcpu *vcpu, uint64_t gpa)
 }
 
 /*
- * The event record, and with HM_FEATURE_SUBSCRIBE the task after it: the
- * size must be exactly what was negotiated.
+ * The event record, with HM_FEATURE_SUBSCRIBE the task after it, and with
+ * HM_FEATURE_PREFETCH what the guest fetched after that: the size must be
+ * exactly what was negotiated.
  */
-static int read_event(const struct hm_vcpu *vcpu, struct hm_event *event)
+static int read_event(struct hm_vcpu *vcpu, struct hm_event *event)
 {
 	const struct hm_region *r = vcpu->region;
-	bool with_task = vcpu->guest.features & HM_FEATURE_SUBSCRIBE;
+	uint64_t features = vcpu->guest.features;
+	bool with_task = features & HM_FEATURE_SUBSCRIBE;
+	bool with_fetch = with_task && (features & HM_FEATURE_PREFETCH);
+	size_t head = sizeof(struct hm_event_record) +
+		      (with_task ? sizeof(struct hm_event_task) : 0);
+	uint64_t size = hm_le64(r->size);
 	struct hm_event_record rec;
 	struct hm_event_task task;
 	int i;
 
-	if (hm_le64(r->op) != HM_OP_EVENT ||
-	    hm_le64(r->size) != sizeof(rec) + (with_task ? sizeof(task) : 0))
+	prefetch_drop(vcpu);
+	if (hm_le64(r->op) != HM_OP_EVENT || size > vcpu->chunk ||
+	    (with_fetch ? size < head : size != head))
 		return -EPROTO;
 	memcpy(&rec, r->data, sizeof(rec));
 	memset(event, 0, sizeof(*event));
@@ -199,6 +207,10 @@ static int read_event(const struct hm_vcpu *vcpu, struct hm_event *event)
 		memcpy(event->comm, task.comm, HM_COMM_LEN);
 		event->comm[HM_COMM_LEN] = '\0';
 	}
+	if (size > head)
+		return prefetch_take(vcpu, event,
+				     (const uint8_t *)region_data(vcpu) + head,
+				     (size_t)(size - head));
 	return 0;
 }
 
@@ -237,6 +249,7 @@ static int on_event(struct hm_vcpu *vcpu)
 		vcpu->stats.protocol_errors++;
 	else
 		err = run_event_handler(vcpu, &event);
+	prefetch_drop(vcpu);
 	/* End the event whatever happened, so that the guest goes on. */
 	control_end_event(vcpu, !err && !vcpu->event_error);
 	return err;

@@ -122,6 +122,35 @@
  * hm_event_task: the pid and comm of the task that raised it, so that the
  * host can check pid and comm conditions itself; size is then
  * sizeof(struct hm_event_record) + sizeof(struct hm_event_task).
+ *
+ * Prefetch (feature HM_FEATURE_PREFETCH, with HM_FEATURE_SUBSCRIBE)
+ * -----------------------------------------------------------------
+ * A rule may name what the host's handler will read (fetches[]): the
+ * string at argument arg (HM_FETCH_STR, at most cap bytes), the buffer at
+ * argument arg whose length is argument len_arg (HM_FETCH_BUF, at most
+ * cap bytes), the name behind the fd in argument arg (HM_FETCH_FD_NAME;
+ * the pid comes with every event already). A guest that
+ * raises an event because of such a rule (the first that matches) appends
+ * after the task a struct hm_prefetch_header and nr_items items, each a
+ * struct hm_prefetch_item and then len bytes padded to a multiple of 8,
+ * as many as fit in data[]; size is then the record, the task, the header
+ * and header.bytes, the items' bytes. Each item says what the op of the
+ * same name would have answered at that moment:
+ *   STR      addr = args[arg]; with HM_PREFETCH_NUL a NUL came within
+ *            cap bytes: result = len = the string's length, the NUL not
+ *            sent; without it none did: result = len = the bytes sent, or
+ *            result = -HM_EFAULT and len = 0.
+ *   BUF      addr = args[arg]; len = the bytes readable from addr on, up
+ *            to min(args[len_arg], cap); result = 0, or -HM_EFAULT when
+ *            fewer than asked could be read.
+ *   FD_NAME  addr = args[arg], the fd; result = len = the name's length,
+ *            or a negative HM_E* value and len = 0.
+ * Fewer items than the rule's fetches come when data[] is full. The host
+ * answers its handler's reads that the items cover from them, byte for
+ * byte what the ops would give, and everything else by round trips as
+ * before; a write by the handler drops them all. An area that breaks any
+ * of this (counts, sizes, an address that is not the argument's, a NUL
+ * inside a name) makes the whole event malformed.
  */
 #ifndef HYPERMEM_PROTOCOL_H
 #define HYPERMEM_PROTOCOL_H
@@ -245,6 +274,7 @@ enum hm_call {
 #define HM_FEATURE_EVENT_CONTROL (1u << 6)	/* HM_OP_EVENT_END */
 #define HM_FEATURE_SYSCALL_SKIP (1u << 7)	/* with it, HM_CONTROL_SKIP */
 #define HM_FEATURE_SUBSCRIBE (1u << 8)		/* HM_CALL_SUBSCRIBE */
+#define HM_FEATURE_PREFETCH (1u << 9)		/* rules' fetches[] */
 
 /* Longest fd name, its NUL included: Linux's PATH_MAX. */
 #define HM_NAME_MAX 4096u
@@ -336,13 +366,50 @@ struct hm_sub_cond {
 	uint64_t hi;
 };
 
+enum hm_fetch_what {
+	HM_FETCH_STR = 1,
+	HM_FETCH_BUF = 2,
+	HM_FETCH_FD_NAME = 3,
+};
+#define HM_FETCH_MAX HM_FETCH_FD_NAME
+#define HM_FETCH_MAX_CAP 65536u
+#define HM_SUB_MAX_FETCHES 4u
+
+struct hm_sub_fetch {
+	uint8_t what;		/* enum hm_fetch_what */
+	uint8_t arg;		/* 0..5 */
+	uint8_t len_arg;	/* HM_FETCH_BUF: the length's argument */
+	uint8_t reserved;
+	uint32_t cap;		/* bytes at most */
+};
+
 struct hm_sub_rule {
 	uint32_t kind;		/* enum hm_event_kind */
 	uint8_t flags;		/* HM_RULE_* */
 	uint8_t nr_conds;	/* <= HM_SUB_MAX_CONDS, all must hold */
-	uint16_t reserved;
+	uint8_t nr_fetches;	/* <= HM_SUB_MAX_FETCHES (HM_FEATURE_PREFETCH) */
+	uint8_t reserved;
 	uint64_t nr;		/* syscall number or user event code */
 	struct hm_sub_cond conds[HM_SUB_MAX_CONDS];
+	struct hm_sub_fetch fetches[HM_SUB_MAX_FETCHES];
+};
+
+/* After the event's task, with HM_FEATURE_PREFETCH: see above. */
+#define HM_PREFETCH_MAX_ITEMS 16u
+struct hm_prefetch_header {
+	uint32_t nr_items;
+	uint32_t bytes;		/* of the items that follow, padding included */
+};
+
+#define HM_PREFETCH_NUL (1u << 0)	/* HM_FETCH_STR: the string ended */
+
+struct hm_prefetch_item {
+	uint8_t what;		/* enum hm_fetch_what */
+	uint8_t arg;
+	uint16_t flags;		/* HM_PREFETCH_* */
+	int32_t result;
+	uint64_t addr;
+	uint64_t len;		/* bytes after the item, before padding */
 };
 
 struct hm_sub_header {
@@ -391,7 +458,10 @@ HM_STATIC_ASSERT(sizeof(struct hm_socket_info) == 280, socket_info_size);
 HM_STATIC_ASSERT(sizeof(struct hm_readv_piece) == 16, readv_piece_size);
 HM_STATIC_ASSERT(sizeof(struct hm_event_task) == 24, event_task_size);
 HM_STATIC_ASSERT(sizeof(struct hm_sub_cond) == 24, sub_cond_size);
-HM_STATIC_ASSERT(sizeof(struct hm_sub_rule) == 112, sub_rule_size);
+HM_STATIC_ASSERT(sizeof(struct hm_sub_rule) == 144, sub_rule_size);
+HM_STATIC_ASSERT(sizeof(struct hm_sub_fetch) == 8, sub_fetch_size);
+HM_STATIC_ASSERT(sizeof(struct hm_prefetch_header) == 8, prefetch_hdr_size);
+HM_STATIC_ASSERT(sizeof(struct hm_prefetch_item) == 24, prefetch_item_size);
 HM_STATIC_ASSERT(sizeof(struct hm_sub_page) <= HM_PAGE_SIZE, sub_page_size);
 
 #if defined(__KERNEL__)

@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Prefetch (protocol.h, HM_FEATURE_PREFETCH): what a guest attached to an
+ * event because a rule asked for it. Validated once, copied out of the
+ * region (whose data[] the next round trip overwrites), then used to answer
+ * the handler's reads that it covers exactly as the round trip would have.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+void prefetch_drop(struct hm_vcpu *vcpu)
+{
+	vcpu->prefetch.nr_items = 0;
+}
+
+static int check_item(struct hm_vcpu *vcpu, const struct hm_event *ev,
+		      const struct hm_prefetch_item *it, const uint8_t *data)
+{
+	int32_t result = (int32_t)hm_le32((uint32_t)it->result);
+	uint16_t flags = hm_le16(it->flags);
+	uint64_t len = hm_le64(it->len);
+
+	if (it->arg > 5 || hm_le64(it->addr) != ev->args[it->arg])
+		return -EPROTO;
+	switch (it->what) {
+	case HM_FETCH_STR:
+		if (flags & ~HM_PREFETCH_NUL || memchr(data, '\0', len))
+			return -EPROTO;
+		if (result == -HM_EFAULT)
+			return len || flags ? -EPROTO : 0;
+		return result >= 0 && (uint64_t)result == len ? 0 : -EPROTO;
+	case HM_FETCH_BUF:
+		return flags || (result && result != -HM_EFAULT) ? -EPROTO : 0;
+	case HM_FETCH_FD_NAME:
+		if (flags)
+			return -EPROTO;
+		if (result < 0)
+			return !len && guest_name_errno(vcpu, (uint64_t)-result)
+				       != -EPROTO ? 0 : -EPROTO;
+		return (uint64_t)result == len && !memchr(data, '\0', len) ?
+		       0 : -EPROTO;
+	default:
+		return -EPROTO;
+	}
+}
+
+int prefetch_take(struct hm_vcpu *vcpu, const struct hm_event *ev,
+		  const uint8_t *area, size_t size)
+{
+	struct prefetch *p = &vcpu->prefetch;
+	struct hm_prefetch_header h;
+	size_t off = sizeof(h);
+	uint32_t i, n;
+	int err;
+
+	prefetch_drop(vcpu);
+	if (size < sizeof(h))
+		return -EPROTO;
+	memcpy(&h, area, sizeof(h));
+	n = hm_le32(h.nr_items);
+	if (n > HM_PREFETCH_MAX_ITEMS || hm_le32(h.bytes) != size - sizeof(h))
+		return -EPROTO;
+	if (p->cap < size) {
+		uint8_t *buf = realloc(p->buf, size);
+
+		if (!buf)
+			return -ENOMEM;
+		p->buf = buf;
+		p->cap = size;
+	}
+	memcpy(p->buf, area, size);
+	for (i = 0; i < n; i++) {
+		struct hm_prefetch_item it;
+		uint64_t len, padded;
+
+		if (size - off < sizeof(it))
+			return -EPROTO;
+		memcpy(&it, p->buf + off, sizeof(it));
+		off += sizeof(it);
+		len = hm_le64(it.len);
+		padded = (len + 7) & ~7ull;
+		if (len > size - off || padded > size - off)
+			return -EPROTO;
+		err = check_item(vcpu, ev, &it, p->buf + off);
+		if (err)
+			return err;
+		p->items[i] = (struct prefetch_item){
+			.what = it.what,
+			.result = (int32_t)hm_le32((uint32_t)it.result),
+			.nul = hm_le16(it.flags) & HM_PREFETCH_NUL,
+			.addr = hm_le64(it.addr),
+			.len = (size_t)len,
+			.data = p->buf + off,
+		};
+		off += (size_t)padded;
+	}
+	if (off != size)
+		return -EPROTO;
+	p->nr_items = n;
+	return 0;
+}
+
+/* Bytes at [addr, addr + len), all of them fetched. */
+bool prefetch_read(struct hm_vcpu *vcpu, uint64_t addr, void *buf, size_t len)
+{
+	const struct prefetch *p = &vcpu->prefetch;
+	unsigned int i;
+
+	for (i = 0; i < p->nr_items; i++) {
+		const struct prefetch_item *it = &p->items[i];
+
+		if ((it->what == HM_FETCH_BUF || it->what == HM_FETCH_STR) &&
+		    addr >= it->addr && addr - it->addr <= it->len &&
+		    len <= it->len - (addr - it->addr)) {
+			memcpy(buf, it->data + (addr - it->addr), len);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* A string fetched up to its NUL, as hm_vcpu_read_str() returns it. */
+bool prefetch_read_str(struct hm_vcpu *vcpu, uint64_t addr, char *buf,
+		       size_t cap, ssize_t *ret)
+{
+	const struct prefetch *p = &vcpu->prefetch;
+	unsigned int i;
+
+	for (i = 0; i < p->nr_items; i++) {
+		const struct prefetch_item *it = &p->items[i];
+
+		if (it->what != HM_FETCH_STR || !it->nul || it->addr != addr)
+			continue;
+		if (it->len < cap) {
+			memcpy(buf, it->data, it->len);
+			buf[it->len] = '\0';
+			*ret = (ssize_t)it->len;
+		} else {
+			memcpy(buf, it->data, cap - 1);
+			buf[cap - 1] = '\0';
+			*ret = -ENAMETOOLONG;
+		}
+		return true;
+	}
+	return false;
+}
+
+/* The name behind @fd, or its error, as hm_vcpu_read_fd_name() returns. */
+bool prefetch_fd_name(struct hm_vcpu *vcpu, int64_t fd, char *buf, size_t cap,
+		      ssize_t *ret)
+{
+	const struct prefetch *p = &vcpu->prefetch;
+	unsigned int i;
+
+	for (i = 0; i < p->nr_items; i++) {
+		const struct prefetch_item *it = &p->items[i];
+
+		if (it->what != HM_FETCH_FD_NAME || it->addr != (uint64_t)fd)
+			continue;
+		if (it->result < 0) {
+			*ret = guest_name_errno(vcpu, (uint64_t)-it->result);
+		} else if (it->len < cap) {
+			memcpy(buf, it->data, it->len);
+			buf[it->len] = '\0';
+			*ret = (ssize_t)it->len;
+		} else {
+			*ret = -ENAMETOOLONG;
+		}
+		return true;
+	}
+	return false;
+}
