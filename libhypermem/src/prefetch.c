@@ -157,7 +157,12 @@ bool prefetch_fd_name(struct hm_vcpu *vcpu, int64_t fd, char *buf, size_t cap,
 	for (i = 0; i < p->nr_items; i++) {
 		const struct prefetch_item *it = &p->items[i];
 
-		if (it->what != HM_FETCH_FD_NAME || it->addr != (uint64_t)fd)
+		/*
+		 * ENAMETOOLONG said the name did not fit where the guest put
+		 * it, not in @cap: the op itself may still read it.
+		 */
+		if (it->what != HM_FETCH_FD_NAME || it->addr != (uint64_t)fd ||
+		    it->result == -HM_ENAMETOOLONG)
 			continue;
 		if (it->result < 0) {
 			*ret = guest_name_errno(vcpu, (uint64_t)-it->result);

@@ -538,6 +538,8 @@ static void register_guest(struct sync_guest *g)
 	/* The agent offers HM_FEATURE_SUBSCRIBE where it has a page. */
 	g->agent.sub = how & 0x80 ? (struct hm_sub_page *)(g->ram +
 							    SUB_OFFSET) : NULL;
+	if (how & 0x80)
+		g->agent.features |= HM_FEATURE_PREFETCH;
 	g->agent.sub_gpa = g->ram_gpa + SUB_OFFSET;
 	g->agent.name_buf = how & 0x10 ? g->name_buf : NULL;
 	episode_honest = !(how & 0x20);
@@ -601,17 +603,18 @@ static void offer_sub_page(struct sync_guest *g)
 		     ~(HM_SUB_ACTIVE | HM_SUB_ALL)));
 }
 
-/* An event record, and a task after it, as the input has them. */
+/* An event record, a task and a prefetch area, as the input has them. */
 static void forge_event(struct sync_guest *g)
 {
 	struct hm_region *r = g->agent.region;
-	uint64_t size = fuzz_u8(&in);
+	uint64_t size = fuzz_u16(&in) % 1024;
 	struct hm_guest_info info;
 
 	if (hm_vcpu_get_guest_info(g->vcpu, &info))
 		return;
-	fuzz_bytes(&in, r->data, sizeof(struct hm_event_record) +
-				 sizeof(struct hm_event_task));
+	/* Its prefetch area may answer reads with anything. */
+	episode_honest = false;
+	fuzz_bytes(&in, r->data, size);
 	r->size = hm_le64(size);
 	r->op = hm_le64(HM_OP_EVENT);
 	g->ops.doorbell(g, HM_CALL_EVENT, info.region_gpa);
