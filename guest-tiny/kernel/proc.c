@@ -14,6 +14,7 @@ extern void user_start(void);
 int ioctl_test_main(int argc, char **argv, char **envp);
 int pattern_main(int argc, char **argv, char **envp);
 int unhooked_main(int argc, char **argv, char **envp);
+int hooked_main(int argc, char **argv, char **envp);
 int worker_main(int argc, char **argv, char **envp);
 int hello_main(int argc, char **argv, char **envp);
 int netclient_main(int argc, char **argv, char **envp);
@@ -110,6 +111,10 @@ static const struct program scenario_unhooked[] = {
 	PROG("unhooked", unhooked_main, 0, 1, .argv = { "unhooked" }),
 };
 
+static const struct program scenario_hooked[] = {
+	PROG("hooked", hooked_main, 0, 1, .argv = { "hooked" }),
+};
+
 static const struct program scenario_hwaddr[] = {
 	PROG("hwaddr", hwaddr_main, 0, 4, .argv = { "hwaddr" }),
 };
@@ -140,6 +145,7 @@ static const struct {
 	{ "control", scenario_control, ARRAY_SIZE(scenario_control) },
 	{ "hwaddr", scenario_hwaddr, ARRAY_SIZE(scenario_hwaddr) },
 	{ "unhooked", scenario_unhooked, ARRAY_SIZE(scenario_unhooked) },
+	{ "hooked", scenario_hooked, ARRAY_SIZE(scenario_hooked) },
 };
 
 const struct program *scenario_programs(const char *name, size_t *count)

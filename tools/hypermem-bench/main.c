@@ -3,10 +3,12 @@
  * hypermem-bench: boots guest-tiny's pattern scenario and times, inside its
  * event, each read cooperatively, directly and hybrid; then the floor (a
  * bare port-I/O exit round trip) and, under callgrind, the library's host
- * instructions per op on a simulated guest; then the cost of syscalls no
- * hook wants, with the guest raising every one it reports (no
- * subscription) and with a subscription to user events only. A table for
- * people, then one line of JSON.
+ * instructions per op on a simulated guest; then events: syscalls no hook
+ * wants, with the guest raising every one it reports (no subscription)
+ * and with a subscription to user events only, and hooked write() and
+ * openat() whose handlers read the buffer, fd name and path by round trips
+ * or from what the guest fetched with the event. A table for people, then
+ * one line of JSON.
  *
  *   hypermem-bench GUEST_TINY_ELF [SIM_DRIVER]
  */
@@ -49,21 +51,37 @@ struct cell {
 
 static struct cell cells[NR_ROWS][NR_MODES];
 
-/* Syscalls between the unhooked scenario's two TINY_EVENT_BENCH events. */
+/*
+ * Events: syscalls between TINY_EVENT_BENCH marks. Rows: no hook wants the
+ * unhooked scenario's getpid(); the hooked scenario's write() handler reads
+ * the buffer and the fd's name, its openat() handler the path. Two modes
+ * each: the guest's own choice against a subscription, round trips
+ * against what the guest fetched with the event.
+ */
+enum { EV_UNHOOKED, EV_WRITE, EV_OPENAT, NR_EV_ROWS };
 enum { EV_REPORT_ALL, EV_SUBSCRIBED, NR_EV_MODES };
-static const char *const ev_mode_names[NR_EV_MODES] = {
-	"report all", "subscribed",
+enum { EV_ROUND_TRIPS, EV_PREFETCHED };
+static const char *const ev_row_names[NR_EV_ROWS] = {
+	"event unhooked syscall", "event write buffer+fd",
+	"event openat path",
+};
+static const char *const ev_mode_names[NR_EV_ROWS][NR_EV_MODES] = {
+	{ "report all", "subscribed" },
+	{ "round trips", "prefetched" },
+	{ "round trips", "prefetched" },
 };
 struct ev_cell {
 	double events_per_s;	/* the guest's syscalls a second */
 	double exits_per_event;	/* VM exits each of them cost */
 	int ok;
 };
-static struct ev_cell ev_cells[NR_EV_MODES];
+static struct ev_cell ev_cells[NR_EV_ROWS][NR_EV_MODES];
+/* Times and exits at the marks 0, 2 and 1 (as indices 0, 1, 2). */
 static struct {
-	double t0, t1;
-	uint64_t exits0, exits1;
+	double t[3];
+	uint64_t exits[3];
 	int seen;
+	int handler_errors;
 } ev_run;
 /* The 1 MiB cooperative read through the original one-page region. */
 static struct cell one_page;
@@ -200,34 +218,89 @@ static int run_guest_tiny(const char *elf, const char *cmdline)
 	return err;
 }
 
+/* The hooked handlers: read what a tracing script would. */
+static void read_like_a_script(struct hm_vcpu *vcpu, const struct hm_event *ev)
+{
+	static uint8_t buf[4096];
+	char name[256];
+	ssize_t n;
+
+	if (ev->nr == TINY_SYS_WRITE) {
+		n = hm_vcpu_read(vcpu, ev->args[1], buf, ev->args[2]);
+		if (n != (ssize_t)ev->args[2] ||
+		    hm_vcpu_read_fd_name(vcpu, (int64_t)ev->args[0], name,
+					 sizeof(name)) < 0)
+			ev_run.handler_errors++;
+	} else if (ev->nr == TINY_SYS_OPENAT) {
+		if (hm_vcpu_read_str(vcpu, ev->args[1], name,
+				     sizeof(name)) != 13)
+			ev_run.handler_errors++;
+	}
+}
+
 static int on_bench_event(struct hm_vcpu *vcpu, const struct hm_event *ev,
 			  void *opaque)
 {
+	struct hm_stats stats;
+	int mark;
+
 	(void)opaque;
-	if (ev->kind != HM_EVENT_USER || ev->nr != TINY_EVENT_BENCH)
+	if (ev->kind == HM_EVENT_SYSCALL_ENTER) {
+		read_like_a_script(vcpu, ev);
 		return 0;
-	if (ev->args[0] == 0) {
-		ev_run.exits0 = vmm_cpu_exits(vcpu);
-		ev_run.t0 = now_us();
-	} else {
-		ev_run.t1 = now_us();
-		ev_run.exits1 = vmm_cpu_exits(vcpu);
 	}
+	if (ev->kind != HM_EVENT_USER || ev->nr != TINY_EVENT_BENCH ||
+	    ev->args[0] > 2)
+		return 0;
+	mark = ev->args[0] == 0 ? 0 : ev->args[0] == 2 ? 1 : 2;
+	ev_run.t[mark] = now_us();
+	/* The core's loop sees the events; the library, its round trips. */
+	hm_vcpu_get_stats(vcpu, &stats);
+	ev_run.exits[mark] = vmm_cpu_exits(vcpu) + stats.exits;
 	ev_run.seen++;
 	return 0;
 }
 
-/* One boot of the unhooked scenario; 0 and ev_run filled, or -errno. */
-static int run_unhooked(const char *elf, int mode)
+/* The rules of a hooked row: the write and openat hooks, user events. */
+static void hooked_rules(struct hm_sub_rule rules[3], int prefetched)
+{
+	memset(rules, 0, 3 * sizeof(rules[0]));
+	rules[0] = (struct hm_sub_rule){ .kind = HM_EVENT_USER,
+					 .flags = HM_RULE_ANY_NR };
+	rules[1] = (struct hm_sub_rule){ .kind = HM_EVENT_SYSCALL_ENTER,
+					 .nr = TINY_SYS_WRITE };
+	rules[2] = (struct hm_sub_rule){ .kind = HM_EVENT_SYSCALL_ENTER,
+					 .nr = TINY_SYS_OPENAT };
+	if (!prefetched)
+		return;
+	rules[1].nr_fetches = 2;
+	rules[1].fetches[0] = (struct hm_sub_fetch){
+		.what = HM_FETCH_BUF, .arg = 1, .len_arg = 2, .cap = 4096 };
+	rules[1].fetches[1] = (struct hm_sub_fetch){
+		.what = HM_FETCH_FD_NAME, .arg = 0 };
+	rules[2].nr_fetches = 1;
+	rules[2].fetches[0] = (struct hm_sub_fetch){
+		.what = HM_FETCH_STR, .arg = 1, .cap = 256 };
+}
+
+/*
+ * One boot of a benchmark scenario; 0 and ev_run filled, or -errno.
+ * unhooked: @mode EV_SUBSCRIBED subscribes to user events only; hooked:
+ * @mode EV_PREFETCHED has the rules fetch what the handlers read.
+ */
+static int run_events(const char *elf, int hooked, int mode)
 {
 	static const struct hm_sub_rule user_events = {
 		.kind = HM_EVENT_USER, .flags = HM_RULE_ANY_NR,
 	};
 	const struct vmm_config config = {
-		.kernel = elf, .cmdline = "scenario=unhooked quiet",
+		.kernel = elf,
+		.cmdline = hooked ? "scenario=hooked quiet" :
+				    "scenario=unhooked quiet",
 		.mem_size = MEM_SIZE, .timeout_ms = 120000,
 		.event_fn = on_bench_event,
 	};
+	struct hm_sub_rule rules[3];
 	struct vmm_result res;
 	struct vmm *vm;
 	int err = vmm_new(&config, &vm);
@@ -235,37 +308,45 @@ static int run_unhooked(const char *elf, int mode)
 	if (err)
 		return err;
 	memset(&ev_run, 0, sizeof(ev_run));
-	if (mode == EV_SUBSCRIBED)
+	if (hooked) {
+		hooked_rules(rules, mode == EV_PREFETCHED);
+		err = hm_vm_subscribe(vmm_get_hm(vm), rules, 3, 0);
+	} else if (mode == EV_SUBSCRIBED) {
 		err = hm_vm_subscribe(vmm_get_hm(vm), &user_events, 1, 0);
+	}
 	if (!err)
 		err = vmm_run(vm, &res);
 	if (!err && (res.reason == VMM_STOP_TIMEOUT || !res.tiny.all_done ||
 		     res.tiny.failed))
 		err = -EIO;
-	if (!err && ev_run.seen != 2)
+	if (!err && (ev_run.seen != (hooked ? 3 : 2) ||
+		     ev_run.handler_errors))
 		err = -EIO;
 	vmm_free(vm);
 	return err;
 }
 
 /*
- * Median of three boots: the syscalls a second between the two events,
- * and the exits between them but the second event's own.
+ * Median of three boots: the syscalls a second between two marks, and the
+ * exits between them but the closing mark's own.
  */
-static void measure_unhooked(const char *elf, int mode, struct ev_cell *c)
+static void measure_events(const char *elf, int row, int mode,
+			   struct ev_cell *c)
 {
 	double rate[3], exits[3];
-	int i;
+	int i, from = row == EV_OPENAT ? 1 : 0;
+	int to = row == EV_WRITE ? 1 : 2;
 
 	c->ok = 1;
 	for (i = 0; i < 3; i++) {
-		if (run_unhooked(elf, mode)) {
+		if (run_events(elf, row != EV_UNHOOKED, mode)) {
 			c->ok = 0;
 			return;
 		}
-		rate[i] = TINY_BENCH_SYSCALLS * 1e6 / (ev_run.t1 - ev_run.t0);
-		exits[i] = (double)(ev_run.exits1 - ev_run.exits0 - 1) /
-			   TINY_BENCH_SYSCALLS;
+		rate[i] = TINY_BENCH_SYSCALLS * 1e6 /
+			  (ev_run.t[to] - ev_run.t[from]);
+		exits[i] = (double)(ev_run.exits[to] - ev_run.exits[from] -
+				    1) / TINY_BENCH_SYSCALLS;
 	}
 	qsort(rate, 3, sizeof(rate[0]), cmp_double);
 	qsort(exits, 3, sizeof(exits[0]), cmp_double);
@@ -445,28 +526,31 @@ static void print_json(double floor_us, const char *model, const char *kind,
 	       "\"ioctls\":%.2f,\"ok\":%s}", row_names[ROW_READ_1M],
 	       one_page.median_us, one_page.round_trips, one_page.exits,
 	       one_page.ioctls, one_page.ok ? "true" : "false");
-	for (mode = 0; mode < NR_EV_MODES; mode++)
-		printf(",{\"op\":\"event unhooked syscall\",\"mode\":\"%s\","
-		       "\"events_per_s\":%.0f,\"exits_per_event\":%.3f,"
-		       "\"ok\":%s}", ev_mode_names[mode],
-		       ev_cells[mode].events_per_s,
-		       ev_cells[mode].exits_per_event,
-		       ev_cells[mode].ok ? "true" : "false");
+	for (row = 0; row < NR_EV_ROWS; row++)
+		for (mode = 0; mode < NR_EV_MODES; mode++)
+			printf(",{\"op\":\"%s\",\"mode\":\"%s\","
+			       "\"events_per_s\":%.0f,\"exits_per_event\":"
+			       "%.3f,\"ok\":%s}", ev_row_names[row],
+			       ev_mode_names[row][mode],
+			       ev_cells[row][mode].events_per_s,
+			       ev_cells[row][mode].exits_per_event,
+			       ev_cells[row][mode].ok ? "true" : "false");
 	printf("]}\n");
 }
 
 static void print_events_table(void)
 {
-	int mode;
+	int row, mode;
 
 	printf("\n%-24s %-12s %14s %16s\n", "op", "mode", "events/s",
 	       "exits/event");
-	for (mode = 0; mode < NR_EV_MODES; mode++)
-		printf("%-24s %-12s %14.0f %16.3f%s\n",
-		       "event unhooked syscall", ev_mode_names[mode],
-		       ev_cells[mode].events_per_s,
-		       ev_cells[mode].exits_per_event,
-		       ev_cells[mode].ok ? "" : "  (FAILED)");
+	for (row = 0; row < NR_EV_ROWS; row++)
+		for (mode = 0; mode < NR_EV_MODES; mode++)
+			printf("%-24s %-12s %14.0f %16.3f%s\n",
+			       ev_row_names[row], ev_mode_names[row][mode],
+			       ev_cells[row][mode].events_per_s,
+			       ev_cells[row][mode].exits_per_event,
+			       ev_cells[row][mode].ok ? "" : "  (FAILED)");
 }
 
 int main(int argc, char **argv)
@@ -474,7 +558,7 @@ int main(int argc, char **argv)
 	char model[256];
 	double floor_us;
 	const char *kind;
-	int hypervisor, err, mode;
+	int hypervisor, err, row, mode;
 
 	if (argc < 2) {
 		fprintf(stderr, "usage: %s GUEST_TINY_ELF [SIM_DRIVER]\n",
@@ -496,8 +580,10 @@ int main(int argc, char **argv)
 			strerror(err ? -err : EIO));
 		return 1;
 	}
-	for (mode = 0; mode < NR_EV_MODES; mode++)
-		measure_unhooked(argv[1], mode, &ev_cells[mode]);
+	for (row = 0; row < NR_EV_ROWS; row++)
+		for (mode = 0; mode < NR_EV_MODES; mode++)
+			measure_events(argv[1], row, mode,
+				       &ev_cells[row][mode]);
 	count_instructions(argc > 2 ? argv[2] : SIM_DRIVER);
 	printf("machine: %s; %s\n", model, kind);
 	printf("floor (bare port-I/O exit round trip): %.2f us\n", floor_us);

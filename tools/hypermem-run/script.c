@@ -191,6 +191,62 @@ static void parse_filter(lua_State *L, int idx, const struct syscall_desc *d,
 	}
 }
 
+static int arg_index(const struct syscall_desc *d, const char *name)
+{
+	int i;
+
+	for (i = 0; i < 6 && d->args[i]; i++) {
+		if (!strcmp(d->args[i], name))
+			return i;
+	}
+	return -1;
+}
+
+static int starts_with(const char *s, const char *prefix)
+{
+	return !strncmp(s, prefix, strlen(prefix));
+}
+
+static void add_fetch(struct hm_sub_rule *rule, uint8_t what, int arg,
+		      int len_arg, uint32_t cap)
+{
+	if (arg < 0 || rule->nr_fetches == HM_SUB_MAX_FETCHES)
+		return;
+	rule->fetches[rule->nr_fetches++] = (struct hm_sub_fetch){
+		.what = what, .arg = (uint8_t)arg,
+		.len_arg = (uint8_t)(len_arg < 0 ? 0 : len_arg), .cap = cap,
+	};
+}
+
+/*
+ * What a handler of @d at @phase is likely to read, fetched with the event
+ * where the guest offers it: the name behind ev.fd, the path of
+ * ev.filename or ev.pathname, and ev.buf's ev.count bytes where they hold
+ * data (a write's entry, a read's return). A read outside them is a round
+ * trip as before, with the same answer.
+ */
+static void declare_fetches(const struct syscall_desc *d, int phase,
+			    struct hm_sub_rule *rule)
+{
+	int buf = arg_index(d, "buf"), len = arg_index(d, "count");
+	int enter = phase == 1;
+
+	if (len < 0)
+		len = arg_index(d, "len");
+	if (buf >= 0 && len >= 0 &&
+	    (enter ? starts_with(d->name, "write") ||
+		     starts_with(d->name, "pwrite") ||
+		     starts_with(d->name, "send") :
+		     starts_with(d->name, "read") ||
+		     starts_with(d->name, "pread") ||
+		     starts_with(d->name, "recv")))
+		add_fetch(rule, HM_FETCH_BUF, buf, len, 4096);
+	add_fetch(rule, HM_FETCH_FD_NAME, arg_index(d, "fd"), -1, 0);
+	add_fetch(rule, HM_FETCH_STR, arg_index(d, "filename"), -1, 256);
+	add_fetch(rule, HM_FETCH_STR, arg_index(d, "pathname"), -1, 256);
+	add_fetch(rule, HM_FETCH_STR, arg_index(d, "path"), -1, 256);
+}
+
 /*
  * Append { nr, the function at fn_index, its rule } to the list of
  * @phase, the filter at filter_index (0: none) in the rule.
@@ -211,6 +267,8 @@ static void add_handler(lua_State *L, int phase, lua_Integer nr, int fn_index,
 	rule->nr = nr == ANY_SYSCALL ? 0 : (uint64_t)nr;
 	if (filter_index)
 		parse_filter(L, filter_index, d, phase, rule);
+	if (d)
+		declare_fetches(d, phase, rule);
 	lua_getfield(L, LUA_REGISTRYINDEX, HANDLERS_KEY);
 	lua_rawgeti(L, -1, phase);
 	lua_createtable(L, 3, 0);

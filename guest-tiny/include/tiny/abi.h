@@ -62,7 +62,10 @@ struct tiny_ifreq_hwaddr {
 
 /* User event codes. */
 #define TINY_EVENT_PATTERN 1	/* arg 0: address of struct tiny_pattern */
-/* arg 0: 0 before the unhooked scenario's getpid() loop, 1 after it. */
+/*
+ * Marks of the unhooked and hooked scenarios' loops: arg 0 is 0 before
+ * the first, 2 between the hooked scenario's two, 1 after the last.
+ */
 #define TINY_EVENT_BENCH 2
 #define TINY_BENCH_SYSCALLS 2000
 

@@ -242,8 +242,10 @@ void vmm_free(struct vmm *vm);
 int vmm_time_exits(struct vmm *vm, unsigned int n, double *us_per_exit);
 
 /**
- * KVM_RUN returns of @p vcpu's vCPU so far, every kind counted; call it on
- * that vCPU's thread (its event handler, say).
+ * KVM_RUN returns of @p vcpu's vCPU in the core's own loop so far (events,
+ * device exits, ...); those while libhypermem drives an operation are the
+ * library's (hm_stats.exits). Call it on that vCPU's thread (its event
+ * handler, say).
  */
 uint64_t vmm_cpu_exits(struct hm_vcpu *vcpu);
 
