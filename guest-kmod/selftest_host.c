@@ -58,8 +58,10 @@ static void accept_region(struct hm_region *r)
 	if (hm_le64(r->op) != HM_OP_REGISTER)
 		return;
 	memcpy(&hello, r->data, sizeof(hello));
-	/* It keeps no subscription page: a host without the feature. */
-	ack.features = hello.features & ~(uint64_t)hm_le64(HM_FEATURE_SUBSCRIBE);
+	/* It keeps no subscription page: a host without those features. */
+	ack.features = hello.features &
+		       ~(uint64_t)hm_le64(HM_FEATURE_SUBSCRIBE |
+					  HM_FEATURE_PREFETCH);
 	memcpy(r->data, &ack, sizeof(ack));
 	ask(r, HM_RESP_REGISTER_OK, 0, sizeof(ack));
 }

@@ -1133,6 +1133,88 @@ static void subscription_changed_in_a_handler_holds_at_once(void **state)
 }
 
 
+/* ---- prefetch ---- */
+
+/* Every write's entry; with @fetching, its buffer and fd name come along. */
+static struct hm_sub_rule write_rule(int fetching)
+{
+	struct hm_sub_rule r = {
+		.kind = HM_EVENT_SYSCALL_ENTER, .nr = TINY_SYS_WRITE,
+	};
+
+	if (fetching) {
+		r.nr_fetches = 2;
+		r.fetches[0] = (struct hm_sub_fetch){ .what = HM_FETCH_BUF,
+			.arg = 1, .len_arg = 2, .cap = 4096 };
+		r.fetches[1] = (struct hm_sub_fetch){
+			.what = HM_FETCH_FD_NAME, .arg = 0 };
+	}
+	return r;
+}
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	while (n--)
+		h = (h ^ *b++) * 0x100000001b3ull;
+	return h;
+}
+
+/* What a tracing handler reads; a digest of every answer, round trips. */
+static void fetch_body(struct record *r, struct hm_vcpu *vcpu,
+		       const struct hm_event *ev)
+{
+	struct hm_stats a, b;
+	char buf[512], name[64];
+	size_t len = ev->args[2] < sizeof(buf) ? ev->args[2] : sizeof(buf);
+	ssize_t n, m;
+
+	memset(buf, 0, sizeof(buf));
+	memset(name, 0, sizeof(name));
+	hm_vcpu_get_stats(vcpu, &a);
+	n = hm_vcpu_read(vcpu, ev->args[1], buf, len);
+	m = hm_vcpu_read_fd_name(vcpu, (int64_t)ev->args[0], name,
+				 sizeof(name));
+	hm_vcpu_get_stats(vcpu, &b);
+	pthread_mutex_lock(&r->lock);
+	r->nr_events++;
+	r->values[0] = fnv(r->values[0], &n, sizeof(n));
+	r->values[0] = fnv(r->values[0], buf, sizeof(buf));
+	r->values[0] = fnv(r->values[0], &m, sizeof(m));
+	r->values[0] = fnv(r->values[0], name, sizeof(name));
+	r->values[1] += b.round_trips - a.round_trips;
+	pthread_mutex_unlock(&r->lock);
+}
+
+static void fetched_reads_equal_round_trips_without_one(void **state)
+{
+	struct hm_sub_rule rules[2] = { write_rule(0), write_rule(1) };
+	struct record r[2] = { { .body = fetch_body },
+			       { .body = fetch_body } };
+	struct guest vm;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		r[i].values[0] = 0xcbf29ce484222325ull;
+		boot_sub.rules = &rules[i];
+		boot_sub.n = 1;
+		boot_sub.on = 1;
+		assert_int_equal(boot(&vm, &r[i], "scenario=two quiet", 1, 0),
+				 0);
+		assert_true(vm.all_done);
+		assert_int_equal(vm.failed, 0);
+		finish(&vm);
+	}
+	assert_true(r[0].nr_events >= 6);
+	assert_int_equal(r[1].nr_events, r[0].nr_events);
+	assert_int_equal(r[1].values[0], r[0].values[0]);
+	assert_int_equal(r[0].values[1], 2 * r[0].nr_events);
+	assert_int_equal(r[1].values[1], 0);
+}
+
+
 /*
  * A guest that boots and exits at all, or a reason to skip. The VMCALL
  * doorbell is not skipped: a KVM that does not hand it to the VMM fails
@@ -1188,6 +1270,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(guest_without_the_feature_raises_as_before),
 		cmocka_unit_test(
 			subscription_changed_in_a_handler_holds_at_once),
+		cmocka_unit_test(fetched_reads_equal_round_trips_without_one),
 	};
 
 	int err;

@@ -222,6 +222,7 @@ struct full_state {
 	int ret_set;		/* lseek(1000): -ESPIPE seen, 4242 asked */
 	int control_errors;	/* a control call that failed */
 	int syscall_events;	/* every one, all from hm-control-test */
+	int mkdir_trips;	/* round trips for mkdir's path: prefetched */
 	int strangers;		/* events of another task or call */
 };
 
@@ -243,10 +244,14 @@ static const struct hm_sub_rule control_rules[] = {
 		       .hi = CONTROL_FD } } },
 	{ .kind = HM_EVENT_SYSCALL_ENTER, .nr = NR_MKDIR, .nr_conds = 1,
 	  .conds = { { .field = HM_FIELD_COMM, .lo = COMM_LO,
-		       .hi = COMM_HI } } },
+		       .hi = COMM_HI } },
+	  .nr_fetches = 1,
+	  .fetches = { { .what = HM_FETCH_STR, .arg = 0, .cap = 64 } } },
 	{ .kind = HM_EVENT_SYSCALL_EXIT, .nr = NR_MKDIR, .nr_conds = 1,
 	  .conds = { { .field = HM_FIELD_COMM, .lo = COMM_LO,
-		       .hi = COMM_HI } } },
+		       .hi = COMM_HI } },
+	  .nr_fetches = 1,
+	  .fetches = { { .what = HM_FETCH_STR, .arg = 0, .cap = 64 } } },
 	{ .kind = HM_EVENT_USER, .flags = HM_RULE_ANY_NR },
 };
 
@@ -258,6 +263,20 @@ static void control_done(struct full_state *st, int err, int *count)
 	} else {
 		++*count;
 	}
+}
+
+/* mkdir's path, which the rule had the guest fetch with the event. */
+static ssize_t read_path(struct hm_vcpu *vcpu, const struct hm_event *ev,
+			 char *path, size_t cap, struct full_state *st)
+{
+	struct hm_stats a, b;
+	ssize_t n;
+
+	hm_vcpu_get_stats(vcpu, &a);
+	n = hm_vcpu_read_str(vcpu, ev->args[0], path, cap);
+	hm_vcpu_get_stats(vcpu, &b);
+	st->mkdir_trips += (int)(b.round_trips - a.round_trips);
+	return n;
 }
 
 /* hm-control-test's calls, told apart by their fd or path. */
@@ -280,9 +299,8 @@ static int on_syscall(struct hm_vcpu *vcpu, const struct hm_event *ev,
 		   (int64_t)ev->ret == -ESPIPE) {
 		control_done(st, hm_vcpu_set_return(vcpu, 4242),
 			     &st->ret_set);
-	} else if (ev->nr == NR_MKDIR &&
-		   hm_vcpu_read_str(vcpu, ev->args[0], path,
-				    sizeof(path)) >= 0) {
+	} else if (ev->nr == NR_MKDIR && read_path(vcpu, ev, path,
+						   sizeof(path), st) >= 0) {
 		if (!strcmp(path, SKIPPED_DIR) && enter)
 			control_done(st, hm_vcpu_skip_syscall(vcpu, 0),
 				     &st->skipped);
@@ -362,9 +380,11 @@ static void full_run(const char *kernel, const char *initrd,
 		check(st.sequence_ok[cpu] == 1,
 		      "%s: the ioctl interaction on cpu%u", transport, cpu);
 	}
-	check(strstr(c.buf, "features 0x1df") != NULL,
-	      "%s: the module offers event control, syscall skip and "
-	      "subscriptions", transport);
+	check(strstr(c.buf, "features 0x3df") != NULL,
+	      "%s: the module offers event control, syscall skip, "
+	      "subscriptions and prefetch", transport);
+	check(st.mkdir_trips == 0, "%s: mkdir's path came with its events "
+	      "(%d round trips)", transport, st.mkdir_trips);
 	/* Per CPU: a write, a lseek, two mkdir entries, one mkdir exit. */
 	check(st.syscall_events == 5 * FULL_CPUS && !st.strangers,
 	      "%s: the module, with no syscalls parameter, raises the "
