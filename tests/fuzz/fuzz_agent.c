@@ -18,7 +18,9 @@
  *
  * With option bit 4 the agent reads a subscription page (HM_FEATURE_SUBSCRIBE)
  * instead: an event record, then the page as the host left it. Whatever
- * the page holds, the answer is one of enum hm_want, read within the page.
+ * the page holds, the answer is one of enum hm_want, read within the page;
+ * where the matching rule asks to fetch (HM_FEATURE_PREFETCH), the event
+ * the agent then raises carries an area the host library takes.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -152,12 +154,19 @@ static struct hm_region *ending;
 static uint64_t end_size;
 static uint8_t end_record[sizeof(struct hm_event_control) + 8];
 
+/* What the agent raised, as the host found it when the doorbell rang. */
+static uint64_t raised_size;
+static uint8_t raised[HM_MAX_REGION_PAGES * HM_PAGE_SIZE];
+
 static void doorbell(void *ctx, unsigned int call, uint64_t gpa)
 {
 	(void)ctx;
 	(void)gpa;
 	if (!ending || call != HM_CALL_EVENT)
 		return;
+	raised_size = hm_le64(ending->size);
+	if (raised_size <= sizeof(raised))
+		memcpy(raised, ending->data, raised_size);
 	memcpy(ending->data, end_record, sizeof(end_record));
 	ending->size = hm_le64(end_size);
 	ending->op = hm_le64(HM_OP_EVENT_END);
@@ -247,11 +256,51 @@ static void end_event(struct hm_agent *agent, struct fuzz_input *in)
 	check_control(agent, ev.kind, &agent->control);
 }
 
+/* The record, the task, then a prefetch area as protocol.h has it. */
+static void check_area(const uint8_t *d, uint64_t size, size_t room,
+		       const struct hm_event_record *ev)
+{
+	size_t head = sizeof(struct hm_event_record) +
+		      sizeof(struct hm_event_task);
+	struct hm_prefetch_header h;
+	size_t off;
+	uint32_t i;
+
+	FUZZ_CHECK(size <= room && size >= head + sizeof(h));
+	memcpy(&h, d + head, sizeof(h));
+	FUZZ_CHECK(h.nr_items <= HM_SUB_MAX_FETCHES);
+	FUZZ_CHECK(h.bytes == size - head - sizeof(h));
+	off = head + sizeof(h);
+	for (i = 0; i < h.nr_items; i++) {
+		struct hm_prefetch_item it;
+
+		FUZZ_CHECK(size - off >= sizeof(it));
+		memcpy(&it, d + off, sizeof(it));
+		off += sizeof(it);
+		FUZZ_CHECK(it.arg <= 5 && it.addr == ev->args[it.arg]);
+		FUZZ_CHECK(it.len <= size - off);
+		if (it.what == HM_FETCH_STR && it.result >= 0)
+			FUZZ_CHECK((uint64_t)it.result == it.len &&
+				   !memchr(d + off, 0, it.len));
+		else if (it.what == HM_FETCH_STR)
+			FUZZ_CHECK(it.result == -HM_EFAULT && !it.len);
+		else if (it.what == HM_FETCH_BUF)
+			FUZZ_CHECK(!it.result || it.result == -HM_EFAULT);
+		else
+			FUZZ_CHECK(it.what == HM_FETCH_FD_NAME &&
+				   (it.result < 0 ? !it.len :
+				    (uint64_t)it.result == it.len));
+		off += (size_t)((it.len + 7) & ~7ull);
+	}
+	FUZZ_CHECK(off == size);
+}
+
 /* The page on its own allocation, so that ASan sees a read past it. */
 static void read_table(struct hm_agent *agent, struct fuzz_input *in)
 {
 	struct hm_sub_page *page = malloc(sizeof(*page));
 	struct hm_event_record ev;
+	struct hm_fetch_list fetch;
 	enum hm_want want;
 
 	if (!page)
@@ -260,10 +309,23 @@ static void read_table(struct hm_agent *agent, struct fuzz_input *in)
 	fuzz_bytes(in, page, sizeof(*page));
 	agent->sub = page;
 	agent->sub_taken = 1;
-	want = hm_agent_wants(agent, &ev);
+	agent->features |= HM_FEATURE_SUBSCRIBE | HM_FEATURE_PREFETCH;
+	want = hm_agent_wants_fetching(agent, &ev, &fetch);
 	FUZZ_CHECK(want == HM_WANT_NO || want == HM_WANT_YES ||
 		   want == HM_WANT_GUEST);
+	FUZZ_CHECK(fetch.n <= HM_SUB_MAX_FETCHES);
+	FUZZ_CHECK(!fetch.n || want == HM_WANT_YES);
 	free(page);
+	agent->sub = NULL;
+	if (!fetch.n)
+		return;
+	/* The area it attaches is one the host library takes. */
+	end_size = 0;
+	ending = agent->region;
+	hm_agent_raise_fetching(agent, &ev, &fetch);
+	ending = NULL;
+	check_area(raised, raised_size, hm_agent_data_size(agent->region_pages),
+		   &ev);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
