@@ -1000,6 +1000,19 @@ static const struct hm_sub_rule yields_and_beta_writes[] = {
 		     { .field = HM_FIELD_PID, .lo = 2, .hi = 2 } } },
 };
 
+/* A boot of @cmdline subscribed to @rules that ran every program well. */
+static void boot_subscribed(struct guest *vm, struct record *r,
+			    const char *cmdline,
+			    const struct hm_sub_rule *rules, size_t n)
+{
+	boot_sub.rules = rules;
+	boot_sub.n = n;
+	boot_sub.on = 1;
+	assert_int_equal(boot(vm, r, cmdline, 1, 0), 0);
+	assert_true(vm->all_done);
+	assert_int_equal(vm->failed, 0);
+}
+
 static void subscribed_guest_raises_only_what_the_rules_match(void **state)
 {
 	struct record r = { .body = record_body };
@@ -1007,12 +1020,8 @@ static void subscribed_guest_raises_only_what_the_rules_match(void **state)
 	struct guest vm;
 
 	(void)state;
-	boot_sub.rules = yields_and_beta_writes;
-	boot_sub.n = ARRAY_SIZE(yields_and_beta_writes);
-	boot_sub.on = 1;
-	assert_int_equal(boot(&vm, &r, "scenario=two quiet", 1, 0), 0);
-	assert_true(vm.all_done);
-	assert_int_equal(vm.failed, 0);
+	boot_subscribed(&vm, &r, "scenario=two quiet", yields_and_beta_writes,
+			ARRAY_SIZE(yields_and_beta_writes));
 	for (i = 0; i < r.nr_events; i++) {
 		struct seen *s = &r.events[i];
 
@@ -1080,13 +1089,9 @@ static void guest_without_the_feature_raises_as_before(void **state)
 	struct guest vm;
 
 	(void)state;
-	boot_sub.rules = yields_and_beta_writes;
-	boot_sub.n = ARRAY_SIZE(yields_and_beta_writes);
-	boot_sub.on = 1;
-	assert_int_equal(boot(&vm, &r, "scenario=two quiet nosubscribe", 1,
-			      0), 0);
-	assert_true(vm.all_done);
-	assert_int_equal(vm.failed, 0);
+	boot_subscribed(&vm, &r, "scenario=two quiet nosubscribe",
+			yields_and_beta_writes,
+			ARRAY_SIZE(yields_and_beta_writes));
 	assert_true(r.nr_events > 10);
 	assert_int_equal(r.ok[0], 0);
 	assert_int_equal(r.ok[1], 0);
@@ -1121,12 +1126,8 @@ static void subscription_changed_in_a_handler_holds_at_once(void **state)
 	struct guest vm;
 
 	(void)state;
-	boot_sub.rules = every_write;
-	boot_sub.n = ARRAY_SIZE(every_write);
-	boot_sub.on = 1;
-	assert_int_equal(boot(&vm, &r, "scenario=two quiet", 1, 0), 0);
-	assert_true(vm.all_done);
-	assert_int_equal(vm.failed, 0);
+	boot_subscribed(&vm, &r, "scenario=two quiet", every_write,
+			ARRAY_SIZE(every_write));
 	assert_int_equal(r.rets[0], 0);
 	assert_int_equal(r.nr_events, 1);
 	finish(&vm);
@@ -1198,13 +1199,8 @@ static void fetched_reads_equal_round_trips_without_one(void **state)
 	(void)state;
 	for (i = 0; i < 2; i++) {
 		r[i].values[0] = 0xcbf29ce484222325ull;
-		boot_sub.rules = &rules[i];
-		boot_sub.n = 1;
-		boot_sub.on = 1;
-		assert_int_equal(boot(&vm, &r[i], "scenario=two quiet", 1, 0),
-				 0);
-		assert_true(vm.all_done);
-		assert_int_equal(vm.failed, 0);
+		boot_subscribed(&vm, &r[i], "scenario=two quiet", &rules[i],
+				1);
 		finish(&vm);
 	}
 	assert_true(r[0].nr_events >= 6);

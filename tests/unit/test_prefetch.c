@@ -132,17 +132,25 @@ static void compare(void)
 	assert_memory_equal(p->name, r->name, sizeof(r->name));
 }
 
-static void fetched_answers_equal_round_trips(void **state)
+/* The call's arguments; one run without fetches, one with; the same. */
+static void run_both(uint64_t buf, uint64_t count, uint64_t str, uint64_t fd,
+		     uint64_t bad_fd)
 {
-	(void)state;
-	call.buf = VA_BUF + 4096;
-	call.count = 200;
-	call.str = VA_STR + STR_LEN - 40;	/* 40 letters, then NUL */
-	call.fd = 3;
-	call.bad_fd = 77;
+	call.buf = buf;
+	call.count = count;
+	call.str = str;
+	call.fd = fd;
+	call.bad_fd = bad_fd;
 	run(0, 0);
 	run(1, 4);
 	compare();
+}
+
+static void fetched_answers_equal_round_trips(void **state)
+{
+	(void)state;
+	/* The string: 40 letters, then NUL. */
+	run_both(VA_BUF + 4096, 200, VA_STR + STR_LEN - 40, 3, 77);
 	assert_int_equal(answers[1].read_all, 200);
 	assert_int_equal(answers[1].read_str, 40);
 	assert_int_equal(answers[1].small_cap_str, -ENAMETOOLONG);
@@ -160,14 +168,8 @@ static void fetched_answers_equal_round_trips(void **state)
 static void fetched_buffer_at_the_edge_of_a_hole(void **state)
 {
 	(void)state;
-	call.buf = EDGE;
-	call.count = 300;
-	call.str = VA_NONUL;		/* no NUL before the hole */
-	call.fd = FD_LONG;
-	call.bad_fd = 0;
-	run(0, 0);
-	run(1, 4);
-	compare();
+	/* The string: no NUL before the hole. */
+	run_both(EDGE, 300, VA_NONUL, FD_LONG, 0);
 	assert_int_equal(answers[1].read_all, 100);
 	assert_int_equal(answers[1].read_past, 100);
 	assert_int_equal(answers[1].read_str, -EFAULT);
