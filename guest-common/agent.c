@@ -500,8 +500,7 @@ static void take_fetches(const struct hm_agent *agent,
 		struct hm_sub_fetch f = rule->fetches[i];
 
 		f.cap = hm_le32(f.cap);
-		if (f.what < HM_FETCH_STR || f.what > HM_FETCH_MAX ||
-		    f.arg > 5 || f.len_arg > 5 || f.cap > HM_FETCH_MAX_CAP)
+		if (!hm_sub_fetch_valid(&f, f.cap))
 			continue;
 		out->f[out->n++] = f;
 	}
@@ -665,6 +664,22 @@ static size_t fetch_one(struct hm_agent *agent,
 			len -= left;
 		}
 		break;
+	case HM_FETCH_ARGV: {
+		uint64_t total = 0;
+
+		addr = 0;
+		len = (size_t)min_u64(f->cap, avail);
+		r = agent->ops->proc_area ?
+		    agent->ops->proc_area(agent->ctx, HM_PROC_ARGS, 0, data,
+					  len, &total) : -HM_ENOSYS;
+		len = r < 0 ? 0 : (size_t)r;
+		if (r >= 0)
+			r = total > 0x7fffffff || len > total ? -HM_EIO :
+			    (long)total;
+		if (r < 0)
+			len = 0;
+		break;
+	}
 	default:	/* HM_FETCH_FD_NAME */
 		r = agent->ops->fd_name ?
 		    agent->ops->fd_name(agent->ctx, (int64_t)addr, data,

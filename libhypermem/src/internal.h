@@ -127,6 +127,8 @@ bool prefetch_read_str(struct hm_vcpu *vcpu, uint64_t addr, char *buf,
 		       size_t cap, ssize_t *ret);
 bool prefetch_fd_name(struct hm_vcpu *vcpu, int64_t fd, char *buf, size_t cap,
 		      ssize_t *ret);
+bool prefetch_proc_args(struct hm_vcpu *vcpu, char **area, size_t *len,
+			int *err);
 
 /* subscribe.c */
 int sub_take_page(struct hm_vcpu *vcpu);

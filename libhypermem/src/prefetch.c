@@ -10,6 +10,9 @@
 
 #include "internal.h"
 
+/* As read_proc_area() takes (process.c). */
+#define PREFETCH_MAX_AREA (16 << 20)
+
 void prefetch_drop(struct hm_vcpu *vcpu)
 {
 	vcpu->prefetch.nr_items = 0;
@@ -22,6 +25,15 @@ static int check_item(struct hm_vcpu *vcpu, const struct hm_event *ev,
 	uint16_t flags = hm_le16(it->flags);
 	uint64_t len = hm_le64(it->len);
 
+	if (it->what == HM_FETCH_ARGV) {
+		if (it->arg || it->addr || flags)
+			return -EPROTO;
+		if (result < 0)
+			return !len && guest_errno(vcpu, (uint64_t)-result) !=
+				       -EPROTO ? 0 : -EPROTO;
+		return len <= (uint64_t)result &&
+		       result <= PREFETCH_MAX_AREA ? 0 : -EPROTO;
+	}
 	if (it->arg > 5 || hm_le64(it->addr) != ev->args[it->arg])
 		return -EPROTO;
 	switch (it->what) {
@@ -173,6 +185,33 @@ bool prefetch_fd_name(struct hm_vcpu *vcpu, int64_t fd, char *buf, size_t cap,
 		} else {
 			*ret = -ENAMETOOLONG;
 		}
+		return true;
+	}
+	return false;
+}
+
+/* The whole argv block, where it came whole: a copy, NUL-terminated. */
+bool prefetch_proc_args(struct hm_vcpu *vcpu, char **area, size_t *len,
+			int *err)
+{
+	const struct prefetch *p = &vcpu->prefetch;
+	unsigned int i;
+
+	for (i = 0; i < p->nr_items; i++) {
+		const struct prefetch_item *it = &p->items[i];
+
+		if (it->what != HM_FETCH_ARGV || it->result < 0 ||
+		    it->len != (size_t)it->result)
+			continue;
+		*area = malloc(it->len + 1);
+		if (!*area) {
+			*err = -ENOMEM;
+			return true;
+		}
+		memcpy(*area, it->data, it->len);
+		(*area)[it->len] = '\0';
+		*len = it->len;
+		*err = 0;
 		return true;
 	}
 	return false;

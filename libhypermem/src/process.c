@@ -67,8 +67,12 @@ int hm_vcpu_get_proc_args(struct hm_vcpu *vcpu, char ***argv, size_t *argc)
 {
 	char *area, *strings, **vec;
 	size_t len, n, i;
-	int err = read_proc_area(vcpu, HM_OP_READ_PROCARGS, &area, &len);
+	int err = vcpu_can_request(vcpu);
 
+	if (err)
+		return err;
+	if (!prefetch_proc_args(vcpu, &area, &len, &err))
+		err = read_proc_area(vcpu, HM_OP_READ_PROCARGS, &area, &len);
 	if (err)
 		return err;
 	n = count_strings(area, len);

@@ -27,18 +27,6 @@ static int check_cond(const struct hm_sub_rule *r, const struct hm_sub_cond *c)
 	return c->lo > c->hi ? -EINVAL : 0;
 }
 
-static int check_fetch(const struct hm_sub_fetch *f)
-{
-	if (f->what < HM_FETCH_STR || f->what > HM_FETCH_MAX || f->arg > 5 ||
-	    f->reserved || f->cap > HM_FETCH_MAX_CAP)
-		return -EINVAL;
-	if (f->what == HM_FETCH_FD_NAME)
-		return f->len_arg || f->cap ? -EINVAL : 0;
-	if (!f->cap || (f->what == HM_FETCH_BUF ? f->len_arg > 5 : f->len_arg))
-		return -EINVAL;
-	return 0;
-}
-
 static int check_rule(const struct hm_sub_rule *r)
 {
 	unsigned int i;
@@ -54,9 +42,8 @@ static int check_rule(const struct hm_sub_rule *r)
 			return err;
 	}
 	for (i = 0; i < r->nr_fetches; i++) {
-		err = check_fetch(&r->fetches[i]);
-		if (err)
-			return err;
+		if (!hm_sub_fetch_valid(&r->fetches[i], r->fetches[i].cap))
+			return -EINVAL;
 	}
 	return 0;
 }

@@ -277,9 +277,16 @@ static void check_area(const uint8_t *d, uint64_t size, size_t room,
 		FUZZ_CHECK(size - off >= sizeof(it));
 		memcpy(&it, d + off, sizeof(it));
 		off += sizeof(it);
-		FUZZ_CHECK(it.arg <= 5 && it.addr == ev->args[it.arg]);
 		FUZZ_CHECK(it.len <= size - off);
-		if (it.what == HM_FETCH_STR && it.result >= 0)
+		if (it.what == HM_FETCH_ARGV)
+			FUZZ_CHECK(!it.arg && !it.addr &&
+				   (it.result < 0 ? !it.len :
+				    it.len <= (uint64_t)it.result));
+		else
+			FUZZ_CHECK(it.arg <= 5 && it.addr == ev->args[it.arg]);
+		if (it.what == HM_FETCH_ARGV)
+			;
+		else if (it.what == HM_FETCH_STR && it.result >= 0)
 			FUZZ_CHECK((uint64_t)it.result == it.len &&
 				   !memchr(d + off, 0, it.len));
 		else if (it.what == HM_FETCH_STR)

@@ -1144,11 +1144,13 @@ static struct hm_sub_rule write_rule(int fetching)
 	};
 
 	if (fetching) {
-		r.nr_fetches = 2;
+		r.nr_fetches = 3;
 		r.fetches[0] = (struct hm_sub_fetch){ .what = HM_FETCH_BUF,
 			.arg = 1, .len_arg = 2, .cap = 4096 };
 		r.fetches[1] = (struct hm_sub_fetch){
 			.what = HM_FETCH_FD_NAME, .arg = 0 };
+		r.fetches[2] = (struct hm_sub_fetch){
+			.what = HM_FETCH_ARGV, .cap = 4096 };
 	}
 	return r;
 }
@@ -1169,7 +1171,10 @@ static void fetch_body(struct record *r, struct hm_vcpu *vcpu,
 	struct hm_stats a, b;
 	char buf[512], name[64];
 	size_t len = ev->args[2] < sizeof(buf) ? ev->args[2] : sizeof(buf);
+	size_t argc = 0, i;
+	char **argv = NULL;
 	ssize_t n, m;
+	int args_err;
 
 	memset(buf, 0, sizeof(buf));
 	memset(name, 0, sizeof(name));
@@ -1177,6 +1182,7 @@ static void fetch_body(struct record *r, struct hm_vcpu *vcpu,
 	n = hm_vcpu_read(vcpu, ev->args[1], buf, len);
 	m = hm_vcpu_read_fd_name(vcpu, (int64_t)ev->args[0], name,
 				 sizeof(name));
+	args_err = hm_vcpu_get_proc_args(vcpu, &argv, &argc);
 	hm_vcpu_get_stats(vcpu, &b);
 	pthread_mutex_lock(&r->lock);
 	r->nr_events++;
@@ -1184,6 +1190,11 @@ static void fetch_body(struct record *r, struct hm_vcpu *vcpu,
 	r->values[0] = fnv(r->values[0], buf, sizeof(buf));
 	r->values[0] = fnv(r->values[0], &m, sizeof(m));
 	r->values[0] = fnv(r->values[0], name, sizeof(name));
+	r->values[0] = fnv(r->values[0], &args_err, sizeof(args_err));
+	for (i = 0; !args_err && i < argc; i++)
+		r->values[0] = fnv(r->values[0], argv[i], strlen(argv[i]) + 1);
+	if (!args_err)
+		free(argv);
 	r->values[1] += b.round_trips - a.round_trips;
 	pthread_mutex_unlock(&r->lock);
 }
@@ -1206,7 +1217,7 @@ static void fetched_reads_equal_round_trips_without_one(void **state)
 	assert_true(r[0].nr_events >= 6);
 	assert_int_equal(r[1].nr_events, r[0].nr_events);
 	assert_int_equal(r[1].values[0], r[0].values[0]);
-	assert_int_equal(r[0].values[1], 2 * r[0].nr_events);
+	assert_int_equal(r[0].values[1], 3 * r[0].nr_events);
 	assert_int_equal(r[1].values[1], 0);
 }
 

@@ -7,6 +7,8 @@
  * hostile prefetch area makes the event malformed.
  */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "unit.h"
@@ -20,12 +22,16 @@ static const struct hm_sub_fetch fetches[] = {
 	{ .what = HM_FETCH_FD_NAME, .arg = 0 },
 	{ .what = HM_FETCH_STR, .arg = 3, .cap = 256 },
 	{ .what = HM_FETCH_FD_NAME, .arg = 4 },
+	{ .what = HM_FETCH_ARGV, .cap = 4096 },
 };
 
 /* What the handler saw, one run with fetches, one without. */
 struct answers {
 	ssize_t read_all, read_part, read_past, read_str, read_long_str;
 	ssize_t small_cap_str, fd_name, bad_fd, after_write, whole_name;
+	int args_err;
+	size_t argc;
+	char args[128];
 	uint8_t all[4096], part[64], past[300];
 	char str[256], long_str[64], small[8], name[64];
 	char whole[HM_NAME_MAX];
@@ -80,6 +86,18 @@ static void reads(struct unit *u, const struct hm_event *ev)
 					  sizeof(a->name));
 	a->bad_fd = hm_vcpu_read_fd_name(u->vcpu, (int64_t)call.bad_fd,
 					 a->small, sizeof(a->small));
+	{
+		char **argv;
+		size_t i, off = 0;
+
+		a->args_err = hm_vcpu_get_proc_args(u->vcpu, &argv, &a->argc);
+		for (i = 0; !a->args_err && i < a->argc; i++)
+			off += (size_t)snprintf(a->args + off,
+						sizeof(a->args) - off, "%s|",
+						argv[i]);
+		if (!a->args_err)
+			free(argv);
+	}
 	hm_vcpu_get_stats(u->vcpu, &after);
 	a->trips = after.round_trips - before.round_trips;
 	a->whole_name = hm_vcpu_read_fd_name(u->vcpu, (int64_t)call.fd,
@@ -122,6 +140,9 @@ static void compare(void)
 	assert_int_equal(p->bad_fd, r->bad_fd);
 	assert_int_equal(p->after_write, r->after_write);
 	assert_int_equal(p->whole_name, r->whole_name);
+	assert_int_equal(p->args_err, r->args_err);
+	assert_int_equal(p->argc, r->argc);
+	assert_string_equal(p->args, r->args);
 	assert_memory_equal(p->whole, r->whole, sizeof(r->whole));
 	assert_memory_equal(p->all, r->all, sizeof(r->all));
 	assert_memory_equal(p->part, r->part, sizeof(r->part));
@@ -142,7 +163,7 @@ static void run_both(uint64_t buf, uint64_t count, uint64_t str, uint64_t fd,
 	call.fd = fd;
 	call.bad_fd = bad_fd;
 	run(0, 0);
-	run(1, 4);
+	run(1, sizeof(fetches) / sizeof(fetches[0]));
 	compare();
 }
 
@@ -160,8 +181,9 @@ static void fetched_answers_equal_round_trips(void **state)
 	 * Without fetches every call is a round trip; with them only the
 	 * read past the buffer and the string they do not cover.
 	 */
-	assert_int_equal(answers[0].trips, 8);
+	assert_int_equal(answers[0].trips, 9);
 	assert_int_equal(answers[1].trips, 2);
+	assert_string_equal(answers[1].args, "/bin/prog|--flag|value with spaces|");
 }
 
 /* A buffer that runs into unmapped memory: the prefix, then the fault. */

@@ -63,6 +63,35 @@ static void malformed_rules_are_einval(void **state)
 	r.conds[0].reserved = 1;
 	assert_int_equal(hm_vm_subscribe(vm, &r, 1, 0), -EINVAL);
 	assert_int_equal(hm_vm_subscribe(vm, &write_fd3, 1, 4), -EINVAL);
+	/* Fetches: each kind's own arguments, a cap where one is needed. */
+	{
+		static const struct hm_sub_fetch bad_fetches[] = {
+			{ .what = 9, .cap = 8 },
+			{ .what = HM_FETCH_STR, .arg = 6, .cap = 8 },
+			{ .what = HM_FETCH_STR },
+			{ .what = HM_FETCH_BUF, .len_arg = 7, .cap = 8 },
+			{ .what = HM_FETCH_FD_NAME, .cap = 8 },
+			{ .what = HM_FETCH_ARGV, .arg = 1, .cap = 8 },
+			{ .what = HM_FETCH_BUF, .cap = HM_FETCH_MAX_CAP + 1 },
+			{ .what = HM_FETCH_BUF, .reserved = 1, .cap = 8 },
+		};
+
+		for (i = 0; i < sizeof(bad_fetches) / sizeof(bad_fetches[0]);
+		     i++) {
+			r = write_fd3;
+			r.nr_fetches = 1;
+			r.fetches[0] = bad_fetches[i];
+			assert_int_equal(hm_vm_subscribe(vm, &r, 1, 0),
+					 -EINVAL);
+		}
+		r = write_fd3;
+		r.nr_fetches = HM_SUB_MAX_FETCHES + 1;
+		assert_int_equal(hm_vm_subscribe(vm, &r, 1, 0), -EINVAL);
+		r.nr_fetches = 1;
+		r.fetches[0] = (struct hm_sub_fetch){ .what = HM_FETCH_ARGV,
+						      .cap = 4096 };
+		assert_int_equal(hm_vm_subscribe(vm, &r, 1, 0), 0);
+	}
 	assert_int_equal(hm_vm_subscribe(vm, NULL, 1, 0), -EINVAL);
 	/* Signed ranges, a user event's arguments, nothing at all: fine. */
 	r = write_fd3;

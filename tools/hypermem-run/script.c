@@ -245,6 +245,7 @@ static void declare_fetches(const struct syscall_desc *d, int phase,
 	add_fetch(rule, HM_FETCH_STR, arg_index(d, "filename"), -1, 256);
 	add_fetch(rule, HM_FETCH_STR, arg_index(d, "pathname"), -1, 256);
 	add_fetch(rule, HM_FETCH_STR, arg_index(d, "path"), -1, 256);
+	add_fetch(rule, HM_FETCH_ARGV, 0, -1, 4096);
 }
 
 /*

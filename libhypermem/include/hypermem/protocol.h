@@ -128,8 +128,9 @@
  * A rule may name what the host's handler will read (fetches[]): the
  * string at argument arg (HM_FETCH_STR, at most cap bytes), the buffer at
  * argument arg whose length is argument len_arg (HM_FETCH_BUF, at most
- * cap bytes), the name behind the fd in argument arg (HM_FETCH_FD_NAME;
- * the pid comes with every event already). A guest that
+ * cap bytes), the name behind the fd in argument arg (HM_FETCH_FD_NAME),
+ * the process's argv block (HM_FETCH_ARGV, arg 0, at most cap bytes; the
+ * pid comes with every event already). A guest that
  * raises an event because of such a rule (the first that matches) appends
  * after the task a struct hm_prefetch_header and nr_items items, each a
  * struct hm_prefetch_item and then len bytes padded to a multiple of 8,
@@ -145,6 +146,9 @@
  *            fewer than asked could be read.
  *   FD_NAME  addr = args[arg], the fd; result = len = the name's length,
  *            or a negative HM_E* value and len = 0.
+ *   ARGV     addr = 0; result = the block's whole length and len <= it
+ *            the bytes sent from its start, or a negative HM_E* value and
+ *            len = 0.
  * Fewer items than the rule's fetches come when data[] is full. The host
  * answers its handler's reads that the items cover from them, byte for
  * byte what the ops would give, and everything else by round trips as
@@ -370,10 +374,11 @@ enum hm_fetch_what {
 	HM_FETCH_STR = 1,
 	HM_FETCH_BUF = 2,
 	HM_FETCH_FD_NAME = 3,
+	HM_FETCH_ARGV = 4,
 };
-#define HM_FETCH_MAX HM_FETCH_FD_NAME
+#define HM_FETCH_MAX HM_FETCH_ARGV
 #define HM_FETCH_MAX_CAP 65536u
-#define HM_SUB_MAX_FETCHES 4u
+#define HM_SUB_MAX_FETCHES 6u
 
 struct hm_sub_fetch {
 	uint8_t what;		/* enum hm_fetch_what */
@@ -393,6 +398,30 @@ struct hm_sub_rule {
 	struct hm_sub_cond conds[HM_SUB_MAX_CONDS];
 	struct hm_sub_fetch fetches[HM_SUB_MAX_FETCHES];
 };
+
+/*
+ * Whether a fetch (cap in the reader's byte order) is one both sides do:
+ * the host refuses a rule with another, the guest skips it.
+ */
+static inline int hm_sub_fetch_valid(const struct hm_sub_fetch *f,
+				     uint32_t cap)
+{
+	if (f->reserved || f->arg > 5 || f->len_arg > 5 ||
+	    cap > HM_FETCH_MAX_CAP)
+		return 0;
+	switch (f->what) {
+	case HM_FETCH_STR:
+		return cap && !f->len_arg;
+	case HM_FETCH_BUF:
+		return cap != 0;
+	case HM_FETCH_FD_NAME:
+		return !cap && !f->len_arg;
+	case HM_FETCH_ARGV:
+		return cap && !f->arg && !f->len_arg;
+	default:
+		return 0;
+	}
+}
 
 /* After the event's task, with HM_FEATURE_PREFETCH: see above. */
 #define HM_PREFETCH_MAX_ITEMS 16u
@@ -458,7 +487,7 @@ HM_STATIC_ASSERT(sizeof(struct hm_socket_info) == 280, socket_info_size);
 HM_STATIC_ASSERT(sizeof(struct hm_readv_piece) == 16, readv_piece_size);
 HM_STATIC_ASSERT(sizeof(struct hm_event_task) == 24, event_task_size);
 HM_STATIC_ASSERT(sizeof(struct hm_sub_cond) == 24, sub_cond_size);
-HM_STATIC_ASSERT(sizeof(struct hm_sub_rule) == 144, sub_rule_size);
+HM_STATIC_ASSERT(sizeof(struct hm_sub_rule) == 160, sub_rule_size);
 HM_STATIC_ASSERT(sizeof(struct hm_sub_fetch) == 8, sub_fetch_size);
 HM_STATIC_ASSERT(sizeof(struct hm_prefetch_header) == 8, prefetch_hdr_size);
 HM_STATIC_ASSERT(sizeof(struct hm_prefetch_item) == 24, prefetch_item_size);
