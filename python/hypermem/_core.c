@@ -340,6 +340,90 @@ static PyObject *event_read_fd_name(EventObject *self, PyObject *args)
 	return PyUnicode_DecodeUTF8(name, got, "surrogateescape");
 }
 
+static PyObject *event_read_file(EventObject *self, PyObject *args)
+{
+	const char *path;
+	unsigned long long offset = 0;
+	Py_ssize_t n = 1 << 20;
+	PyObject *out;
+	ssize_t got;
+
+	if (!PyArg_ParseTuple(args, "s|Kn:read_file", &path, &offset, &n) ||
+	    !live(self))
+		return NULL;
+	if (n < 0 || (size_t)n > READ_MAX)
+		return PyErr_Format(PyExc_ValueError,
+				    "read_file: 0 to %u bytes", READ_MAX);
+	out = PyBytes_FromStringAndSize(NULL, n);
+	if (!out)
+		return NULL;
+	Py_BEGIN_ALLOW_THREADS
+	got = hm_vcpu_read_file(self->vcpu, path, offset,
+				PyBytes_AS_STRING(out), (size_t)n);
+	Py_END_ALLOW_THREADS
+	if (got < 0) {
+		Py_DECREF(out);
+		return raise_guest("read_file", offset, (int)got);
+	}
+	if (got < n && _PyBytes_Resize(&out, got))
+		return NULL;
+	return out;
+}
+
+/* An AF_INET or AF_INET6 address as (text, port); else the raw bytes. */
+static int put_sockaddr(PyObject *d, const char *name, const uint8_t *sa,
+			uint32_t len)
+{
+	char key[32], text[64];
+	PyObject *v;
+	int port = -1, err;
+
+	if (len > HM_SOCKADDR_MAX)
+		len = HM_SOCKADDR_MAX;
+	if (len >= 8 && sa[0] == 2 && sa[1] == 0) {
+		snprintf(text, sizeof(text), "%u.%u.%u.%u", sa[4], sa[5],
+			 sa[6], sa[7]);
+		port = sa[2] << 8 | sa[3];
+		v = PyUnicode_FromString(text);
+	} else {
+		v = PyBytes_FromStringAndSize((const char *)sa, len);
+	}
+	if (!v)
+		return -1;
+	snprintf(key, sizeof(key), "%s_addr", name);
+	err = PyDict_SetItemString(d, key, v);
+	Py_DECREF(v);
+	if (err || port < 0)
+		return err;
+	v = PyLong_FromLong(port);
+	snprintf(key, sizeof(key), "%s_port", name);
+	err = !v || PyDict_SetItemString(d, key, v);
+	Py_XDECREF(v);
+	return err ? -1 : 0;
+}
+
+static PyObject *event_read_socket_info(EventObject *self, PyObject *args)
+{
+	struct hm_socket_info si;
+	long long fd;
+	PyObject *d;
+	int err;
+
+	if (!PyArg_ParseTuple(args, "L:read_socket_info", &fd) || !live(self))
+		return NULL;
+	Py_BEGIN_ALLOW_THREADS
+	err = hm_vcpu_read_socket_info(self->vcpu, fd, &si);
+	Py_END_ALLOW_THREADS
+	if (err)
+		return raise_guest("read_socket_info", (uint64_t)fd, err);
+	d = Py_BuildValue("{s:I,s:I,s:I,s:I}", "family", si.family, "type",
+			  si.type, "protocol", si.protocol, "state", si.state);
+	if (d && (put_sockaddr(d, "local", si.local, si.local_len) ||
+		  put_sockaddr(d, "remote", si.remote, si.remote_len)))
+		Py_CLEAR(d);
+	return d;
+}
+
 static PyObject *control(int err, const char *op)
 {
 	if (!err)
@@ -449,6 +533,7 @@ static PyMethodDef event_methods[] = {
 	M(write_long, METH_VARARGS), M(write_ptr, METH_VARARGS),
 	M(get_proc_args, METH_NOARGS), M(get_proc_env, METH_NOARGS),
 	M(get_proc_pid, METH_NOARGS), M(read_fd_name, METH_VARARGS),
+	M(read_file, METH_VARARGS), M(read_socket_info, METH_VARARGS),
 	M(set_arg, METH_VARARGS), M(skip, METH_VARARGS),
 	M(set_return, METH_VARARGS),
 	{ NULL, NULL, 0, NULL },
@@ -613,26 +698,89 @@ static int machine_init(MachineObject *m, PyObject *args, PyObject *kw)
 	return 0;
 }
 
+/* (field, lo, hi) with integers, or (HM_FIELD_COMM, name). */
+static int cond_from(PyObject *item, struct hm_sub_cond *c)
+{
+	unsigned int field;
+	PyObject *lo, *hi = NULL;
+	char name[HM_COMM_LEN] = { 0 };
+	const char *s;
+	Py_ssize_t len;
+
+	if (!PyArg_ParseTuple(item, "IO|O:condition", &field, &lo, &hi))
+		return -1;
+	c->field = (uint8_t)field;
+	if (field == HM_FIELD_COMM) {
+		s = PyUnicode_AsUTF8AndSize(lo, &len);
+		if (!s)
+			return -1;
+		if (len >= (Py_ssize_t)HM_COMM_LEN) {
+			PyErr_SetString(PyExc_ValueError,
+					"comm: at most 15 bytes");
+			return -1;
+		}
+		memcpy(name, s, (size_t)len);
+		memcpy(&c->lo, name, 8);
+		memcpy(&c->hi, name + 8, 8);
+		return 0;
+	}
+	if (!hi)
+		hi = lo;
+	c->lo = (uint64_t)PyLong_AsLongLong(lo);
+	c->hi = (uint64_t)PyLong_AsLongLong(hi);
+	if (PyErr_Occurred())
+		return -1;
+	if ((int64_t)c->lo < 0 || (int64_t)c->hi < 0)
+		c->flags = HM_COND_SIGNED;
+	return 0;
+}
+
+/* (kind, nr or None[, [condition, ...]]) */
 static int rule_from(PyObject *item, struct hm_sub_rule *r)
 {
 	unsigned int kind;
-	PyObject *nr;
+	PyObject *nr, *conds = NULL, *seq;
+	Py_ssize_t i, n;
 
 	memset(r, 0, sizeof(*r));
-	if (!PyArg_ParseTuple(item, "IO:rule", &kind, &nr))
+	if (!PyArg_ParseTuple(item, "IO|O:rule", &kind, &nr, &conds))
 		return -1;
 	r->kind = kind;
 	if (nr == Py_None) {
 		r->flags = HM_RULE_ANY_NR;
-		return 0;
+	} else {
+		r->nr = PyLong_AsUnsignedLongLong(nr);
+		if (PyErr_Occurred())
+			return -1;
 	}
-	r->nr = PyLong_AsUnsignedLongLong(nr);
-	return PyErr_Occurred() ? -1 : 0;
+	if (!conds || conds == Py_None)
+		return 0;
+	seq = PySequence_Fast(conds, "rule: a list of conditions");
+	if (!seq)
+		return -1;
+	n = PySequence_Fast_GET_SIZE(seq);
+	if (n > (Py_ssize_t)HM_SUB_MAX_CONDS) {
+		Py_DECREF(seq);
+		PyErr_Format(PyExc_ValueError, "rule: at most %u conditions",
+			     HM_SUB_MAX_CONDS);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		if (cond_from(PySequence_Fast_GET_ITEM(seq, i),
+			      &r->conds[i])) {
+			Py_DECREF(seq);
+			return -1;
+		}
+	}
+	r->nr_conds = (uint8_t)n;
+	Py_DECREF(seq);
+	return 0;
 }
 
 /*
- * subscribe([(kind, nr or None), ...]): the events the guest raises
- * (kind: 1 entry, 2 return, 3 user; None: every number), or
+ * subscribe([(kind, nr or None[, conditions]), ...]): the events the guest
+ * raises (kind: 1 entry, 2 return, 3 user; None: every number; conditions
+ * as in protocol.h: (field, lo[, hi]) or (HM_FIELD_COMM = 8, name)), or
  * subscribe(None): everything the guest chooses.
  */
 static PyObject *machine_subscribe(MachineObject *m, PyObject *arg)
@@ -767,9 +915,30 @@ static PyObject *core_syscall_name(PyObject *mod, PyObject *arg)
 	return PyUnicode_FromString(d->name);
 }
 
+/* syscall_args(nr) -> tuple of its argument names (empty: unknown). */
+static PyObject *core_syscall_args(PyObject *mod, PyObject *arg)
+{
+	unsigned long long nr = PyLong_AsUnsignedLongLong(arg);
+	const struct syscall_desc *d;
+	PyObject *t;
+	int i, n = 0;
+
+	(void)mod;
+	if (PyErr_Occurred())
+		return NULL;
+	d = syscall_by_nr(nr);
+	while (d && n < 6 && d->args[n])
+		n++;
+	t = PyTuple_New(n);
+	for (i = 0; t && i < n; i++)
+		PyTuple_SET_ITEM(t, i, PyUnicode_FromString(d->args[i]));
+	return t;
+}
+
 static PyMethodDef core_methods[] = {
 	{ "syscall_nr", core_syscall_nr, METH_O, NULL },
 	{ "syscall_name", core_syscall_name, METH_O, NULL },
+	{ "syscall_args", core_syscall_args, METH_O, NULL },
 	{ NULL, NULL, 0, NULL },
 };
 
@@ -799,7 +968,10 @@ PyMODINIT_FUNC PyInit__core(void)
 	if (!guest_error ||
 	    PyModule_AddObjectRef(mod, "GuestError", guest_error) ||
 	    PyModule_AddObjectRef(mod, "Event", (PyObject *)&event_type) ||
-	    PyModule_AddObjectRef(mod, "Machine", (PyObject *)&machine_type)) {
+	    PyModule_AddObjectRef(mod, "Machine", (PyObject *)&machine_type) ||
+	    PyModule_AddStringConstant(mod, "BUILD_GUEST", HM_BUILD_GUEST) ||
+	    PyModule_AddStringConstant(mod, "INSTALLED_GUEST",
+				       HM_INSTALLED_GUEST)) {
 		Py_DECREF(mod);
 		return NULL;
 	}

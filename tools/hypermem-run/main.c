@@ -24,12 +24,14 @@
 #include "script.h"
 
 static const char help_text[] =
-"usage: hypermem-run [options] [SCRIPT.lua]\n"
+"usage: hypermem-run [options] [SCRIPT.lua | PLUGIN.py]\n"
 "\n"
 "Boot a guest under KVM with libhypermem attached and run SCRIPT.lua on\n"
 "the events it raises. The guest is guest-tiny, or with --kernel a Linux\n"
 "kernel with the hypermem module. Without SCRIPT.lua, runs the bundled\n"
-"demo script (written for guest-tiny's demo scenario).\n"
+"demo script (written for guest-tiny's demo scenario). A PLUGIN.py in the\n"
+"original's Python vocabulary goes to `python3 -m hypermem`, options and\n"
+"all:  hypermem-run --cmdline scenario=ioctl ioctl_interaction.py\n"
 "\n"
 "options:\n"
 "  --guest PATH      guest-tiny ELF image to boot (default: the bundled\n"
@@ -298,6 +300,45 @@ static int check_kvm(void)
 	return EXIT_NO_KVM;
 }
 
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && !strcmp(s + n - m, suffix);
+}
+
+/*
+ * A Python plugin: the same options to `python3 -m hypermem`, with the
+ * build tree's package first on the path when this is the build tree's
+ * hypermem-run. Returns only when Python cannot be started.
+ */
+static int run_python(int argc, char **argv)
+{
+	char **args = calloc((size_t)argc + 3, sizeof(*args));
+	const char *old = getenv("PYTHONPATH");
+	char path[PATH_MAX * 2];
+	int i;
+
+	if (!args)
+		return EXIT_USAGE;
+	args[0] = HMRUN_PYTHON;
+	args[1] = "-m";
+	args[2] = "hypermem";
+	for (i = 1; i < argc; i++)
+		args[i + 2] = argv[i];
+	if (!access(HMRUN_BUILD_PYTHONPATH "/hypermem/__init__.py", R_OK)) {
+		snprintf(path, sizeof(path), "%s%s%s", HMRUN_BUILD_PYTHONPATH,
+			 old && *old ? ":" : "", old ? old : "");
+		setenv("PYTHONPATH", path, 1);
+	}
+	execv(HMRUN_PYTHON, args);
+	fprintf(stderr, "hypermem-run: cannot start %s for the Python plugin: "
+		"%s; install python3 (scripts/install-deps)\n", HMRUN_PYTHON,
+		strerror(errno));
+	free(args);
+	return EXIT_USAGE;
+}
+
 int main(int argc, char **argv)
 {
 	struct options o = { .cpus = 1, .timeout_s = 60 };
@@ -308,6 +349,8 @@ int main(int argc, char **argv)
 	err = parse_options(argc, argv, &o);
 	if (!err)
 		err = check_guest_options(&o);
+	if (!err && o.script && ends_with(o.script, ".py"))
+		return run_python(argc, argv);
 	if (!err)
 		err = find_files(&o, guest, script_path, sizeof(guest));
 	if (err)
