@@ -10,6 +10,8 @@
 #            diagnosis (exit 3), elsewhere panic=-1 resets (exit 0).
 #   full     make-linux-guest's image: the module registers, the script
 #            answers hm-ioctl-test's user event and both sides pass.
+#   python   the same image, hm-siocdev-test alone, and SCRIPT the
+#            original's ioctl interaction plugin in Python.
 #
 # usage: hypermem-run-test.sh MODE HYPERMEM_RUN LINUX_BOOT_TEST WORK_DIR
 #                             SCRIPT
@@ -136,6 +138,26 @@ test_full() {
 	done
 }
 
+# The original's ioctl interaction plugin, in Python, on a real ioctl.
+test_python() {
+	"$host_test" host || exit $?
+	run_guest --kernel "$work/vmlinux" --initrd "$work/initramfs.cpio" \
+		--append "console=ttyS0 rdinit=/init panic=-1 hmsiocdev" \
+		--timeout 240 "$script"
+	check "the module registers" has "$work/run.out" \
+		"loaded: 1 of 1 cpus have a host"
+	check "the plugin reads the request's name" has "$work/run.out" \
+		"plugins.ioctl_interaction: Interface: hm0"
+	check "and its value" has "$work/run.out" \
+		"plugins.ioctl_interaction: Data: 0x2a"
+	check "and the process's argv" has "$work/run.out" \
+		"plugins.ioctl_interaction: Found process: ['/hm-siocdev-test']"
+	check "the guest sees what the plugin wrote" has "$work/run.out" \
+		"HMTEST siocdevprivate PASS"
+	check "guest side passes" has "$work/run.out" "HMTEST RESULT PASS"
+	check "reboot -f ends the run, exit 0" test $rc -eq 0
+}
+
 [ -r /dev/kvm ] && [ -w /dev/kvm ] || skip "no usable /dev/kvm"
 
 case $mode in
@@ -144,6 +166,9 @@ vmlinux)
 	;;
 full)
 	test_full
+	;;
+python)
+	test_python
 	;;
 *)
 	echo "hypermem-run-test.sh: unknown mode $mode" >&2

@@ -3,8 +3,9 @@
 # PID 1 of make-linux-guest's initramfs: loads the hypermem module, which
 # registers every CPU with the host (hypermem-run or linux-boot-test), runs
 # the ioctl interaction once on each CPU (and, with hmcontrol on the
-# command line, hm-control-test, whose host changes its syscalls) and resets
-# the VM, which ends the host's run. Module parameters come from the kernel command line, as
+# command line, hm-control-test, whose host changes its syscalls; with
+# hmsiocdev, hm-siocdev-test alone) and resets the VM, which ends the
+# host's run. Module parameters come from the kernel command line, as
 # modprobe takes them (hypermem.transport=vmcall). Boot with hmshell on the
 # kernel command line to get a shell instead.
 /bin/busybox --install -s /bin
@@ -26,6 +27,11 @@ dmesg | grep 'hypermem:'
 cpus=$(nproc)
 dmesg | grep -q "hypermem: loaded: $cpus of $cpus cpus" ||
 	fail "not every CPU registered with the host"
+# hmsiocdev: the original's ioctl interaction on a real ioctl, alone.
+if grep -qw hmsiocdev /proc/cmdline; then
+	/hm-siocdev-test || fail "hm-siocdev-test"
+	cpus=0
+fi
 for cpu in $(seq 0 $((cpus - 1))); do
 	taskset -c "$cpu" /hm-ioctl-test || fail "hm-ioctl-test on cpu $cpu"
 	if grep -qw hmcontrol /proc/cmdline; then
