@@ -14,8 +14,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define SIOCDEVPRIVATE 0x89f0
-
 /* As large as struct ifreq, which the kernel copies in whole. */
 struct request {
 	char name[16];
