@@ -689,6 +689,13 @@ static int machine_init(MachineObject *m, PyObject *args, PyObject *kw)
 		Py_INCREF(handler);
 		m->handler = handler;
 	}
+	/* KVM first, so that its error is not blamed on the image. */
+	err = vmm_check_kvm();
+	if (err) {
+		errno = -err;
+		PyErr_SetFromErrnoWithFilename(PyExc_OSError, "/dev/kvm");
+		return -1;
+	}
 	err = vmm_new(&c, &m->vm);
 	if (err) {
 		errno = -err;

@@ -198,8 +198,14 @@ def main(argv):
                               cpus=o.cpus, mem_mb=o.mem, timeout=o.timeout,
                               handler=panda.dispatch, console=console)
     except OSError as e:
-        _say("cannot start the guest: %s" % e, always=True)
-        return EXIT_KVM if e.filename is None else EXIT_USAGE
+        if e.filename == "/dev/kvm":
+            _say("KVM is not usable: %s; load kvm_intel or kvm_amd and "
+                 "join the kvm group, or run through scripts/with-kvm; "
+                 "exit code %d" % (e, EXIT_KVM), always=True)
+            return EXIT_KVM
+        _say("cannot start the guest from %s: %s; exit code %d"
+             % (e.filename, e.strerror, EXIT_USAGE), always=True)
+        return EXIT_USAGE
     m.subscribe(panda.rules())
     try:
         result = m.run()
