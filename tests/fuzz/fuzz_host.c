@@ -558,7 +558,7 @@ static void offer_sub_page(struct sync_guest *g)
 {
 	struct hm_region *r = g->agent.region;
 	struct hm_guest_info info;
-	struct hm_sub_rule rules[2];
+	struct hm_sub_rule rules[3];	/* how >> 6: up to 3 of them */
 	const struct hm_sub_page *page;
 	uint8_t how = fuzz_u8(&in);
 	uint64_t gpa = g->ram_gpa + SUB_OFFSET, size = 0, region_end;
@@ -598,7 +598,7 @@ static void offer_sub_page(struct sync_guest *g)
 	page = hm_vm_gpa_to_hva(vm, gpa, HM_PAGE_SIZE);
 	FUZZ_CHECK(hm_le32(page->header.magic) == HM_SUB_MAGIC);
 	FUZZ_CHECK(!(hm_le32(page->header.seq) & 1));
-	FUZZ_CHECK(hm_le32(page->header.nr_rules) <= 2);
+	FUZZ_CHECK(hm_le32(page->header.nr_rules) <= 3);
 	FUZZ_CHECK(!(hm_le32(page->header.flags) &
 		     ~(HM_SUB_ACTIVE | HM_SUB_ALL)));
 }
