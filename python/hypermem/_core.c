@@ -22,10 +22,11 @@
 
 #include <vmm/vmm.h>
 
+#include "ops.h"
+#include "output.h"
+#include "run.h"
 #include "syscalls.h"
 
-#define READ_MAX (16u << 20)	/* one read_bytes or read_str */
-#define STR_DEFAULT 4096u
 
 static PyObject *guest_error;
 
@@ -38,29 +39,6 @@ typedef struct {
 	unsigned int cpu;
 } EventObject;
 
-static PyObject *raise_guest(const char *op, uint64_t addr, int err)
-{
-	PyObject *e = PyObject_CallFunction(guest_error, "is", -err,
-					    strerror(-err));
-	PyObject *a;
-
-	if (!e)
-		return NULL;
-	a = PyLong_FromUnsignedLongLong(addr);
-	if (a) {
-		PyObject_SetAttrString(e, "addr", a);
-		Py_DECREF(a);
-	}
-	a = PyUnicode_FromString(op);
-	if (a) {
-		PyObject_SetAttrString(e, "op", a);
-		Py_DECREF(a);
-	}
-	PyErr_SetObject(guest_error, e);
-	Py_DECREF(e);
-	return NULL;
-}
-
 /* The vCPU, or NULL with RuntimeError set. */
 static struct hm_vcpu *live(EventObject *self)
 {
@@ -70,405 +48,367 @@ static struct hm_vcpu *live(EventObject *self)
 	return self->vcpu;
 }
 
-static PyObject *event_read_bytes(EventObject *self, PyObject *args)
+/* obj.name = v, taking v (NULL: an error is set). */
+static int set_attr(PyObject *obj, const char *name, PyObject *v)
 {
-	unsigned long long addr;
-	Py_ssize_t n;
-	PyObject *out;
-	ssize_t got;
-
-	if (!PyArg_ParseTuple(args, "Kn:read_bytes", &addr, &n) || !live(self))
-		return NULL;
-	if (n < 0 || (size_t)n > READ_MAX)
-		return PyErr_Format(PyExc_ValueError,
-				    "read_bytes: 0 to %u bytes", READ_MAX);
-	out = PyBytes_FromStringAndSize(NULL, n);
-	if (!out)
-		return NULL;
-	Py_BEGIN_ALLOW_THREADS
-	got = hm_vcpu_read(self->vcpu, addr, PyBytes_AS_STRING(out),
-			   (size_t)n);
-	Py_END_ALLOW_THREADS
-	/* Fewer bytes where memory ends: the bytes there are, never zeros. */
-	if (got < 0) {
-		Py_DECREF(out);
-		return raise_guest("read_bytes", addr, (int)got);
-	}
-	if (got < n && _PyBytes_Resize(&out, got))
-		return NULL;
-	return out;
-}
-
-static PyObject *event_read_str(EventObject *self, PyObject *args)
-{
-	unsigned long long addr;
-	Py_ssize_t cap = STR_DEFAULT;
-	PyObject *out;
-	ssize_t got;
-	char *buf;
-
-	if (!PyArg_ParseTuple(args, "K|n:read_str", &addr, &cap) ||
-	    !live(self))
-		return NULL;
-	if (cap < 1 || (size_t)cap > READ_MAX)
-		return PyErr_Format(PyExc_ValueError,
-				    "read_str: a cap of 1 to %u bytes",
-				    READ_MAX);
-	buf = malloc((size_t)cap);
-	if (!buf)
-		return PyErr_NoMemory();
-	Py_BEGIN_ALLOW_THREADS
-	got = hm_vcpu_read_str(self->vcpu, addr, buf, (size_t)cap);
-	Py_END_ALLOW_THREADS
-	if (got < 0) {
-		free(buf);
-		return raise_guest("read_str", addr, (int)got);
-	}
-	/* Guest bytes are not always UTF-8: undecodable ones survive. */
-	out = PyUnicode_DecodeUTF8(buf, got, "surrogateescape");
-	free(buf);
-	return out;
-}
-
-static PyObject *read_number(EventObject *self, PyObject *args,
-			     const char *fmt, const char *op, int width)
-{
-	unsigned long long addr;
-	uint64_t v64 = 0;
-	uint32_t v32 = 0;
 	int err;
 
-	if (!PyArg_ParseTuple(args, fmt, &addr) || !live(self))
-		return NULL;
-	Py_BEGIN_ALLOW_THREADS
-	if (width == 4)
-		err = hm_vcpu_read_u32(self->vcpu, addr, &v32);
-	else if (width == 8)
-		err = hm_vcpu_read_u64(self->vcpu, addr, &v64);
-	else
-		err = hm_vcpu_read_ptr(self->vcpu, addr, &v64);
-	Py_END_ALLOW_THREADS
-	if (err)
-		return raise_guest(op, addr, err);
-	return PyLong_FromUnsignedLongLong(width == 4 ? v32 : v64);
-}
-
-static PyObject *event_read_int(EventObject *self, PyObject *args)
-{
-	return read_number(self, args, "K:read_int", "read_int", 4);
-}
-
-static PyObject *event_read_long(EventObject *self, PyObject *args)
-{
-	return read_number(self, args, "K:read_long", "read_long", 8);
-}
-
-static PyObject *event_read_ptr(EventObject *self, PyObject *args)
-{
-	return read_number(self, args, "K:read_ptr", "read_ptr", 0);
-}
-
-static PyObject *event_write_bytes(EventObject *self, PyObject *args)
-{
-	unsigned long long addr;
-	Py_buffer b;
-	ssize_t got;
-
-	if (!PyArg_ParseTuple(args, "Ky*:write_bytes", &addr, &b))
-		return NULL;
-	if (!live(self)) {
-		PyBuffer_Release(&b);
-		return NULL;
-	}
-	Py_BEGIN_ALLOW_THREADS
-	got = hm_vcpu_write(self->vcpu, addr, b.buf, (size_t)b.len);
-	Py_END_ALLOW_THREADS
-	PyBuffer_Release(&b);
-	if (got < 0)
-		return raise_guest("write_bytes", addr, (int)got);
-	return PyLong_FromSsize_t(got);
-}
-
-static PyObject *event_write_str(EventObject *self, PyObject *args)
-{
-	unsigned long long addr;
-	const char *s;
-	int err;
-
-	if (!PyArg_ParseTuple(args, "Ks:write_str", &addr, &s) || !live(self))
-		return NULL;
-	Py_BEGIN_ALLOW_THREADS
-	err = hm_vcpu_write_str(self->vcpu, addr, s);
-	Py_END_ALLOW_THREADS
-	if (err)
-		return raise_guest("write_str", addr, err);
-	Py_RETURN_NONE;
-}
-
-static PyObject *write_number(EventObject *self, PyObject *args,
-			      const char *fmt, const char *op, int width)
-{
-	unsigned long long addr, v;
-	int err;
-
-	if (!PyArg_ParseTuple(args, fmt, &addr, &v) || !live(self))
-		return NULL;
-	if (width == 4 && v > UINT32_MAX)
-		return PyErr_Format(PyExc_OverflowError,
-				    "%s: the value does not fit 32 bits", op);
-	Py_BEGIN_ALLOW_THREADS
-	if (width == 4)
-		err = hm_vcpu_write_u32(self->vcpu, addr, (uint32_t)v);
-	else if (width == 8)
-		err = hm_vcpu_write_u64(self->vcpu, addr, v);
-	else
-		err = hm_vcpu_write_ptr(self->vcpu, addr, v);
-	Py_END_ALLOW_THREADS
-	if (err)
-		return raise_guest(op, addr, err);
-	Py_RETURN_NONE;
-}
-
-static PyObject *event_write_int(EventObject *self, PyObject *args)
-{
-	return write_number(self, args, "KK:write_int", "write_int", 4);
-}
-
-static PyObject *event_write_long(EventObject *self, PyObject *args)
-{
-	return write_number(self, args, "KK:write_long", "write_long", 8);
-}
-
-static PyObject *event_write_ptr(EventObject *self, PyObject *args)
-{
-	return write_number(self, args, "KK:write_ptr", "write_ptr", 0);
-}
-
-static PyObject *event_get_proc_args(EventObject *self, PyObject *noargs)
-{
-	char **argv;
-	size_t argc, i;
-	PyObject *list;
-	int err;
-
-	(void)noargs;
-	if (!live(self))
-		return NULL;
-	Py_BEGIN_ALLOW_THREADS
-	err = hm_vcpu_get_proc_args(self->vcpu, &argv, &argc);
-	Py_END_ALLOW_THREADS
-	if (err)
-		return raise_guest("get_proc_args", 0, err);
-	list = PyList_New((Py_ssize_t)argc);
-	for (i = 0; list && i < argc; i++) {
-		PyObject *s = PyUnicode_DecodeUTF8(argv[i],
-						   (Py_ssize_t)strlen(argv[i]),
-						   "surrogateescape");
-
-		if (!s) {
-			Py_CLEAR(list);
-			break;
-		}
-		PyList_SET_ITEM(list, (Py_ssize_t)i, s);
-	}
-	free(argv);
-	return list;
-}
-
-static PyObject *event_get_proc_env(EventObject *self, PyObject *noargs)
-{
-	struct hm_env_var *env;
-	size_t n, i;
-	PyObject *dict;
-	int err;
-
-	(void)noargs;
-	if (!live(self))
-		return NULL;
-	Py_BEGIN_ALLOW_THREADS
-	err = hm_vcpu_get_proc_env(self->vcpu, &env, &n);
-	Py_END_ALLOW_THREADS
-	if (err)
-		return raise_guest("get_proc_env", 0, err);
-	dict = PyDict_New();
-	for (i = 0; dict && i < n; i++) {
-		PyObject *k = PyUnicode_DecodeUTF8(env[i].name,
-				(Py_ssize_t)strlen(env[i].name),
-				"surrogateescape");
-		PyObject *v = PyUnicode_DecodeUTF8(env[i].value,
-				(Py_ssize_t)strlen(env[i].value),
-				"surrogateescape");
-
-		if (!k || !v || PyDict_SetItem(dict, k, v))
-			Py_CLEAR(dict);
-		Py_XDECREF(k);
-		Py_XDECREF(v);
-	}
-	free(env);
-	return dict;
-}
-
-static PyObject *event_get_proc_pid(EventObject *self, PyObject *noargs)
-{
-	uint64_t pid;
-	int err;
-
-	(void)noargs;
-	if (!live(self))
-		return NULL;
-	Py_BEGIN_ALLOW_THREADS
-	err = hm_vcpu_get_proc_pid(self->vcpu, &pid);
-	Py_END_ALLOW_THREADS
-	if (err)
-		return raise_guest("get_proc_pid", 0, err);
-	return PyLong_FromUnsignedLongLong(pid);
-}
-
-static PyObject *event_read_fd_name(EventObject *self, PyObject *args)
-{
-	long long fd;
-	char name[HM_NAME_MAX];
-	ssize_t got;
-
-	if (!PyArg_ParseTuple(args, "L:read_fd_name", &fd) || !live(self))
-		return NULL;
-	Py_BEGIN_ALLOW_THREADS
-	got = hm_vcpu_read_fd_name(self->vcpu, fd, name, sizeof(name));
-	Py_END_ALLOW_THREADS
-	if (got < 0)
-		return raise_guest("read_fd_name", (uint64_t)fd, (int)got);
-	return PyUnicode_DecodeUTF8(name, got, "surrogateescape");
-}
-
-static PyObject *event_read_file(EventObject *self, PyObject *args)
-{
-	const char *path;
-	unsigned long long offset = 0;
-	Py_ssize_t n = 1 << 20;
-	PyObject *out;
-	ssize_t got;
-
-	if (!PyArg_ParseTuple(args, "s|Kn:read_file", &path, &offset, &n) ||
-	    !live(self))
-		return NULL;
-	if (n < 0 || (size_t)n > READ_MAX)
-		return PyErr_Format(PyExc_ValueError,
-				    "read_file: 0 to %u bytes", READ_MAX);
-	out = PyBytes_FromStringAndSize(NULL, n);
-	if (!out)
-		return NULL;
-	Py_BEGIN_ALLOW_THREADS
-	got = hm_vcpu_read_file(self->vcpu, path, offset,
-				PyBytes_AS_STRING(out), (size_t)n);
-	Py_END_ALLOW_THREADS
-	if (got < 0) {
-		Py_DECREF(out);
-		return raise_guest("read_file", offset, (int)got);
-	}
-	if (got < n && _PyBytes_Resize(&out, got))
-		return NULL;
-	return out;
-}
-
-/* An AF_INET or AF_INET6 address as (text, port); else the raw bytes. */
-static int put_sockaddr(PyObject *d, const char *name, const uint8_t *sa,
-			uint32_t len)
-{
-	char key[32], text[64];
-	PyObject *v;
-	int port = -1, err;
-
-	if (len > HM_SOCKADDR_MAX)
-		len = HM_SOCKADDR_MAX;
-	if (len >= 8 && sa[0] == 2 && sa[1] == 0) {
-		snprintf(text, sizeof(text), "%u.%u.%u.%u", sa[4], sa[5],
-			 sa[6], sa[7]);
-		port = sa[2] << 8 | sa[3];
-		v = PyUnicode_FromString(text);
-	} else {
-		v = PyBytes_FromStringAndSize((const char *)sa, len);
-	}
 	if (!v)
 		return -1;
-	snprintf(key, sizeof(key), "%s_addr", name);
-	err = PyDict_SetItemString(d, key, v);
+	err = PyObject_SetAttrString(obj, name, v);
 	Py_DECREF(v);
-	if (err || port < 0)
-		return err;
-	v = PyLong_FromLong(port);
-	snprintf(key, sizeof(key), "%s_port", name);
-	err = !v || PyDict_SetItemString(d, key, v);
-	Py_XDECREF(v);
-	return err ? -1 : 0;
+	return err;
 }
 
-static PyObject *event_read_socket_info(EventObject *self, PyObject *args)
+/* GuestError(errno, strerror) with op, addr (None where not one), where. */
+static PyObject *raise_guest(const struct op_def *op,
+			     const struct op_value *args,
+			     const struct op_result *r, int err)
 {
-	struct hm_socket_info si;
-	long long fd;
-	PyObject *d;
+	PyObject *e = PyObject_CallFunction(guest_error, "is", -err,
+					    op_strerror(op, err));
+	char where[256];
+
+	if (!e)
+		return NULL;
+	op_where_text(op, args, r, where, sizeof(where));
+	if (set_attr(e, "op", PyUnicode_FromString(op->name)) ||
+	    set_attr(e, "where", PyUnicode_DecodeUTF8(where,
+		     (Py_ssize_t)strlen(where), "surrogateescape")) ||
+	    set_attr(e, "addr", op->where <= OP_AT_PATH ?
+		     PyLong_FromUnsignedLongLong(r->at) : Py_NewRef(Py_None))) {
+		Py_DECREF(e);
+		return NULL;
+	}
+	PyErr_SetObject(guest_error, e);
+	Py_DECREF(e);
+	return NULL;
+}
+
+/* ---- the operations' results as Python values (bindings/ops.h) ---- */
+
+#define DEPTH_MAX 4
+
+struct py_emit {
+	PyObject *root;
+	int failed;
+	unsigned int depth;
+	struct {
+		PyObject *container;	/* a list or a dict */
+		PyObject *key;		/* a dict's next key */
+	} frames[DEPTH_MAX];
+};
+
+/* Take v (a new reference, or NULL after an error) to where it goes. */
+static void put(struct py_emit *pe, PyObject *v)
+{
+	PyObject *c;
 	int err;
 
-	if (!PyArg_ParseTuple(args, "L:read_socket_info", &fd) || !live(self))
-		return NULL;
-	Py_BEGIN_ALLOW_THREADS
-	err = hm_vcpu_read_socket_info(self->vcpu, fd, &si);
-	Py_END_ALLOW_THREADS
-	if (err)
-		return raise_guest("read_socket_info", (uint64_t)fd, err);
-	d = Py_BuildValue("{s:I,s:I,s:I,s:I}", "family", si.family, "type",
-			  si.type, "protocol", si.protocol, "state", si.state);
-	if (d && (put_sockaddr(d, "local", si.local, si.local_len) ||
-		  put_sockaddr(d, "remote", si.remote, si.remote_len)))
-		Py_CLEAR(d);
-	return d;
+	if (!v || pe->failed) {
+		pe->failed = 1;
+		Py_XDECREF(v);
+		return;
+	}
+	if (!pe->depth) {
+		pe->root = v;
+		return;
+	}
+	c = pe->frames[pe->depth - 1].container;
+	if (PyList_Check(c)) {
+		err = PyList_Append(c, v);
+	} else {
+		err = PyDict_SetItem(c, pe->frames[pe->depth - 1].key, v);
+		Py_CLEAR(pe->frames[pe->depth - 1].key);
+	}
+	Py_DECREF(v);
+	pe->failed = err != 0;
 }
 
-static PyObject *control(int err, const char *op)
+static PyObject *decode(const char *s, size_t len)
 {
-	if (!err)
-		Py_RETURN_NONE;
-	if (err == -EINVAL)
-		return PyErr_Format(PyExc_ValueError,
-				    "%s: not in this kind of event", op);
-	return raise_guest(op, 0, err);
+	/* Guest bytes are not always UTF-8: undecodable ones survive. */
+	return PyUnicode_DecodeUTF8(s, (Py_ssize_t)len, "surrogateescape");
 }
 
-static PyObject *event_set_arg(EventObject *self, PyObject *args)
+static void emit_done(void *ctx)
 {
+	put(ctx, Py_NewRef(Py_None));
+}
+
+static void emit_integer(void *ctx, int64_t v)
+{
+	put(ctx, PyLong_FromLongLong(v));
+}
+
+static void emit_uinteger(void *ctx, uint64_t v)
+{
+	put(ctx, PyLong_FromUnsignedLongLong(v));
+}
+
+static void emit_bytes(void *ctx, const void *p, size_t len)
+{
+	put(ctx, PyBytes_FromStringAndSize(p, (Py_ssize_t)len));
+}
+
+static void emit_text(void *ctx, const char *s, size_t len)
+{
+	put(ctx, decode(s, len));
+}
+
+static void begin(struct py_emit *pe, PyObject *container)
+{
+	if (pe->depth == DEPTH_MAX || !container) {
+		Py_XDECREF(container);
+		container = NULL;
+		pe->failed = 1;
+	}
+	if (pe->depth < DEPTH_MAX) {
+		pe->frames[pe->depth].container = container;
+		pe->frames[pe->depth].key = NULL;
+	}
+	pe->depth++;
+}
+
+static void emit_begin_list(void *ctx, size_t count)
+{
+	(void)count;
+	begin(ctx, PyList_New(0));
+}
+
+static void emit_begin_record(void *ctx, size_t count)
+{
+	(void)count;
+	begin(ctx, PyDict_New());
+}
+
+static void emit_key(void *ctx, const char *key)
+{
+	struct py_emit *pe = ctx;
+
+	if (pe->failed || pe->depth > DEPTH_MAX)
+		return;
+	Py_XSETREF(pe->frames[pe->depth - 1].key, decode(key, strlen(key)));
+	if (!pe->frames[pe->depth - 1].key)
+		pe->failed = 1;
+}
+
+static void emit_end(void *ctx)
+{
+	struct py_emit *pe = ctx;
+	PyObject *c = NULL;
+
+	if (--pe->depth < DEPTH_MAX) {
+		c = pe->frames[pe->depth].container;
+		Py_CLEAR(pe->frames[pe->depth].key);
+	}
+	put(pe, c);
+}
+
+static PyObject *emitted(struct py_emit *pe)
+{
+	if (!pe->failed)
+		return pe->root;
+	Py_XDECREF(pe->root);
+	if (!PyErr_Occurred())
+		PyErr_SetString(PyExc_RuntimeError,
+				"a result nested deeper than expected");
+	return NULL;
+}
+
+/* ---- the operations' arguments ---- */
+
+/* Any 64-bit pattern: -2**63 to 2**64 - 1. */
+static int to_word(PyObject *o, uint64_t *out)
+{
+	int overflow;
+	long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
+
+	if (v == -1 && PyErr_Occurred())
+		return -1;
+	if (overflow > 0) {
+		*out = PyLong_AsUnsignedLongLong(o);
+		return PyErr_Occurred() ? -1 : 0;
+	}
+	if (overflow < 0) {
+		PyErr_SetString(PyExc_OverflowError, "below -2**63");
+		return -1;
+	}
+	*out = (uint64_t)v;
+	return 0;
+}
+
+static int to_int(const struct op_def *op, const struct op_arg *a,
+		  PyObject *o, uint64_t *out)
+{
+	int overflow;
+	long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
+	char range[64];
+	const char *bad;
+
+	if (v == -1 && PyErr_Occurred())
+		return -1;
+	bad = op_check_int(a, overflow ? (overflow > 0 ? INT64_MAX :
+				INT64_MIN) : v, range, sizeof(range));
+	if (overflow && !bad)
+		bad = "64 bits";
+	if (bad) {
+		PyErr_Format(a->type == OP_INDEX ? PyExc_IndexError :
+			     PyExc_ValueError, "%s: %s: %s", op->name,
+			     a->name, bad);
+		return -1;
+	}
+	*out = (uint64_t)v;
+	return 0;
+}
+
+/* Bytes-like data (BYTES); a str, or bytes, without NUL (TEXT). */
+static int to_data(const struct op_def *op, const struct op_arg *a,
+		   PyObject *o, struct op_value *v, Py_buffer *view)
+{
+	if (a->type == OP_TEXT && PyUnicode_Check(o)) {
+		PyObject *b = PyUnicode_AsEncodedString(o, "utf-8",
+							"surrogateescape");
+		int err;
+
+		if (!b)
+			return -1;
+		err = PyObject_GetBuffer(b, view, PyBUF_SIMPLE);
+		Py_DECREF(b);
+		if (err)
+			return -1;
+	} else if (PyObject_GetBuffer(o, view, PyBUF_SIMPLE)) {
+		return -1;
+	}
+	v->p = view->buf;
+	v->len = (size_t)view->len;
+	if (a->type == OP_TEXT && memchr(v->p, 0, v->len)) {
+		PyErr_Format(PyExc_ValueError, "%s: %s: text with a NUL byte",
+			     op->name, a->name);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Text must reach the library NUL-terminated: a copy of the bytes with a
+ * NUL, kept in *copy until the call is over.
+ */
+static int terminate(struct op_value *v, char **copy)
+{
+	*copy = malloc(v->len + 1);
+	if (!*copy) {
+		PyErr_NoMemory();
+		return -1;
+	}
+	memcpy(*copy, v->p, v->len);
+	(*copy)[v->len] = 0;
+	v->p = *copy;
+	return 0;
+}
+
+static int to_value(const struct op_def *op, unsigned int i, PyObject *o,
+		    struct op_value *v, Py_buffer *view, char **copy)
+{
+	const struct op_arg *a = &op->args[i];
+
+	switch (a->type) {
+	case OP_ADDR:
+	case OP_WORD:
+		return to_word(o, &v->u);
+	case OP_INT:
+	case OP_INDEX:
+		return to_int(op, a, o, &v->u);
+	case OP_BYTES:
+		return to_data(op, a, o, v, view);
+	case OP_TEXT:
+		return to_data(op, a, o, v, view) ? -1 : terminate(v, copy);
+	}
+	return -1;
+}
+
+static unsigned int required_args(const struct op_def *op)
+{
+	unsigned int n = 0;
+
+	while (n < op->nargs && !op->args[n].optional)
+		n++;
+	return n;
+}
+
+/* One operation: arguments, the guest I/O without the GIL, its result. */
+static PyObject *event_call(EventObject *self, PyObject *args,
+			    enum op_id id)
+{
+	const struct op_def *op = &op_defs[id];
+	Py_ssize_t given = PyTuple_GET_SIZE(args);
+	struct op_value v[OP_MAX_ARGS] = { { 0 } };
+	Py_buffer views[OP_MAX_ARGS] = { { 0 } };
+	char *copies[OP_MAX_ARGS] = { 0 };
+	struct py_emit pe = { 0 };
+	const struct op_emitter e = {
+		emit_done, emit_integer, emit_uinteger, emit_bytes, emit_text,
+		emit_begin_list, emit_begin_record, emit_key, emit_end, &pe,
+	};
+	PyObject *out = NULL;
+	struct op_result r;
 	unsigned int i;
-	unsigned long long v;
-	PyObject *r;
+	int err;
 
-	if (!PyArg_ParseTuple(args, "IK:set_arg", &i, &v) || !live(self))
+	if (given < required_args(op) || given > op->nargs) {
+		/* The doc's signature: "name(args)". */
+		PyObject *sig = PyUnicode_FromStringAndSize(op->doc,
+			strchr(op->doc, ')') - op->doc + 1);
+
+		if (sig)
+			PyErr_Format(PyExc_TypeError, "%U: %zd given", sig,
+				     given);
+		Py_XDECREF(sig);
 		return NULL;
-	if (i > 5)
-		return PyErr_Format(PyExc_IndexError, "set_arg: 0 to 5");
-	r = control(hm_vcpu_set_arg(self->vcpu, i, v), "set_arg");
-	if (r)
-		self->ev.args[i] = v;
-	return r;
+	}
+	if (!live(self))
+		return NULL;
+	for (i = 0; i < op->nargs; i++) {
+		if (i >= given)
+			v[i].u = (uint64_t)op->args[i].def;
+		else if (to_value(op, i, PyTuple_GET_ITEM(args, i), &v[i],
+				  &views[i], &copies[i]))
+			goto out;
+	}
+	Py_BEGIN_ALLOW_THREADS
+	err = op_run(op, self->vcpu, v, &r);
+	Py_END_ALLOW_THREADS
+	if (err == -EINVAL && op->einval) {
+		PyErr_Format(PyExc_ValueError, "%s: %s", op->name, op->einval);
+	} else if (err) {
+		raise_guest(op, v, &r, err);
+	} else {
+		op_emit(op, &r, &e);
+		out = emitted(&pe);
+	}
+	op_result_free(&r);
+out:
+	for (i = 0; i < OP_MAX_ARGS; i++) {
+		if (views[i].obj)
+			PyBuffer_Release(&views[i]);
+		free(copies[i]);
+	}
+	return out;
 }
 
-static PyObject *event_skip(EventObject *self, PyObject *args)
-{
-	long long ret = 0;
-
-	if (!PyArg_ParseTuple(args, "|L:skip", &ret) || !live(self))
-		return NULL;
-	return control(hm_vcpu_skip_syscall(self->vcpu, (uint64_t)ret),
-		       "skip");
+#define OP_METHOD(name) \
+static PyObject *event_##name(EventObject *self, PyObject *args) \
+{ \
+	return event_call(self, args, OP_##name); \
 }
+HM_OPERATIONS(OP_METHOD)
+#undef OP_METHOD
 
-static PyObject *event_set_return(EventObject *self, PyObject *args)
-{
-	long long ret;
-
-	if (!PyArg_ParseTuple(args, "L:set_return", &ret) || !live(self))
-		return NULL;
-	return control(hm_vcpu_set_return(self->vcpu, (uint64_t)ret),
-		       "set_return");
-}
+static PyCFunction const op_methods[OP_COUNT] = {
+#define OP_FUNCTION(name) [OP_##name] = (PyCFunction)event_##name,
+	HM_OPERATIONS(OP_FUNCTION)
+#undef OP_FUNCTION
+};
 
 static PyObject *event_get(EventObject *self, void *what)
 {
@@ -524,21 +464,8 @@ static PyGetSetDef event_getset[] = {
 	{ NULL, NULL, NULL, NULL, NULL },
 };
 
-#define M(name, flags) { #name, (PyCFunction)event_##name, flags, NULL }
-static PyMethodDef event_methods[] = {
-	M(read_bytes, METH_VARARGS), M(read_str, METH_VARARGS),
-	M(read_int, METH_VARARGS), M(read_long, METH_VARARGS),
-	M(read_ptr, METH_VARARGS), M(write_bytes, METH_VARARGS),
-	M(write_str, METH_VARARGS), M(write_int, METH_VARARGS),
-	M(write_long, METH_VARARGS), M(write_ptr, METH_VARARGS),
-	M(get_proc_args, METH_NOARGS), M(get_proc_env, METH_NOARGS),
-	M(get_proc_pid, METH_NOARGS), M(read_fd_name, METH_VARARGS),
-	M(read_file, METH_VARARGS), M(read_socket_info, METH_VARARGS),
-	M(set_arg, METH_VARARGS), M(skip, METH_VARARGS),
-	M(set_return, METH_VARARGS),
-	{ NULL, NULL, 0, NULL },
-};
-#undef M
+/* The operations, filled from bindings/ops.c before the type is ready. */
+static PyMethodDef event_methods[OP_COUNT + 1];
 
 static PyTypeObject event_type = {
 	PyVarObject_HEAD_INIT(NULL, 0)
@@ -575,36 +502,36 @@ static void keep_error(MachineObject *m)
 		vmm_stop(m->vm);
 }
 
+/* handler(Event) on its vCPU's thread, with the GIL; 0 or -1 (raised). */
+static int call_handler(PyObject *handler, struct hm_vcpu *vcpu,
+			const struct hm_event *ev)
+{
+	EventObject *e = PyObject_New(EventObject, &event_type);
+	PyObject *r;
+
+	if (!e)
+		return -1;
+	e->vcpu = vcpu;
+	e->ev = *ev;
+	e->cpu = vmm_cpu_index(vcpu);
+	r = PyObject_CallOneArg(handler, (PyObject *)e);
+	e->vcpu = NULL;
+	Py_DECREF(e);
+	Py_XDECREF(r);
+	return r ? 0 : -1;
+}
+
 static int on_event(struct hm_vcpu *vcpu, const struct hm_event *ev,
 		    void *opaque)
 {
 	MachineObject *m = opaque;
 	PyGILState_STATE g = PyGILState_Ensure();
-	EventObject *e;
-	PyObject *r;
 	int ret = 0;
 
-	if (m->err_type || !m->handler)
-		goto out;
-	e = PyObject_New(EventObject, &event_type);
-	if (!e) {
-		keep_error(m);
-		ret = -ENOMEM;
-		goto out;
-	}
-	e->vcpu = vcpu;
-	e->ev = *ev;
-	e->cpu = vmm_cpu_index(vcpu);
-	r = PyObject_CallOneArg(m->handler, (PyObject *)e);
-	e->vcpu = NULL;
-	Py_DECREF(e);
-	if (r) {
-		Py_DECREF(r);
-	} else {
+	if (!m->err_type && m->handler && call_handler(m->handler, vcpu, ev)) {
 		keep_error(m);
 		ret = -ECANCELED;
 	}
-out:
 	PyGILState_Release(g);
 	return ret;
 }
@@ -790,11 +717,39 @@ static int rule_from(PyObject *item, struct hm_sub_rule *r)
  * as in protocol.h: (field, lo[, hi]) or (HM_FIELD_COMM = 8, name)), or
  * subscribe(None): everything the guest chooses.
  */
-static PyObject *machine_subscribe(MachineObject *m, PyObject *arg)
+/* The rules of a list of (kind, nr or None[, conditions]); calloc'd. */
+static struct hm_sub_rule *rules_from(PyObject *arg, size_t *n)
 {
 	struct hm_sub_rule *rules;
 	PyObject *seq;
-	Py_ssize_t n, i;
+	Py_ssize_t i, len;
+
+	seq = PySequence_Fast(arg, "subscribe: a list of (kind, nr)");
+	if (!seq)
+		return NULL;
+	len = PySequence_Fast_GET_SIZE(seq);
+	rules = calloc((size_t)len + 1, sizeof(*rules));
+	if (!rules) {
+		Py_DECREF(seq);
+		PyErr_NoMemory();
+		return NULL;
+	}
+	for (i = 0; i < len; i++) {
+		if (rule_from(PySequence_Fast_GET_ITEM(seq, i), &rules[i])) {
+			free(rules);
+			Py_DECREF(seq);
+			return NULL;
+		}
+	}
+	Py_DECREF(seq);
+	*n = (size_t)len;
+	return rules;
+}
+
+static PyObject *machine_subscribe(MachineObject *m, PyObject *arg)
+{
+	struct hm_sub_rule *rules;
+	size_t n;
 	int err;
 
 	if (!m->vm)
@@ -803,24 +758,10 @@ static PyObject *machine_subscribe(MachineObject *m, PyObject *arg)
 		hm_vm_unsubscribe(vmm_get_hm(m->vm));
 		Py_RETURN_NONE;
 	}
-	seq = PySequence_Fast(arg, "subscribe: a list of (kind, nr)");
-	if (!seq)
+	rules = rules_from(arg, &n);
+	if (!rules)
 		return NULL;
-	n = PySequence_Fast_GET_SIZE(seq);
-	rules = calloc((size_t)n + 1, sizeof(*rules));
-	if (!rules) {
-		Py_DECREF(seq);
-		return PyErr_NoMemory();
-	}
-	for (i = 0; i < n; i++) {
-		if (rule_from(PySequence_Fast_GET_ITEM(seq, i), &rules[i])) {
-			free(rules);
-			Py_DECREF(seq);
-			return NULL;
-		}
-	}
-	Py_DECREF(seq);
-	err = hm_vm_subscribe(vmm_get_hm(m->vm), rules, (size_t)n, 0);
+	err = hm_vm_subscribe(vmm_get_hm(m->vm), rules, n, 0);
 	free(rules);
 	if (err)
 		return PyErr_Format(PyExc_ValueError, "subscribe: %s",
@@ -892,6 +833,218 @@ static PyTypeObject machine_type = {
 	.tp_methods = machine_methods,
 };
 
+/* ---- python3 -m hypermem: the command line's run (bindings/run.h) ---- */
+
+struct py_run {
+	PyObject *handler;
+	struct hm_sub_rule *rules;
+	size_t nr_rules;
+	struct vmm *vm;
+	int failed;
+};
+
+/* The exception raised, with its traceback, as one of the run's errors. */
+static void report_exception(const char *what)
+{
+	PyObject *type, *value, *tb, *mod, *lines = NULL, *text = NULL;
+	const char *msg = NULL;
+	size_t len;
+
+	PyErr_Fetch(&type, &value, &tb);
+	PyErr_NormalizeException(&type, &value, &tb);
+	mod = PyImport_ImportModule("traceback");
+	if (mod)
+		lines = PyObject_CallMethod(mod, "format_exception", "OOO",
+					    type, value, tb ? tb : Py_None);
+	if (lines) {
+		PyObject *empty = PyUnicode_FromString("");
+
+		text = empty ? PyUnicode_Join(empty, lines) : NULL;
+		Py_XDECREF(empty);
+	}
+	if (text)
+		msg = PyUnicode_AsUTF8(text);
+	len = msg ? strlen(msg) : 0;
+	while (len && msg[len - 1] == '\n')
+		len--;
+	output_error("%s: %.*s", what, (int)len,
+		     msg ? msg : "(its traceback could not be formatted)");
+	PyErr_Clear();
+	Py_XDECREF(text);
+	Py_XDECREF(lines);
+	Py_XDECREF(mod);
+	Py_XDECREF(type);
+	Py_XDECREF(value);
+	Py_XDECREF(tb);
+}
+
+static void run_started(void *opaque, struct vmm *vm)
+{
+	struct py_run *r = opaque;
+	int err;
+
+	r->vm = vm;
+	err = hm_vm_subscribe(vmm_get_hm(vm), r->rules, r->nr_rules, 0);
+	if (err)
+		output_error("subscribing to the plugin's events: %s",
+			     strerror(-err));
+}
+
+static int run_event(void *opaque, struct hm_vcpu *vcpu, int cpu,
+		     const struct hm_event *ev)
+{
+	struct py_run *r = opaque;
+	PyGILState_STATE g = PyGILState_Ensure();
+	int ret = 0;
+
+	if (r->failed || vmm_is_stopping(r->vm))
+		goto out;
+	output_event(cpu, ev);
+	if (call_handler(r->handler, vcpu, ev)) {
+		report_exception("plugin error in a handler");
+		output_error("stopping the guest");
+		r->failed = 1;
+		vmm_stop(r->vm);
+		ret = -ECANCELED;
+	}
+out:
+	PyGILState_Release(g);
+	return ret;
+}
+
+static void run_ended(void *opaque)
+{
+	struct py_run *r = opaque;
+
+	r->vm = NULL;
+}
+
+static enum run_outcome run_outcome(void *opaque)
+{
+	struct py_run *r = opaque;
+
+	return r->failed ? RUN_CLIENT_FAILED : RUN_CLIENT_OK;
+}
+
+/* Each item of {name: value} through run_set_option(); 0 or exit code. */
+static int set_options(struct options *o, PyObject *dict)
+{
+	PyObject *k, *v;
+	Py_ssize_t pos = 0;
+	const char *name, *value;
+	int err;
+
+	while (PyDict_Next(dict, &pos, &k, &v)) {
+		if (v == Py_None)
+			continue;
+		name = PyUnicode_AsUTF8(k);
+		value = name ? PyUnicode_AsUTF8(v) : NULL;
+		if (!value)
+			return -1;
+		err = run_set_option(o, name, value);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/*
+ * run(handler, rules, options) -> exit code: the guest the options name
+ * ({"guest": path, "cpus": "2", ...}: hypermem-run's, as text), handler
+ * called with each Event, rules as Machine.subscribe's; the output as
+ * start_output() set it. Usage and KVM errors are said and give their
+ * exit codes; a handler's exception is said with its traceback and stops
+ * the guest (exit code 1).
+ */
+static PyObject *core_run(PyObject *mod, PyObject *args)
+{
+	struct options o = {
+		.cpus = 1, .timeout_s = 60, .json = output_json(),
+		.verbosity = output_verbosity(),
+	};
+	struct py_run r = { 0 };
+	const struct run_client client = {
+		run_started, run_event, run_ended, run_outcome, &r,
+	};
+	PyObject *rules, *options;
+	int code;
+
+	(void)mod;
+	if (!PyArg_ParseTuple(args, "OOO!:run", &r.handler, &rules,
+			      &PyDict_Type, &options))
+		return NULL;
+	code = set_options(&o, options);
+	if (code < 0)
+		return NULL;
+	if (!code)
+		code = run_check_options(&o);
+	if (!code)
+		code = run_check_kvm();
+	if (code)
+		return PyLong_FromLong(code);
+	r.rules = rules_from(rules, &r.nr_rules);
+	if (!r.rules)
+		return NULL;
+	Py_BEGIN_ALLOW_THREADS
+	code = run_guest(&o, &client);
+	Py_END_ALLOW_THREADS
+	free(r.rules);
+	return PyLong_FromLong(code);
+}
+
+/* start_output(json, verbosity): -1 quiet, 0 normal, 1 verbose. */
+static PyObject *core_start_output(PyObject *mod, PyObject *args)
+{
+	int json, verbosity;
+
+	(void)mod;
+	if (!PyArg_ParseTuple(args, "pi:start_output", &json, &verbosity))
+		return NULL;
+	output_set_program("python3 -m hypermem");
+	output_init(json, verbosity < 0 ? VERBOSITY_QUIET :
+		    verbosity > 0 ? VERBOSITY_VERBOSE : VERBOSITY_NORMAL);
+	Py_RETURN_NONE;
+}
+
+/* print_line(cpu, text): a line the plugin printed; cpu -1 outside. */
+static PyObject *core_print_line(PyObject *mod, PyObject *args)
+{
+	const char *text;
+	Py_ssize_t len;
+	int cpu;
+
+	(void)mod;
+	if (!PyArg_ParseTuple(args, "is#:print_line", &cpu, &text, &len))
+		return NULL;
+	output_print(cpu, text, (size_t)len);
+	Py_RETURN_NONE;
+}
+
+/* error(text): an error for people, with --json also on stdout. */
+static PyObject *core_error(PyObject *mod, PyObject *arg)
+{
+	const char *text = PyUnicode_AsUTF8(arg);
+
+	(void)mod;
+	if (!text)
+		return NULL;
+	output_error("%s", text);
+	Py_RETURN_NONE;
+}
+
+/* result(code, status): the closing summary of a run that did not run. */
+static PyObject *core_result(PyObject *mod, PyObject *args)
+{
+	const char *status;
+	int code;
+
+	(void)mod;
+	if (!PyArg_ParseTuple(args, "is:result", &code, &status))
+		return NULL;
+	output_result(code, status, NULL);
+	Py_RETURN_NONE;
+}
+
 /* syscall_nr(name) -> int, or None; hypermem-run's table. */
 static PyObject *core_syscall_nr(PyObject *mod, PyObject *arg)
 {
@@ -943,6 +1096,11 @@ static PyObject *core_syscall_args(PyObject *mod, PyObject *arg)
 }
 
 static PyMethodDef core_methods[] = {
+	{ "run", core_run, METH_VARARGS, NULL },
+	{ "start_output", core_start_output, METH_VARARGS, NULL },
+	{ "print_line", core_print_line, METH_VARARGS, NULL },
+	{ "error", core_error, METH_O, NULL },
+	{ "result", core_result, METH_VARARGS, NULL },
 	{ "syscall_nr", core_syscall_nr, METH_O, NULL },
 	{ "syscall_name", core_syscall_name, METH_O, NULL },
 	{ "syscall_args", core_syscall_args, METH_O, NULL },
@@ -961,8 +1119,13 @@ PyMODINIT_FUNC PyInit__core(void);
 
 PyMODINIT_FUNC PyInit__core(void)
 {
-	PyObject *mod;
+	PyObject *mod, *names;
+	size_t i;
+	int err;
 
+	for (i = 0; i < OP_COUNT; i++)
+		event_methods[i] = (PyMethodDef){ op_defs[i].name,
+			op_methods[i], METH_VARARGS, op_defs[i].doc };
 	if (PyType_Ready(&event_type) || PyType_Ready(&machine_type))
 		return NULL;
 	mod = PyModule_Create(&core_module);
@@ -979,6 +1142,21 @@ PyMODINIT_FUNC PyInit__core(void)
 	    PyModule_AddStringConstant(mod, "BUILD_GUEST", HM_BUILD_GUEST) ||
 	    PyModule_AddStringConstant(mod, "INSTALLED_GUEST",
 				       HM_INSTALLED_GUEST)) {
+		Py_DECREF(mod);
+		return NULL;
+	}
+	names = PyTuple_New(OP_COUNT);
+	for (i = 0; names && i < OP_COUNT; i++) {
+		PyObject *name = PyUnicode_FromString(op_defs[i].name);
+
+		if (!name)
+			Py_CLEAR(names);
+		else
+			PyTuple_SET_ITEM(names, (Py_ssize_t)i, name);
+	}
+	err = !names || PyModule_AddObjectRef(mod, "OPERATIONS", names);
+	Py_XDECREF(names);
+	if (err) {
 		Py_DECREF(mod);
 		return NULL;
 	}

@@ -29,12 +29,9 @@ from . import _core
 
 GuestError = _core.GuestError
 
-# Operations, by the name the plugins use, as the Event methods of _core.
-OPERATIONS = (
-    "read_bytes", "read_str", "read_int", "read_long", "read_ptr",
-    "write_bytes", "write_str", "write_int", "write_long", "write_ptr",
-    "get_proc_args", "get_proc_env", "get_proc_pid", "read_fd_name",
-)
+# Operations, by the name the plugins use: the Event methods of _core,
+# which bindings/ops.c defines for Lua and Python alike.
+OPERATIONS = _core.OPERATIONS
 
 
 class Op:
@@ -54,8 +51,7 @@ def _make_op(name):
     def op(self, *args):
         return (yield Op(name, args))
     op.__name__ = name
-    op.__doc__ = "yield from hyp.%s(...): Event.%s on the event's process" \
-        % (name, name)
+    op.__doc__ = "yield from hyp." + getattr(_core.Event, name).__doc__
     return op
 
 

@@ -3,16 +3,19 @@
 
     python3 -m hypermem [options] PLUGIN.py
 
-Options as hypermem-run's: --guest, --cmdline (guest-tiny's image and
-command line), --kernel, --initrd, --append (a Linux guest), --cpus, --mem,
---timeout. Exit codes as hypermem-run's: 0 the guest ran to its end, 1 a
-plugin error (with its traceback), 2 usage error, 3 the guest crashed or
-did not finish, 4 KVM is not usable, 5 timeout.
+Options, output (--json, -q, -v) and exit codes are hypermem-run's, from
+the same C code (bindings/run.c, bindings/output.c): --guest, --cmdline
+(guest-tiny's image and command line), --kernel, --initrd, --append (a
+Linux guest), --cpus, --mem, --timeout. Exit codes: 0 the guest ran to its
+end, 1 a plugin error (with its traceback), 2 usage error, 3 the guest
+crashed or did not finish, 4 KVM is not usable, 5 timeout.
 """
 import argparse
 import os
 import runpy
+import signal
 import sys
+import threading
 import traceback
 
 from . import _core
@@ -24,20 +27,11 @@ KINDS = {"enter": 1, "return": 2}
 HM_FIELD_COMM = 8
 
 
-_quiet = False
-
-
-def _say(msg, always=False):
-    if always or not _quiet:
-        print("hypermem: " + msg, file=sys.stderr, flush=True)
-
-
 class Panda:
     """The panda object plugins get: hsyscall() registers their hooks."""
 
     def __init__(self):
         self.hooks = {}     # (nr, phase) -> [(hook, proto, fn, filters)]
-        self.verbose = False
 
     def hsyscall(self, name, arg_filter=None, comm_filter=None):
         """Register for "on_sys_<syscall>_enter" or "..._return".
@@ -92,10 +86,6 @@ class Panda:
         hooks = self.hooks.get((ev.nr, ev.phase))
         if not hooks:
             return
-        if self.verbose:
-            print("cpu%d %s %s %s" % (ev.cpu, _core.syscall_name(ev.nr),
-                                      ev.phase, [hex(a) for a in ev.args]),
-                  flush=True)
         plugins.hypermem._local.event = ev
         try:
             for hook, proto, fn, filters in hooks:
@@ -107,49 +97,73 @@ class Panda:
             plugins.hypermem._local.event = None
 
 
-class _Console:
-    """The guest's console, a line at a time, as "[guest] ..."."""
+class _Lines:
+    """sys.stdout while a plugin runs: each line it prints goes to the
+    run's output (text, or a JSON "print" object with --json), tagged with
+    the vCPU whose event is being handled."""
 
-    def __init__(self):
-        self.partial = {}
+    def __init__(self, tty):
+        self._partial = threading.local()
+        self._tty = tty
 
-    def __call__(self, cpu, text):
-        text = self.partial.pop(cpu, "") + text
-        *lines, rest = text.split("\n")
+    def write(self, text):
+        n = len(text)
+        text = getattr(self._partial, "text", "") + text
+        *lines, self._partial.text = text.split("\n")
         for line in lines:
-            sys.stdout.write("[guest] %s\n" % line)
-        sys.stdout.flush()
-        if rest:
-            self.partial[cpu] = rest
+            _core.print_line(_cpu(), line)
+        return n
 
     def flush(self):
-        for rest in self.partial.values():
-            sys.stdout.write("[guest] %s\n" % rest)
-        self.partial.clear()
-        sys.stdout.flush()
+        rest = getattr(self._partial, "text", "")
+        if rest:
+            self._partial.text = ""
+            _core.print_line(_cpu(), rest)
+
+    def isatty(self):
+        return self._tty
+
+
+def _cpu():
+    ev = getattr(plugins.hypermem._local, "event", None)
+    return ev.cpu if ev is not None else -1
 
 
 def _parse(argv):
-    p = argparse.ArgumentParser(prog="python3 -m hypermem",
-                                description="Run a guest and a plugin.")
+    p = argparse.ArgumentParser(
+        prog="python3 -m hypermem",
+        description="Boot a guest under KVM with libhypermem attached and "
+        "run a plugin written in the original's Python vocabulary on its "
+        "events. Options, output and exit codes as hypermem-run's.",
+        epilog="exit codes: 0 the guest ran to its end, 1 plugin error, "
+        "2 usage error, 3 the guest crashed or did not finish, 4 KVM is "
+        "not usable, 5 timeout.")
     p.add_argument("plugin", help="a plugin file (class ...(PyPlugin))")
-    p.add_argument("--guest", help="guest-tiny's image")
-    p.add_argument("--cmdline", default="scenario=demo",
-                   help="guest-tiny's command line")
-    p.add_argument("--kernel", help="a Linux vmlinux or bzImage")
-    p.add_argument("--initrd", help="its initramfs")
-    p.add_argument("--append", default="console=ttyS0 panic=-1",
-                   help="its command line")
-    p.add_argument("--cpus", type=int, default=1)
-    p.add_argument("--mem", type=int, default=0, help="MiB")
-    p.add_argument("--timeout", type=float, default=60.0, help="seconds")
+    p.add_argument("--guest", help="guest-tiny's image (default: the "
+                   "bundled one)")
+    p.add_argument("--kernel", help="boot this Linux kernel instead: a "
+                   "vmlinux or bzImage")
+    p.add_argument("--initrd", help="initramfs for --kernel")
+    p.add_argument("--append", help="the kernel's command line (default "
+                   "\"console=ttyS0\")")
+    p.add_argument("--cpus", help="vCPUs, 1 to 8 (default 1)")
+    p.add_argument("--mem", help="guest RAM in MiB, even, 16 to 1024")
+    p.add_argument("--timeout", help="stop the guest after SEC seconds "
+                   "(default 60, exit code 5)")
+    p.add_argument("--cmdline", help="guest-tiny's command line (default "
+                   "\"scenario=demo\")")
+    p.add_argument("--json", action="store_true",
+                   help="JSON Lines on stdout: one object per event, "
+                   "plugin output line, console line and the result")
     p.add_argument("-q", "--quiet", action="store_true",
                    help="only the plugin's output")
     p.add_argument("-v", "--verbose", action="store_true",
-                   help="every event the plugin's hooks get, too")
-    p.add_argument("--json", action="store_true",
-                   help="JSON Lines (Lua scripts only, for now)")
+                   help="also every event and guest-tiny's syscall trace")
     return p.parse_args(argv)
+
+
+OPTIONS = ("guest", "kernel", "initrd", "append", "cpus", "mem", "timeout",
+           "cmdline")
 
 
 def _load(path, panda):
@@ -163,70 +177,39 @@ def _load(path, panda):
     return made
 
 
+def _guest(o):
+    """The bundled guest-tiny when neither --guest nor --kernel says."""
+    if o.guest or o.kernel:
+        return o.guest
+    for path in (_core.BUILD_GUEST, _core.INSTALLED_GUEST):
+        if os.path.exists(path):
+            return path
+    return _core.INSTALLED_GUEST
+
+
 def main(argv):
     try:
         o = _parse(argv)
     except SystemExit as e:
         return EXIT_USAGE if e.code else EXIT_OK
-    if o.json:
-        print("python3 -m hypermem: --json is for Lua scripts; a Python "
-              "plugin prints what it likes", file=sys.stderr)
-        return EXIT_USAGE
-    global _quiet
-    _quiet = o.quiet
+    _core.start_output(o.json, -1 if o.quiet else 1 if o.verbose else 0)
     panda = Panda()
-    panda.verbose = o.verbose
+    stdout = sys.stdout
+    sys.stdout = _Lines(stdout.isatty() and not o.json)
     try:
-        _load(o.plugin, panda)
-    except Exception:
-        traceback.print_exc()
-        _say("plugin error in %s; exit code %d" % (o.plugin, EXIT_SCRIPT),
-             always=True)
-        return EXIT_SCRIPT
-    guest = o.guest or (_core.BUILD_GUEST if os.path.exists(
-        _core.BUILD_GUEST) else _core.INSTALLED_GUEST)
-    console = (lambda cpu, text: None) if o.quiet else _Console()
-    try:
-        if o.kernel:
-            m = _core.Machine(o.kernel, linux=True, initrd=o.initrd,
-                              cmdline=o.append, cpus=o.cpus, mem_mb=o.mem,
-                              timeout=o.timeout, handler=panda.dispatch,
-                              console=console)
-        else:
-            m = _core.Machine(guest, cmdline=o.cmdline +
-                          ("" if o.verbose else " quiet"),
-                              cpus=o.cpus, mem_mb=o.mem, timeout=o.timeout,
-                              handler=panda.dispatch, console=console)
-    except OSError as e:
-        if e.filename == "/dev/kvm":
-            _say("KVM is not usable: %s; load kvm_intel or kvm_amd and "
-                 "join the kvm group, or run through scripts/with-kvm; "
-                 "exit code %d" % (e, EXIT_KVM), always=True)
-            return EXIT_KVM
-        _say("cannot start the guest from %s: %s; exit code %d"
-             % (e.filename, e.strerror, EXIT_USAGE), always=True)
-        return EXIT_USAGE
-    m.subscribe(panda.rules())
-    try:
-        result = m.run()
-    except Exception:
-        if not o.quiet:
-            console.flush()
-        traceback.print_exc()
-        _say("plugin error in a handler; stopping the guest; exit code %d"
-             % EXIT_SCRIPT, always=True)
-        return EXIT_SCRIPT
-    if not o.quiet:
-        console.flush()
-    if result["reason"] == "timeout":
-        _say("timeout after %g s; exit code %d" % (o.timeout, EXIT_TIMEOUT),
-             always=True)
-        return EXIT_TIMEOUT
-    if result["reason"] not in ("halted", "reset", "poweroff") or \
-            result["panicked"] or result["failed"]:
-        _say("the guest did not finish well (%s%s); exit code %d"
-             % (result["reason"], "; " + result["diagnosis"]
-                if result["diagnosis"] else "", EXIT_GUEST), always=True)
-        return EXIT_GUEST
-    _say("guest finished; exit code 0")
-    return EXIT_OK
+        try:
+            _load(o.plugin, panda)
+        except Exception:
+            sys.stdout.flush()
+            _core.error("plugin error in %s: %s" % (
+                o.plugin, traceback.format_exc().rstrip("\n")))
+            _core.result(EXIT_SCRIPT, "script error")
+            return EXIT_SCRIPT
+        options = {name: getattr(o, name) for name in OPTIONS}
+        options["guest"] = _guest(o)
+        # Ctrl-C ends the run at once, as it ends hypermem-run.
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        return _core.run(panda.dispatch, panda.rules(), options)
+    finally:
+        sys.stdout.flush()
+        sys.stdout = stdout

@@ -49,7 +49,46 @@ def ioctl_handler(ev):
         ev.read_int(0)
     except hypermem.GuestError as e:
         seen["error"] = (e.errno, e.op, e.addr, isinstance(e, OSError))
+    try:
+        ev.read_fd_name(77)
+    except hypermem.GuestError as e:
+        seen["fd_error"] = (e.errno, e.op, e.addr, e.where)
+    seen["misuse"] = [misuse(ev, *call) for call in MISUSES]
     seen["event"] = ev
+
+
+# Mistakes in a call raise before the guest is asked: the argument
+# conventions are bindings/ops.c's, the same as Lua's.
+MISUSES = (
+    ("read_bytes", 0x1000),
+    ("read_bytes", 0x1000, -1),
+    ("read_bytes", 0x1000, 1, 2),
+    ("write_str", 0x1000, "a\0b"),
+    ("write_int", 0x1000, 1 << 32),
+    ("read_long", "0x1000"),
+    ("set_arg", 6, 0),
+    ("set_return", 0),
+)
+
+
+def misuse(ev, name, *args):
+    try:
+        getattr(ev, name)(*args)
+    except Exception as e:
+        return "%s: %s" % (type(e).__name__, e)
+    return "no error"
+
+
+WANT_MISUSE = [
+    "TypeError: read_bytes(addr, len): 1 given",
+    "ValueError: read_bytes: len: 0 to 16777216",
+    "TypeError: read_bytes(addr, len): 3 given",
+    "ValueError: write_str: text: text with a NUL byte",
+    "ValueError: write_int: value: -2147483648 to 4294967295",
+    "TypeError: 'str' object cannot be interpreted as an integer",
+    "IndexError: set_arg: index: 0 to 5",
+    "ValueError: set_return: the return value changes only at a return",
+]
 
 
 m = machine("scenario=ioctl", ioctl_handler)
@@ -70,6 +109,14 @@ check(isinstance(seen.get("pid"), int) and seen.get("fd"),
 check(seen.get("error") == (errno.EFAULT, "read_int", 0, True),
       "a failed read raises GuestError with errno, op and address (%r)"
       % (seen.get("error"),))
+check(seen.get("fd_error") == (errno.EBADF, "read_fd_name", 77, "fd 77"),
+      "a bad fd raises GuestError naming it (%r)" % (seen.get("fd_error"),))
+for got, want in zip(seen.get("misuse", []), WANT_MISUSE):
+    check(got == want, "misuse: %s" % got)
+check(len(seen.get("misuse", [])) == len(WANT_MISUSE), "every misuse ran")
+check(set(hypermem.OPERATIONS) <= set(dir(hypermem.Event)) and
+      hypermem.Event.read_str.__doc__.startswith("read_str(addr[, max])"),
+      "every shared operation is an Event method with its doc")
 check(seen.get("phases") == {("enter", IOCTL)},
       "the subscription: ioctl entries alone (%r)" % (seen.get("phases"),))
 try:

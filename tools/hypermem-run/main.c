@@ -83,68 +83,18 @@ static const char help_text[] =
 "  hm.read_bytes read_str read_int read_long read_ptr\n"
 "  hm.write_bytes write_str write_int write_long write_ptr\n"
 "  hm.get_proc_args get_proc_env get_proc_pid read_fd_name read_file\n"
-"  hm.read_socket_info syscall_name stop\n";
-
-static int usage_error(const char *fmt, const char *arg)
-{
-	fprintf(stderr, "hypermem-run: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\nTry 'hypermem-run --help'.\n");
-	return EXIT_USAGE;
-}
-
-static int parse_uint(const char *s, unsigned int min, unsigned int max,
-		      unsigned int *ret)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || end == s || *end || *s == '-' || v < min || v > max)
-		return -1;
-	*ret = (unsigned int)v;
-	return 0;
-}
+"  hm.read_socket_info skip set_arg set_return syscall_name stop\n";
 
 enum {
-	OPT_GUEST = 256, OPT_KERNEL, OPT_INITRD, OPT_APPEND, OPT_CPUS, OPT_MEM,
-	OPT_TIMEOUT, OPT_CMDLINE, OPT_JSON, OPT_VERSION,
+	OPT_VALUED = 256,	/* --name VALUE: run_set_option()'s */
+	OPT_JSON, OPT_VERSION,
 };
 
-static int parse_option(int c, struct options *o)
+static int parse_option(int c, const char *name, struct options *o)
 {
 	switch (c) {
-	case OPT_GUEST:
-		o->guest = optarg;
-		return 0;
-	case OPT_KERNEL:
-		o->kernel = optarg;
-		return 0;
-	case OPT_INITRD:
-		o->initrd = optarg;
-		return 0;
-	case OPT_APPEND:
-		o->append = optarg;
-		return 0;
-	case OPT_CPUS:
-		if (parse_uint(optarg, 1, TINY_MAX_CPUS, &o->cpus))
-			return usage_error("--cpus %s: want 1 to 8", optarg);
-		return 0;
-	case OPT_MEM:
-		if (parse_uint(optarg, 16, 1024, &o->mem_mib) ||
-		    o->mem_mib % 2)
-			return usage_error("--mem %s: want an even number of "
-					   "MiB, 16 to 1024", optarg);
-		return 0;
-	case OPT_TIMEOUT:
-		if (parse_uint(optarg, 1, 86400, &o->timeout_s))
-			return usage_error("--timeout %s: want 1 to 86400 "
-					   "seconds", optarg);
-		return 0;
-	case OPT_CMDLINE:
-		o->cmdline = optarg;
-		return 0;
+	case OPT_VALUED:
+		return run_set_option(o, name, optarg);
 	case OPT_JSON:
 		o->json = 1;
 		return 0;
@@ -162,21 +112,22 @@ static int parse_option(int c, struct options *o)
 		fputs(help_text, stdout);
 		exit(EXIT_OK);
 	default:
-		return usage_error("%s", "unknown option or missing argument");
+		return output_usage_error("unknown option or missing "
+					  "argument");
 	}
 }
 
 static int parse_options(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
-		{ "guest", required_argument, NULL, OPT_GUEST },
-		{ "kernel", required_argument, NULL, OPT_KERNEL },
-		{ "initrd", required_argument, NULL, OPT_INITRD },
-		{ "append", required_argument, NULL, OPT_APPEND },
-		{ "cpus", required_argument, NULL, OPT_CPUS },
-		{ "mem", required_argument, NULL, OPT_MEM },
-		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-		{ "cmdline", required_argument, NULL, OPT_CMDLINE },
+		{ "guest", required_argument, NULL, OPT_VALUED },
+		{ "kernel", required_argument, NULL, OPT_VALUED },
+		{ "initrd", required_argument, NULL, OPT_VALUED },
+		{ "append", required_argument, NULL, OPT_VALUED },
+		{ "cpus", required_argument, NULL, OPT_VALUED },
+		{ "mem", required_argument, NULL, OPT_VALUED },
+		{ "timeout", required_argument, NULL, OPT_VALUED },
+		{ "cmdline", required_argument, NULL, OPT_VALUED },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -184,46 +135,19 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int c, err;
+	int c, i = 0, err;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "qvh", longopts, NULL)) != -1) {
-		err = parse_option(c, o);
+	while ((c = getopt_long(argc, argv, "qvh", longopts, &i)) != -1) {
+		err = parse_option(c, longopts[i].name, o);
 		if (err)
 			return err;
 	}
 	if (optind < argc - 1)
-		return usage_error("one script at most, not '%s' too",
-				   argv[optind + 1]);
+		return output_usage_error("one script at most, not '%s' too",
+					  argv[optind + 1]);
 	if (optind == argc - 1)
 		o->script = argv[optind];
-	return 0;
-}
-
-/* Each guest has its own options: say so rather than ignore one. */
-static int check_guest_options(const struct options *o)
-{
-	if (!o->kernel) {
-		if (o->initrd)
-			return usage_error("--initrd %s: only with --kernel",
-					   o->initrd);
-		if (o->append)
-			return usage_error("--append %s: only with --kernel; "
-					   "guest-tiny takes --cmdline",
-					   o->append);
-		return 0;
-	}
-	if (o->guest)
-		return usage_error("--guest %s: a guest-tiny image, not with "
-				   "--kernel", o->guest);
-	if (o->cmdline)
-		return usage_error("--cmdline %s: guest-tiny's; give the "
-				   "kernel its command line with --append",
-				   o->cmdline);
-	if (access(o->kernel, R_OK))
-		return usage_error("--kernel %s: cannot read it", o->kernel);
-	if (o->initrd && access(o->initrd, R_OK))
-		return usage_error("--initrd %s: cannot read it", o->initrd);
 	return 0;
 }
 
@@ -261,43 +185,21 @@ static int find_files(struct options *o, char *guest, char *script,
 {
 	if (!o->guest && !o->kernel) {
 		if (bundled("guest-tiny.elf", HMRUN_BUILD_GUEST, guest, cap))
-			return usage_error("cannot find the bundled guest (%s)"
-					   "; name one with --guest", guest);
+			return output_usage_error("cannot find the bundled "
+						  "guest (%s); name one with "
+						  "--guest", guest);
 		o->guest = guest;
-	} else if (o->guest && access(o->guest, R_OK)) {
-		return usage_error("--guest %s: cannot read it", o->guest);
 	}
 	if (!o->script) {
 		if (bundled("demo.lua", HMRUN_SOURCE_DEMO, script, cap))
-			return usage_error("cannot find the bundled demo "
-					   "script (%s)", script);
+			return output_usage_error("cannot find the bundled "
+						  "demo script (%s)", script);
 		o->script = script;
 	} else if (access(o->script, R_OK)) {
-		return usage_error("%s: cannot read the script", o->script);
+		return output_usage_error("%s: cannot read the script",
+					  o->script);
 	}
 	return 0;
-}
-
-/* Say what to do about /dev/kvm before anything else fails on it. */
-static int check_kvm(void)
-{
-	int err = vmm_check_kvm();
-
-	if (!err)
-		return 0;
-	if (err == -ENOENT)
-		output_error("/dev/kvm does not exist: this machine has no KVM. "
-			     "Enable virtualization (VT-x/AMD-V) in the "
-			     "firmware and load the module (modprobe kvm_intel "
-			     "or kvm_amd), or run on a host that offers KVM "
-			     "to its guests (nested virtualization).");
-	else if (err == -EACCES || err == -EPERM)
-		output_error("no permission to open /dev/kvm. Add yourself to "
-			     "its group (sudo usermod -aG kvm $USER, then log "
-			     "in again), or run as a user that can open it.");
-	else
-		output_error("cannot open /dev/kvm: %s", strerror(-err));
-	return EXIT_NO_KVM;
 }
 
 static int ends_with(const char *s, const char *suffix)
@@ -348,7 +250,7 @@ int main(int argc, char **argv)
 
 	err = parse_options(argc, argv, &o);
 	if (!err)
-		err = check_guest_options(&o);
+		err = run_check_options(&o);
 	if (!err && o.script && ends_with(o.script, ".py"))
 		return run_python(argc, argv);
 	if (!err)
@@ -361,9 +263,11 @@ int main(int argc, char **argv)
 		script_free(&s);
 		return EXIT_SCRIPT;
 	}
-	err = check_kvm();
+	err = run_check_kvm();
 	if (!err)
-		err = run_guest(&o, &s);
+		err = run_guest(&o, &(struct run_client){ script_started,
+				script_event, script_ended, script_outcome,
+				&s });
 	script_free(&s);
 	return err;
 }

@@ -19,6 +19,7 @@
 
 #include "output.h"
 #include "script.h"
+#include "ops.h"
 #include "syscalls.h"
 
 #define HANDLERS_KEY "hypermem-run.handlers"
@@ -33,6 +34,8 @@ static struct script *script_of(lua_State *L)
 {
 	return lua_touserdata(L, lua_upvalueindex(1));
 }
+
+static void subscribe(struct script *s);
 
 static void stop_guest(struct script *s)
 {
@@ -283,7 +286,7 @@ static void add_handler(lua_State *L, int phase, lua_Integer nr, int fn_index,
 	lua_pop(L, 3);
 	/* A hook added while the guest runs changes what it raises now. */
 	if (s->vm)
-		script_subscribe(s);
+		subscribe(s);
 }
 
 /* hm.on_syscall(name, "enter" | "return", [filter,] function(ev) ... end) */
@@ -457,35 +460,26 @@ static void set_integer(lua_State *L, const char *key, lua_Integer v)
 #define UP_VALUES 3
 #define UP_NAMES 4
 
-static const char *control_error(int err, lua_Integer slot)
-{
-	switch (err) {
-	case -EINVAL:
-		return slot ? "arguments change only at a syscall's entry" :
-			      "the return value changes only at a return";
-	case -EOPNOTSUPP:
-		return "the guest does not offer event control";
-	default:
-		return strerror(-err);
-	}
-}
-
 /* Assign the value at index 3 to slot @slot of the event. */
 static int set_slot(lua_State *L, lua_Integer slot, const char *what)
 {
 	struct script *s = lua_touserdata(L, lua_upvalueindex(UP_SCRIPT));
 	lua_Integer v = luaL_checkinteger(L, 3);
 	lua_Integer serial = lua_tointeger(L, lua_upvalueindex(UP_SERIAL));
+	const struct op_def *op = &op_defs[slot ? OP_set_arg : OP_set_return];
+	struct op_value args[2] = {
+		{ .u = slot ? (uint64_t)slot - 1 : (uint64_t)v },
+		{ .u = (uint64_t)v },
+	};
+	struct op_result r;
 	int err;
 
 	if (!s->vcpu || (lua_Integer)s->serial != serial)
 		return luaL_error(L, "%s: only inside its event's handler",
 				  what);
-	err = slot ? hm_vcpu_set_arg(s->vcpu, (unsigned int)slot - 1,
-				     (uint64_t)v) :
-		     hm_vcpu_set_return(s->vcpu, (uint64_t)v);
+	err = op_run(op, s->vcpu, args, &r);
 	if (err)
-		return luaL_error(L, "%s: %s", what, control_error(err, slot));
+		return luaL_error(L, "%s: %s", what, op_strerror(op, err));
 	lua_pushinteger(L, v);
 	lua_rawseti(L, lua_upvalueindex(UP_VALUES), slot);
 	return 0;
@@ -657,7 +651,7 @@ static int event_phase(const struct hm_event *ev)
  * library keeps rules past a page's worth and has the guests raise
  * everything then, which dispatch still filters here.
  */
-void script_subscribe(struct script *s)
+static void subscribe(struct script *s)
 {
 	lua_State *L = s->L;
 	struct hm_sub_rule *rules = NULL, *more;
@@ -770,9 +764,10 @@ static int run_handlers(struct script *s, int cpu, const struct hm_event *ev,
 	return ret;
 }
 
-int script_event(struct script *s, struct hm_vcpu *vcpu, int cpu,
+int script_event(void *opaque, struct hm_vcpu *vcpu, int cpu,
 		 const struct hm_event *ev)
 {
+	struct script *s = opaque;
 	int phase = event_phase(ev), ret = 0;
 
 	pthread_mutex_lock(&s->lock);
@@ -795,4 +790,28 @@ int script_event(struct script *s, struct hm_vcpu *vcpu, int cpu,
 out:
 	pthread_mutex_unlock(&s->lock);
 	return ret;
+}
+
+void script_started(void *opaque, struct vmm *vm)
+{
+	struct script *s = opaque;
+
+	s->vm = vm;
+	subscribe(s);
+}
+
+void script_ended(void *opaque)
+{
+	struct script *s = opaque;
+
+	s->vm = NULL;
+}
+
+enum run_outcome script_outcome(void *opaque)
+{
+	struct script *s = opaque;
+
+	if (s->failed)
+		return RUN_CLIENT_FAILED;
+	return s->stopped ? RUN_CLIENT_STOPPED : RUN_CLIENT_OK;
 }

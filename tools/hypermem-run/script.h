@@ -11,6 +11,8 @@
 
 #include <hypermem/hypermem.h>
 
+#include "run.h"
+
 struct lua_State;
 struct vmm;
 
@@ -32,16 +34,18 @@ struct script {
  */
 int script_load(struct script *s, const char *path);
 void script_free(struct script *s);
-/* Tell the guests what the handlers want (s->vm set); errors are printed. */
-void script_subscribe(struct script *s);
-/* Dispatch one event to the matching handlers; an hm_event_fn's result. */
-int script_event(struct script *s, struct hm_vcpu *vcpu, int cpu,
+/*
+ * The script as run.h's client (opaque: the struct script). Started: tell
+ * the guest what the handlers want; event: dispatch one event to the
+ * matching handlers.
+ */
+void script_started(void *opaque, struct vmm *vm);
+int script_event(void *opaque, struct hm_vcpu *vcpu, int cpu,
 		 const struct hm_event *ev);
+void script_ended(void *opaque);
+enum run_outcome script_outcome(void *opaque);
 
 /* api.c */
 void api_open(struct script *s);
-/* The message an op returns as its second value: "op: where: strerror". */
-int api_fail(struct lua_State *L, const char *op, const char *where,
-	     int err);
 
 #endif

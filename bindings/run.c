@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: MIT
 /*
  * The run: the VMM core boots the guest on the board the options name;
- * this file wires it to the script (events, stop), to the output (console
- * lines, what was booted), to the terminal, whose keys become a Linux
- * guest's serial input, and turns the core's result into an exit code and
- * a message.
+ * this file wires it to the client, a Lua script or a Python plugin
+ * (events, stop), to the output (console lines, what was booted), to the
+ * terminal, whose keys become a Linux guest's serial input, and turns the
+ * core's result into an exit code and a message.
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stddef.h>
+#include <stdlib.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -19,7 +21,6 @@
 
 #include "output.h"
 #include "run.h"
-#include "script.h"
 
 #define TINY_DEFAULT_CMDLINE "scenario=demo"
 /* Without it the kernel says nothing on the serial port. */
@@ -33,7 +34,7 @@ struct console_line {
 };
 
 struct run {
-	struct script *s;
+	const struct run_client *client;
 	struct vmm *vm;
 	int raw_console;	/* a terminal session: bytes as they come */
 	struct console_line lines[VMM_MAX_CPUS + 1];
@@ -80,7 +81,8 @@ static int on_event(struct hm_vcpu *vcpu, const struct hm_event *ev,
 {
 	struct run *r = opaque;
 
-	return script_event(r->s, vcpu, (int)vmm_cpu_index(vcpu), ev);
+	return r->client->event(r->client->opaque, vcpu,
+				(int)vmm_cpu_index(vcpu), ev);
 }
 
 static void restore_terminal(void)
@@ -166,6 +168,113 @@ static int finish(int code, const char *status,
 {
 	output_result(code, status, programs);
 	return code;
+}
+
+/* Say what to do about /dev/kvm before anything else fails on it. */
+int run_check_kvm(void)
+{
+	int err = vmm_check_kvm();
+
+	if (!err)
+		return 0;
+	if (err == -ENOENT)
+		output_error("/dev/kvm does not exist: this machine has no "
+			     "KVM. Enable virtualization (VT-x/AMD-V) in the "
+			     "firmware and load the module (modprobe kvm_intel "
+			     "or kvm_amd), or run on a host that offers KVM "
+			     "to its guests (nested virtualization).");
+	else if (err == -EACCES || err == -EPERM)
+		output_error("no permission to open /dev/kvm. Add yourself to "
+			     "its group (sudo usermod -aG kvm $USER, then log "
+			     "in again), or run as a user that can open it.");
+	else
+		output_error("cannot open /dev/kvm: %s", strerror(-err));
+	return EXIT_NO_KVM;
+}
+
+static int parse_uint(const char *s, unsigned int min, unsigned int max,
+		      unsigned int *ret)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || *s == '-' || v < min || v > max)
+		return -1;
+	*ret = (unsigned int)v;
+	return 0;
+}
+
+int run_set_option(struct options *o, const char *name, const char *value)
+{
+	static const struct {
+		const char *name;
+		size_t offset;
+	} texts[] = {
+		{ "guest", offsetof(struct options, guest) },
+		{ "kernel", offsetof(struct options, kernel) },
+		{ "initrd", offsetof(struct options, initrd) },
+		{ "append", offsetof(struct options, append) },
+		{ "cmdline", offsetof(struct options, cmdline) },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		if (!strcmp(name, texts[i].name)) {
+			*(const char **)((char *)o + texts[i].offset) = value;
+			return 0;
+		}
+	}
+	if (!strcmp(name, "cpus")) {
+		if (parse_uint(value, 1, TINY_MAX_CPUS, &o->cpus))
+			return output_usage_error("--cpus %s: want 1 to %u",
+						  value, TINY_MAX_CPUS);
+	} else if (!strcmp(name, "mem")) {
+		if (parse_uint(value, 16, 1024, &o->mem_mib) ||
+		    o->mem_mib % 2)
+			return output_usage_error("--mem %s: want an even "
+						  "number of MiB, 16 to 1024",
+						  value);
+	} else if (!strcmp(name, "timeout")) {
+		if (parse_uint(value, 1, 86400, &o->timeout_s))
+			return output_usage_error("--timeout %s: want 1 to "
+						  "86400 seconds", value);
+	} else {
+		return output_usage_error("--%s: no such option", name);
+	}
+	return 0;
+}
+
+int run_check_options(const struct options *o)
+{
+	if (!o->kernel) {
+		if (o->initrd)
+			return output_usage_error("--initrd %s: only with "
+						  "--kernel", o->initrd);
+		if (o->append)
+			return output_usage_error("--append %s: only with "
+						  "--kernel; guest-tiny takes "
+						  "--cmdline", o->append);
+		if (o->guest && access(o->guest, R_OK))
+			return output_usage_error("--guest %s: cannot read it",
+						  o->guest);
+		return 0;
+	}
+	if (o->guest)
+		return output_usage_error("--guest %s: a guest-tiny image, not "
+					  "with --kernel", o->guest);
+	if (o->cmdline)
+		return output_usage_error("--cmdline %s: guest-tiny's; give "
+					  "the kernel its command line with "
+					  "--append", o->cmdline);
+	if (access(o->kernel, R_OK))
+		return output_usage_error("--kernel %s: cannot read it",
+					  o->kernel);
+	if (o->initrd && access(o->initrd, R_OK))
+		return output_usage_error("--initrd %s: cannot read it",
+					  o->initrd);
+	return 0;
 }
 
 /* Why the guest could not even be created. */
@@ -264,8 +373,8 @@ static int conclude_halted(const struct vmm_result *res,
 }
 
 /* The one place a result becomes an exit code and a message. */
-static int conclude(const struct script *s, const struct vmm_result *res,
-		    const struct options *o)
+static int conclude(const struct run_client *client,
+		    const struct vmm_result *res, const struct options *o)
 {
 	struct output_programs tiny, *programs = NULL;
 
@@ -273,10 +382,14 @@ static int conclude(const struct script *s, const struct vmm_result *res,
 		count_programs(&res->tiny, &tiny);
 		programs = &tiny;
 	}
-	if (s->failed)
+	switch (client->outcome(client->opaque)) {
+	case RUN_CLIENT_FAILED:
 		return finish(EXIT_SCRIPT, "script error", programs);
-	if (s->stopped)
+	case RUN_CLIENT_STOPPED:
 		return finish(EXIT_OK, "stopped by the script", programs);
+	case RUN_CLIENT_OK:
+		break;
+	}
 	switch (res->reason) {
 	case VMM_STOP_HALTED:
 		return conclude_halted(res, programs);
@@ -338,7 +451,7 @@ static void flush_lines(struct run *r)
 			flush_line(i - 1, &r->lines[i]);
 }
 
-int run_guest(const struct options *o, struct script *s)
+int run_guest(const struct options *o, const struct run_client *client)
 {
 	static struct run r;
 	char tiny_cmdline[TINY_CMDLINE_MAX + 8];
@@ -351,7 +464,7 @@ int run_guest(const struct options *o, struct script *s)
 	struct vmm_result res;
 	int err;
 
-	r.s = s;
+	r.client = client;
 	if (o->kernel) {
 		linux_config(o, &c);
 		r.raw_console = isatty(STDIN_FILENO) && !o->json;
@@ -363,19 +476,18 @@ int run_guest(const struct options *o, struct script *s)
 		return create_error(o, &c, err);
 	if (o->kernel)
 		print_linux_boot(o, r.vm);
-	s->vm = r.vm;
-	script_subscribe(s);
+	client->started(client->opaque, r.vm);
 	if (o->kernel && isatty(STDIN_FILENO))
 		raw_terminal();
 	err = vmm_run(r.vm, &res);
 	restore_terminal();
 	flush_lines(&r);
-	s->vm = NULL;
+	client->ended(client->opaque);
 	if (err) {
 		output_error("running the guest: %s", strerror(-err));
 		err = finish(EXIT_GUEST, "KVM error", NULL);
 	} else {
-		err = conclude(s, &res, o);
+		err = conclude(client, &res, o);
 	}
 	vmm_free(r.vm);
 	return err;

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Everything hypermem-run prints on stdout goes through here: the script's
- * lines, the guest's console and, on request, each event. Text for people,
+ * Everything hypermem-run and `python3 -m hypermem` print on stdout goes
+ * through here: the script's or plugin's lines, the guest's console and,
+ * on request, each event. Text for people,
  * or JSON Lines (one object per line) with --json. Lines from different
  * vCPU threads never cut into each other.
  */
-#ifndef HMRUN_OUTPUT_H
-#define HMRUN_OUTPUT_H
+#ifndef HM_BINDINGS_OUTPUT_H
+#define HM_BINDINGS_OUTPUT_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -19,7 +20,12 @@ enum verbosity {
 	VERBOSITY_VERBOSE = 1,	/* and every event, and the kernel's trace */
 };
 
+/* The name messages on stderr begin with (default "hypermem-run"). */
+void output_set_program(const char *name);
 void output_init(int json, enum verbosity verbosity);
+/* "PROGRAM: message" and where to find help, on stderr; returns 2. */
+int output_usage_error(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
 int output_json(void);
 enum verbosity output_verbosity(void);
 

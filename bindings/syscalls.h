@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Linux x86-64 system call names and argument names. */
-#ifndef HMRUN_SYSCALLS_H
-#define HMRUN_SYSCALLS_H
+#ifndef HM_BINDINGS_SYSCALLS_H
+#define HM_BINDINGS_SYSCALLS_H
 
 #include <stdint.h>
 

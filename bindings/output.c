@@ -15,13 +15,31 @@
 #include "syscalls.h"
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static const char *program = "hypermem-run";
 static int json;
 static enum verbosity verbosity;
+
+void output_set_program(const char *name)
+{
+	program = name;
+}
 
 void output_init(int want_json, enum verbosity level)
 {
 	json = want_json;
 	verbosity = level;
+}
+
+int output_usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", program);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry '%s --help'.\n", program);
+	return 2;
 }
 
 int output_json(void)
@@ -242,7 +260,7 @@ void output_error(const char *fmt, ...)
 		return;
 	pthread_mutex_lock(&lock);
 	fflush(stdout);
-	fprintf(stderr, "hypermem-run: %s\n", msg);
+	fprintf(stderr, "%s: %s\n", program, msg);
 	if (json) {
 		fputs("{\"type\":\"error\",\"message\":", stdout);
 		json_string(msg, (size_t)n);
@@ -270,7 +288,7 @@ void output_info(const char *fmt, ...)
 		json_line("info", -1, msg, (size_t)n);
 	} else {
 		fflush(stdout);
-		fprintf(stderr, "hypermem-run: %s\n", msg);
+		fprintf(stderr, "%s: %s\n", program, msg);
 	}
 	fflush(stdout);
 	pthread_mutex_unlock(&lock);
@@ -297,12 +315,12 @@ void output_result(int code, const char *status,
 	} else if (verbosity > VERBOSITY_QUIET) {
 		fflush(stdout);
 		if (programs)
-			fprintf(stderr, "hypermem-run: %s; programs: %u ran, "
-				"%u failed; exit code %d\n", status,
+			fprintf(stderr, "%s: %s; programs: %u ran, "
+				"%u failed; exit code %d\n", program, status,
 				programs->ran, programs->failed, code);
 		else
-			fprintf(stderr, "hypermem-run: %s; exit code %d\n",
-				status, code);
+			fprintf(stderr, "%s: %s; exit code %d\n",
+				program, status, code);
 	}
 	pthread_mutex_unlock(&lock);
 }

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The run that hypermem-run (a Lua script) and `python3 -m hypermem` (a
+ * Python plugin) share: the options, the checks on them and on KVM, the
+ * boot on the VMM core, and one exit code and message for how it ended,
+ * as hypermem-run.1 documents them. The language's side is a run_client.
+ */
+#ifndef HM_BINDINGS_RUN_H
+#define HM_BINDINGS_RUN_H
+
+#include <hypermem/hypermem.h>
+
+#include "output.h"
+
+struct vmm;
+
+enum exit_code {
+	EXIT_OK = 0,
+	EXIT_SCRIPT = 1,
+	EXIT_USAGE = 2,
+	EXIT_GUEST = 3,
+	EXIT_NO_KVM = 4,
+	EXIT_TIMEOUT = 5,
+};
+
+struct options {
+	unsigned int cpus;
+	unsigned int mem_mib;		/* 0: the board's default */
+	unsigned int timeout_s;
+	const char *cmdline;		/* guest-tiny's */
+	const char *guest;
+	const char *kernel;		/* Linux instead of guest-tiny */
+	const char *initrd;
+	const char *append;		/* the kernel's command line */
+	const char *script;
+	int json;
+	enum verbosity verbosity;
+};
+
+/* What a client reports of its own run, for the exit code. */
+enum run_outcome {
+	RUN_CLIENT_OK,
+	RUN_CLIENT_FAILED,	/* a script or plugin error */
+	RUN_CLIENT_STOPPED,	/* it asked to stop the guest */
+};
+
+struct run_client {
+	/* The guest is made and has not run: subscribe, keep vm to stop. */
+	void (*started)(void *opaque, struct vmm *vm);
+	/* One guest event, on its vCPU's thread; an hm_event_fn's result. */
+	int (*event)(void *opaque, struct hm_vcpu *vcpu, int cpu,
+		     const struct hm_event *ev);
+	/* The guest stopped; vm goes away after this. */
+	void (*ended)(void *opaque);
+	enum run_outcome (*outcome)(void *opaque);
+	void *opaque;
+};
+
+/*
+ * --name VALUE, for the options that take one (guest, kernel, initrd,
+ * append, cmdline, cpus, mem, timeout): 0, or EXIT_USAGE after saying why.
+ * value is kept, not copied.
+ */
+int run_set_option(struct options *o, const char *name, const char *value);
+/* Each guest has its own options: 0, or EXIT_USAGE after saying why. */
+int run_check_options(const struct options *o);
+/* Whether /dev/kvm can be used: 0, or EXIT_NO_KVM after what to do. */
+int run_check_kvm(void);
+/* Boot the guest the options name, the client on its events; exit code. */
+int run_guest(const struct options *o, const struct run_client *client);
+
+#endif

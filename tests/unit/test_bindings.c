@@ -1,0 +1,318 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The operations every language binding shares (bindings/ops.c), against
+ * the fake guest: what each one gives back, as a recording emitter writes
+ * it down, where a failure is placed and how it reads, and the table
+ * itself, which both languages build their functions from.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ops.h"
+#include "unit.h"
+
+/* Values as text: b"..." bytes, "..." text, 42, [a, b], {k: v}, done. */
+struct record {
+	char text[8192];
+	size_t len;
+	int first;		/* no ", " before the next value */
+	char closers[4];	/* of the containers open */
+	unsigned int depth;
+};
+
+static void add(struct record *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void add(struct record *r, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(r->text + r->len, sizeof(r->text) - r->len, fmt, ap);
+	va_end(ap);
+	assert_true(n >= 0 && (size_t)n < sizeof(r->text) - r->len);
+	r->len += (size_t)n;
+}
+
+static void sep(struct record *r)
+{
+	if (!r->first)
+		add(r, ", ");
+	r->first = 0;
+}
+
+static void rec_done(void *ctx)
+{
+	sep(ctx);
+	add(ctx, "done");
+}
+
+static void rec_integer(void *ctx, int64_t v)
+{
+	sep(ctx);
+	add(ctx, "%" PRId64, v);
+}
+
+static void rec_uinteger(void *ctx, uint64_t v)
+{
+	sep(ctx);
+	add(ctx, "%" PRIu64 "u", v);
+}
+
+static void rec_bytes(void *ctx, const void *p, size_t len)
+{
+	const unsigned char *b = p;
+	size_t i;
+
+	sep(ctx);
+	add(ctx, "b\"");
+	for (i = 0; i < len; i++)
+		add(ctx, b[i] >= 0x20 && b[i] < 0x7f ? "%c" : "\\x%02x", b[i]);
+	add(ctx, "\"");
+}
+
+static void rec_text(void *ctx, const char *s, size_t len)
+{
+	sep(ctx);
+	add(ctx, "\"%.*s\"", (int)len, s);
+}
+
+static void begin(struct record *r, char open, char close)
+{
+	assert_true(r->depth < sizeof(r->closers));
+	sep(r);
+	add(r, "%c", open);
+	r->closers[r->depth++] = close;
+	r->first = 1;
+}
+
+static void rec_begin_list(void *ctx, size_t count)
+{
+	(void)count;
+	begin(ctx, '[', ']');
+}
+
+static void rec_begin_record(void *ctx, size_t count)
+{
+	(void)count;
+	begin(ctx, '{', '}');
+}
+
+static void rec_key(void *ctx, const char *key)
+{
+	struct record *r = ctx;
+
+	sep(r);
+	add(r, "%s: ", key);
+	r->first = 1;
+}
+
+static void rec_end(void *ctx)
+{
+	struct record *r = ctx;
+
+	assert_true(r->depth > 0);
+	add(r, "%c", r->closers[--r->depth]);
+	r->first = 0;
+}
+
+/* Run op by name with args; its result as text, or its error message. */
+static const char *run(struct unit *u, const char *name,
+		       const struct op_value *args, int *err)
+{
+	static struct record r;
+	const struct op_emitter e = {
+		rec_done, rec_integer, rec_uinteger, rec_bytes, rec_text,
+		rec_begin_list, rec_begin_record, rec_key, rec_end, &r,
+	};
+	const struct op_def *op = op_by_name(name);
+	struct op_result res;
+
+	assert_non_null(op);
+	memset(&r, 0, sizeof(r));
+	r.first = 1;
+	*err = op_run(op, u->vcpu, args, &res);
+	if (*err)
+		op_error_text(op, args, &res, *err, r.text, sizeof(r.text));
+	else
+		op_emit(op, &res, &e);
+	op_result_free(&res);
+	return r.text;
+}
+
+static void every_op_has_a_name_doc_and_sane_arguments(void **state)
+{
+	unsigned int i, j;
+
+	(void)state;
+	for (i = 0; i < OP_COUNT; i++) {
+		const struct op_def *op = &op_defs[i];
+		size_t n = strlen(op->name);
+
+		assert_ptr_equal(op_by_name(op->name), op);
+		assert_int_equal(strncmp(op->doc, op->name, n), 0);
+		assert_int_equal(op->doc[n], '(');
+		assert_non_null(op->run);
+		assert_non_null(op->emit);
+		assert_true(op->nargs <= OP_MAX_ARGS);
+		/* Optional arguments come last, with defaults in range. */
+		for (j = 1; j < op->nargs; j++)
+			assert_true(op->args[j].optional ||
+				    !op->args[j - 1].optional);
+		for (j = 0; j < op->nargs; j++) {
+			char buf[64];
+
+			assert_non_null(op->args[j].name);
+			if (op->args[j].optional)
+				assert_null(op_check_int(&op->args[j],
+						op->args[j].def, buf,
+						sizeof(buf)));
+		}
+	}
+	assert_null(op_by_name("read_everything"));
+}
+
+static void integer_arguments_are_held_to_their_range(void **state)
+{
+	const struct op_def *len = op_by_name("read_bytes");
+	const struct op_def *w = op_by_name("write_int");
+	char buf[64];
+
+	(void)state;
+	assert_string_equal(op_check_int(&len->args[1], -1, buf, sizeof(buf)),
+			    "0 to 16777216");
+	assert_null(op_check_int(&len->args[1], 16 << 20, buf, sizeof(buf)));
+	assert_non_null(op_check_int(&len->args[1], (16 << 20) + 1, buf,
+				     sizeof(buf)));
+	/* write_int takes a signed or an unsigned 32-bit value. */
+	assert_null(op_check_int(&w->args[1], INT32_MIN, buf, sizeof(buf)));
+	assert_null(op_check_int(&w->args[1], UINT32_MAX, buf, sizeof(buf)));
+	assert_string_equal(op_check_int(&w->args[1], (int64_t)UINT32_MAX + 1,
+					 buf, sizeof(buf)),
+			    "-2147483648 to 4294967295");
+	/* Addresses are not ranges: any 64-bit pattern. */
+	assert_null(op_check_int(&w->args[0], -1, buf, sizeof(buf)));
+}
+
+static void check_reads(struct unit *u, const struct hm_event *ev)
+{
+	struct op_value a[3] = { { .u = VA_STR }, { .u = 5 } };
+	char want[64];
+	int err;
+
+	(void)ev;
+	assert_string_equal(run(u, "read_str", a, &err),
+			    "read_str: 0x900000: File name too long");
+	a[0].u = VA_STR + STR_LEN - 4;
+	assert_string_equal(run(u, "read_str", a, &err), "\"mnop\"");
+	/* At the hole: the bytes there are, then the end. */
+	a[0].u = VA_NONUL + NONUL_LEN - 3;
+	a[1].u = 16;
+	assert_string_equal(run(u, "read_bytes", a, &err), "b\"xxx\"");
+	assert_int_equal(err, 0);
+	/* read_int is unsigned, as the original plugins' is. */
+	u->buf[0] = 0xfe;
+	u->buf[1] = u->buf[2] = u->buf[3] = 0xff;
+	a[0].u = VA_BUF;
+	assert_string_equal(run(u, "read_int", a, &err), "4294967294u");
+	a[0].u = 0x10;
+	assert_string_equal(run(u, "read_long", a, &err),
+			    "read_long: 0x10: Bad address");
+	assert_int_equal(err, -EFAULT);
+	assert_string_equal(run(u, "get_proc_args", a, &err),
+			    "[\"/bin/prog\", \"--flag\", "
+			    "\"value with spaces\"]");
+	assert_string_equal(run(u, "get_proc_env", a, &err),
+			    "{HOME: \"/root\", EQ: \"a=b=c\", EMPTY: \"\", "
+			    "BARE: \"\", PATH: \"/bin\"}");
+	snprintf(want, sizeof(want), "%uu", PID);
+	assert_string_equal(run(u, "get_proc_pid", a, &err), want);
+}
+
+static void results_are_values_of_the_ops_kind(void **state)
+{
+	(void)state;
+	unit_with_event(check_reads);
+}
+
+static void check_fds(struct unit *u, const struct hm_event *ev)
+{
+	struct op_value a[3] = { { .u = 4 } };
+	int err;
+
+	(void)ev;
+	assert_string_equal(run(u, "read_fd_name", a, &err),
+			    "\"/etc/hostname\"");
+	a[0].u = (uint64_t)-7;
+	assert_string_equal(run(u, "read_fd_name", a, &err),
+			    "read_fd_name: fd -7: Bad file descriptor");
+	a[0].u = 3;
+	assert_string_equal(run(u, "read_socket_info", a, &err),
+			    "{family: 2, type: 1, protocol: 6, state: 10, "
+			    "local: b\"\\x02\\x00\\x1f\\x90\\x7f\\x00\\x00"
+			    "\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\", "
+			    "remote: b\"\", "
+			    "local_addr: \"127.0.0.1\", local_port: 8080}");
+	a[0].p = "/etc/hostname";
+	a[1].u = 3;
+	a[2].u = 1;
+	assert_string_equal(run(u, "read_file", a, &err), "b\"iny\"");
+	a[0].p = "/etc/nope";
+	a[2].u = 0;
+	assert_string_equal(run(u, "read_file", a, &err),
+			    "read_file: /etc/nope: No such file or directory");
+}
+
+static void file_and_fd_ops_say_which_fd_or_path(void **state)
+{
+	(void)state;
+	unit_with_event(check_fds);
+}
+
+static void check_writes(struct unit *u, const struct hm_event *ev)
+{
+	struct op_value a[3] = { { .u = VA_BUF }, { .p = "hi", .len = 2 } };
+	int err;
+
+	(void)ev;
+	assert_string_equal(run(u, "write_bytes", a, &err), "done");
+	assert_memory_equal(u->buf, "hi", 2);
+	/* A write that stops part way fails where it stopped. */
+	a[0].u = VA_BUF + BUF_SIZE - 1;
+	assert_string_equal(run(u, "write_bytes", a, &err),
+			    "write_bytes: 0x442000: Bad address");
+	assert_int_equal(u->buf[BUF_SIZE - 1], 'h');
+	a[0].u = VA_RO;
+	a[1].u = 0x12345678;
+	assert_string_equal(run(u, "write_int", a, &err),
+			    "write_int: 0x800000: Bad address");
+	/* Event control: the wrong phase is the caller's mistake. */
+	a[0].u = 5;
+	assert_string_equal(run(u, "set_return", a, &err),
+			    "set_return: syscall: the return value changes "
+			    "only at a return");
+	assert_int_equal(err, -EINVAL);
+}
+
+static void writes_fail_where_they_stop(void **state)
+{
+	(void)state;
+	unit_with_event(check_writes);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(every_op_has_a_name_doc_and_sane_arguments),
+		cmocka_unit_test(integer_arguments_are_held_to_their_range),
+		cmocka_unit_test(results_are_values_of_the_ops_kind),
+		cmocka_unit_test(file_and_fd_ops_say_which_fd_or_path),
+		cmocka_unit_test(writes_fail_where_they_stop),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
