@@ -223,6 +223,68 @@ static int run_set_return(struct hm_vcpu *vcpu, const struct op_value *a,
 	return hm_vcpu_set_return(vcpu, a[0].u);
 }
 
+static int run_processes(struct hm_vcpu *vcpu, const struct op_value *a,
+			 struct op_result *r)
+{
+	struct hm_process *list;
+	int err;
+
+	(void)a;
+	err = hm_vcpu_list_processes(vcpu, &list, &r->count);
+	if (!err)
+		r->data = list;
+	return err;
+}
+
+static int run_maps(struct hm_vcpu *vcpu, const struct op_value *a,
+		    struct op_result *r)
+{
+	struct hm_mapping *maps;
+	int err = hm_vcpu_get_maps(vcpu, a[0].u, &maps, &r->count);
+
+	if (!err)
+		r->data = maps;
+	return err;
+}
+
+static int run_fds(struct hm_vcpu *vcpu, const struct op_value *a,
+		   struct op_result *r)
+{
+	struct hm_open_file *files;
+	int err = hm_vcpu_get_fds(vcpu, a[0].u, &files, &r->count);
+
+	if (!err)
+		r->data = files;
+	return err;
+}
+
+static int run_path(struct hm_vcpu *vcpu, const struct op_value *a,
+		    struct op_result *r, int exe)
+{
+	ssize_t n;
+
+	if (take_buffer(r, HM_NAME_MAX))
+		return -ENOMEM;
+	n = exe ? hm_vcpu_get_exe(vcpu, a[0].u, r->data, HM_NAME_MAX) :
+		  hm_vcpu_get_cwd(vcpu, a[0].u, r->data, HM_NAME_MAX);
+	if (n < 0)
+		return (int)n;
+	r->len = (size_t)n;
+	return 0;
+}
+
+static int run_exe(struct hm_vcpu *vcpu, const struct op_value *a,
+		   struct op_result *r)
+{
+	return run_path(vcpu, a, r, 1);
+}
+
+static int run_cwd(struct hm_vcpu *vcpu, const struct op_value *a,
+		   struct op_result *r)
+{
+	return run_path(vcpu, a, r, 0);
+}
+
 /* ---- emit ---- */
 
 static void emit_done(const struct op_result *r, const struct op_emitter *e)
@@ -336,11 +398,101 @@ static void emit_socket_info(const struct op_result *r,
 	e->end(e->ctx);
 }
 
+static void emit_text_field(const struct op_emitter *e, const char *key,
+			    const char *s, size_t len)
+{
+	e->key(e->ctx, key);
+	e->text(e->ctx, s, len);
+}
+
+static void emit_bool_field(const struct op_emitter *e, const char *key,
+			    int v)
+{
+	e->key(e->ctx, key);
+	e->boolean(e->ctx, v);
+}
+
+static void emit_u64_field(const struct op_emitter *e, const char *key,
+			   uint64_t v)
+{
+	e->key(e->ctx, key);
+	e->uinteger(e->ctx, v);
+}
+
+/* { pid, tgid, ppid, uid, state, comm, start_ns, kthread } each */
+static void emit_processes(const struct op_result *r,
+			   const struct op_emitter *e)
+{
+	const struct hm_process *p = r->data;
+	size_t i;
+
+	e->begin_list(e->ctx, r->count);
+	for (i = 0; i < r->count; i++) {
+		e->begin_record(e->ctx, 8);
+		emit_u64_field(e, "pid", p[i].pid);
+		emit_u64_field(e, "tgid", p[i].tgid);
+		emit_u64_field(e, "ppid", p[i].ppid);
+		emit_u64_field(e, "uid", p[i].uid);
+		emit_text_field(e, "state", &p[i].state, 1);
+		emit_text_field(e, "comm", p[i].comm, strlen(p[i].comm));
+		emit_u64_field(e, "start_ns", p[i].start_ns);
+		emit_bool_field(e, "kthread", p[i].flags & HM_PROC_KTHREAD);
+		e->end(e->ctx);
+	}
+	e->end(e->ctx);
+}
+
+/* { start, end, offset, inode, perms ("r-xp"), name, cut } each */
+static void emit_maps(const struct op_result *r, const struct op_emitter *e)
+{
+	const struct hm_mapping *m = r->data;
+	char perms[5];
+	size_t i;
+
+	e->begin_list(e->ctx, r->count);
+	for (i = 0; i < r->count; i++) {
+		perms[0] = m[i].flags & HM_MAP_READ ? 'r' : '-';
+		perms[1] = m[i].flags & HM_MAP_WRITE ? 'w' : '-';
+		perms[2] = m[i].flags & HM_MAP_EXEC ? 'x' : '-';
+		perms[3] = m[i].flags & HM_MAP_SHARED ? 's' : 'p';
+		perms[4] = 0;
+		e->begin_record(e->ctx, 7);
+		emit_u64_field(e, "start", m[i].start);
+		emit_u64_field(e, "end", m[i].end);
+		emit_u64_field(e, "offset", m[i].offset);
+		emit_u64_field(e, "inode", m[i].inode);
+		emit_text_field(e, "perms", perms, 4);
+		emit_text_field(e, "name", m[i].name, strlen(m[i].name));
+		emit_bool_field(e, "cut", m[i].flags & HM_NAME_CUT);
+		e->end(e->ctx);
+	}
+	e->end(e->ctx);
+}
+
+/* { fd, flags (O_*), name, cut } each */
+static void emit_fds(const struct op_result *r, const struct op_emitter *e)
+{
+	const struct hm_open_file *f = r->data;
+	size_t i;
+
+	e->begin_list(e->ctx, r->count);
+	for (i = 0; i < r->count; i++) {
+		e->begin_record(e->ctx, 4);
+		emit_field(e, "fd", f[i].fd);
+		emit_u64_field(e, "flags", f[i].open_flags);
+		emit_text_field(e, "name", f[i].name, strlen(f[i].name));
+		emit_bool_field(e, "cut", f[i].flags & HM_NAME_CUT);
+		e->end(e->ctx);
+	}
+	e->end(e->ctx);
+}
+
 /* ---- the table ---- */
 
 #define ADDR { "addr", OP_ADDR, 0, 0, 0, 0 }
 #define FD { "fd", OP_INT, 0, INT32_MIN, INT32_MAX, 0 }
 #define RET(opt) { "ret", OP_INT, opt, INT64_MIN, INT64_MAX, 0 }
+#define PID { "pid", OP_INT, 1, 0, INT32_MAX, 0 }
 #define OP(id, d, w, run_fn, emit_fn) \
 	.name = #id, .doc = d, .where = w, .run = run_fn, .emit = emit_fn
 #define ARGS(...) \
@@ -418,6 +570,22 @@ const struct op_def op_defs[OP_COUNT] = {
 		"return, make it return ret", OP_AT_SYSCALL, run_set_return,
 		emit_done), ARGS(RET(0)),
 		.einval = "the return value changes only at a return" },
+	[OP_processes] = { OP(processes, "processes(): every task of the "
+		"guest, threads and kernel threads too: pid, tgid, ppid, uid, "
+		"state, comm, start_ns, kthread", OP_AT_PROCESS, run_processes,
+		emit_processes) },
+	[OP_maps] = { OP(maps, "maps([pid]): the memory map of a process "
+		"(the event's): start, end, offset, inode, perms, name, cut",
+		OP_AT_PID, run_maps, emit_maps), ARGS(PID) },
+	[OP_fds] = { OP(fds, "fds([pid]): the open files of a process (the "
+		"event's): fd, flags, name, cut", OP_AT_PID, run_fds,
+		emit_fds), ARGS(PID) },
+	[OP_exe] = { OP(exe, "exe([pid]): the path of a process's "
+		"executable (the event's)", OP_AT_PID, run_exe, emit_text),
+		ARGS(PID) },
+	[OP_cwd] = { OP(cwd, "cwd([pid]): the working directory of a "
+		"process (the event's)", OP_AT_PID, run_cwd, emit_text),
+		ARGS(PID) },
 };
 
 const struct op_def *op_by_name(const char *name)
@@ -481,6 +649,12 @@ void op_where_text(const struct op_def *op, const struct op_value *args,
 	case OP_AT_PATH:
 		snprintf(buf, cap, "%s", (const char *)args[0].p);
 		break;
+	case OP_AT_PID:
+		if (args[0].u) {
+			snprintf(buf, cap, "pid %" PRIu64, args[0].u);
+			break;
+		}
+		/* fall through */
 	case OP_AT_PROCESS:
 		snprintf(buf, cap, "process");
 		break;

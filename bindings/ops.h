@@ -22,7 +22,8 @@
 	X(read_bytes) X(read_str) X(read_int) X(read_long) X(read_ptr) \
 	X(write_bytes) X(write_str) X(write_int) X(write_long) X(write_ptr) \
 	X(get_proc_args) X(get_proc_env) X(get_proc_pid) X(read_fd_name) \
-	X(read_file) X(read_socket_info) X(set_arg) X(skip) X(set_return)
+	X(read_file) X(read_socket_info) X(set_arg) X(skip) X(set_return) \
+	X(processes) X(maps) X(fds) X(exe) X(cwd)
 
 enum op_id {
 #define OP_ENUM(name) OP_##name,
@@ -62,6 +63,7 @@ enum op_where {
 	OP_AT_FD,		/* "fd N": result.at */
 	OP_AT_PATH,		/* the path argument; result.at the offset */
 	OP_AT_PROCESS,		/* the process that raised the event */
+	OP_AT_PID,		/* "pid N", or as OP_AT_PROCESS for 0 */
 	OP_AT_SYSCALL,		/* the syscall that raised it */
 };
 
@@ -106,6 +108,7 @@ struct op_result {
  */
 struct op_emitter {
 	void (*done)(void *ctx);		/* a write that worked */
+	void (*boolean)(void *ctx, int v);
 	void (*integer)(void *ctx, int64_t v);
 	void (*uinteger)(void *ctx, uint64_t v);
 	void (*bytes)(void *ctx, const void *p, size_t len);

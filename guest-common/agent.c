@@ -203,6 +203,156 @@ static void serve_socket_info(struct hm_agent *agent, uint64_t fd)
 	respond(r, HM_RESP_READ_OK, fd, sizeof(info));
 }
 
+int hm_agent_list_proc(struct hm_agent_list *l,
+		       const struct hm_proc_entry *e)
+{
+	struct hm_proc_entry w = *e;
+
+	if (l->full || l->cap - l->used < sizeof(w)) {
+		if (!l->full)
+			l->next = e->pid;
+		l->full = 1;
+		return 1;
+	}
+	w.pid = hm_le64(e->pid);
+	w.tgid = hm_le64(e->tgid);
+	w.ppid = hm_le64(e->ppid);
+	w.start_ns = hm_le64(e->start_ns);
+	w.uid = hm_le32(e->uid);
+	w.reserved = 0;
+	hm_memcpy(l->buf + l->used, &w, sizeof(w));
+	l->used += sizeof(w);
+	return 0;
+}
+
+/*
+ * An entry of @head bytes and its name, padded to 8: cut short when it
+ * would not fit even alone. Returns the name's bytes to send, or -1 when
+ * the reply is full.
+ */
+static long list_room(struct hm_agent_list *l, size_t head, uint32_t len,
+		      uint32_t *flags)
+{
+	size_t room = l->cap - l->used;
+
+	if (!l->full && room >= head && room - head >= ((len + 7ul) & ~7ul))
+		return len;
+	if (l->full || l->used || room < head + 8) {
+		l->full = 1;
+		return -1;
+	}
+	*flags |= HM_NAME_CUT;
+	return (long)((room - head) & ~7ul);
+}
+
+static void list_put(struct hm_agent_list *l, const void *head,
+		     size_t head_len, const char *name, size_t len)
+{
+	char *out = l->buf + l->used;
+
+	hm_memcpy(out, head, head_len);
+	hm_memcpy(out + head_len, name, len);
+	hm_memset(out + head_len + len, 0, ((len + 7) & ~7ul) - len);
+	l->used += head_len + ((len + 7) & ~7ul);
+}
+
+int hm_agent_list_map(struct hm_agent_list *l, const struct hm_map_entry *e,
+		      const char *name)
+{
+	struct hm_map_entry w;
+	uint32_t flags = e->flags;
+	long len = list_room(l, sizeof(w), e->name_len, &flags);
+
+	if (len < 0) {
+		if (!l->next)
+			l->next = e->start;
+		return 1;
+	}
+	w.start = hm_le64(e->start);
+	w.end = hm_le64(e->end);
+	w.offset = hm_le64(e->offset);
+	w.inode = hm_le64(e->inode);
+	w.flags = hm_le32(flags);
+	w.name_len = hm_le32((uint32_t)len);
+	list_put(l, &w, sizeof(w), name, (size_t)len);
+	return 0;
+}
+
+int hm_agent_list_fd(struct hm_agent_list *l, const struct hm_fd_entry *e,
+		     const char *name)
+{
+	struct hm_fd_entry w;
+	uint32_t flags = e->flags;
+	long len = list_room(l, sizeof(w), e->name_len, &flags);
+
+	if (len < 0) {
+		if (!l->next)
+			l->next = e->fd;
+		return 1;
+	}
+	w.fd = hm_le32(e->fd);
+	w.open_flags = hm_le32(e->open_flags);
+	w.flags = hm_le32(flags);
+	w.name_len = hm_le32((uint32_t)len);
+	list_put(l, &w, sizeof(w), name, (size_t)len);
+	return 0;
+}
+
+/*
+ * A list op: the cursor (data[0..7] but for PROC_LIST, whose addr it is)
+ * is read before entries overwrite it; the reply's addr is where the
+ * next request starts, 0 after the last entry.
+ */
+static void serve_list(struct hm_agent *agent, uint64_t op, uint64_t addr,
+		       size_t size)
+{
+	const struct hm_agent_ops *ops = agent->ops;
+	struct hm_agent_list l = {
+		.buf = data_of(agent), .cap = size, .scratch = agent->name_buf,
+	};
+	uint64_t cursor = addr;
+	long err;
+
+	if (op != HM_OP_PROC_LIST) {
+		hm_memcpy(&cursor, data_of(agent), sizeof(cursor));
+		cursor = hm_le64(cursor);
+	}
+	if (op == HM_OP_PROC_LIST && ops->proc_list &&
+	    (agent->features & HM_FEATURE_PROC_LIST))
+		err = ops->proc_list(agent->ctx, cursor, &l);
+	else if (op == HM_OP_PROC_MAPS && ops->proc_maps &&
+		 (agent->features & HM_FEATURE_PROC_MAPS))
+		err = ops->proc_maps(agent->ctx, addr, cursor, &l);
+	else if (op == HM_OP_PROC_FDS && ops->proc_fds &&
+		 (agent->features & HM_FEATURE_PROC_FDS))
+		err = ops->proc_fds(agent->ctx, addr, cursor, &l);
+	else
+		err = -HM_ENOSYS;
+	if (err)
+		return fail(agent->region, err);
+	/* Not even one entry fits what the host allowed. */
+	if (l.full && !l.used)
+		return fail(agent->region, -HM_EINVAL);
+	respond(agent->region, HM_RESP_READ_OK, l.full ? l.next : 0, l.used);
+}
+
+static void serve_proc_path(struct hm_agent *agent, uint64_t pid,
+			    enum hm_proc_path which, size_t size)
+{
+	struct hm_region *r = agent->region;
+	long n;
+
+	if (!agent->ops->proc_path ||
+	    !(agent->features & HM_FEATURE_PROC_PATHS))
+		return fail(r, -HM_ENOSYS);
+	n = agent->ops->proc_path(agent->ctx, pid, which, data_of(agent),
+				  size);
+	if (n >= 0 && (size_t)n <= size)
+		respond(r, HM_RESP_READ_OK, pid, (uint64_t)n);
+	else
+		fail(r, n < 0 ? n : -HM_ENAMETOOLONG);
+}
+
 /* The pieces and the bytes they ask for must all fit in data[]. */
 static int readv_fits(const struct hm_agent *agent, uint64_t n,
 		      uint64_t size)
@@ -298,7 +448,8 @@ static int takes_buffer(uint64_t op)
 {
 	return op == HM_OP_READ || op == HM_OP_WRITE || op == HM_OP_READ_STR ||
 	       op == HM_OP_READ_FD_NAME || op == HM_OP_READ_PROCARGS ||
-	       op == HM_OP_READ_PROCENV || op == HM_OP_READ_FILE;
+	       op == HM_OP_READ_PROCENV || op == HM_OP_READ_FILE ||
+	       (op >= HM_OP_PROC_LIST && op <= HM_OP_PROC_CWD);
 }
 
 int hm_agent_serve(struct hm_agent *agent)
@@ -342,6 +493,17 @@ int hm_agent_serve(struct hm_agent *agent)
 		break;
 	case HM_OP_READV:
 		serve_readv(agent, addr, size);
+		break;
+	case HM_OP_PROC_LIST:
+	case HM_OP_PROC_MAPS:
+	case HM_OP_PROC_FDS:
+		serve_list(agent, op, addr, size);
+		break;
+	case HM_OP_PROC_EXE:
+		serve_proc_path(agent, addr, HM_PATH_EXE, size);
+		break;
+	case HM_OP_PROC_CWD:
+		serve_proc_path(agent, addr, HM_PATH_CWD, size);
 		break;
 	case HM_OP_NONE:
 	case HM_RESP_READ_OK:

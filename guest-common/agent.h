@@ -19,6 +19,25 @@ enum hm_proc_area {
 	HM_PROC_ENV,
 };
 
+enum hm_proc_path {
+	HM_PATH_EXE,
+	HM_PATH_CWD,
+};
+
+/*
+ * A list reply being filled (HM_OP_PROC_LIST, _MAPS, _FDS): the accessor
+ * walks from its cursor and adds entries with hm_agent_list_*(), in the
+ * guest's byte order, until one says the reply is full.
+ */
+struct hm_agent_list {
+	char *buf;		/* data[] */
+	size_t cap;		/* bytes the host allows */
+	size_t used;
+	uint64_t next;		/* the cursor of the first entry left out */
+	int full;
+	char *scratch;		/* HM_NAME_MAX bytes for a name, or NULL */
+};
+
 /*
  * Accessors. Addresses are the guest's virtual addresses in the context of
  * the task that raised the event. Functions that return long give a byte
@@ -52,6 +71,20 @@ struct hm_agent_ops {
 	 * padded; 0 or a negative HM_E* value. With pid, for subscriptions.
 	 */
 	long (*comm)(void *ctx, char comm[HM_COMM_LEN]);
+	/*
+	 * The whole system (protocol.h): pid 0 is the task that raised the
+	 * event. The lists add entries from @cursor on, in ascending order,
+	 * and stop when hm_agent_list_*() returns nonzero; 0 or -HM_E*.
+	 * proc_path: the executable's or working directory's path into
+	 * buf, its length or -HM_E*, as fd_name.
+	 */
+	long (*proc_list)(void *ctx, uint64_t cursor, struct hm_agent_list *l);
+	long (*proc_maps)(void *ctx, uint64_t pid, uint64_t cursor,
+			  struct hm_agent_list *l);
+	long (*proc_fds)(void *ctx, uint64_t pid, uint64_t cursor,
+			 struct hm_agent_list *l);
+	long (*proc_path)(void *ctx, uint64_t pid, enum hm_proc_path which,
+			  char *buf, size_t cap);
 };
 
 /*
@@ -115,6 +148,19 @@ static inline size_t hm_agent_data_size(uint32_t pages)
  * -HM_ENAMETOOLONG when it does not fit in cap bytes.
  */
 long hm_agent_put_name(const char *name, char *buf, size_t cap);
+
+/*
+ * Add one entry to a list reply, converted to the wire's byte order: 0, or
+ * nonzero when it does not fit (the walk stops there and l->next says
+ * where the host goes on). A name that could not fit even in an empty
+ * reply is cut short (HM_NAME_CUT); name_len in the entry is the name's.
+ */
+int hm_agent_list_proc(struct hm_agent_list *l,
+		       const struct hm_proc_entry *e);
+int hm_agent_list_map(struct hm_agent_list *l, const struct hm_map_entry *e,
+		      const char *name);
+int hm_agent_list_fd(struct hm_agent_list *l, const struct hm_fd_entry *e,
+		     const char *name);
 
 /*
  * Offer the region to the host. Returns 0 when a host acknowledged it (and

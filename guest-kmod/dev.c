@@ -26,7 +26,8 @@ static long ioctl_raise(void __user *arg)
 	return hm_raise_sleepable(&event);
 }
 
-static int serve_loopback(struct hm_region *region, bool atomic)
+static int serve_loopback(struct hm_region *region, char *name_buf,
+			  bool atomic)
 {
 	struct hm_ctx ctx = { .atomic = atomic };
 	struct hm_agent agent = {
@@ -35,6 +36,7 @@ static int serve_loopback(struct hm_region *region, bool atomic)
 		.region = region,
 		.region_pages = 1,
 		.features = HM_KMOD_FEATURES,
+		.name_buf = name_buf,
 	};
 	int ret;
 
@@ -50,6 +52,7 @@ static long ioctl_loopback(void __user *arg)
 {
 	struct hm_ioc_loopback req;
 	struct hm_region *region;
+	char *name_buf;
 	void __user *uregion;
 	long ret;
 
@@ -60,16 +63,20 @@ static long ioctl_loopback(void __user *arg)
 	if (req.flags & ~HM_LOOPBACK_ATOMIC || req.reserved)
 		return -EINVAL;
 	region = kmalloc(sizeof(*region), GFP_KERNEL);
-	if (!region)
-		return -ENOMEM;
+	name_buf = kmalloc(HM_NAME_MAX, GFP_KERNEL);
+	ret = -ENOMEM;
+	if (!region || !name_buf)
+		goto out;
 	uregion = u64_to_user_ptr(req.region);
 	ret = -EFAULT;
 	if (copy_from_user(region, uregion, sizeof(*region)))
 		goto out;
-	ret = serve_loopback(region, req.flags & HM_LOOPBACK_ATOMIC);
+	ret = serve_loopback(region, name_buf,
+			     req.flags & HM_LOOPBACK_ATOMIC);
 	if (copy_to_user(uregion, region, sizeof(*region)))
 		ret = -EFAULT;
 out:
+	kfree(name_buf);
 	kfree(region);
 	return ret;
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR MIT */
 /*
  * Internal interface of the hypermem guest module: per-CPU regions (main.c),
- * the kernel accessors behind struct hm_agent_ops (ops.c), the syscall
- * tracepoints (hooks.c) and /dev/hypermem (dev.c).
+ * the kernel accessors behind struct hm_agent_ops (ops.c, and system.c for
+ * the whole system's lists), the syscall tracepoints (hooks.c) and
+ * /dev/hypermem (dev.c).
  */
 #ifndef HYPERMEM_KMOD_H
 #define HYPERMEM_KMOD_H
@@ -22,7 +23,9 @@
 
 #define HM_KMOD_FEATURES (HM_FEATURE_PROCENV | HM_FEATURE_READ_FILE | \
 			  HM_FEATURE_SOCKET_INFO | HM_FEATURE_KERNEL_ADDR | \
-			  HM_FEATURE_READV | HM_KMOD_CONTROL)
+			  HM_FEATURE_READV | HM_KMOD_CONTROL | \
+			  HM_FEATURE_PROC_LIST | HM_FEATURE_PROC_MAPS | \
+			  HM_FEATURE_PROC_FDS | HM_FEATURE_PROC_PATHS)
 
 /*
  * The context the accessors run in. In atomic context (a tracepoint, or a
@@ -35,6 +38,15 @@ struct hm_ctx {
 };
 
 extern const struct hm_agent_ops hm_kmod_ops;
+
+/* system.c: the whole system, behind struct hm_agent_ops. */
+long hm_proc_list(void *opaque, uint64_t cursor, struct hm_agent_list *l);
+long hm_proc_maps(void *opaque, uint64_t pid, uint64_t cursor,
+		  struct hm_agent_list *l);
+long hm_proc_fds(void *opaque, uint64_t pid, uint64_t cursor,
+		 struct hm_agent_list *l);
+long hm_proc_path(void *opaque, uint64_t pid, enum hm_proc_path which,
+		  char *buf, size_t cap);
 extern bool hm_loopback;
 
 int hm_transport_select(const char *name);

@@ -74,6 +74,8 @@ static void free_region(struct hm_cpu *hc)
 		__free_page(hc->sub_page);
 	hc->sub_page = NULL;
 	hc->agent.sub = NULL;
+	kfree(hc->agent.name_buf);
+	hc->agent.name_buf = NULL;
 }
 
 /* A CPU that comes online after loading may lack a host: no error then. */
@@ -109,6 +111,12 @@ static int hm_cpu_online(unsigned int cpu)
 					GFP_KERNEL | __GFP_ZERO, 0);
 	hc->agent.sub = hc->sub_page ? page_address(hc->sub_page) : NULL;
 	hc->agent.sub_gpa = hc->sub_page ? page_to_phys(hc->sub_page) : 0;
+	/*
+	 * Names of mappings and files, and fd names past the region; without
+	 * it those lists say EIO.
+	 */
+	hc->agent.name_buf = kmalloc_node(HM_NAME_MAX, GFP_KERNEL,
+					  cpu_to_node(cpu));
 	/* The doorbell must ring on the CPU that owns the region. */
 	smp_call_function_single(cpu, register_on_cpu, hc, 1);
 	if (hc->register_err) {

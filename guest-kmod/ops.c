@@ -354,4 +354,8 @@ const struct hm_agent_ops hm_kmod_ops = {
 	.read_file = hm_read_file,
 	.socket_info = hm_socket_info,
 	.comm = hm_comm,
+	.proc_list = hm_proc_list,
+	.proc_maps = hm_proc_maps,
+	.proc_fds = hm_proc_fds,
+	.proc_path = hm_proc_path,
 };

@@ -144,16 +144,20 @@ static long pid(void *ctx, uint64_t *ret)
 	return 0;
 }
 
-/* The program's name stands for Linux's comm. */
-static long comm(void *ctx, char out[HM_COMM_LEN])
+static void name_copy(char out[HM_COMM_LEN], const char *name)
 {
-	struct cpu *cpu = ctx;
-	const char *name = cpu->current->prog->name;
 	size_t i;
 
 	memset(out, 0, HM_COMM_LEN);
 	for (i = 0; i < HM_COMM_LEN - 1 && name[i]; i++)
 		out[i] = name[i];
+}
+
+/* The program's name stands for Linux's comm. */
+static long comm(void *ctx, char out[HM_COMM_LEN])
+{
+	struct cpu *cpu = ctx;
+	name_copy(out, cpu->current->prog->name);
 	return 0;
 }
 
@@ -187,6 +191,104 @@ static long socket_info(void *ctx, int64_t fd, struct hm_socket_info *info)
 	return 0;
 }
 
+/* pid 0: the process that raised the event. */
+static struct proc *target(void *ctx, uint64_t pid)
+{
+	struct cpu *cpu = ctx;
+
+	return pid ? proc_by_pid(pid) : cpu->current;
+}
+
+/*
+ * Every process, by pid: each runs from boot, at uid 0, started by the
+ * kernel (no parent); one that exited stays a zombie, as none reaps it.
+ */
+static long proc_list(void *ctx, uint64_t cursor, struct hm_agent_list *l)
+{
+	uint64_t pid, last = proc_last_pid();
+	struct hm_proc_entry e;
+	struct proc *p;
+
+	(void)ctx;
+	for (pid = cursor ? cursor : 1; pid <= last; pid++) {
+		p = proc_by_pid(pid);
+		if (!p)
+			continue;
+		memset(&e, 0, sizeof(e));
+		e.pid = p->pid;
+		e.tgid = p->pid;
+		e.state = __atomic_load_n(&p->exited, __ATOMIC_RELAXED) ?
+			  'Z' : 'R';
+		name_copy(e.comm, p->prog->name);
+		if (hm_agent_list_proc(l, &e))
+			break;
+	}
+	return 0;
+}
+
+static long proc_maps(void *ctx, uint64_t pid, uint64_t cursor,
+		      struct hm_agent_list *l)
+{
+	struct proc *p = target(ctx, pid);
+	struct mapping m[MAX_MAPPINGS];
+	struct hm_map_entry e;
+	unsigned int i, n;
+
+	if (!p)
+		return -HM_ESRCH;
+	n = proc_mappings(p, m);
+	for (i = 0; i < n; i++) {
+		if (m[i].end <= cursor)
+			continue;
+		memset(&e, 0, sizeof(e));
+		e.start = m[i].start;
+		e.end = m[i].end;
+		e.flags = m[i].flags;
+		e.name_len = (uint32_t)strlen(m[i].name);
+		if (hm_agent_list_map(l, &e, m[i].name))
+			break;
+	}
+	return 0;
+}
+
+/* Linux's numbers: the terminal and sockets read-write, files read-only. */
+#define O_RDWR 2
+
+static long proc_fds(void *ctx, uint64_t pid, uint64_t cursor,
+		     struct hm_agent_list *l)
+{
+	struct proc *p = target(ctx, pid);
+	struct hm_fd_entry e;
+	uint64_t fd;
+
+	if (!p)
+		return -HM_ESRCH;
+	for (fd = cursor; fd < MAX_FDS; fd++) {
+		const struct fd *f = &p->fds[fd];
+
+		if (f->kind == FD_NONE)
+			continue;
+		memset(&e, 0, sizeof(e));
+		e.fd = (uint32_t)fd;
+		e.open_flags = f->kind == FD_FILE ? 0 : O_RDWR;
+		e.name_len = (uint32_t)strlen(f->name);
+		if (hm_agent_list_fd(l, &e, f->name))
+			break;
+	}
+	return 0;
+}
+
+static long proc_path(void *ctx, uint64_t pid, enum hm_proc_path which,
+		      char *buf, size_t cap)
+{
+	struct proc *p = target(ctx, pid);
+
+	if (!p)
+		return -HM_ESRCH;
+	return hm_agent_put_name(which == HM_PATH_EXE ? p->exe : "/", buf,
+				 cap);
+}
+
 static const struct hm_agent_ops ops = {
 	.doorbell = doorbell,
 	.copy_from = copy_from,
@@ -198,6 +300,10 @@ static const struct hm_agent_ops ops = {
 	.read_file = read_file,
 	.socket_info = socket_info,
 	.comm = comm,
+	.proc_list = proc_list,
+	.proc_maps = proc_maps,
+	.proc_fds = proc_fds,
+	.proc_path = proc_path,
 };
 
 void hm_init(struct cpu *cpu)
@@ -214,7 +320,9 @@ void hm_init(struct cpu *cpu)
 	a->features = HM_FEATURE_PROCENV | HM_FEATURE_READ_FILE |
 		      HM_FEATURE_SOCKET_INFO | HM_FEATURE_KERNEL_ADDR |
 		      HM_FEATURE_READV | HM_FEATURE_EVENT_CONTROL |
-		      HM_FEATURE_SYSCALL_SKIP;
+		      HM_FEATURE_SYSCALL_SKIP | HM_FEATURE_PROC_LIST |
+		      HM_FEATURE_PROC_MAPS | HM_FEATURE_PROC_FDS |
+		      HM_FEATURE_PROC_PATHS;
 	if (config.subscribe) {
 		a->features |= HM_FEATURE_PREFETCH;
 		a->sub = alloc_pages(1);

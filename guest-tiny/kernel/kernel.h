@@ -35,6 +35,8 @@
 #define KSTACK_SIZE (4 * PAGE_SIZE)
 #define MAX_FDS 16
 #define MAX_PROCS 16
+/* Every process of every CPU, by pid - 1. */
+#define MAX_ALL_PROCS (MAX_PROCS * TINY_MAX_CPUS)
 
 /* Saved user state; the layout matches the pushes in entry.S. */
 struct frame {
@@ -79,6 +81,8 @@ struct program {
 struct proc {
 	uint32_t pid;
 	const struct program *prog;
+	char exe[48];			/* the path it was started from */
+	unsigned int data_pages;	/* mapped at USER_DATA, kept by exec */
 	uint64_t *pml4;
 	uint64_t kstack_top;
 	struct frame *frame;		/* where its user state is saved */
@@ -183,6 +187,20 @@ struct proc *proc_create(const struct program *prog);
 struct fd *proc_fd(struct proc *p, int64_t fd);
 const struct file *file_lookup(const char *path);
 const struct program *scenario_programs(const char *name, size_t *count);
+/* A process by pid, or NULL; pids are 1, 2, ... in creation order. */
+struct proc *proc_by_pid(uint64_t pid);
+uint64_t proc_last_pid(void);
+
+/* A piece of a process's address space, as it was built. */
+struct mapping {
+	uint64_t start, end;
+	uint32_t flags;			/* HM_MAP_* */
+	const char *name;		/* "" for anonymous memory */
+};
+#define MAX_MAPPINGS 4
+/* Its mappings in address order; returns how many. */
+unsigned int proc_mappings(const struct proc *p,
+			   struct mapping out[MAX_MAPPINGS]);
 int64_t proc_exec(struct proc *p, struct frame *f, uint64_t path,
 		  uint64_t argv, uint64_t envp);
 

@@ -24,6 +24,7 @@ int control_test_main(int argc, char **argv, char **envp);
 int hwaddr_main(int argc, char **argv, char **envp);
 
 static uint32_t next_pid = 1;
+static struct proc *all_procs[MAX_ALL_PROCS];
 
 static const char motd[] =
 	"guest-tiny: a miniature x86-64 OS for libhypermem's tests.\n"
@@ -173,6 +174,42 @@ const struct file *file_lookup(const char *path)
 	return NULL;
 }
 
+struct proc *proc_by_pid(uint64_t pid)
+{
+	if (!pid || pid > MAX_ALL_PROCS)
+		return NULL;
+	return __atomic_load_n(&all_procs[pid - 1], __ATOMIC_ACQUIRE);
+}
+
+uint64_t proc_last_pid(void)
+{
+	return __atomic_load_n(&next_pid, __ATOMIC_ACQUIRE) - 1;
+}
+
+static uint64_t text_pages(void)
+{
+	return ((uint64_t)__utext_end - USER_TEXT + PAGE_SIZE - 1) /
+	       PAGE_SIZE;
+}
+
+unsigned int proc_mappings(const struct proc *p,
+			   struct mapping out[MAX_MAPPINGS])
+{
+	uint64_t stack_base = USER_STACK_TOP - USER_STACK_PAGES * PAGE_SIZE;
+
+	out[0] = (struct mapping){ USER_TEXT,
+		USER_TEXT + text_pages() * PAGE_SIZE,
+		HM_MAP_READ | HM_MAP_EXEC, p->exe };
+	out[1] = (struct mapping){ USER_DATA,
+		USER_DATA + p->data_pages * PAGE_SIZE,
+		HM_MAP_READ | HM_MAP_WRITE, "" };
+	out[2] = (struct mapping){ USER_RO, USER_RO + PAGE_SIZE,
+		HM_MAP_READ, "" };
+	out[3] = (struct mapping){ stack_base, USER_STACK_TOP,
+		HM_MAP_READ | HM_MAP_WRITE, "[stack]" };
+	return MAX_MAPPINGS;
+}
+
 struct fd *proc_fd(struct proc *p, int64_t fd)
 {
 	if (fd < 0 || fd >= MAX_FDS || p->fds[fd].kind == FD_NONE)
@@ -296,8 +333,6 @@ struct proc *proc_create(const struct program *prog)
 	unsigned int proc_pages = (sizeof(struct proc) + PAGE_SIZE - 1) /
 				  PAGE_SIZE;
 	struct proc *p = alloc_pages(proc_pages);
-	uint64_t text_pages = ((uint64_t)__utext_end - USER_TEXT +
-			       PAGE_SIZE - 1) / PAGE_SIZE;
 	uint64_t stack_base = USER_STACK_TOP - USER_STACK_PAGES * PAGE_SIZE;
 	char *stack = alloc_pages(USER_STACK_PAGES);
 	char *kstack = alloc_pages(KSTACK_SIZE / PAGE_SIZE);
@@ -306,8 +341,10 @@ struct proc *proc_create(const struct program *prog)
 
 	p->pid = __atomic_fetch_add(&next_pid, 1, __ATOMIC_SEQ_CST);
 	p->prog = prog;
+	p->data_pages = prog->data_pages;
 	p->pml4 = address_space_new();
-	map_range(p->pml4, USER_TEXT, (uint64_t)__utext_load, text_pages, 0);
+	map_range(p->pml4, USER_TEXT, (uint64_t)__utext_load, text_pages(),
+		  0);
 	map_range(p->pml4, USER_DATA, (uint64_t)alloc_pages(prog->data_pages),
 		  prog->data_pages, 1);
 	if (prog->data_pages > 4)
@@ -320,6 +357,9 @@ struct proc *proc_create(const struct program *prog)
 	f = (struct frame *)(p->kstack_top - sizeof(*f));
 	p->frame = f;
 	start_frame(p, f, stack, prog->argv, prog->envp);
+	ksnprintf(p->exe, sizeof(p->exe), "/bin/%s", prog->name);
+	if (p->pid <= MAX_ALL_PROCS)
+		__atomic_store_n(&all_procs[p->pid - 1], p, __ATOMIC_RELEASE);
 	return p;
 }
 
@@ -385,6 +425,7 @@ int64_t proc_exec(struct proc *p, struct frame *f, uint64_t path,
 	stack = user_translate(p->pml4, USER_STACK_TOP -
 			       USER_STACK_PAGES * PAGE_SIZE, 1);
 	p->prog = &binaries[i].prog;
+	ksnprintf(p->exe, sizeof(p->exe), "%s", binaries[i].path);
 	memset(f, 0, sizeof(*f));
 	start_frame(p, f, (char *)stack, args, env);
 	return 0;

@@ -114,7 +114,9 @@ static int check_hello(const struct hm_hello *hello)
 		       HM_FEATURE_SOCKET_INFO | HM_FEATURE_KERNEL_ADDR | \
 		       HM_FEATURE_READV | HM_FEATURE_FD_NAME_OFFSET | \
 		       HM_FEATURE_EVENT_CONTROL | HM_FEATURE_SYSCALL_SKIP | \
-		       HM_FEATURE_SUBSCRIBE | HM_FEATURE_PREFETCH)
+		       HM_FEATURE_SUBSCRIBE | HM_FEATURE_PREFETCH | \
+		       HM_FEATURE_PROC_LIST | HM_FEATURE_PROC_MAPS | \
+		       HM_FEATURE_PROC_FDS | HM_FEATURE_PROC_PATHS)
 
 static int on_register(struct hm_vcpu *vcpu, uint64_t gpa)
 {

@@ -136,6 +136,11 @@ static void emit_done(void *ctx)
 	put(ctx, Py_NewRef(Py_None));
 }
 
+static void emit_boolean(void *ctx, int v)
+{
+	put(ctx, PyBool_FromLong(v));
+}
+
 static void emit_integer(void *ctx, int64_t v)
 {
 	put(ctx, PyLong_FromLongLong(v));
@@ -347,7 +352,8 @@ static PyObject *event_call(EventObject *self, PyObject *args,
 	char *copies[OP_MAX_ARGS] = { 0 };
 	struct py_emit pe = { 0 };
 	const struct op_emitter e = {
-		emit_done, emit_integer, emit_uinteger, emit_bytes, emit_text,
+		emit_done, emit_boolean, emit_integer, emit_uinteger,
+		emit_bytes, emit_text,
 		emit_begin_list, emit_begin_record, emit_key, emit_end, &pe,
 	};
 	PyObject *out = NULL;

@@ -190,6 +190,83 @@ static long op_socket_info(void *ctx, int64_t fd, struct hm_socket_info *info)
 	return 0;
 }
 
+/* The whole system: the current process, or the test's task list. */
+static long op_proc_list(void *ctx, uint64_t cursor, struct hm_agent_list *l)
+{
+	struct fake_guest *g = ctx;
+	struct hm_proc_entry self = {
+		.pid = g->current->pid, .tgid = g->current->pid,
+		.ppid = 1, .state = 'R',
+	};
+	const struct hm_proc_entry *list = g->procs ? g->procs : &self;
+	unsigned int i, n = g->procs ? g->nr_procs : 1;
+
+	strncpy(self.comm, g->current->comm ? g->current->comm : "fake",
+		HM_COMM_LEN - 1);
+	for (i = 0; i < n; i++)
+		if (list[i].pid >= cursor && hm_agent_list_proc(l, &list[i]))
+			break;
+	return 0;
+}
+
+static const struct fake_process *process(struct fake_guest *g, uint64_t pid)
+{
+	return !pid || pid == g->current->pid ? g->current : NULL;
+}
+
+static long op_proc_maps(void *ctx, uint64_t pid, uint64_t cursor,
+			 struct hm_agent_list *l)
+{
+	const struct fake_process *p = process(ctx, pid);
+	unsigned int i;
+
+	if (!p)
+		return -HM_ESRCH;
+	for (i = 0; i < p->nr_maps; i++) {
+		const struct fake_mapping *m = &p->maps[i];
+		const char *name = m->name ? m->name : "";
+		struct hm_map_entry e = {
+			.start = m->va, .end = m->va + m->len,
+			.flags = HM_MAP_READ | (m->writable ? HM_MAP_WRITE : 0),
+			.name_len = (uint32_t)strlen(name),
+		};
+
+		if (e.end > cursor && hm_agent_list_map(l, &e, name))
+			break;
+	}
+	return 0;
+}
+
+static long op_proc_fds(void *ctx, uint64_t pid, uint64_t cursor,
+			struct hm_agent_list *l)
+{
+	const struct fake_process *p = process(ctx, pid);
+	unsigned int i;
+
+	if (!p)
+		return -HM_ESRCH;
+	for (i = 0; i < p->nr_fds; i++) {
+		struct hm_fd_entry e = {
+			.fd = (uint32_t)p->fds[i].fd, .open_flags = 2,
+			.name_len = (uint32_t)strlen(p->fds[i].name),
+		};
+
+		if ((uint64_t)p->fds[i].fd >= cursor &&
+		    hm_agent_list_fd(l, &e, p->fds[i].name))
+			break;
+	}
+	return 0;
+}
+
+static long op_proc_path(void *ctx, uint64_t pid, enum hm_proc_path which,
+			 char *buf, size_t cap)
+{
+	if (!process(ctx, pid))
+		return -HM_ESRCH;
+	return hm_agent_put_name(which == HM_PATH_EXE ? "/bin/fake" : "/root",
+				 buf, cap);
+}
+
 /* Guest side of an exit: publish it and wait for the next KVM_RUN. */
 static void guest_exit(struct fake_guest *g)
 {
@@ -290,6 +367,10 @@ struct fake_guest *fake_guest_new(fake_guest_fn main, void *opaque)
 		.read_file = op_read_file,
 		.socket_info = op_socket_info,
 		.comm = op_comm,
+		.proc_list = op_proc_list,
+		.proc_maps = op_proc_maps,
+		.proc_fds = op_proc_fds,
+		.proc_path = op_proc_path,
 	};
 	g->agent = (struct hm_agent){
 		.ops = &g->ops,

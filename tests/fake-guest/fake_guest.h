@@ -31,6 +31,7 @@ struct fake_mapping {
 	size_t len;
 	uint8_t *mem;
 	bool writable;
+	const char *name;	/* for the maps list; NULL: anonymous */
 };
 
 struct fake_fd {
@@ -96,6 +97,10 @@ struct fake_guest {
 	int handle_errors;		/* hm_vcpu_handle_exit() < 0 */
 	int register_result;		/* of the last hm_agent_register() */
 	int get_regs_error;		/* KVM_GET_REGS fails with it, 0: no */
+
+	/* The tasks HM_OP_PROC_LIST sees; NULL: the current one alone. */
+	const struct hm_proc_entry *procs;
+	unsigned int nr_procs;
 
 	/* Misbehaviour, for the timeout tests. */
 	sem_t unblock;

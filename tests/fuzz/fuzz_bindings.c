@@ -27,6 +27,12 @@ static void done(void *ctx)
 	value(ctx);
 }
 
+static void boolean(void *ctx, int v)
+{
+	FUZZ_CHECK(v == 0 || v == 1);
+	value(ctx);
+}
+
 static void integer(void *ctx, int64_t v)
 {
 	FUZZ_CHECK(v >= 0 && v <= UINT32_MAX);
@@ -91,8 +97,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct hm_socket_info si;
 	struct check c = { 0 };
 	const struct op_emitter e = {
-		done, integer, uinteger, bytes, text, begin, begin, key, end,
-		&c,
+		done, boolean, integer, uinteger, bytes, text, begin, begin,
+		key, end, &c,
 	};
 	struct op_result r = { .data = &si };
 

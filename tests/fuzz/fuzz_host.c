@@ -12,6 +12,10 @@
  * and size the input picks), have the VM subscribe to rules of the input's
  * bytes, and ring an event whose record and task are the input's.
  *
+ * The whole system's lists (HM_FEATURE_PROC_*) come from a model of
+ * MODEL_TASKS tasks, MODEL_MAPS mappings and MODEL_FDS files whose names
+ * grow long enough to be cut; spoiled replies exercise their parser.
+ *
  * Checked: every return within its bounds, every string buffer terminated,
  * the exact bytes and codes of a model of the honest guest wherever every
  * answer of an operation was honest, no guest entry after a timeout, a
@@ -78,6 +82,92 @@ static long proc_area(void *ctx, enum hm_proc_area which, uint64_t offset,
 	(void)which;
 	return from_block(ARGS_OFFSET, args_len, ctx, offset, buf, len,
 			  total);
+}
+
+/* The whole system's model: tasks 1, 4, 7..., mappings, files. */
+#define MODEL_TASKS 150
+#define MODEL_MAPS 40
+#define MODEL_FDS 40
+
+static const char *model_name(unsigned int i, char *buf, size_t cap)
+{
+	size_t len = (size_t)i * i * 3 % cap, j;
+
+	for (j = 0; j < len; j++)
+		buf[j] = (char)('a' + (i + j) % 26);
+	buf[len] = '\0';
+	return buf;
+}
+
+static long proc_list(void *ctx, uint64_t cursor, struct hm_agent_list *l)
+{
+	unsigned int i;
+
+	(void)ctx;
+	for (i = 0; i < MODEL_TASKS; i++) {
+		struct hm_proc_entry e = {
+			.pid = 3 * i + 1, .tgid = 3 * i + 1, .ppid = i ? 1 : 0,
+			.state = "RSDTZI"[i % 6], .comm = "model",
+		};
+
+		if (e.pid >= cursor && hm_agent_list_proc(l, &e))
+			break;
+	}
+	return 0;
+}
+
+static long proc_maps(void *ctx, uint64_t pid, uint64_t cursor,
+		      struct hm_agent_list *l)
+{
+	char name[HM_NAME_MAX];
+	unsigned int i;
+
+	(void)ctx;
+	if (pid > 1)
+		return -HM_ESRCH;
+	for (i = 0; i < MODEL_MAPS; i++) {
+		struct hm_map_entry e = {
+			.start = 0x10000ull * (i + 1),
+			.end = 0x10000ull * (i + 1) + 0x1000,
+			.flags = i % 16,
+		};
+
+		e.name_len = (uint32_t)strlen(model_name(i, name,
+							  sizeof(name)));
+		if (e.end > cursor && hm_agent_list_map(l, &e, name))
+			break;
+	}
+	return 0;
+}
+
+static long proc_fds(void *ctx, uint64_t pid, uint64_t cursor,
+		     struct hm_agent_list *l)
+{
+	char name[HM_NAME_MAX];
+	unsigned int i;
+
+	(void)ctx;
+	if (pid > 1)
+		return -HM_ESRCH;
+	for (i = 0; i < MODEL_FDS; i++) {
+		struct hm_fd_entry e = { .fd = 2 * i, .open_flags = i };
+
+		e.name_len = (uint32_t)strlen(model_name(i + 7, name,
+							  sizeof(name)));
+		if (e.fd >= cursor && hm_agent_list_fd(l, &e, name))
+			break;
+	}
+	return 0;
+}
+
+static long proc_path(void *ctx, uint64_t pid, enum hm_proc_path which,
+		      char *buf, size_t cap)
+{
+	(void)ctx;
+	if (pid > 1)
+		return -HM_ESRCH;
+	return hm_agent_put_name(which == HM_PATH_EXE ? "/bin/model" : "/",
+				 buf, cap);
 }
 
 static long pid(void *ctx, uint64_t *ret)
@@ -407,6 +497,63 @@ static void op_misc(struct hm_vcpu *vcpu, bool check)
 	}
 }
 
+/* The lists hold only what they may, in order; all of the model if honest. */
+static void op_system(struct hm_vcpu *vcpu, bool check)
+{
+	uint64_t pid = fuzz_u8(&in) % 3;
+	struct hm_open_file *files;
+	struct hm_mapping *maps;
+	struct hm_process *tasks;
+	char path[64];
+	ssize_t got;
+	size_t n, i;
+	int err;
+
+	switch (fuzz_u8(&in) % 4) {
+	case 0:
+		err = hm_vcpu_list_processes(vcpu, &tasks, &n);
+		if (err)
+			break;
+		for (i = 0; i < n; i++)
+			FUZZ_CHECK(memchr(tasks[i].comm, 0, HM_COMM_LEN) &&
+				   (!i || tasks[i].pid > tasks[i - 1].pid));
+		if (check && honest)
+			FUZZ_CHECK(n == MODEL_TASKS &&
+				   tasks[n - 1].pid == 3 * n - 2);
+		free(tasks);
+		break;
+	case 1:
+		err = hm_vcpu_get_maps(vcpu, pid, &maps, &n);
+		if (err)
+			break;
+		for (i = 0; i < n; i++)
+			FUZZ_CHECK(maps[i].end > maps[i].start &&
+				   strlen(maps[i].name) < HM_NAME_MAX &&
+				   (!i || maps[i].start >= maps[i - 1].end));
+		if (check && honest)
+			FUZZ_CHECK(pid <= 1 && n == MODEL_MAPS);
+		free(maps);
+		break;
+	case 2:
+		err = hm_vcpu_get_fds(vcpu, pid, &files, &n);
+		if (err)
+			break;
+		for (i = 0; i < n; i++)
+			FUZZ_CHECK(files[i].fd >= 0 &&
+				   strlen(files[i].name) < HM_NAME_MAX &&
+				   (!i || files[i].fd > files[i - 1].fd));
+		if (check && honest)
+			FUZZ_CHECK(pid <= 1 && n == MODEL_FDS);
+		free(files);
+		break;
+	default:
+		got = hm_vcpu_get_exe(vcpu, pid, path, sizeof(path));
+		FUZZ_CHECK(got < (ssize_t)sizeof(path) &&
+			   (got < 0 || strlen(path) == (size_t)got));
+		break;
+	}
+}
+
 /* 0, or the error that abandoned the event (nothing enters the guest). */
 static int abandoned(struct hm_vcpu *vcpu)
 {
@@ -454,13 +601,14 @@ static int on_event(struct hm_vcpu *vcpu, const struct hm_event *ev,
 		g->silent = what & 0x80 ? fuzz_u8(&in) % 4 : 0;
 		if (g->silent)
 			honest = false;
-		switch (what % 8) {
+		switch (what % 9) {
 		case 0: op_read(vcpu, g, model_holds); break;
 		case 1: op_read_str(vcpu, g, model_holds); break;
 		case 2: op_write(vcpu, g, model_holds); break;
 		case 3: op_readv(vcpu, g, model_holds); break;
 		case 4: op_fd_name(vcpu, model_holds); break;
 		case 5: op_proc(vcpu, model_holds); break;
+		case 6: op_system(vcpu, model_holds); break;
 		default: op_misc(vcpu, model_holds); break;
 		}
 		g->silent = 0;
@@ -488,6 +636,10 @@ static void setup(void)
 		g->ops.pid = pid;
 		g->ops.read_file = read_file;
 		g->ops.socket_info = socket_info;
+		g->ops.proc_list = proc_list;
+		g->ops.proc_maps = proc_maps;
+		g->ops.proc_fds = proc_fds;
+		g->ops.proc_path = proc_path;
 		g->spoil = spoil;
 		guests[i] = g;
 	}
@@ -535,6 +687,11 @@ static void register_guest(struct sync_guest *g)
 	g->foreign = 0;
 	g->agent.region_pages = how % HM_MAX_REGION_PAGES + 1;
 	g->agent.features = fuzz_u8(&in) & 0x1f;
+	if (how & 0x08)
+		g->agent.features |= HM_FEATURE_PROC_LIST |
+				     HM_FEATURE_PROC_MAPS |
+				     HM_FEATURE_PROC_FDS |
+				     HM_FEATURE_PROC_PATHS;
 	/* The agent offers HM_FEATURE_SUBSCRIBE where it has a page. */
 	g->agent.sub = how & 0x80 ? (struct hm_sub_page *)(g->ram +
 							    SUB_OFFSET) : NULL;

@@ -499,6 +499,75 @@ static void test_kernel_address(uint32_t fl)
 	       HM_EFAULT, 0);
 }
 
+/* A name of a list reply: the entry at @at, its name after @head bytes. */
+static int name_is(size_t at, size_t head, uint32_t len, const char *want)
+{
+	return len == strlen(want) &&
+	       !memcmp(region.data + at + head, want, len);
+}
+
+/*
+ * The whole system: this process in the task list, a child of init; its
+ * map naming its executable and stack; /dev/hypermem among its files; its
+ * exe and cwd; and a pid that is not there.
+ */
+static void test_system(uint32_t fl)
+{
+	uint64_t cursor = 0;
+	int found = 0, text = 0, stack = 0, devfd = 0;
+	size_t at;
+
+	request(fl, HM_OP_PROC_LIST, (uint64_t)getpid(), CHUNK, NULL, 0);
+	if (region.op == HM_RESP_READ_OK && region.size >= 56) {
+		struct hm_proc_entry e;
+
+		memcpy(&e, region.data, sizeof(e));
+		found = e.pid == (uint64_t)getpid() && e.tgid == e.pid &&
+			e.ppid == (uint64_t)getppid() && e.state == 'R' &&
+			!strcmp(e.comm, "kmod-selftest");
+	}
+	check(found, "proc_list_from_the_cursor_starts_with_us",
+	      "op %llu size %llu", (unsigned long long)region.op,
+	      (unsigned long long)region.size);
+	request(fl, HM_OP_PROC_MAPS, 0, CHUNK, &cursor, sizeof(cursor));
+	for (at = 0; region.op == HM_RESP_READ_OK && at + 40 <= region.size;) {
+		struct hm_map_entry e;
+
+		memcpy(&e, region.data + at, sizeof(e));
+		text |= (e.flags & HM_MAP_EXEC) &&
+			name_is(at, 40, e.name_len, "/kmod-selftest");
+		stack |= name_is(at, 40, e.name_len, "[stack]");
+		at += 40 + ((e.name_len + 7) & ~7u);
+	}
+	check(text && stack && at == region.size,
+	      "proc_maps_names_the_executable_and_the_stack",
+	      "op %llu, text %d, stack %d", (unsigned long long)region.op,
+	      text, stack);
+	request(fl, HM_OP_PROC_FDS, 0, CHUNK, &cursor, sizeof(cursor));
+	for (at = 0; region.op == HM_RESP_READ_OK && at + 16 <= region.size;) {
+		struct hm_fd_entry e;
+
+		memcpy(&e, region.data + at, sizeof(e));
+		devfd |= e.fd == (uint32_t)dev &&
+			 name_is(at, 16, e.name_len, "/dev/hypermem");
+		at += 16 + ((e.name_len + 7) & ~7u);
+	}
+	check(devfd, "proc_fds_has_dev_hypermem", "op %llu",
+	      (unsigned long long)region.op);
+	request(fl, HM_OP_PROC_EXE, 0, CHUNK, NULL, 0);
+	expect("proc_exe_is_our_path", HM_RESP_READ_OK, 0,
+	       strlen("/kmod-selftest"));
+	expect_data("proc_exe_is_our_path", "/kmod-selftest", 14);
+	request(fl, HM_OP_PROC_CWD, 1, CHUNK, NULL, 0);
+	expect("proc_cwd_of_init", HM_RESP_READ_OK, 1, 1);
+	expect_data("proc_cwd_of_init", "/", 1);
+	request(fl, HM_OP_PROC_EXE, 2, CHUNK, NULL, 0);
+	expect_fail("proc_exe_of_a_kernel_thread_is_esrch", HM_ESRCH);
+	request(fl, HM_OP_PROC_MAPS, 4000000, CHUNK, &cursor,
+		sizeof(cursor));
+	expect_fail("proc_maps_of_no_process_is_esrch", HM_ESRCH);
+}
+
 static void test_not_a_request(void)
 {
 	int ret = request(0, HM_OP_NONE, 0, 0, NULL, 0);
@@ -542,6 +611,7 @@ static void run_loopback(char **argv)
 		test_read_file(modes[i]);
 		test_socket_info(modes[i]);
 		test_kernel_address(modes[i]);
+		test_system(modes[i]);
 	}
 	mode_name = "";
 	test_read_not_resident();

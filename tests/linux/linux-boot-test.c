@@ -224,7 +224,86 @@ struct full_state {
 	int syscall_events;	/* every one, all from hm-control-test */
 	int mkdir_trips;	/* round trips for mkdir's path: prefetched */
 	int strangers;		/* events of another task or call */
+	int system_sleepable;	/* the whole system seen from a user event */
+	int system_atomic;	/* and from a syscall event */
 };
+
+static const struct hm_mapping *map_named(const struct hm_mapping *maps,
+					  size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(maps[i].name, name))
+			return &maps[i];
+	return NULL;
+}
+
+/* An open file whose name starts with @prefix. */
+static int has_fd(const struct hm_open_file *files, size_t n,
+		  const char *prefix)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!strncmp(files[i].name, prefix, strlen(prefix)))
+			return 1;
+	return 0;
+}
+
+/*
+ * The whole system as the event's program @prog sees it: init (pid 1,
+ * no parent) and kthreadd (a kernel thread) in the task list, the program
+ * a child of init; its map names its executable (read and exec) and its
+ * stack; its exe and cwd; an open file whose name starts @fd_name. 1 when
+ * all holds, else 0
+ * after saying what did not.
+ */
+static int system_seen(struct hm_vcpu *vcpu, const struct hm_event *ev,
+		       const char *prog, const char *fd_name)
+{
+	const struct hm_mapping *text;
+	struct hm_process *tasks = NULL;
+	struct hm_mapping *maps = NULL;
+	struct hm_open_file *files = NULL;
+	size_t nt = 0, nm = 0, nf = 0, i;
+	int init = 0, kthreadd = 0, child = 0, ok;
+	char exe[64], cwd[64];
+
+	if (hm_vcpu_list_processes(vcpu, &tasks, &nt) ||
+	    hm_vcpu_get_maps(vcpu, 0, &maps, &nm) ||
+	    hm_vcpu_get_fds(vcpu, 0, &files, &nf) ||
+	    hm_vcpu_get_exe(vcpu, 0, exe, sizeof(exe)) < 0 ||
+	    hm_vcpu_get_cwd(vcpu, 0, cwd, sizeof(cwd)) < 0) {
+		printf("# %s: a whole-system op failed\n", prog);
+		free(tasks);
+		free(maps);
+		free(files);
+		return 0;
+	}
+	for (i = 0; i < nt; i++) {
+		init |= tasks[i].pid == 1 && !tasks[i].ppid;
+		kthreadd |= tasks[i].pid == 2 &&
+			    (tasks[i].flags & HM_PROC_KTHREAD);
+		child |= tasks[i].pid == ev->pid && tasks[i].ppid == 1 &&
+			 !strcmp(tasks[i].comm, ev->comm);
+	}
+	text = map_named(maps, nm, exe);
+	ok = init && kthreadd && child && text &&
+	     (text->flags & (HM_MAP_READ | HM_MAP_EXEC)) ==
+	     (HM_MAP_READ | HM_MAP_EXEC) && map_named(maps, nm, "[stack]") &&
+	     !strcmp(exe + 1, prog) && !strcmp(cwd, "/") &&
+	     has_fd(files, nf, fd_name);
+	if (!ok)
+		printf("# %s: %zu tasks (init %d, kthreadd %d, child of init "
+		       "%d), %zu mappings (text %d), exe %s, cwd %s, %zu fds\n",
+		       prog, nt, init, kthreadd, child, nm, text != NULL, exe,
+		       cwd, nf);
+	free(tasks);
+	free(maps);
+	free(files);
+	return ok;
+}
 
 /* "hm-control-test": the bytes of a comm condition's lo and hi. */
 #define COMM_LO 0x72746e6f632d6d68ull	/* "hm-contr" */
@@ -287,6 +366,10 @@ static int on_syscall(struct hm_vcpu *vcpu, const struct hm_event *ev,
 	char path[64];
 
 	st->syscall_events++;
+	/* Atomic context: the module's tracepoint. */
+	if (ev->nr == NR_WRITE && enter &&
+	    system_seen(vcpu, ev, "hm-control-test", "pipe:["))
+		st->system_atomic++;
 	if (!(ev->flags & HM_EVENT_HAS_TASK) ||
 	    strcmp(ev->comm, "hm-control-test") ||
 	    (ev->nr != NR_WRITE && ev->nr != NR_LSEEK && ev->nr != NR_MKDIR))
@@ -328,6 +411,9 @@ static int on_event(struct hm_vcpu *vcpu, const struct hm_event *ev,
 	    cpu >= FULL_CPUS)
 		return 0;
 	st->events[cpu]++;
+	/* A user event: /dev/hypermem's ioctl, where the module may sleep. */
+	if (system_seen(vcpu, ev, "hm-ioctl-test", "/dev/hypermem"))
+		st->system_sleepable++;
 	if (hm_vcpu_read_str(vcpu, ev->args[0], name, sizeof(name)) < 0 ||
 	    strcmp(name, "hm0") ||
 	    hm_vcpu_read_u32(vcpu, ev->args[0] + IFNAMSIZ, &value) ||
@@ -380,9 +466,15 @@ static void full_run(const char *kernel, const char *initrd,
 		check(st.sequence_ok[cpu] == 1,
 		      "%s: the ioctl interaction on cpu%u", transport, cpu);
 	}
-	check(strstr(c.buf, "features 0x3df") != NULL,
+	check(strstr(c.buf, "features 0x3fff") != NULL,
 	      "%s: the module offers event control, syscall skip, "
-	      "subscriptions and prefetch", transport);
+	      "subscriptions, prefetch, long fd names and the whole system",
+	      transport);
+	check(st.system_sleepable == FULL_CPUS && st.system_atomic == FULL_CPUS,
+	      "%s: the task list has init, kthreadd and the program as init's "
+	      "child; its map, exe, cwd and fds name it, from user events "
+	      "and from syscall events (%d, %d)", transport,
+	      st.system_sleepable, st.system_atomic);
 	check(st.mkdir_trips == 0, "%s: mkdir's path came with its events "
 	      "(%d round trips)", transport, st.mkdir_trips);
 	/* Per CPU: a write, a lseek, two mkdir entries, one mkdir exit. */

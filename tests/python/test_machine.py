@@ -54,6 +54,15 @@ def ioctl_handler(ev):
     except hypermem.GuestError as e:
         seen["fd_error"] = (e.errno, e.op, e.addr, e.where)
     seen["misuse"] = [misuse(ev, *call) for call in MISUSES]
+    seen["tasks"] = [(t["pid"], t["comm"], t["state"], t["kthread"])
+                     for t in ev.processes()]
+    seen["maps"] = [(m["perms"], m["name"]) for m in ev.maps()]
+    seen["fds"] = [(f["fd"], f["name"]) for f in ev.fds(ev.pid)]
+    seen["paths"] = (ev.exe(), ev.cwd())
+    try:
+        ev.maps(99)
+    except hypermem.GuestError as e:
+        seen["maps_error"] = (e.errno, e.op, e.addr, e.where)
     seen["event"] = ev
 
 
@@ -114,6 +123,19 @@ check(seen.get("fd_error") == (errno.EBADF, "read_fd_name", 77, "fd 77"),
 for got, want in zip(seen.get("misuse", []), WANT_MISUSE):
     check(got == want, "misuse: %s" % got)
 check(len(seen.get("misuse", [])) == len(WANT_MISUSE), "every misuse ran")
+check(seen.get("tasks") == [(1, "ioctl_test", "R", False)],
+      "processes() lists guest-tiny's one task (%r)" % (seen.get("tasks"),))
+check(seen.get("maps") == [("r-xp", "/bin/ioctl_test"), ("rw-p", ""),
+                           ("r--p", ""), ("rw-p", "[stack]")],
+      "maps() names the text and the stack (%r)" % (seen.get("maps"),))
+check(seen.get("fds") == [(0, "/dev/ttyS0"), (1, "/dev/ttyS0"),
+                          (2, "/dev/ttyS0"), (3, "socket:[4100]")],
+      "fds(pid) lists the open files (%r)" % (seen.get("fds"),))
+check(seen.get("paths") == ("/bin/ioctl_test", "/"),
+      "exe() and cwd() (%r)" % (seen.get("paths"),))
+check(seen.get("maps_error") == (errno.ESRCH, "maps", None, "pid 99"),
+      "maps() of no process raises GuestError naming the pid (%r)"
+      % (seen.get("maps_error"),))
 check(set(hypermem.OPERATIONS) <= set(dir(hypermem.Event)) and
       hypermem.Event.read_str.__doc__.startswith("read_str(addr[, max])"),
       "every shared operation is an Event method with its doc")

@@ -51,6 +51,12 @@ static void rec_done(void *ctx)
 	add(ctx, "done");
 }
 
+static void rec_boolean(void *ctx, int v)
+{
+	sep(ctx);
+	add(ctx, v ? "true" : "false");
+}
+
 static void rec_integer(void *ctx, int64_t v)
 {
 	sep(ctx);
@@ -126,7 +132,8 @@ static const char *run(struct unit *u, const char *name,
 {
 	static struct record r;
 	const struct op_emitter e = {
-		rec_done, rec_integer, rec_uinteger, rec_bytes, rec_text,
+		rec_done, rec_boolean, rec_integer, rec_uinteger, rec_bytes,
+		rec_text,
 		rec_begin_list, rec_begin_record, rec_key, rec_end, &r,
 	};
 	const struct op_def *op = op_by_name(name);

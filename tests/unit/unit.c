@@ -29,10 +29,11 @@ static int on_event(struct hm_vcpu *vcpu, const struct hm_event *event,
 }
 
 static void add_mapping(struct fake_process *p, uint64_t va, void *mem,
-			size_t len, bool writable)
+			size_t len, bool writable, const char *name)
 {
 	p->maps[p->nr_maps++] = (struct fake_mapping){
 		.va = va, .len = len, .mem = mem, .writable = writable,
+		.name = name,
 	};
 }
 
@@ -64,10 +65,10 @@ static void make_process(struct unit *u)
 	p->args_len = sizeof(args);
 	p->env = env;
 	p->env_len = sizeof(env);
-	add_mapping(p, VA_BUF, u->buf, BUF_SIZE, true);
-	add_mapping(p, VA_RO, u->ro, 4096, false);
-	add_mapping(p, VA_STR, u->str, STR_LEN + 1, true);
-	add_mapping(p, VA_NONUL, u->nonul, NONUL_LEN, true);
+	add_mapping(p, VA_BUF, u->buf, BUF_SIZE, true, "[heap]");
+	add_mapping(p, VA_RO, u->ro, 4096, false, "/usr/lib/libc.so.6");
+	add_mapping(p, VA_STR, u->str, STR_LEN + 1, true, NULL);
+	add_mapping(p, VA_NONUL, u->nonul, NONUL_LEN, true, u->long_name);
 	p->fds[p->nr_fds++] = (struct fake_fd){ 0, "/dev/ttyS0", NULL };
 	p->fds[p->nr_fds++] = (struct fake_fd){ 3, "socket:[1234]",
 						&tcp_socket };

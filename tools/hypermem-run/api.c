@@ -47,6 +47,14 @@ static void emit_done(void *ctx)
 	placed(le);
 }
 
+static void emit_boolean(void *ctx, int v)
+{
+	struct lua_emit *le = ctx;
+
+	lua_pushboolean(le->L, v);
+	placed(le);
+}
+
 static void emit_integer(void *ctx, int64_t v)
 {
 	struct lua_emit *le = ctx;
@@ -176,7 +184,8 @@ static int call_op(lua_State *L)
 	const struct op_def *op = lua_touserdata(L, lua_upvalueindex(2));
 	struct lua_emit le = { .L = L };
 	const struct op_emitter e = {
-		emit_done, emit_integer, emit_uinteger, emit_bytes, emit_text,
+		emit_done, emit_boolean, emit_integer, emit_uinteger,
+		emit_bytes, emit_text,
 		emit_begin_list, emit_begin_record, emit_key, emit_end, &le,
 	};
 	struct op_value args[OP_MAX_ARGS] = { 0 };

@@ -129,6 +129,39 @@ struct hm_env_var {
 	char *value;		/**< may contain '=' */
 };
 
+/** One task of the guest (hm_vcpu_list_processes()). */
+struct hm_process {
+	uint64_t pid;		/**< the task (thread) id */
+	uint64_t tgid;		/**< its process; pid == tgid: the leader */
+	uint64_t ppid;		/**< the parent process's tgid; 0: none */
+	uint64_t start_ns;	/**< ns since the guest's boot */
+	uint32_t uid;		/**< real user id */
+	char state;		/**< as /proc/PID/stat: R, S, D, T, Z, ... */
+	uint8_t flags;		/**< HM_PROC_KTHREAD: a kernel thread */
+	char comm[HM_COMM_LEN];	/**< its name, NUL-terminated */
+};
+
+/** One mapping of a process's memory (hm_vcpu_get_maps()). */
+struct hm_mapping {
+	uint64_t start;
+	uint64_t end;		/**< exclusive */
+	uint64_t offset;	/**< in the file */
+	uint64_t inode;		/**< the file's, 0 without one */
+	uint32_t flags;		/**< HM_MAP_READ, _WRITE, _EXEC, _SHARED,
+				 *   HM_NAME_CUT */
+	/** The file's path, "[heap]", "[stack]", "[vdso]"...; "": anonymous */
+	const char *name;
+};
+
+/** One open file of a process (hm_vcpu_get_fds()). */
+struct hm_open_file {
+	int32_t fd;
+	uint32_t open_flags;	/**< O_* as Linux x86-64 numbers them */
+	uint32_t flags;		/**< HM_NAME_CUT */
+	/** A path, "socket:[4100]", "pipe:[12]", "anon_inode:[eventfd]"... */
+	const char *name;
+};
+
 /** How hm_vcpu_read() and its relatives reach guest memory. */
 enum hm_read_mode {
 	/** Every read is a round trip through the guest's agent. */
@@ -408,6 +441,39 @@ HM_EXPORT ssize_t hm_vcpu_read_file(struct hm_vcpu *vcpu, const char *path,
  */
 HM_EXPORT int hm_vcpu_read_socket_info(struct hm_vcpu *vcpu, int64_t fd,
 				       struct hm_socket_info *info);
+
+/**
+ * The whole system, inside an event handler, where the guest offers it
+ * (HM_FEATURE_PROC_LIST, _MAPS, _FDS, _PATHS; -EOPNOTSUPP otherwise).
+ * @p pid names a process; 0 is the one that raised the event. Lists come
+ * in as many round trips as the region needs (about 70 tasks, or 50 to
+ * 100 mappings, in a one-page region), each checked: entries inside the
+ * reply, in ascending order from where the request said, names without
+ * NUL; any break of that is -EPROTO. Each list is one allocation,
+ * released with free().
+ *
+ * hm_vcpu_list_processes(): every task, threads and kernel threads
+ * included, in ascending pid order; a task that starts or ends during the
+ * walk is listed once or not at all.
+ * hm_vcpu_get_maps(): the process's mappings in address order.
+ * hm_vcpu_get_fds(): its open files in fd order.
+ * hm_vcpu_get_exe(), hm_vcpu_get_cwd(): its executable's path and its
+ * working directory, NUL-terminated in @p buf, as hm_vcpu_read_fd_name()
+ * (up to one region's data[]).
+ * @return 0 or the path's length; -ESRCH (no such process, or a kernel
+ * thread); -EAGAIN where the guest cannot look without sleeping from
+ * where it raised the event; -E2BIG for a list past 64 MiB.
+ */
+HM_EXPORT int hm_vcpu_list_processes(struct hm_vcpu *vcpu,
+				     struct hm_process **list, size_t *count);
+HM_EXPORT int hm_vcpu_get_maps(struct hm_vcpu *vcpu, uint64_t pid,
+			       struct hm_mapping **maps, size_t *count);
+HM_EXPORT int hm_vcpu_get_fds(struct hm_vcpu *vcpu, uint64_t pid,
+			      struct hm_open_file **files, size_t *count);
+HM_EXPORT ssize_t hm_vcpu_get_exe(struct hm_vcpu *vcpu, uint64_t pid,
+				  char *buf, size_t cap);
+HM_EXPORT ssize_t hm_vcpu_get_cwd(struct hm_vcpu *vcpu, uint64_t pid,
+				  char *buf, size_t cap);
 
 /**
  * Event control. Inside the event handler, ask the guest to change the

@@ -155,6 +155,34 @@
  * before; a write by the handler drops them all. An area that breaks any
  * of this (counts, sizes, an address that is not the argument's, a NUL
  * inside a name) makes the whole event malformed.
+ *
+ * The whole system (HM_FEATURE_PROC_LIST, _MAPS, _FDS, _PATHS)
+ * ------------------------------------------------------------
+ * Beyond the task that raised the event: every task, and the memory map,
+ * open files, executable and working directory of any process, named by
+ * a pid (0: the task that raised the event). Lists come as many entries
+ * as fit in the request's size (<= data[]); each request says where to
+ * start (a cursor) and each reply, in addr, where the next one starts, 0
+ * after the last entry. The cursors only grow, so a walk ends, and an
+ * entry is sent once or, created behind the cursor meanwhile, not at all.
+ *   HM_OP_PROC_LIST  addr = the lowest task id wanted. Reply: struct
+ *                    hm_proc_entry[] in ascending pid order, threads and
+ *                    kernel threads included; size = their bytes.
+ *   HM_OP_PROC_MAPS  addr = pid; data[0..7] = the cursor: mappings that
+ *                    end above it. Reply: in ascending address order, a
+ *                    struct hm_map_entry, then name_len bytes of its name
+ *                    (no NUL) padded to a multiple of 8, per mapping; the
+ *                    next cursor is the start of the first one not sent.
+ *   HM_OP_PROC_FDS   addr = pid; data[0..7] = the lowest fd wanted.
+ *                    Reply: a struct hm_fd_entry and its name, padded,
+ *                    per open fd in ascending order.
+ *   HM_OP_PROC_EXE   addr = pid. Reply: size = the path's length, data[]
+ *   HM_OP_PROC_CWD   the path (no NUL); HM_ENAMETOOLONG beyond data[].
+ * A name that does not fit in data[] with its entry comes cut short, with
+ * HM_NAME_CUT in the entry's flags, so that every entry fits an empty
+ * reply. A process that does not exist gets HM_ESRCH; a kernel thread
+ * has no map, executable or files (HM_ESRCH too); HM_EAGAIN where the
+ * guest cannot look without sleeping from where the event was raised.
  */
 #ifndef HYPERMEM_PROTOCOL_H
 #define HYPERMEM_PROTOCOL_H
@@ -207,6 +235,11 @@ enum hm_op {
 	HM_OP_EVENT_END = 20,		/* host: struct hm_event_control */
 	HM_OP_SUBSCRIBE = 21,		/* guest: addr = its table's page */
 	HM_RESP_SUBSCRIBE_OK = 22,	/* host: the page is taken */
+	HM_OP_PROC_LIST = 23,		/* host: addr = cursor (a task id) */
+	HM_OP_PROC_MAPS = 24,		/* host: addr = pid, data = cursor */
+	HM_OP_PROC_FDS = 25,		/* host: addr = pid, data = cursor */
+	HM_OP_PROC_EXE = 26,		/* host: addr = pid */
+	HM_OP_PROC_CWD = 27,		/* host: addr = pid */
 };
 
 /* Doorbell call numbers. */
@@ -279,6 +312,10 @@ enum hm_call {
 #define HM_FEATURE_SYSCALL_SKIP (1u << 7)	/* with it, HM_CONTROL_SKIP */
 #define HM_FEATURE_SUBSCRIBE (1u << 8)		/* HM_CALL_SUBSCRIBE */
 #define HM_FEATURE_PREFETCH (1u << 9)		/* rules' fetches[] */
+#define HM_FEATURE_PROC_LIST (1u << 10)		/* HM_OP_PROC_LIST */
+#define HM_FEATURE_PROC_MAPS (1u << 11)		/* HM_OP_PROC_MAPS */
+#define HM_FEATURE_PROC_FDS (1u << 12)		/* HM_OP_PROC_FDS */
+#define HM_FEATURE_PROC_PATHS (1u << 13)	/* HM_OP_PROC_EXE and _CWD */
 
 /* Longest fd name, its NUL included: Linux's PATH_MAX. */
 #define HM_NAME_MAX 4096u
@@ -469,6 +506,45 @@ struct hm_socket_info {
 	uint8_t remote[HM_SOCKADDR_MAX];
 };
 
+/* HM_OP_PROC_LIST: one task. */
+#define HM_PROC_KTHREAD (1u << 0)	/* a kernel thread: no user memory */
+struct hm_proc_entry {
+	uint64_t pid;		/* the task (thread) id */
+	uint64_t tgid;		/* its process: the thread group's id */
+	uint64_t ppid;		/* the parent process's tgid; 0: none */
+	uint64_t start_ns;	/* when it started, ns since boot */
+	uint32_t uid;		/* real user id */
+	uint8_t state;		/* as in /proc/PID/stat: 'R', 'S', 'D', ... */
+	uint8_t flags;		/* HM_PROC_* */
+	uint16_t reserved;
+	char comm[HM_COMM_LEN];	/* NUL-padded; may lack the NUL */
+};
+
+/* Flags of a listed name. */
+#define HM_NAME_CUT (1u << 31)	/* the name did not fit: its start */
+
+/* HM_OP_PROC_MAPS: one mapping; its name follows. */
+#define HM_MAP_READ (1u << 0)
+#define HM_MAP_WRITE (1u << 1)
+#define HM_MAP_EXEC (1u << 2)
+#define HM_MAP_SHARED (1u << 3)
+struct hm_map_entry {
+	uint64_t start;
+	uint64_t end;		/* > start */
+	uint64_t offset;	/* in the file, bytes */
+	uint64_t inode;		/* the file's, 0 without one */
+	uint32_t flags;		/* HM_MAP_*, HM_NAME_CUT */
+	uint32_t name_len;	/* path, [heap], [stack]...; 0: anonymous */
+};
+
+/* HM_OP_PROC_FDS: one open file; its name follows. */
+struct hm_fd_entry {
+	uint32_t fd;
+	uint32_t open_flags;	/* O_* as Linux's x86-64 numbers */
+	uint32_t flags;		/* HM_NAME_CUT */
+	uint32_t name_len;	/* a path, socket:[inode], pipe:[inode]... */
+};
+
 #if defined(__cplusplus) && __cplusplus >= 201103L
 #define HM_STATIC_ASSERT(c, m) static_assert(c, #m)
 #elif defined(__KERNEL__)
@@ -492,6 +568,9 @@ HM_STATIC_ASSERT(sizeof(struct hm_sub_fetch) == 8, sub_fetch_size);
 HM_STATIC_ASSERT(sizeof(struct hm_prefetch_header) == 8, prefetch_hdr_size);
 HM_STATIC_ASSERT(sizeof(struct hm_prefetch_item) == 24, prefetch_item_size);
 HM_STATIC_ASSERT(sizeof(struct hm_sub_page) <= HM_PAGE_SIZE, sub_page_size);
+HM_STATIC_ASSERT(sizeof(struct hm_proc_entry) == 56, proc_entry_size);
+HM_STATIC_ASSERT(sizeof(struct hm_map_entry) == 40, map_entry_size);
+HM_STATIC_ASSERT(sizeof(struct hm_fd_entry) == 16, fd_entry_size);
 
 #if defined(__KERNEL__)
 #define hm_le16(x) ((uint16_t)le16_to_cpu((__force __le16)(x)))
