@@ -180,6 +180,8 @@ static const char *phase_name(uint32_t kind)
 		return "enter";
 	case HM_EVENT_SYSCALL_EXIT:
 		return "return";
+	case HM_EVENT_PROCESS:
+		return "process";
 	default:
 		return "user";
 	}
@@ -225,7 +227,9 @@ void output_event(int cpu, const struct hm_event *ev)
 
 	if (!json && verbosity < VERBOSITY_VERBOSE)
 		return;
-	if (ev->kind != HM_EVENT_USER)
+	if (ev->kind == HM_EVENT_PROCESS)
+		desc = process_event_by_nr(ev->nr);
+	else if (ev->kind != HM_EVENT_USER)
 		desc = syscall_by_nr(ev->nr);
 	pthread_mutex_lock(&lock);
 	if (json)

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <string.h>
 
+#include <hypermem/protocol.h>
+
 #include "syscalls.h"
 
 static const struct syscall_desc table[] = {
@@ -400,6 +402,29 @@ const struct syscall_desc *syscall_by_name(const char *name)
 	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
 		if (!strcmp(table[i].name, name))
 			return &table[i];
+	}
+	return NULL;
+}
+
+/* The process events (protocol.h), described as syscalls are. */
+static const struct syscall_desc process_events[] = {
+	{ HM_PROC_EXEC, "exec", { "tid", "tgid", "old_tid" } },
+	{ HM_PROC_EXIT, "exit", { "tid", "tgid", "status", "last" } },
+	{ HM_PROC_FORK, "fork", { "tid", "tgid", "child", "child_tgid" } },
+};
+
+const struct syscall_desc *process_event_by_nr(uint64_t nr)
+{
+	return nr && nr <= HM_PROC_EVENT_MAX ? &process_events[nr - 1] : NULL;
+}
+
+const struct syscall_desc *process_event_by_name(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < HM_PROC_EVENT_MAX; i++) {
+		if (!strcmp(process_events[i].name, name))
+			return &process_events[i];
 	}
 	return NULL;
 }

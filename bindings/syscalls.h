@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* Linux x86-64 system call names and argument names. */
+/*
+ * Linux x86-64 system call names and argument names; the process events'
+ * (HM_EVENT_PROCESS) the same way.
+ */
 #ifndef HM_BINDINGS_SYSCALLS_H
 #define HM_BINDINGS_SYSCALLS_H
 
@@ -13,5 +16,8 @@ struct syscall_desc {
 
 const struct syscall_desc *syscall_by_nr(uint64_t nr);
 const struct syscall_desc *syscall_by_name(const char *name);
+/* "exec", "exit", "fork" by HM_PROC_*, and the names of their args. */
+const struct syscall_desc *process_event_by_nr(uint64_t nr);
+const struct syscall_desc *process_event_by_name(const char *name);
 
 #endif

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
+ * Process events from the sched tracepoints sched_process_exec, _exit and
+ * _fork, where the host's subscription asks for them (protocol.h).
+ *
  * Syscall events from the raw_syscalls tracepoints sys_enter and sys_exit:
  * those the host subscribes to (HM_FEATURE_SUBSCRIBE), within the
  * `syscalls` parameter where it is set (a list such as "1,16" or "0-3",
@@ -19,6 +22,7 @@
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/tracepoint.h>
@@ -237,9 +241,51 @@ static void skip_syscall(struct pt_regs *regs, long ret)
 }
 #endif
 
+static bool hm_process_ready;
+
 u64 hm_hooks_features(void)
 {
-	return hm_skip_ready ? HM_FEATURE_SYSCALL_SKIP : 0;
+	return (hm_skip_ready ? HM_FEATURE_SYSCALL_SKIP : 0) |
+	       (hm_process_ready ? HM_FEATURE_PROC_EVENTS : 0);
+}
+
+static void raise_process(u64 nr, u64 a0, u64 a1, u64 a2, u64 a3)
+{
+	struct hm_event_record event = {
+		.kind = HM_EVENT_PROCESS,
+		.nr = nr,
+		.args = { a0, a1, a2, a3 },
+	};
+	struct hm_fetch_list fetch;
+
+	if (hm_wants_process(&event, &fetch))
+		hm_raise_atomic(&event, NULL, &fetch);
+}
+
+/* After a successful execve, in the new image: exec_binprm(). */
+static void probe_exec(void *data, struct task_struct *p, pid_t old_pid,
+		       struct linux_binprm *bprm)
+{
+	raise_process(HM_PROC_EXEC, task_pid_nr(p), task_tgid_nr(p), old_pid,
+		      0);
+}
+
+/*
+ * In do_exit(), after exit_mm(): the status is set and signal->live
+ * counted down, so 0 there means the process's last task.
+ */
+static void probe_exit(void *data, struct task_struct *p)
+{
+	raise_process(HM_PROC_EXIT, task_pid_nr(p), task_tgid_nr(p),
+		      (u32)p->exit_code, !atomic_read(&p->signal->live));
+}
+
+/* In kernel_clone(), in the parent, before the child first runs. */
+static void probe_fork(void *data, struct task_struct *parent,
+		       struct task_struct *child)
+{
+	raise_process(HM_PROC_FORK, task_pid_nr(parent), task_tgid_nr(parent),
+		      task_pid_nr(child), task_tgid_nr(child));
 }
 
 static void probe_sys_enter(void *data, struct pt_regs *regs, long nr)
@@ -292,6 +338,9 @@ static void probe_sys_exit(void *data, struct pt_regs *regs, long ret)
 struct hm_tracepoints {
 	struct tracepoint *enter;
 	struct tracepoint *exit;
+	struct tracepoint *exec;
+	struct tracepoint *process_exit;
+	struct tracepoint *fork;
 };
 
 static struct hm_tracepoints hm_tps;
@@ -304,6 +353,47 @@ static void find_tracepoint(struct tracepoint *tp, void *priv)
 		tps->enter = tp;
 	else if (!strcmp(tp->name, "sys_exit"))
 		tps->exit = tp;
+	else if (!strcmp(tp->name, "sched_process_exec"))
+		tps->exec = tp;
+	else if (!strcmp(tp->name, "sched_process_exit"))
+		tps->process_exit = tp;
+	else if (!strcmp(tp->name, "sched_process_fork"))
+		tps->fork = tp;
+}
+
+/* All three or none: HM_FEATURE_PROC_EVENTS promises each. */
+static void process_start(void)
+{
+	struct hm_tracepoints *t = &hm_tps;
+
+	if (!t->exec || !t->process_exit || !t->fork)
+		goto none;
+	if (tracepoint_probe_register(t->exec, probe_exec, NULL))
+		goto none;
+	if (tracepoint_probe_register(t->process_exit, probe_exit, NULL))
+		goto err_exec;
+	if (tracepoint_probe_register(t->fork, probe_fork, NULL))
+		goto err_exit;
+	hm_process_ready = true;
+	return;
+
+err_exit:
+	tracepoint_probe_unregister(t->process_exit, probe_exit, NULL);
+err_exec:
+	tracepoint_probe_unregister(t->exec, probe_exec, NULL);
+	tracepoint_synchronize_unregister();
+none:
+	pr_info("no process events: sched tracepoints not available\n");
+}
+
+static void process_stop(void)
+{
+	if (!hm_process_ready)
+		return;
+	tracepoint_probe_unregister(hm_tps.fork, probe_fork, NULL);
+	tracepoint_probe_unregister(hm_tps.process_exit, probe_exit, NULL);
+	tracepoint_probe_unregister(hm_tps.exec, probe_exec, NULL);
+	hm_process_ready = false;
 }
 
 /* Before the CPUs register: hm_hooks_features() is known from here on. */
@@ -323,6 +413,7 @@ int hm_hooks_start(void)
 	err = tracepoint_probe_register(hm_tps.exit, probe_sys_exit, NULL);
 	if (err)
 		goto err_enter;
+	process_start();
 	return 0;
 
 err_enter:
@@ -335,6 +426,7 @@ err_skip:
 
 void hm_hooks_stop(void)
 {
+	process_stop();
 	tracepoint_probe_unregister(hm_tps.exit, probe_sys_exit, NULL);
 	tracepoint_probe_unregister(hm_tps.enter, probe_sys_enter, NULL);
 	tracepoint_synchronize_unregister();

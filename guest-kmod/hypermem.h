@@ -60,6 +60,9 @@ void hm_selftest_host(unsigned int call, uint64_t region_gpa);
  */
 enum hm_want hm_wants(const struct hm_event_record *event,
 		      struct hm_fetch_list *fetch);
+/* Whether the host asked for this process event; preemption disabled. */
+bool hm_wants_process(const struct hm_event_record *event,
+		      struct hm_fetch_list *fetch);
 /* @control, when not NULL, gets what the host asked for at the event's end. */
 int hm_raise_atomic(const struct hm_event_record *event,
 		    struct hm_agent_control *control,

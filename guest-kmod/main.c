@@ -184,6 +184,29 @@ enum hm_want hm_wants(const struct hm_event_record *event,
 	return want;
 }
 
+/*
+ * A process event: only where the host took the feature and a rule of its
+ * subscription asks for it, never by the guest's own choice.
+ */
+bool hm_wants_process(const struct hm_event_record *event,
+		      struct hm_fetch_list *fetch)
+{
+	struct hm_cpu *hc = this_cpu_ptr(&hm_cpus);
+	struct hm_ctx ctx = { .atomic = true };
+	bool want = false;
+
+	if (atomic_cmpxchg_acquire(&hc->busy, 0, 1))
+		return false;
+	if (smp_load_acquire(&hc->active) &&
+	    (hc->agent.features & HM_FEATURE_PROC_EVENTS)) {
+		hc->agent.ctx = &ctx;
+		want = hm_agent_wants_fetching(&hc->agent, event, fetch) ==
+		       HM_WANT_YES;
+	}
+	atomic_set_release(&hc->busy, 0);
+	return want;
+}
+
 /* For callers that already run with preemption disabled. */
 int hm_raise_atomic(const struct hm_event_record *event,
 		    struct hm_agent_control *control,

@@ -322,7 +322,7 @@ void hm_init(struct cpu *cpu)
 		      HM_FEATURE_READV | HM_FEATURE_EVENT_CONTROL |
 		      HM_FEATURE_SYSCALL_SKIP | HM_FEATURE_PROC_LIST |
 		      HM_FEATURE_PROC_MAPS | HM_FEATURE_PROC_FDS |
-		      HM_FEATURE_PROC_PATHS;
+		      HM_FEATURE_PROC_PATHS | HM_FEATURE_PROC_EVENTS;
 	if (config.subscribe) {
 		a->features |= HM_FEATURE_PREFETCH;
 		a->sub = alloc_pages(1);
@@ -407,6 +407,16 @@ int64_t hm_syscall_exit(struct cpu *cpu, const struct frame *f,
 	if (c && (c->flags & HM_CONTROL_RETURN))
 		return (int64_t)c->ret;
 	return ret;
+}
+
+/* Only where a rule of the host's subscription asks (protocol.h). */
+void hm_process_event(struct cpu *cpu, uint64_t nr, uint64_t a0, uint64_t a1,
+		      uint64_t a2, uint64_t a3)
+{
+	uint64_t args[6] = { a0, a1, a2, a3, 0, 0 };
+
+	if (cpu->agent.features & HM_FEATURE_PROC_EVENTS)
+		raise(cpu, HM_EVENT_PROCESS, nr, args, 0, 0);
 }
 
 void hm_user_event(struct cpu *cpu, const struct frame *f)

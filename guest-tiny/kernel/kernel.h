@@ -226,6 +226,9 @@ int hm_syscall_enter(struct cpu *cpu, struct frame *f, int by_default,
 int64_t hm_syscall_exit(struct cpu *cpu, const struct frame *f,
 			int by_default, int64_t ret);
 void hm_user_event(struct cpu *cpu, const struct frame *f);
+/* A process's life (HM_EVENT_PROCESS): HM_PROC_EXEC, _EXIT; args[0..3]. */
+void hm_process_event(struct cpu *cpu, uint64_t nr, uint64_t a0, uint64_t a1,
+		      uint64_t a2, uint64_t a3);
 
 /* entry.S */
 extern char syscall_entry[];

@@ -307,6 +307,10 @@ static struct frame *exec_syscall(struct cpu *cpu, struct frame *f)
 	int64_t ret;
 
 	ret = proc_exec(cpu->current, f, call.rdi, call.rsi, call.rdx);
+	/* In the new image, before the call returns, as Linux raises it. */
+	if (!ret)
+		hm_process_event(cpu, HM_PROC_EXEC, cpu->current->pid,
+				 cpu->current->pid, cpu->current->pid, 0);
 	if (!config.quiet)
 		kprintf("[cpu%u pid %u] syscall %lu = %ld\n", cpu->index,
 			cpu->current->pid, call.rax, ret);
@@ -333,8 +337,12 @@ struct frame *syscall_handler(struct frame *f)
 		f->rax = (uint64_t)ret;
 		return f;
 	}
-	if (nr == TINY_SYS_EXIT)
+	if (nr == TINY_SYS_EXIT) {
+		/* One task a process: each exit is its process's last. */
+		hm_process_event(cpu, HM_PROC_EXIT, cpu->current->pid,
+				 cpu->current->pid, (f->rdi & 0xff) << 8, 1);
 		return sched_exit(cpu, (int)f->rdi);
+	}
 	if (nr == TINY_SYS_EXECVE)
 		return exec_syscall(cpu, f);
 	ret = dispatch(cpu->current, f);

@@ -32,7 +32,7 @@ static int check_rule(const struct hm_sub_rule *r)
 	unsigned int i;
 	int err;
 
-	if (r->kind < HM_EVENT_SYSCALL_ENTER || r->kind > HM_EVENT_USER ||
+	if (r->kind < HM_EVENT_SYSCALL_ENTER || r->kind > HM_EVENT_PROCESS ||
 	    (r->flags & ~HM_RULE_ANY_NR) || r->nr_conds > HM_SUB_MAX_CONDS ||
 	    r->nr_fetches > HM_SUB_MAX_FETCHES || r->reserved)
 		return -EINVAL;
@@ -43,6 +43,10 @@ static int check_rule(const struct hm_sub_rule *r)
 	}
 	for (i = 0; i < r->nr_fetches; i++) {
 		if (!hm_sub_fetch_valid(&r->fetches[i], r->fetches[i].cap))
+			return -EINVAL;
+		/* A process event's args are no addresses: argv only. */
+		if (r->kind == HM_EVENT_PROCESS &&
+		    r->fetches[i].what != HM_FETCH_ARGV)
 			return -EINVAL;
 	}
 	return 0;

@@ -116,7 +116,8 @@ static int check_hello(const struct hm_hello *hello)
 		       HM_FEATURE_EVENT_CONTROL | HM_FEATURE_SYSCALL_SKIP | \
 		       HM_FEATURE_SUBSCRIBE | HM_FEATURE_PREFETCH | \
 		       HM_FEATURE_PROC_LIST | HM_FEATURE_PROC_MAPS | \
-		       HM_FEATURE_PROC_FDS | HM_FEATURE_PROC_PATHS)
+		       HM_FEATURE_PROC_FDS | HM_FEATURE_PROC_PATHS | \
+		       HM_FEATURE_PROC_EVENTS)
 
 static int on_register(struct hm_vcpu *vcpu, uint64_t gpa)
 {
@@ -192,10 +193,14 @@ static int read_event(struct hm_vcpu *vcpu, struct hm_event *event)
 	memcpy(&rec, r->data, sizeof(rec));
 	memset(event, 0, sizeof(*event));
 	event->kind = hm_le32(rec.kind);
-	if (event->kind < HM_EVENT_SYSCALL_ENTER ||
-	    event->kind > HM_EVENT_USER)
-		return -EPROTO;
 	event->nr = hm_le64(rec.nr);
+	/* A process event only where negotiated, and one of the three. */
+	if (event->kind < HM_EVENT_SYSCALL_ENTER ||
+	    event->kind > HM_EVENT_PROCESS ||
+	    (event->kind == HM_EVENT_PROCESS &&
+	     (!(features & HM_FEATURE_PROC_EVENTS) || !event->nr ||
+	      event->nr > HM_PROC_EVENT_MAX)))
+		return -EPROTO;
 	for (i = 0; i < 6; i++)
 		event->args[i] = hm_le64(rec.args[i]);
 	event->ret = hm_le64(rec.ret);

@@ -33,6 +33,9 @@ from ._core import (OPERATIONS, Event, GuestError, Machine, syscall_name,
 ENTER = 1   # a syscall's entry
 RETURN = 2  # its return
 USER = 3    # an event a guest program raised itself
+PROCESS = 4  # a process's life: nr EXEC, EXIT or FORK
+EXEC, EXIT, FORK = 1, 2, 3
 
 __all__ = ["OPERATIONS", "Event", "GuestError", "Machine", "syscall_name",
-           "syscall_nr", "ENTER", "RETURN", "USER"]
+           "syscall_nr", "ENTER", "RETURN", "USER", "PROCESS", "EXEC",
+           "EXIT", "FORK"]

@@ -426,7 +426,8 @@ static PyObject *event_get(EventObject *self, void *what)
 	case 0:
 		return PyUnicode_FromString(
 			ev->kind == HM_EVENT_SYSCALL_ENTER ? "enter" :
-			ev->kind == HM_EVENT_SYSCALL_EXIT ? "return" : "user");
+			ev->kind == HM_EVENT_SYSCALL_EXIT ? "return" :
+			ev->kind == HM_EVENT_PROCESS ? "process" : "user");
 	case 1:
 		return PyLong_FromUnsignedLongLong(ev->nr);
 	case 2:
@@ -455,8 +456,8 @@ static PyObject *event_get(EventObject *self, void *what)
 }
 
 static PyGetSetDef event_getset[] = {
-	{ "phase", (getter)event_get, NULL, "enter, return or user",
-	  (void *)0 },
+	{ "phase", (getter)event_get, NULL,
+	  "enter, return, user or process", (void *)0 },
 	{ "nr", (getter)event_get, NULL, "syscall number or user code",
 	  (void *)1 },
 	{ "args", (getter)event_get, NULL, "the six arguments", (void *)2 },
@@ -1081,24 +1082,58 @@ static PyObject *core_syscall_name(PyObject *mod, PyObject *arg)
 	return PyUnicode_FromString(d->name);
 }
 
-/* syscall_args(nr) -> tuple of its argument names (empty: unknown). */
-static PyObject *core_syscall_args(PyObject *mod, PyObject *arg)
+static PyObject *arg_names(const struct syscall_desc *d)
 {
-	unsigned long long nr = PyLong_AsUnsignedLongLong(arg);
-	const struct syscall_desc *d;
 	PyObject *t;
 	int i, n = 0;
 
-	(void)mod;
-	if (PyErr_Occurred())
-		return NULL;
-	d = syscall_by_nr(nr);
 	while (d && n < 6 && d->args[n])
 		n++;
 	t = PyTuple_New(n);
 	for (i = 0; t && i < n; i++)
 		PyTuple_SET_ITEM(t, i, PyUnicode_FromString(d->args[i]));
 	return t;
+}
+
+/* process_event(nr) -> ("exec", ("tid", "tgid", "old_tid")), or None. */
+static PyObject *core_process_event(PyObject *mod, PyObject *arg)
+{
+	unsigned long long nr = PyLong_AsUnsignedLongLong(arg);
+	const struct syscall_desc *d;
+
+	(void)mod;
+	if (PyErr_Occurred())
+		return NULL;
+	d = process_event_by_nr(nr);
+	if (!d)
+		Py_RETURN_NONE;
+	return Py_BuildValue("(sN)", d->name, arg_names(d));
+}
+
+/* process_event_nr("exec") -> 1, or None. */
+static PyObject *core_process_event_nr(PyObject *mod, PyObject *arg)
+{
+	const char *name = PyUnicode_AsUTF8(arg);
+	const struct syscall_desc *d;
+
+	(void)mod;
+	if (!name)
+		return NULL;
+	d = process_event_by_name(name);
+	if (!d)
+		Py_RETURN_NONE;
+	return PyLong_FromUnsignedLongLong(d->nr);
+}
+
+/* syscall_args(nr) -> tuple of its argument names (empty: unknown). */
+static PyObject *core_syscall_args(PyObject *mod, PyObject *arg)
+{
+	unsigned long long nr = PyLong_AsUnsignedLongLong(arg);
+
+	(void)mod;
+	if (PyErr_Occurred())
+		return NULL;
+	return arg_names(syscall_by_nr(nr));
 }
 
 static PyMethodDef core_methods[] = {
@@ -1110,6 +1145,8 @@ static PyMethodDef core_methods[] = {
 	{ "syscall_nr", core_syscall_nr, METH_O, NULL },
 	{ "syscall_name", core_syscall_name, METH_O, NULL },
 	{ "syscall_args", core_syscall_args, METH_O, NULL },
+	{ "process_event", core_process_event, METH_O, NULL },
+	{ "process_event_nr", core_process_event_nr, METH_O, NULL },
 	{ NULL, NULL, 0, NULL },
 };
 

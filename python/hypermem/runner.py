@@ -23,7 +23,7 @@ from .plugin import Hook, Proto, PyPlugin, Syscall, plugins
 
 EXIT_OK, EXIT_SCRIPT, EXIT_USAGE, EXIT_GUEST, EXIT_KVM, EXIT_TIMEOUT = \
     0, 1, 2, 3, 4, 5
-KINDS = {"enter": 1, "return": 2}
+KINDS = {"enter": 1, "return": 2, "process": 4}
 HM_FIELD_COMM = 8
 
 
@@ -62,6 +62,26 @@ class Panda:
             return fn
         return register
 
+    def on_process(self, kind, comm_filter=None):
+        """Register for a process's life: "exec", "exit" or "fork".
+
+        The handler is called as fn(cpu, event): event.kind, event.tid,
+        event.tgid, and event.old_tid (exec), event.status and event.last
+        (exit), event.child and event.child_tgid (fork); event.pid and
+        event.comm say who raised it. The operations work as in a syscall
+        hook: at an exec, on the new image.
+        """
+        nr = _core.process_event_nr(kind)
+        if nr is None:
+            raise ValueError("on_process: %r is not \"exec\", \"exit\" "
+                             "or \"fork\"" % (kind,))
+
+        def register(fn):
+            self.hooks.setdefault((nr, "process"), []).append(
+                (None, None, fn, ([], comm_filter)))
+            return fn
+        return register
+
     def rules(self):
         out = []
         for (nr, phase), hooks in self.hooks.items():
@@ -91,10 +111,29 @@ class Panda:
             for hook, proto, fn, filters in hooks:
                 if not self._wants(ev, filters):
                     continue
+                if ev.phase == "process":
+                    fn(ev.cpu, ProcessEvent(ev))
+                    continue
                 args = ev.args[:len(proto.arg_names) or 6]
                 fn(ev.cpu, proto, Syscall(ev), hook, *args)
         finally:
             plugins.hypermem._local.event = None
+
+
+class ProcessEvent:
+    """A process's exec, exit or fork: its args by name (hypermem's
+    process events), and who raised it."""
+
+    def __init__(self, ev):
+        self.kind, names = _core.process_event(ev.nr)
+        for name, value in zip(names, ev.args):
+            setattr(self, name, value)
+        self.pid = ev.pid
+        self.comm = ev.comm
+
+    def __repr__(self):
+        return "ProcessEvent(%s)" % ", ".join(
+            "%s=%r" % kv for kv in vars(self).items())
 
 
 class _Lines:

@@ -33,6 +33,7 @@
 #define MEM_VA 0x10000ull
 #define MEM_SIZE 0x3000u
 static uint8_t mem[MEM_SIZE];
+static char fuzz_name[HM_NAME_MAX];	/* names of the lists' entries */
 static const char long_name[] = "/a/long/name/";
 static struct hm_socket_info socket_wire;
 static uint8_t region_pages[HM_MAX_REGION_PAGES * HM_PAGE_SIZE]
@@ -180,6 +181,84 @@ static long comm(void *ctx, char out[HM_COMM_LEN])
 	return 0;
 }
 
+/*
+ * The whole system: 300 tasks, and mappings and files whose names grow
+ * to Linux's longest path, so that replies fill up and names are cut.
+ */
+static long proc_list(void *ctx, uint64_t cursor, struct hm_agent_list *l)
+{
+	uint64_t pid;
+
+	(void)ctx;
+	for (pid = cursor ? cursor : 1; pid <= 300; pid++) {
+		struct hm_proc_entry e = {
+			.pid = pid, .tgid = pid, .state = 'S', .comm = "fuzz",
+		};
+
+		if (hm_agent_list_proc(l, &e))
+			break;
+	}
+	return 0;
+}
+
+static void fill_name(char *buf, size_t len)
+{
+	memset(buf, 'n', len);
+	buf[len] = '\0';
+}
+
+static long proc_maps(void *ctx, uint64_t pid, uint64_t cursor,
+		      struct hm_agent_list *l)
+{
+	unsigned int i;
+
+	(void)ctx;
+	if (pid > 1)
+		return -HM_ESRCH;
+	for (i = 0; i < 64; i++) {
+		struct hm_map_entry e = {
+			.start = 0x1000ull * (2 * i + 1),
+			.end = 0x1000ull * (2 * i + 2),
+			.name_len = i * 64 % HM_NAME_MAX,
+		};
+
+		if (e.end <= cursor)
+			continue;
+		fill_name(fuzz_name, e.name_len);
+		if (hm_agent_list_map(l, &e, fuzz_name))
+			break;
+	}
+	return 0;
+}
+
+static long proc_fds(void *ctx, uint64_t pid, uint64_t cursor,
+		     struct hm_agent_list *l)
+{
+	uint32_t fd;
+
+	(void)ctx;
+	if (pid > 1)
+		return -HM_ESRCH;
+	for (fd = (uint32_t)(cursor > 100 ? 100 : cursor); fd < 100; fd++) {
+		struct hm_fd_entry e = { .fd = fd, .name_len = fd * 41 };
+
+		fill_name(fuzz_name, e.name_len);
+		if (hm_agent_list_fd(l, &e, fuzz_name))
+			break;
+	}
+	return 0;
+}
+
+static long proc_path(void *ctx, uint64_t pid, enum hm_proc_path which,
+		      char *buf, size_t cap)
+{
+	(void)ctx;
+	(void)which;
+	if (pid > 1)
+		return -HM_ESRCH;
+	return hm_agent_put_name("/bin/fuzz", buf, cap);
+}
+
 static const struct hm_agent_ops ops = {
 	.doorbell = doorbell,
 	.copy_from = copy_from,
@@ -191,7 +270,35 @@ static const struct hm_agent_ops ops = {
 	.read_file = read_file,
 	.socket_info = socket_info,
 	.comm = comm,
+	.proc_list = proc_list,
+	.proc_maps = proc_maps,
+	.proc_fds = proc_fds,
+	.proc_path = proc_path,
 };
+
+/* A list reply's entries fill exactly what it says it holds. */
+static void check_list(uint64_t op, const char *data, uint64_t got)
+{
+	size_t head = op == HM_OP_PROC_MAPS ? sizeof(struct hm_map_entry) :
+		      sizeof(struct hm_fd_entry);
+	uint64_t at = 0;
+
+	if (op == HM_OP_PROC_LIST) {
+		FUZZ_CHECK(got % sizeof(struct hm_proc_entry) == 0);
+		return;
+	}
+	while (at < got) {
+		uint32_t len;
+
+		FUZZ_CHECK(got - at >= head);
+		memcpy(&len, data + at + head - 4, sizeof(len));
+		len = hm_le32(len);
+		FUZZ_CHECK(len < HM_NAME_MAX &&
+			   ((len + 7ull) & ~7ull) <= got - at - head);
+		at += head + ((len + 7ull) & ~7ull);
+	}
+	FUZZ_CHECK(at == got);
+}
 
 /* What the host library takes as well formed (vcpu.c, ops.c). */
 static void check_reply(const struct hm_region *r, uint64_t op,
@@ -211,6 +318,8 @@ static void check_reply(const struct hm_region *r, uint64_t op,
 			FUZZ_CHECK(got == size);
 		if (code == HM_RESP_WRITE_OK)
 			FUZZ_CHECK(got == size);
+		if (op >= HM_OP_PROC_LIST && op <= HM_OP_PROC_FDS)
+			check_list(op, r->data, got);
 		break;
 	case HM_RESP_READ_FAIL:
 		FUZZ_CHECK(fuzz_guest_errno_ok(got));
@@ -356,6 +465,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (options & 4)
 		agent.features |= HM_FEATURE_FD_NAME_OFFSET;
+	if (options & 32)
+		agent.features |= HM_FEATURE_PROC_LIST | HM_FEATURE_PROC_MAPS |
+				  HM_FEATURE_PROC_FDS | HM_FEATURE_PROC_PATHS;
 	if (options & 8) {
 		end_event(&agent, &in);
 		return 0;
@@ -365,7 +477,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	memcpy(mem, pristine_mem(), MEM_SIZE);
-	op = fuzz_u8(&in) % (HM_OP_EVENT_END + 2);
+	op = fuzz_u8(&in) % (HM_OP_PROC_CWD + 2);
 	r->op = hm_le64(op);
 	r->addr = hm_le64(fuzz_u64(&in));
 	req_size = fuzz_u16(&in);

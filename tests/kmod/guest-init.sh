@@ -71,8 +71,9 @@ echo 1 > /sys/devices/system/cpu/cpu1/online || fail "cpu1 online"
 # Features: PROCENV, READ_FILE, SOCKET_INFO, KERNEL_ADDR, READV,
 # EVENT_CONTROL and SYSCALL_SKIP (0xdf; the skip through the kprobe on
 # x64_sys_call, which Debian's 6.1 has), FD_NAME_OFFSET (the module keeps
-# a name buffer per CPU) and PROC_LIST, _MAPS, _FDS and _PATHS (0x3cff).
-[ "$(dmesg | grep -c 'hypermem: cpu 1: host accepted 1 pages, features 0x3cff')" = 2 ] ||
+# a name buffer per CPU), PROC_LIST, _MAPS, _FDS and _PATHS and
+# PROC_EVENTS (0x7cff).
+[ "$(dmesg | grep -c 'hypermem: cpu 1: host accepted 1 pages, features 0x7cff')" = 2 ] ||
 	fail "cpu1 did not register again after hotplug"
 echo 21 > $params/syscalls
 taskset 1 /kmod-selftest events || fail "kmod-selftest events on cpu0"

@@ -226,6 +226,9 @@ struct full_state {
 	int strangers;		/* events of another task or call */
 	int system_sleepable;	/* the whole system seen from a user event */
 	int system_atomic;	/* and from a syscall event */
+	int execs;		/* hm-ioctl-test's exec, its argv and exe */
+	int exits;		/* its exit, status 0, its process's last */
+	int process_others;	/* process events of another or wrong */
 };
 
 static const struct hm_mapping *map_named(const struct hm_mapping *maps,
@@ -308,6 +311,9 @@ static int system_seen(struct hm_vcpu *vcpu, const struct hm_event *ev,
 /* "hm-control-test": the bytes of a comm condition's lo and hi. */
 #define COMM_LO 0x72746e6f632d6d68ull	/* "hm-contr" */
 #define COMM_HI 0x00747365742d6c6full	/* "ol-test" */
+/* "hm-ioctl-test" */
+#define IOCTL_LO 0x6c74636f692d6d68ull	/* "hm-ioctl" */
+#define IOCTL_HI 0x000000747365742dull	/* "-test" */
 
 /*
  * What hm-control-test's host subscribes to, the module loaded without
@@ -332,7 +338,52 @@ static const struct hm_sub_rule control_rules[] = {
 	  .nr_fetches = 1,
 	  .fetches = { { .what = HM_FETCH_STR, .arg = 0, .cap = 64 } } },
 	{ .kind = HM_EVENT_USER, .flags = HM_RULE_ANY_NR },
+	/* hm-ioctl-test's start (its argv with it) and end. */
+	{ .kind = HM_EVENT_PROCESS, .nr = HM_PROC_EXEC, .nr_conds = 1,
+	  .conds = { { .field = HM_FIELD_COMM, .lo = IOCTL_LO,
+		       .hi = IOCTL_HI } },
+	  .nr_fetches = 1,
+	  .fetches = { { .what = HM_FETCH_ARGV, .cap = 4096 } } },
+	{ .kind = HM_EVENT_PROCESS, .nr = HM_PROC_EXIT, .nr_conds = 2,
+	  .conds = { { .field = HM_FIELD_COMM, .lo = IOCTL_LO,
+		       .hi = IOCTL_HI },
+		     { .field = HM_FIELD_ARG0 + 3, .lo = 1, .hi = 1 } } },
 };
+
+/* hm-ioctl-test starts (exec: its argv and exe) and ends (exit 0). */
+static int on_process(struct hm_vcpu *vcpu, const struct hm_event *ev,
+		      struct full_state *st)
+{
+	char exe[64];
+	char **argv;
+	size_t argc;
+
+	if (strcmp(ev->comm, "hm-ioctl-test") || ev->args[1] != ev->pid) {
+		st->process_others++;
+		return 0;
+	}
+	if (ev->nr == HM_PROC_EXIT) {
+		if (ev->args[2] == 0 && ev->args[3] == 1)
+			st->exits++;
+		else
+			st->process_others++;
+		return 0;
+	}
+	if (ev->nr != HM_PROC_EXEC ||
+	    hm_vcpu_get_exe(vcpu, 0, exe, sizeof(exe)) < 0 ||
+	    hm_vcpu_get_proc_args(vcpu, &argv, &argc)) {
+		st->process_others++;
+		return 0;
+	}
+	if (!strcmp(exe, "/hm-ioctl-test") && argc == 1 &&
+	    !strcmp(argv[0], "/hm-ioctl-test"))
+		st->execs++;
+	else
+		printf("# exec: exe %s, argc %zu, argv[0] %s\n", exe, argc,
+		       argc ? argv[0] : "-");
+	free(argv);
+	return 0;
+}
 
 static void control_done(struct full_state *st, int err, int *count)
 {
@@ -407,6 +458,8 @@ static int on_event(struct hm_vcpu *vcpu, const struct hm_event *ev,
 	if (ev->kind == HM_EVENT_SYSCALL_ENTER ||
 	    ev->kind == HM_EVENT_SYSCALL_EXIT)
 		return on_syscall(vcpu, ev, st);
+	if (ev->kind == HM_EVENT_PROCESS)
+		return on_process(vcpu, ev, st);
 	if (ev->kind != HM_EVENT_USER || ev->nr != USER_EVENT_CODE ||
 	    cpu >= FULL_CPUS)
 		return 0;
@@ -466,10 +519,15 @@ static void full_run(const char *kernel, const char *initrd,
 		check(st.sequence_ok[cpu] == 1,
 		      "%s: the ioctl interaction on cpu%u", transport, cpu);
 	}
-	check(strstr(c.buf, "features 0x3fff") != NULL,
+	check(strstr(c.buf, "features 0x7fff") != NULL,
 	      "%s: the module offers event control, syscall skip, "
-	      "subscriptions, prefetch, long fd names and the whole system",
-	      transport);
+	      "subscriptions, prefetch, long fd names, the whole system and "
+	      "process events", transport);
+	check(st.execs == FULL_CPUS && st.exits == FULL_CPUS &&
+	      !st.process_others,
+	      "%s: hm-ioctl-test's exec (its exe and argv) and exit (status "
+	      "0, its last task) arrive, once a run on each CPU (%d, %d, %d "
+	      "others)", transport, st.execs, st.exits, st.process_others);
 	check(st.system_sleepable == FULL_CPUS && st.system_atomic == FULL_CPUS,
 	      "%s: the task list has init, kthreadd and the program as init's "
 	      "child; its map, exe, cwd and fds name it, from user events "

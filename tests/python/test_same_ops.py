@@ -12,7 +12,8 @@ import tempfile
 import hypermem
 
 # hm's own functions, which are not operations on a process.
-LUA_ONLY = {"on_syscall", "on_user_event", "stop", "syscall_name"}
+LUA_ONLY = {"on_syscall", "on_user_event", "on_process", "stop",
+            "syscall_name"}
 
 with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
     script.write("local names = {}\n"

@@ -34,7 +34,8 @@ static void malformed_rules_are_einval(void **state)
 		uint64_t lo, hi;
 	} bad[] = {
 		{ 0, 0, 0, 0, 0, 0, 0 },		/* no kind */
-		{ 4, 0, 0, 0, 0, 0, 0 },		/* unknown kind */
+		{ 5, 0, 0, 0, 0, 0, 0 },		/* unknown kind */
+		{ 4, 0, 1, HM_FIELD_RET, 0, 0, 0 },	/* ret of a process */
 		{ 1, 2, 0, 0, 0, 0, 0 },		/* unknown rule flag */
 		{ 1, 0, 5, 0, 0, 0, 0 },		/* five conditions */
 		{ 1, 0, 1, 9, 0, 0, 0 },		/* unknown field */
@@ -91,6 +92,13 @@ static void malformed_rules_are_einval(void **state)
 		r.fetches[0] = (struct hm_sub_fetch){ .what = HM_FETCH_ARGV,
 						      .cap = 4096 };
 		assert_int_equal(hm_vm_subscribe(vm, &r, 1, 0), 0);
+		/* A process event's args are no addresses: argv alone. */
+		r.kind = HM_EVENT_PROCESS;
+		r.nr = HM_PROC_EXEC;
+		assert_int_equal(hm_vm_subscribe(vm, &r, 1, 0), 0);
+		r.fetches[0] = (struct hm_sub_fetch){ .what = HM_FETCH_STR,
+						      .cap = 64 };
+		assert_int_equal(hm_vm_subscribe(vm, &r, 1, 0), -EINVAL);
 	}
 	assert_int_equal(hm_vm_subscribe(vm, NULL, 1, 0), -EINVAL);
 	/* Signed ranges, a user event's arguments, nothing at all: fine. */

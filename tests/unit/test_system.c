@@ -180,6 +180,39 @@ static void a_guest_without_the_features_is_not_asked(void **state)
 	unit_with_event(check_not_offered);
 }
 
+static void guest_exit_event(struct fake_guest *g)
+{
+	g->agent.features |= HM_FEATURE_PROC_EVENTS;
+	fake_guest_register(g);
+	fake_guest_raise(g, HM_EVENT_PROCESS, HM_PROC_EXIT, PID, PID, 3 << 8);
+	/* No such process event: nr 4. */
+	fake_guest_raise(g, HM_EVENT_PROCESS, 4, PID, PID, 0);
+}
+
+static void guest_unoffered_event(struct fake_guest *g)
+{
+	fake_guest_register(g);
+	fake_guest_raise(g, HM_EVENT_PROCESS, HM_PROC_EXIT, PID, PID, 0);
+}
+
+static void process_events_only_where_negotiated(void **state)
+{
+	struct unit *u = unit_new(guest_exit_event);
+
+	(void)state;
+	/* The exit arrives; the unknown kind of process event is refused. */
+	assert_int_equal(unit_run(u, NULL), -EPROTO);
+	assert_int_equal(u->events, 1);
+	assert_int_equal(u->event.kind, HM_EVENT_PROCESS);
+	assert_int_equal(u->event.nr, HM_PROC_EXIT);
+	assert_int_equal(u->event.args[2], 3 << 8);
+	unit_free(u);
+	u = unit_new(guest_unoffered_event);
+	assert_int_equal(unit_run(u, NULL), -EPROTO);
+	assert_int_equal(u->events, 0);
+	unit_free(u);
+}
+
 /* ---- hostile list replies ---- */
 
 static unsigned int spoil_what;
@@ -308,6 +341,7 @@ int main(void)
 		cmocka_unit_test(maps_name_each_mapping_and_cut_long_names),
 		cmocka_unit_test(fds_and_paths_of_a_process),
 		cmocka_unit_test(a_guest_without_the_features_is_not_asked),
+		cmocka_unit_test(process_events_only_where_negotiated),
 		cmocka_unit_test(task_lists_that_break_the_rules_are_eproto),
 		cmocka_unit_test(maps_that_break_the_rules_are_eproto),
 	};

@@ -78,6 +78,7 @@ static const char help_text[] =
 "Lua API (module hm), see hypermem-run(1):\n"
 "  hm.on_syscall(name, \"enter\"|\"return\", [filter,] function(ev) ... end)\n"
 "  hm.on_user_event([code,] [filter,] function(ev) ... end)   ev.code, ev.args\n"
+"  hm.on_process(\"exec\"|\"exit\"|\"fork\", [filter,] function(ev) ... end)\n"
 "  filter: {pid=, comm=, ret=, arg1..arg6= or argument names}, each a\n"
 "  value or {lo, hi}; the guest raises only what the handlers want\n"
 "  hm.read_bytes read_str read_int read_long read_ptr\n"

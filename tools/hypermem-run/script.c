@@ -25,6 +25,7 @@
 #define HANDLERS_KEY "hypermem-run.handlers"
 #define ANY_SYSCALL (-1)
 #define PHASE_USER 3
+#define PHASE_PROCESS 4
 /* Lua instructions between checks for a stop (timeout, error, hm.stop). */
 #define STOP_CHECK_COUNT 100000
 
@@ -93,6 +94,7 @@ static const uint32_t phase_kinds[] = {
 	[1] = HM_EVENT_SYSCALL_ENTER,
 	[2] = HM_EVENT_SYSCALL_EXIT,
 	[PHASE_USER] = HM_EVENT_USER,
+	[PHASE_PROCESS] = HM_EVENT_PROCESS,
 };
 
 /* A filter value: an integer, or { lo, hi }. Signed if a bound is < 0. */
@@ -262,7 +264,9 @@ static void add_handler(lua_State *L, int phase, lua_Integer nr, int fn_index,
 	const struct syscall_desc *d = NULL;
 	struct hm_sub_rule *rule;
 
-	if (phase != PHASE_USER && nr != ANY_SYSCALL)
+	if (phase == PHASE_PROCESS && nr != ANY_SYSCALL)
+		d = process_event_by_nr((uint64_t)nr);
+	else if (phase != PHASE_USER && nr != ANY_SYSCALL)
 		d = syscall_by_nr((uint64_t)nr);
 	rule = lua_newuserdatauv(L, sizeof(*rule), 0);
 	memset(rule, 0, sizeof(*rule));
@@ -271,7 +275,10 @@ static void add_handler(lua_State *L, int phase, lua_Integer nr, int fn_index,
 	rule->nr = nr == ANY_SYSCALL ? 0 : (uint64_t)nr;
 	if (filter_index)
 		parse_filter(L, filter_index, d, phase, rule);
-	if (d)
+	/* An exec's new argv comes with it; syscalls' reads by their args. */
+	if (phase == PHASE_PROCESS && nr == HM_PROC_EXEC)
+		add_fetch(rule, HM_FETCH_ARGV, 0, -1, 4096);
+	else if (d && phase != PHASE_PROCESS)
 		declare_fetches(d, phase, rule);
 	lua_getfield(L, LUA_REGISTRYINDEX, HANDLERS_KEY);
 	lua_rawgeti(L, -1, phase);
@@ -326,6 +333,30 @@ static int lua_on_user_event(lua_State *L)
 	return 0;
 }
 
+/*
+ * hm.on_process("exec" | "exit" | "fork" | "*", [filter,] function(ev)
+ * ... end): a process's life, where the guest offers it; ev.kind, and
+ * ev.tid, ev.tgid with ev.old_tid (exec), ev.status and ev.last (exit),
+ * ev.child and ev.child_tgid (fork). Filter keys as on_syscall's, the
+ * argument names being these.
+ */
+static int lua_on_process(lua_State *L)
+{
+	const char *kind = luaL_checkstring(L, 1);
+	const struct syscall_desc *d = process_event_by_name(kind);
+	int with_filter = lua_gettop(L) >= 3;
+
+	if (!d && strcmp(kind, "*"))
+		return luaL_error(L, "hm.on_process: '%s' is not \"exec\", "
+				  "\"exit\", \"fork\" or \"*\"", kind);
+	if (with_filter)
+		luaL_checktype(L, 2, LUA_TTABLE);
+	luaL_checktype(L, with_filter ? 3 : 2, LUA_TFUNCTION);
+	add_handler(L, PHASE_PROCESS, d ? (lua_Integer)d->nr : ANY_SYSCALL,
+		    with_filter ? 3 : 2, with_filter ? 2 : 0);
+	return 0;
+}
+
 /* hm.stop(): end the run early, successfully. */
 static int lua_stop(lua_State *L)
 {
@@ -350,6 +381,7 @@ static int lua_syscall_name(lua_State *L)
 static const luaL_Reg handler_funcs[] = {
 	{ "on_syscall", lua_on_syscall },
 	{ "on_user_event", lua_on_user_event },
+	{ "on_process", lua_on_process },
 	{ "stop", lua_stop },
 	{ "syscall_name", lua_syscall_name },
 	{ NULL, NULL },
@@ -402,7 +434,7 @@ static void open_state(struct script *s)
 	lua_sethook(L, stop_hook, LUA_MASKCOUNT, STOP_CHECK_COUNT);
 	luaL_openlibs(L);
 	lua_newtable(L);
-	for (i = 1; i <= PHASE_USER; i++) {
+	for (i = 1; i <= PHASE_PROCESS; i++) {
 		lua_newtable(L);
 		lua_rawseti(L, -2, i);
 	}
@@ -616,14 +648,29 @@ static void push_event(lua_State *L, struct script *s,
 /* ev = { code, nr, phase = "user", cpu, args = {...} } */
 static void push_user_event(lua_State *L, int cpu, const struct hm_event *ev)
 {
+	const struct syscall_desc *d = NULL;
 	int i;
 
 	lua_createtable(L, 0, 5);
 	set_integer(L, "code", (lua_Integer)ev->nr);
 	set_integer(L, "nr", (lua_Integer)ev->nr);
 	set_integer(L, "cpu", cpu);
-	lua_pushliteral(L, "user");
+	lua_pushstring(L, ev->kind == HM_EVENT_PROCESS ? "process" : "user");
 	lua_setfield(L, -2, "phase");
+	/* A process event: its kind, its args by name, who raised it. */
+	if (ev->kind == HM_EVENT_PROCESS)
+		d = process_event_by_nr(ev->nr);
+	if (d) {
+		lua_pushstring(L, d->name);
+		lua_setfield(L, -2, "kind");
+	}
+	for (i = 0; d && i < 6 && d->args[i]; i++)
+		set_integer(L, d->args[i], (lua_Integer)ev->args[i]);
+	if (ev->flags & HM_EVENT_HAS_TASK) {
+		set_integer(L, "pid", (lua_Integer)ev->pid);
+		lua_pushstring(L, ev->comm);
+		lua_setfield(L, -2, "comm");
+	}
 	lua_createtable(L, 6, 0);
 	for (i = 0; i < 6; i++) {
 		lua_pushinteger(L, (lua_Integer)ev->args[i]);
@@ -641,6 +688,8 @@ static int event_phase(const struct hm_event *ev)
 		return 2;
 	case HM_EVENT_USER:
 		return PHASE_USER;
+	case HM_EVENT_PROCESS:
+		return PHASE_PROCESS;
 	default:
 		return 0;
 	}
@@ -660,7 +709,7 @@ static void subscribe(struct script *s)
 	int phase, err, oom = 0;
 
 	lua_getfield(L, LUA_REGISTRYINDEX, HANDLERS_KEY);
-	for (phase = 1; phase <= PHASE_USER; phase++) {
+	for (phase = 1; phase <= PHASE_PROCESS; phase++) {
 		lua_rawgeti(L, -1, phase);
 		count = (lua_Integer)lua_rawlen(L, -1);
 		for (i = 1; i <= count; i++) {
@@ -747,7 +796,7 @@ static int run_handlers(struct script *s, int cpu, const struct hm_event *ev,
 			continue;
 		}
 		lua_rawgeti(L, -1, 2);
-		if (phase == PHASE_USER)
+		if (phase == PHASE_USER || phase == PHASE_PROCESS)
 			push_user_event(L, cpu, ev);
 		else
 			push_event(L, s, ev);

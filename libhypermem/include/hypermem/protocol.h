@@ -183,6 +183,25 @@
  * reply. A process that does not exist gets HM_ESRCH; a kernel thread
  * has no map, executable or files (HM_ESRCH too); HM_EAGAIN where the
  * guest cannot look without sleeping from where the event was raised.
+ *
+ * Process events (HM_FEATURE_PROC_EVENTS, with HM_FEATURE_SUBSCRIBE)
+ * ------------------------------------------------------------------
+ * Events of kind HM_EVENT_PROCESS, raised only where a rule of the host's
+ * subscription asks for them (never by a guest's own choice), nr saying
+ * which, and args:
+ *   HM_PROC_EXEC  after a successful execve, in the new image (its argv
+ *                 and executable are the ops' answers): args[0] = pid,
+ *                 args[1] = tgid, args[2] = the pid it had before (a
+ *                 thread that execs takes its leader's).
+ *   HM_PROC_EXIT  as a task exits, its memory already gone: args[0] =
+ *                 pid, args[1] = tgid, args[2] = its status as wait(2)
+ *                 reports it, args[3] = 1 when it was its process's last.
+ *   HM_PROC_FORK  in the parent, once the child exists: args[0] = the
+ *                 parent's pid, args[1] = its tgid, args[2] = the child's
+ *                 pid, args[3] = the child's tgid (the parent's for a
+ *                 thread).
+ * Rules' conditions on args, pid and comm work as for syscalls; event
+ * control does not apply.
  */
 #ifndef HYPERMEM_PROTOCOL_H
 #define HYPERMEM_PROTOCOL_H
@@ -316,6 +335,7 @@ enum hm_call {
 #define HM_FEATURE_PROC_MAPS (1u << 11)		/* HM_OP_PROC_MAPS */
 #define HM_FEATURE_PROC_FDS (1u << 12)		/* HM_OP_PROC_FDS */
 #define HM_FEATURE_PROC_PATHS (1u << 13)	/* HM_OP_PROC_EXE and _CWD */
+#define HM_FEATURE_PROC_EVENTS (1u << 14)	/* HM_EVENT_PROCESS */
 
 /* Longest fd name, its NUL included: Linux's PATH_MAX. */
 #define HM_NAME_MAX 4096u
@@ -351,7 +371,16 @@ enum hm_event_kind {
 	HM_EVENT_SYSCALL_ENTER = 1,
 	HM_EVENT_SYSCALL_EXIT = 2,
 	HM_EVENT_USER = 3,	/* raised by a guest program on purpose */
+	HM_EVENT_PROCESS = 4,	/* a process's life: HM_PROC_* in nr */
 };
+
+/* nr of an HM_EVENT_PROCESS event. */
+enum hm_proc_event {
+	HM_PROC_EXEC = 1,
+	HM_PROC_EXIT = 2,
+	HM_PROC_FORK = 3,
+};
+#define HM_PROC_EVENT_MAX HM_PROC_FORK
 
 struct hm_event_record {
 	uint32_t kind;		/* enum hm_event_kind */
