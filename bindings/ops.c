@@ -285,6 +285,36 @@ static int run_cwd(struct hm_vcpu *vcpu, const struct op_value *a,
 	return run_path(vcpu, a, r, 0);
 }
 
+/*
+ * Without an offset, the file's new content (created, emptied first);
+ * with one, bytes written there (created if missing); flags say else.
+ */
+static int run_write_file(struct hm_vcpu *vcpu, const struct op_value *a,
+			  struct op_result *r)
+{
+	int64_t offset = (int64_t)a[2].u, flags = (int64_t)a[3].u;
+	ssize_t n;
+
+	if (flags < 0)
+		flags = HM_WRITE_CREATE | (offset < 0 ? HM_WRITE_TRUNCATE : 0);
+	if (offset < 0)
+		offset = 0;
+	r->at = (uint64_t)offset;
+	n = hm_vcpu_write_file(vcpu, a[0].p, (uint64_t)offset, a[1].p,
+			       a[1].len, (uint32_t)flags, 0644);
+	if (n < 0)
+		return (int)n;
+	r->value = (uint64_t)n;
+	return 0;
+}
+
+static int run_use_process(struct hm_vcpu *vcpu, const struct op_value *a,
+			   struct op_result *r)
+{
+	(void)r;
+	return hm_vcpu_use_process(vcpu, a[0].u);
+}
+
 /* ---- emit ---- */
 
 static void emit_done(const struct op_result *r, const struct op_emitter *e)
@@ -586,6 +616,20 @@ const struct op_def op_defs[OP_COUNT] = {
 	[OP_cwd] = { OP(cwd, "cwd([pid]): the working directory of a "
 		"process (the event's)", OP_AT_PID, run_cwd, emit_text),
 		ARGS(PID) },
+	[OP_write_file] = { OP(write_file, "write_file(path, data[, offset"
+		"[, flags]]): without an offset, the file's new content "
+		"(created, emptied first); with one, data written there "
+		"(created if missing); flags 1 create, 2 truncate. The bytes "
+		"written", OP_AT_PATH, run_write_file, emit_uinteger),
+		ARGS({ "path", OP_TEXT, 0, 0, 0, 0 },
+		     { "data", OP_BYTES, 0, 0, 0, 0 },
+		     { "offset", OP_INT, 1, -1, INT64_MAX, -1 },
+		     { "flags", OP_INT, 1, -1, 3, -1 }) },
+	[OP_use_process] = { OP(use_process, "use_process(pid): the memory, "
+		"argv, environment, pid and fd operations that follow act on "
+		"that process (0: the event's) until the event ends",
+		OP_AT_PID, run_use_process, emit_done),
+		ARGS({ "pid", OP_INT, 0, 0, INT32_MAX, 0 }) },
 };
 
 const struct op_def *op_by_name(const char *name)

@@ -23,7 +23,8 @@
 	X(write_bytes) X(write_str) X(write_int) X(write_long) X(write_ptr) \
 	X(get_proc_args) X(get_proc_env) X(get_proc_pid) X(read_fd_name) \
 	X(read_file) X(read_socket_info) X(set_arg) X(skip) X(set_return) \
-	X(processes) X(maps) X(fds) X(exe) X(cwd)
+	X(processes) X(maps) X(fds) X(exe) X(cwd) X(write_file) \
+	X(use_process)
 
 enum op_id {
 #define OP_ENUM(name) OP_##name,
@@ -48,7 +49,7 @@ struct op_arg {
 	int64_t min, max, def;	/* OP_INT */
 };
 
-#define OP_MAX_ARGS 3
+#define OP_MAX_ARGS 4
 
 /* An argument's value, as the binding converted it. */
 struct op_value {

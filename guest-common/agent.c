@@ -23,9 +23,24 @@ static void respond(struct hm_region *r, uint64_t code, uint64_t addr,
 	r->op = hm_le64(code);
 }
 
+/*
+ * An error the host takes (protocol.h): one of the HM_E* values; any
+ * other number an OS accessor gave becomes HM_EIO.
+ */
+static uint64_t wire_errno(long err)
+{
+	static const uint8_t known[] = { HM_GUEST_ERRNOS, HM_ENAMETOOLONG };
+	size_t i;
+
+	for (i = 0; i < sizeof(known); i++)
+		if (-err == known[i])
+			return known[i];
+	return HM_EIO;
+}
+
 static void fail(struct hm_region *r, long err)
 {
-	respond(r, HM_RESP_READ_FAIL, 0, (uint64_t)-err);
+	respond(r, HM_RESP_READ_FAIL, 0, wire_errno(err));
 }
 
 static size_t data_size(const struct hm_agent *agent)
@@ -353,6 +368,57 @@ static void serve_proc_path(struct hm_agent *agent, uint64_t pid,
 		fail(r, n < 0 ? n : -HM_ENAMETOOLONG);
 }
 
+/* The head, the path with its NUL last, the bytes: all inside size. */
+static void serve_write_file(struct hm_agent *agent, size_t size)
+{
+	struct hm_region *r = agent->region;
+	char *data = data_of(agent);
+	struct hm_write_file w;
+	long n, err = 0;
+
+	if (!agent->ops->write_file ||
+	    !(agent->features & HM_FEATURE_WRITE_FILE))
+		return respond(r, HM_RESP_WRITE_FAIL, HM_ENOSYS, 0);
+	hm_memcpy(&w, data, sizeof(w));
+	w.offset = hm_le64(w.offset);
+	w.flags = hm_le32(w.flags);
+	w.mode = hm_le32(w.mode);
+	w.path_len = hm_le32(w.path_len);
+	w.data_len = hm_le32(w.data_len);
+	if (size < sizeof(w) || w.path_len < 2 ||
+	    w.path_len > size - sizeof(w) ||
+	    w.data_len != size - sizeof(w) - w.path_len ||
+	    data[sizeof(w) + w.path_len - 1] ||
+	    (w.flags & ~(HM_WRITE_CREATE | HM_WRITE_TRUNCATE)) ||
+	    w.mode > 07777)
+		return respond(r, HM_RESP_WRITE_FAIL, HM_EINVAL, 0);
+	n = agent->ops->write_file(agent->ctx, data + sizeof(w), w.offset,
+				   w.flags, w.mode,
+				   data + sizeof(w) + w.path_len, w.data_len,
+				   &err);
+	if (n >= 0 && (uint64_t)n == w.data_len)
+		respond(r, HM_RESP_WRITE_OK, 0, (uint64_t)n);
+	else if (n >= 0 && (uint64_t)n < w.data_len)
+		respond(r, HM_RESP_WRITE_FAIL, wire_errno(err), (uint64_t)n);
+	else
+		respond(r, HM_RESP_WRITE_FAIL, wire_errno(n), 0);
+}
+
+static void serve_use_process(struct hm_agent *agent, uint64_t pid)
+{
+	uint64_t tgid = 0;
+	long err;
+
+	if (!agent->ops->use_process ||
+	    !(agent->features & HM_FEATURE_PID_ACCESS))
+		return fail(agent->region, -HM_ENOSYS);
+	err = agent->ops->use_process(agent->ctx, pid, &tgid);
+	if (err)
+		return fail(agent->region, err);
+	agent->target = pid;
+	respond(agent->region, HM_RESP_READ_NUM, pid, tgid);
+}
+
 /* The pieces and the bytes they ask for must all fit in data[]. */
 static int readv_fits(const struct hm_agent *agent, uint64_t n,
 		      uint64_t size)
@@ -449,7 +515,7 @@ static int takes_buffer(uint64_t op)
 	return op == HM_OP_READ || op == HM_OP_WRITE || op == HM_OP_READ_STR ||
 	       op == HM_OP_READ_FD_NAME || op == HM_OP_READ_PROCARGS ||
 	       op == HM_OP_READ_PROCENV || op == HM_OP_READ_FILE ||
-	       (op >= HM_OP_PROC_LIST && op <= HM_OP_PROC_CWD);
+	       (op >= HM_OP_PROC_LIST && op <= HM_OP_WRITE_FILE);
 }
 
 int hm_agent_serve(struct hm_agent *agent)
@@ -504,6 +570,12 @@ int hm_agent_serve(struct hm_agent *agent)
 		break;
 	case HM_OP_PROC_CWD:
 		serve_proc_path(agent, addr, HM_PATH_CWD, size);
+		break;
+	case HM_OP_WRITE_FILE:
+		serve_write_file(agent, size);
+		break;
+	case HM_OP_USE_PROCESS:
+		serve_use_process(agent, addr);
 		break;
 	case HM_OP_NONE:
 	case HM_RESP_READ_OK:
@@ -930,4 +1002,11 @@ void hm_agent_raise_fetching(struct hm_agent *agent,
 				     agent->region_gpa);
 	if (hm_le64(r->op) == HM_OP_EVENT_END)
 		take_control(agent, event->kind);
+	/* The next event starts with its own task (protocol.h). */
+	if (agent->target) {
+		uint64_t tgid;
+
+		agent->ops->use_process(agent->ctx, 0, &tgid);
+		agent->target = 0;
+	}
 }

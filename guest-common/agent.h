@@ -85,6 +85,21 @@ struct hm_agent_ops {
 			 struct hm_agent_list *l);
 	long (*proc_path)(void *ctx, uint64_t pid, enum hm_proc_path which,
 			  char *buf, size_t cap);
+	/*
+	 * Write len bytes of buf at offset of the file path (flags and mode
+	 * as struct hm_write_file's): the bytes written, or -HM_E* when
+	 * none could be; *err says why a write stopped short.
+	 */
+	long (*write_file)(void *ctx, const char *path, uint64_t offset,
+			   uint32_t flags, uint32_t mode, const void *buf,
+			   size_t len, long *err);
+	/*
+	 * From now on the accessors act on process @pid, 0: the task that
+	 * raised the event, as before; *tgid is its process id. 0 or
+	 * -HM_E*, the target then unchanged. The agent sets 0 again when
+	 * the event ends.
+	 */
+	long (*use_process)(void *ctx, uint64_t pid, uint64_t *tgid);
 };
 
 /*
@@ -122,6 +137,8 @@ struct hm_agent {
 	struct hm_sub_page *sub;
 	uint64_t sub_gpa;
 	int sub_taken;
+	/* HM_OP_USE_PROCESS's pid for the event in progress, 0: its own. */
+	uint64_t target;
 };
 
 /* The fetches of the rule an event matched (HM_FEATURE_PREFETCH). */

@@ -7,6 +7,7 @@
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/preempt.h>
+#include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include "hypermem.h"
@@ -40,8 +41,13 @@ static int serve_loopback(struct hm_region *region, char *name_buf,
 	};
 	int ret;
 
-	if (!atomic)
-		return hm_agent_serve(&agent);
+	if (!atomic) {
+		ret = hm_agent_serve(&agent);
+		/* A USE_PROCESS lasts the one request here. */
+		if (ctx.task)
+			put_task_struct(ctx.task);
+		return ret;
+	}
 	preempt_disable();
 	ret = hm_agent_serve(&agent);
 	preempt_enable();

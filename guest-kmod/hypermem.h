@@ -25,7 +25,8 @@
 			  HM_FEATURE_SOCKET_INFO | HM_FEATURE_KERNEL_ADDR | \
 			  HM_FEATURE_READV | HM_KMOD_CONTROL | \
 			  HM_FEATURE_PROC_LIST | HM_FEATURE_PROC_MAPS | \
-			  HM_FEATURE_PROC_FDS | HM_FEATURE_PROC_PATHS)
+			  HM_FEATURE_PROC_FDS | HM_FEATURE_PROC_PATHS | \
+			  HM_FEATURE_WRITE_FILE | HM_FEATURE_PID_ACCESS)
 
 /*
  * The context the accessors run in. In atomic context (a tracepoint, or a
@@ -35,11 +36,17 @@
  */
 struct hm_ctx {
 	bool atomic;
+	/*
+	 * HM_OP_USE_PROCESS's process, referenced, or NULL for the current
+	 * task; never set in atomic context (access_process_vm sleeps).
+	 */
+	struct task_struct *task;
 };
 
 extern const struct hm_agent_ops hm_kmod_ops;
 
 /* system.c: the whole system, behind struct hm_agent_ops. */
+struct task_struct *hm_task_of(uint64_t pid);
 long hm_proc_list(void *opaque, uint64_t cursor, struct hm_agent_list *l);
 long hm_proc_maps(void *opaque, uint64_t pid, uint64_t cursor,
 		  struct hm_agent_list *l);

@@ -9,12 +9,15 @@
  * The doorbell behind .doorbell is in transport.c.
  */
 #include <linux/err.h>
+#include <linux/fdtable.h>
 #include <linux/fs.h>
 #include <linux/kernel.h>
 #include <linux/mm.h>
 #include <linux/net.h>
 #include <linux/sched.h>
 #include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
 #include <linux/socket.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -40,6 +43,14 @@ static bool wraps(uint64_t addr, size_t len)
 	return addr + len < addr;
 }
 
+/* Another process's memory, n bytes within one page: 0 or -EFAULT. */
+static int chunk_of_task(const struct hm_ctx *ctx, uint64_t addr, void *buf,
+			 size_t n, unsigned int write)
+{
+	return access_process_vm(ctx->task, addr, buf, n,
+				 FOLL_FORCE | write) == n ? 0 : -EFAULT;
+}
+
 /* Copy n bytes that lie within one page; 0 or -EFAULT. */
 static int chunk_from(const struct hm_ctx *ctx, void *dst, uint64_t src,
 		      size_t n)
@@ -48,6 +59,8 @@ static int chunk_from(const struct hm_ctx *ctx, void *dst, uint64_t src,
 
 	if (!is_user(src))
 		return copy_from_kernel_nofault(dst, (void *)(uintptr_t)src, n);
+	if (ctx->task)
+		return chunk_of_task(ctx, src, dst, n, 0);
 	if (ctx->atomic)
 		return copy_from_user_nofault(dst, usrc, n);
 	return copy_from_user(dst, usrc, n) ? -EFAULT : 0;
@@ -61,6 +74,8 @@ static int chunk_to(const struct hm_ctx *ctx, uint64_t dst, const void *src,
 	/* The kernel exports no copy_to_kernel_nofault to modules. */
 	if (!is_user(dst))
 		return -EFAULT;
+	if (ctx->task)
+		return chunk_of_task(ctx, dst, (void *)src, n, FOLL_WRITE);
 	if (ctx->atomic)
 		return copy_to_user_nofault(udst, src, n);
 	return copy_to_user(udst, src, n) ? -EFAULT : 0;
@@ -133,7 +148,7 @@ static long hm_string_from(void *opaque, char *dst, uint64_t src, size_t len,
 	if (wraps(src, len))
 		return -EFAULT;
 	/* strncpy_from_user gives no prefix on a fault: fall back then. */
-	if (!ctx->atomic && is_user(src)) {
+	if (!ctx->atomic && !ctx->task && is_user(src)) {
 		n = strncpy_from_user(dst, u64_to_user_ptr(src), len);
 		if (n >= 0) {
 			*copied = n;
@@ -143,20 +158,30 @@ static long hm_string_from(void *opaque, char *dst, uint64_t src, size_t len,
 	return string_pagewise(ctx, dst, src, len, copied);
 }
 
-static struct file *fget_checked(int64_t fd)
+/* The file behind @fd of the process acted on, with a reference. */
+static struct file *fget_checked(const struct hm_ctx *ctx, int64_t fd)
 {
+	unsigned int n = (unsigned int)fd;
 	struct file *file;
 
 	if (fd < 0 || fd > INT_MAX)
 		return ERR_PTR(-EBADF);
-	file = fget(fd);
+	if (!ctx->task) {
+		file = fget(fd);
+		return file ? file : ERR_PTR(-EBADF);
+	}
+	rcu_read_lock();
+	file = task_lookup_next_fd_rcu(ctx->task, &n);
+	if (file && (n != fd || !get_file_rcu(file)))
+		file = NULL;
+	rcu_read_unlock();
 	return file ? file : ERR_PTR(-EBADF);
 }
 
 /* fget, d_path and fput do not sleep: this works in atomic context too. */
 static long hm_fd_name(void *opaque, int64_t fd, char *buf, size_t cap)
 {
-	struct file *file = fget_checked(fd);
+	struct file *file = fget_checked(opaque, fd);
 	char *path;
 	long len;
 
@@ -177,7 +202,8 @@ static long hm_proc_area(void *opaque, enum hm_proc_area which,
 			 uint64_t *total)
 {
 	const struct hm_ctx *ctx = opaque;
-	struct mm_struct *mm = current->mm;
+	struct task_struct *task = ctx->task ? ctx->task : current;
+	struct mm_struct *mm = get_task_mm(task);
 	unsigned long start, end;
 	long n;
 
@@ -187,6 +213,8 @@ static long hm_proc_area(void *opaque, enum hm_proc_area which,
 	start = which == HM_PROC_ARGS ? mm->arg_start : mm->env_start;
 	end = which == HM_PROC_ARGS ? mm->arg_end : mm->env_end;
 	spin_unlock(&mm->arg_lock);
+	/* The current task's mm: its last reference is not ours. */
+	mmput_async(mm);
 	*total = end > start ? end - start : 0;
 	if (offset >= *total)
 		return 0;
@@ -194,14 +222,49 @@ static long hm_proc_area(void *opaque, enum hm_proc_area which,
 	if (ctx->atomic)
 		n = len - hm_copy_from(opaque, buf, start + offset, len);
 	else
-		n = access_process_vm(current, start + offset, buf, len,
+		n = access_process_vm(task, start + offset, buf, len,
 				      FOLL_FORCE);
 	return n > 0 ? n : -EFAULT;
 }
 
 static long hm_pid(void *opaque, uint64_t *pid)
 {
-	*pid = task_tgid_nr(current);
+	const struct hm_ctx *ctx = opaque;
+
+	*pid = task_tgid_nr(ctx->task ? ctx->task : current);
+	return 0;
+}
+
+/*
+ * Another process is reached with access_process_vm(), which sleeps: only
+ * where the event may (a user event). The current process's own threads
+ * share its memory and need none of it.
+ */
+static long hm_use_process(void *opaque, uint64_t pid, uint64_t *tgid)
+{
+	struct hm_ctx *ctx = opaque;
+	struct task_struct *task = NULL;
+
+	if (pid) {
+		task = hm_task_of(pid);
+		if (!task)
+			return -ESRCH;
+		if (task->flags & PF_KTHREAD) {
+			put_task_struct(task);
+			return -ESRCH;
+		}
+		if (same_thread_group(task, current)) {
+			put_task_struct(task);
+			task = NULL;
+		} else if (ctx->atomic) {
+			put_task_struct(task);
+			return -EAGAIN;
+		}
+	}
+	if (ctx->task)
+		put_task_struct(ctx->task);
+	ctx->task = task;
+	*tgid = task_tgid_nr(task ? task : current);
 	return 0;
 }
 
@@ -224,6 +287,37 @@ static long hm_read_file(void *opaque, const char *path, uint64_t offset,
 	*file_size = i_size_read(file_inode(file));
 	n = kernel_read(file, buf, len, &pos);
 	filp_close(file, NULL);
+	return n;
+}
+
+/*
+ * Writing sleeps (the file system, the page cache): never in atomic
+ * context. A short write is a full disk or quota, the usual reasons.
+ */
+static long hm_write_file(void *opaque, const char *path, uint64_t offset,
+			  uint32_t flags, uint32_t mode, const void *buf,
+			  size_t len, long *err)
+{
+	const struct hm_ctx *ctx = opaque;
+	int oflags = O_WRONLY | O_LARGEFILE |
+		     (flags & HM_WRITE_CREATE ? O_CREAT : 0) |
+		     (flags & HM_WRITE_TRUNCATE ? O_TRUNC : 0);
+	loff_t pos = offset;
+	struct file *file;
+	ssize_t n = 0;
+
+	if (ctx->atomic)
+		return -EAGAIN;
+	if (offset > LLONG_MAX)
+		return -EINVAL;
+	file = filp_open(path, oflags, mode);
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	if (len)
+		n = kernel_write(file, buf, len, &pos);
+	filp_close(file, NULL);
+	if (n >= 0 && (size_t)n < len)
+		*err = -ENOSPC;
 	return n;
 }
 
@@ -311,7 +405,7 @@ static long hm_socket_info(void *opaque, int64_t fd,
 	struct file *file;
 	long err = 0;
 
-	file = fget_checked(fd);
+	file = fget_checked(ctx, fd);
 	if (IS_ERR(file))
 		return PTR_ERR(file);
 	sock = sock_from_file(file);
@@ -358,4 +452,6 @@ const struct hm_agent_ops hm_kmod_ops = {
 	.proc_maps = hm_proc_maps,
 	.proc_fds = hm_proc_fds,
 	.proc_path = hm_proc_path,
+	.write_file = hm_write_file,
+	.use_process = hm_use_process,
 };

@@ -35,7 +35,7 @@
 #include "hypermem.h"
 
 /* The task @pid names, with a reference; current for 0. */
-static struct task_struct *task_of(uint64_t pid)
+struct task_struct *hm_task_of(uint64_t pid)
 {
 	struct task_struct *task;
 
@@ -146,7 +146,7 @@ long hm_proc_maps(void *opaque, uint64_t pid, uint64_t cursor,
 		  struct hm_agent_list *l)
 {
 	const struct hm_ctx *ctx = opaque;
-	struct task_struct *task = task_of(pid);
+	struct task_struct *task = hm_task_of(pid);
 	struct vm_area_struct *vma;
 	struct hm_map_entry e;
 	struct mm_struct *mm;
@@ -182,7 +182,7 @@ out:
 long hm_proc_fds(void *opaque, uint64_t pid, uint64_t cursor,
 		 struct hm_agent_list *l)
 {
-	struct task_struct *task = task_of(pid);
+	struct task_struct *task = hm_task_of(pid);
 	unsigned int fd = cursor > INT_MAX ? INT_MAX : (unsigned int)cursor;
 	struct hm_fd_entry e;
 	struct file *file;
@@ -267,7 +267,7 @@ static long cwd_path(struct task_struct *task, char *buf, size_t cap)
 long hm_proc_path(void *opaque, uint64_t pid, enum hm_proc_path which,
 		  char *buf, size_t cap)
 {
-	struct task_struct *task = task_of(pid);
+	struct task_struct *task = hm_task_of(pid);
 	long n;
 
 	if (!task)

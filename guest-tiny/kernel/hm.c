@@ -68,11 +68,17 @@ static void doorbell(void *ctx, unsigned int call, uint64_t gpa)
 	ring(call, gpa);
 }
 
-static const uint64_t *current_pml4(void *ctx)
+/* The process the host acts on: the event's, or the one it chose. */
+static struct proc *acted_on(void *ctx)
 {
 	struct cpu *cpu = ctx;
 
-	return cpu->current->pml4;
+	return cpu->target ? cpu->target : cpu->current;
+}
+
+static const uint64_t *current_pml4(void *ctx)
+{
+	return acted_on(ctx)->pml4;
 }
 
 /*
@@ -109,8 +115,7 @@ static long string_from(void *ctx, char *dst, uint64_t src, size_t len,
 
 static long fd_name(void *ctx, int64_t fd, char *buf, size_t cap)
 {
-	struct cpu *cpu = ctx;
-	struct fd *f = proc_fd(cpu->current, fd);
+	struct fd *f = proc_fd(acted_on(ctx), fd);
 
 	if (!f)
 		return -HM_EBADF;
@@ -120,8 +125,7 @@ static long fd_name(void *ctx, int64_t fd, char *buf, size_t cap)
 static long proc_area(void *ctx, enum hm_proc_area which, uint64_t offset,
 		      void *buf, size_t len, uint64_t *total)
 {
-	struct cpu *cpu = ctx;
-	struct proc *p = cpu->current;
+	struct proc *p = acted_on(ctx);
 	uint64_t start = which == HM_PROC_ARGS ? p->arg_start : p->env_start;
 	uint64_t end = which == HM_PROC_ARGS ? p->arg_end : p->env_end;
 	size_t n, left;
@@ -138,9 +142,7 @@ static long proc_area(void *ctx, enum hm_proc_area which, uint64_t offset,
 
 static long pid(void *ctx, uint64_t *ret)
 {
-	struct cpu *cpu = ctx;
-
-	*ret = cpu->current->pid;
+	*ret = acted_on(ctx)->pid;
 	return 0;
 }
 
@@ -180,8 +182,7 @@ static long read_file(void *ctx, const char *path, uint64_t offset,
 
 static long socket_info(void *ctx, int64_t fd, struct hm_socket_info *info)
 {
-	struct cpu *cpu = ctx;
-	struct fd *f = proc_fd(cpu->current, fd);
+	struct fd *f = proc_fd(acted_on(ctx), fd);
 
 	if (!f)
 		return -HM_EBADF;
@@ -289,6 +290,31 @@ static long proc_path(void *ctx, uint64_t pid, enum hm_proc_path which,
 				 cap);
 }
 
+static long write_file(void *ctx, const char *path, uint64_t offset,
+		       uint32_t flags, uint32_t mode, const void *buf,
+		       size_t len, long *err)
+{
+	long n = file_write(path, offset, flags, buf, len);
+
+	(void)ctx;
+	(void)mode;
+	if (n >= 0 && (size_t)n < len)
+		*err = -HM_EFBIG;
+	return n;
+}
+
+static long use_process(void *ctx, uint64_t pid, uint64_t *tgid)
+{
+	struct cpu *cpu = ctx;
+	struct proc *p = pid ? proc_by_pid(pid) : NULL;
+
+	if (pid && !p)
+		return -HM_ESRCH;
+	cpu->target = p;
+	*tgid = acted_on(ctx)->pid;
+	return 0;
+}
+
 static const struct hm_agent_ops ops = {
 	.doorbell = doorbell,
 	.copy_from = copy_from,
@@ -304,6 +330,8 @@ static const struct hm_agent_ops ops = {
 	.proc_maps = proc_maps,
 	.proc_fds = proc_fds,
 	.proc_path = proc_path,
+	.write_file = write_file,
+	.use_process = use_process,
 };
 
 void hm_init(struct cpu *cpu)
@@ -322,7 +350,8 @@ void hm_init(struct cpu *cpu)
 		      HM_FEATURE_READV | HM_FEATURE_EVENT_CONTROL |
 		      HM_FEATURE_SYSCALL_SKIP | HM_FEATURE_PROC_LIST |
 		      HM_FEATURE_PROC_MAPS | HM_FEATURE_PROC_FDS |
-		      HM_FEATURE_PROC_PATHS | HM_FEATURE_PROC_EVENTS;
+		      HM_FEATURE_PROC_PATHS | HM_FEATURE_PROC_EVENTS |
+		      HM_FEATURE_WRITE_FILE | HM_FEATURE_PID_ACCESS;
 	if (config.subscribe) {
 		a->features |= HM_FEATURE_PREFETCH;
 		a->sub = alloc_pages(1);

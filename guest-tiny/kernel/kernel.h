@@ -101,6 +101,7 @@ struct cpu {
 	struct cpu *self;
 	unsigned int index;
 	struct proc *current;
+	struct proc *target;		/* HM_OP_USE_PROCESS's, or NULL */
 	struct proc *procs[MAX_PROCS];	/* run queue, round robin */
 	unsigned int nr_procs;
 	unsigned int slot;		/* procs[slot] is current */
@@ -186,6 +187,12 @@ struct cpu *this_cpu(void);
 struct proc *proc_create(const struct program *prog);
 struct fd *proc_fd(struct proc *p, int64_t fd);
 const struct file *file_lookup(const char *path);
+/*
+ * Write into a file the host made (built-in ones are read-only): the
+ * bytes written, fewer past the size limit, or -HM_E*.
+ */
+long file_write(const char *path, uint64_t offset, uint32_t flags,
+		const void *buf, size_t len);
 const struct program *scenario_programs(const char *name, size_t *count);
 /* A process by pid, or NULL; pids are 1, 2, ... in creation order. */
 struct proc *proc_by_pid(uint64_t pid);

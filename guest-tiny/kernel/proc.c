@@ -163,15 +163,106 @@ const struct program *scenario_programs(const char *name, size_t *count)
 	return NULL;
 }
 
+/*
+ * Files the host writes (HM_OP_WRITE_FILE): a few, small, in kernel
+ * memory, readable by the programs as the built-in ones are.
+ */
+#define MAX_WRITTEN 4
+#define WRITTEN_MAX 16384
+
+static struct written {
+	struct file f;
+	char path[48];
+	char data[WRITTEN_MAX];
+} written[MAX_WRITTEN];
+static int written_busy;
+
+static struct written *find_written(const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < MAX_WRITTEN; i++) {
+		if (written[i].f.path && !strcmp(written[i].path, path))
+			return &written[i];
+	}
+	return NULL;
+}
+
 const struct file *file_lookup(const char *path)
 {
+	struct written *w;
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(files); i++) {
 		if (!strcmp(files[i].path, path))
 			return &files[i];
 	}
+	w = find_written(path);
+	return w ? &w->f : NULL;
+}
+
+/* A new written file, or NULL when all are taken. */
+static struct written *create_written(const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < MAX_WRITTEN; i++) {
+		struct written *w = &written[i];
+
+		if (w->f.path)
+			continue;
+		memcpy(w->path, path, strlen(path) + 1);
+		w->f.path = w->path;
+		w->f.data = w->data;
+		w->f.size = 0;
+		return w;
+	}
 	return NULL;
+}
+
+static long write_locked(const char *path, uint64_t offset, uint32_t flags,
+			 const void *buf, size_t len)
+{
+	struct written *w;
+	size_t i, n;
+
+	for (i = 0; i < ARRAY_SIZE(files); i++) {
+		if (!strcmp(files[i].path, path))
+			return -HM_EACCES;	/* built in: read-only */
+	}
+	if (strlen(path) >= sizeof(w->path))
+		return -HM_ENAMETOOLONG;
+	w = find_written(path);
+	if (!w && !(flags & HM_WRITE_CREATE))
+		return -HM_ENOENT;
+	if (!w)
+		w = create_written(path);
+	if (!w)
+		return -HM_ENOSPC;
+	if (flags & HM_WRITE_TRUNCATE)
+		w->f.size = 0;
+	if (offset > WRITTEN_MAX || (len && offset == WRITTEN_MAX))
+		return -HM_EFBIG;
+	n = len < WRITTEN_MAX - offset ? len : WRITTEN_MAX - offset;
+	/* A hole before the offset reads as zeros, as in Linux. */
+	if (offset > w->f.size)
+		memset(w->data + w->f.size, 0, offset - w->f.size);
+	memcpy(w->data + offset, buf, n);
+	if (offset + n > w->f.size)
+		w->f.size = offset + n;
+	return (long)n;
+}
+
+long file_write(const char *path, uint64_t offset, uint32_t flags,
+		const void *buf, size_t len)
+{
+	long n;
+
+	while (__atomic_exchange_n(&written_busy, 1, __ATOMIC_ACQUIRE))
+		__asm__ volatile("pause");
+	n = write_locked(path, offset, flags, buf, len);
+	__atomic_store_n(&written_busy, 0, __ATOMIC_RELEASE);
+	return n;
 }
 
 struct proc *proc_by_pid(uint64_t pid)

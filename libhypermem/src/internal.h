@@ -114,6 +114,8 @@ struct hm_vcpu {
 	struct hm_vcpu *sub_next;
 	/* The pid of the event in progress's task, 0: unknown. */
 	uint64_t event_pid;
+	/* hm_vcpu_use_process()'s pid in this event, 0: the event's task. */
+	uint64_t target;
 	struct prefetch prefetch;
 };
 

@@ -137,7 +137,8 @@ int hm_vcpu_get_proc_pid(struct hm_vcpu *vcpu, uint64_t *pid)
 	int err;
 
 	/* The event said who raised it: the same accessor's answer. */
-	if (vcpu->in_event && !vcpu->event_error && vcpu->event_pid) {
+	if (vcpu->in_event && !vcpu->event_error && vcpu->event_pid &&
+	    !vcpu->target) {
 		*pid = vcpu->event_pid;
 		return 0;
 	}
@@ -259,6 +260,100 @@ ssize_t hm_vcpu_read_file(struct hm_vcpu *vcpu, const char *path,
 		if (reply.size < n)
 			break;
 	}
+	return (ssize_t)done;
+}
+
+int hm_vcpu_use_process(struct hm_vcpu *vcpu, uint64_t pid)
+{
+	struct reply reply;
+	int err = vcpu_can_request(vcpu);
+
+	if (err || pid == vcpu->target)
+		return err;
+	if (!(vcpu->guest.features & HM_FEATURE_PID_ACCESS))
+		return -EOPNOTSUPP;
+	if (pid > INT32_MAX)
+		return -ESRCH;
+	err = vcpu_request(vcpu, HM_OP_USE_PROCESS, pid, 0, &reply);
+	if (err)
+		return err;
+	if (reply.code == HM_RESP_READ_FAIL)
+		return guest_errno(vcpu, reply.size);
+	if (reply.code != HM_RESP_READ_NUM || reply.addr != pid ||
+	    !reply.size || reply.size > INT32_MAX)
+		return protocol_error(vcpu);
+	/* What came with the event is its task's, not this one's. */
+	prefetch_drop(vcpu);
+	vcpu->target = pid;
+	return 0;
+}
+
+/* One request: head, path, bytes; the bytes written, or -errno. */
+static ssize_t write_file_chunk(struct hm_vcpu *vcpu,
+				const struct hm_write_file *head,
+				const char *path, const void *buf)
+{
+	struct hm_write_file wire = *head;
+	char *data = region_data(vcpu);
+	struct reply reply;
+	size_t len = head->data_len;
+	int err;
+
+	wire.offset = hm_le64(head->offset);
+	wire.flags = hm_le32(head->flags);
+	wire.mode = hm_le32(head->mode);
+	wire.path_len = hm_le32(head->path_len);
+	wire.data_len = hm_le32(head->data_len);
+	memcpy(data, &wire, sizeof(wire));
+	memcpy(data + sizeof(wire), path, head->path_len);
+	memcpy(data + sizeof(wire) + head->path_len, buf, len);
+	err = vcpu_request(vcpu, HM_OP_WRITE_FILE, 0,
+			   sizeof(wire) + head->path_len + len, &reply);
+	if (err)
+		return err;
+	if (reply.code == HM_RESP_WRITE_OK && reply.size == len)
+		return (ssize_t)len;
+	if (reply.code != HM_RESP_WRITE_FAIL || reply.size >= len + !len)
+		return protocol_error(vcpu);
+	if (reply.size)
+		return (ssize_t)reply.size;
+	return guest_name_errno(vcpu, reply.addr);
+}
+
+ssize_t hm_vcpu_write_file(struct hm_vcpu *vcpu, const char *path,
+			   uint64_t offset, const void *buf, size_t len,
+			   uint32_t flags, uint32_t mode)
+{
+	struct hm_write_file head = { .flags = flags, .mode = mode };
+	size_t path_size = strlen(path) + 1, room, done = 0;
+	ssize_t n;
+	int err;
+
+	if (len > SSIZE_MAX || path_size == 1 || mode > 07777 ||
+	    (flags & ~(HM_WRITE_CREATE | HM_WRITE_TRUNCATE)))
+		return -EINVAL;
+	err = vcpu_can_request(vcpu);
+	if (err)
+		return err;
+	if (!(vcpu->guest.features & HM_FEATURE_WRITE_FILE))
+		return -EOPNOTSUPP;
+	if (sizeof(head) + path_size >= vcpu->chunk)
+		return -ENAMETOOLONG;
+	room = vcpu->chunk - sizeof(head) - path_size;
+	head.path_len = (uint32_t)path_size;
+	do {
+		head.offset = offset + done;
+		head.data_len = (uint32_t)min_size(len - done, room);
+		n = write_file_chunk(vcpu, &head, path,
+				     (const char *)buf + done);
+		/* The guest's refusal after some bytes: what it wrote. */
+		if (n < 0)
+			return done && n != -EPROTO && !vcpu->event_error ?
+			       (ssize_t)done : n;
+		done += (size_t)n;
+		/* Truncated once; then only the rest of the bytes. */
+		head.flags &= ~(uint32_t)HM_WRITE_TRUNCATE;
+	} while (done < len && (size_t)n == head.data_len);
 	return (ssize_t)done;
 }
 

@@ -117,7 +117,8 @@ static int check_hello(const struct hm_hello *hello)
 		       HM_FEATURE_SUBSCRIBE | HM_FEATURE_PREFETCH | \
 		       HM_FEATURE_PROC_LIST | HM_FEATURE_PROC_MAPS | \
 		       HM_FEATURE_PROC_FDS | HM_FEATURE_PROC_PATHS | \
-		       HM_FEATURE_PROC_EVENTS)
+		       HM_FEATURE_PROC_EVENTS | HM_FEATURE_WRITE_FILE | \
+		       HM_FEATURE_PID_ACCESS)
 
 static int on_register(struct hm_vcpu *vcpu, uint64_t gpa)
 {
@@ -237,6 +238,7 @@ static int run_event_handler(struct hm_vcpu *vcpu,
 	vcpu->event_error = 0;
 	vcpu->event_kind = event->kind;
 	vcpu->event_pid = event->pid;
+	vcpu->target = 0;
 	err = vm->event_fn(vcpu, event, vm->event_opaque);
 	vcpu->in_event = false;
 	watchdog_disarm(vcpu);

@@ -267,11 +267,11 @@ static int to_int(const struct op_def *op, const struct op_arg *a,
 	return 0;
 }
 
-/* Bytes-like data (BYTES); a str, or bytes, without NUL (TEXT). */
+/* Bytes-like data or a str (BYTES), as TEXT without NUL; str as UTF-8. */
 static int to_data(const struct op_def *op, const struct op_arg *a,
 		   PyObject *o, struct op_value *v, Py_buffer *view)
 {
-	if (a->type == OP_TEXT && PyUnicode_Check(o)) {
+	if (PyUnicode_Check(o)) {
 		PyObject *b = PyUnicode_AsEncodedString(o, "utf-8",
 							"surrogateescape");
 		int err;

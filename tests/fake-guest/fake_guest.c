@@ -267,6 +267,45 @@ static long op_proc_path(void *ctx, uint64_t pid, enum hm_proc_path which,
 				 buf, cap);
 }
 
+/* Only the current process exists: 0 and its pid reach it. */
+static long op_use_process(void *ctx, uint64_t pid, uint64_t *tgid)
+{
+	struct fake_guest *g = ctx;
+
+	if (!process(g, pid))
+		return -HM_ESRCH;
+	*tgid = g->current->pid;
+	return 0;
+}
+
+/* One file, read-only at "/ro", full at 16 KiB. */
+static long op_write_file(void *ctx, const char *path, uint64_t offset,
+			  uint32_t flags, uint32_t mode, const void *buf,
+			  size_t len, long *err)
+{
+	struct fake_guest *g = ctx;
+	size_t n;
+
+	(void)mode;
+	if (g->write_requests < 8)
+		g->write_flags[g->write_requests] = flags;
+	g->write_requests++;
+	if (!strcmp(path, "/ro"))
+		return -HM_EROFS;
+	if (flags & HM_WRITE_TRUNCATE)
+		g->written_size = 0;
+	if (offset > sizeof(g->written))
+		return -HM_EFBIG;
+	n = len < sizeof(g->written) - offset ? len :
+	    sizeof(g->written) - (size_t)offset;
+	memcpy(g->written + offset, buf, n);
+	if (offset + n > g->written_size)
+		g->written_size = (size_t)offset + n;
+	if (n < len)
+		*err = -HM_ENOSPC;
+	return (long)n;
+}
+
 /* Guest side of an exit: publish it and wait for the next KVM_RUN. */
 static void guest_exit(struct fake_guest *g)
 {
@@ -371,6 +410,8 @@ struct fake_guest *fake_guest_new(fake_guest_fn main, void *opaque)
 		.proc_maps = op_proc_maps,
 		.proc_fds = op_proc_fds,
 		.proc_path = op_proc_path,
+		.write_file = op_write_file,
+		.use_process = op_use_process,
 	};
 	g->agent = (struct hm_agent){
 		.ops = &g->ops,

@@ -98,6 +98,14 @@ struct fake_guest {
 	int register_result;		/* of the last hm_agent_register() */
 	int get_regs_error;		/* KVM_GET_REGS fails with it, 0: no */
 
+	/*
+	 * The one file HM_OP_WRITE_FILE writes (any path but "/ro"): its
+	 * bytes, size and the requests that came (flags of each).
+	 */
+	uint8_t written[16384];
+	size_t written_size;
+	unsigned int write_requests;
+	uint32_t write_flags[8];
 	/* The tasks HM_OP_PROC_LIST sees; NULL: the current one alone. */
 	const struct hm_proc_entry *procs;
 	unsigned int nr_procs;

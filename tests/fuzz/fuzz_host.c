@@ -170,6 +170,33 @@ static long proc_path(void *ctx, uint64_t pid, enum hm_proc_path which,
 				 buf, cap);
 }
 
+/* Processes 0 (the event's) and 1, the same memory. */
+static long use_process(void *ctx, uint64_t pid, uint64_t *tgid)
+{
+	(void)ctx;
+	if (pid > 1)
+		return -HM_ESRCH;
+	*tgid = 4242;
+	return 0;
+}
+
+/* Takes anything but "/ro", 1000 bytes at most a request. */
+static long write_file(void *ctx, const char *path, uint64_t offset,
+		       uint32_t flags, uint32_t mode, const void *buf,
+		       size_t len, long *err)
+{
+	(void)ctx;
+	(void)offset;
+	(void)flags;
+	(void)mode;
+	(void)buf;
+	if (!strcmp(path, "/ro"))
+		return -HM_EROFS;
+	if (len > 1000)
+		*err = -HM_ENOSPC;
+	return len > 1000 ? 1000 : (long)len;
+}
+
 static long pid(void *ctx, uint64_t *ret)
 {
 	(void)ctx;
@@ -501,6 +528,7 @@ static void op_misc(struct hm_vcpu *vcpu, bool check)
 static void op_system(struct hm_vcpu *vcpu, bool check)
 {
 	uint64_t pid = fuzz_u8(&in) % 3;
+	struct hm_guest_info info;
 	struct hm_open_file *files;
 	struct hm_mapping *maps;
 	struct hm_process *tasks;
@@ -509,7 +537,23 @@ static void op_system(struct hm_vcpu *vcpu, bool check)
 	size_t n, i;
 	int err;
 
-	switch (fuzz_u8(&in) % 4) {
+	switch (fuzz_u8(&in) % 6) {
+	case 5:
+		err = hm_vcpu_use_process(vcpu, pid);
+		if (check && honest && !hm_vcpu_get_guest_info(vcpu, &info) &&
+		    (info.features & HM_FEATURE_PID_ACCESS))
+			FUZZ_CHECK(pid > 1 ? err == -ESRCH : !err);
+		break;
+	case 4:
+		n = fuzz_u16(&in) % 3000;
+		got = hm_vcpu_write_file(vcpu, n & 1 ? "/ro" : "/w", 0,
+					 pristine, n, HM_WRITE_CREATE, 0644);
+		FUZZ_CHECK(got <= (ssize_t)n);
+		if (check && honest && !hm_vcpu_get_guest_info(vcpu, &info) &&
+		    (info.features & HM_FEATURE_WRITE_FILE))
+			FUZZ_CHECK(n & 1 ? got == -EROFS :
+				   got == (ssize_t)(n > 1000 ? 1000 : n));
+		break;
 	case 0:
 		err = hm_vcpu_list_processes(vcpu, &tasks, &n);
 		if (err)
@@ -640,6 +684,8 @@ static void setup(void)
 		g->ops.proc_maps = proc_maps;
 		g->ops.proc_fds = proc_fds;
 		g->ops.proc_path = proc_path;
+		g->ops.write_file = write_file;
+		g->ops.use_process = use_process;
 		g->spoil = spoil;
 		guests[i] = g;
 	}
@@ -691,7 +737,9 @@ static void register_guest(struct sync_guest *g)
 		g->agent.features |= HM_FEATURE_PROC_LIST |
 				     HM_FEATURE_PROC_MAPS |
 				     HM_FEATURE_PROC_FDS |
-				     HM_FEATURE_PROC_PATHS;
+				     HM_FEATURE_PROC_PATHS |
+				     HM_FEATURE_WRITE_FILE |
+				     HM_FEATURE_PID_ACCESS;
 	/* The agent offers HM_FEATURE_SUBSCRIBE where it has a page. */
 	g->agent.sub = how & 0x80 ? (struct hm_sub_page *)(g->ram +
 							    SUB_OFFSET) : NULL;

@@ -568,6 +568,76 @@ static void test_system(uint32_t fl)
 	expect_fail("proc_maps_of_no_process_is_esrch", HM_ESRCH);
 }
 
+/* A file written as the host would ask: created, then patched. */
+static void test_write_file(uint32_t fl)
+{
+	static const char path[] = "/tmp/hm-written";
+	struct {
+		struct hm_write_file w;
+		char path[sizeof(path)];
+		char data[8];
+	} req = {
+		.w = { .flags = HM_WRITE_CREATE | HM_WRITE_TRUNCATE,
+		       .mode = 0600, .path_len = sizeof(path), .data_len = 8 },
+		.path = "/tmp/hm-written",
+		.data = "abcdefgh",
+	};
+	char back[16] = { 0 };
+	int fd;
+
+	unlink(path);
+	request(fl, HM_OP_WRITE_FILE, 0, sizeof(req), &req, sizeof(req));
+	if (fl & HM_LOOPBACK_ATOMIC) {
+		/* Writing a file sleeps: refused from a tracepoint. */
+		expect("write_file_in_atomic_context_is_eagain",
+		       HM_RESP_WRITE_FAIL, HM_EAGAIN, 0);
+		check(access(path, F_OK) != 0, "write_file_in_atomic_context_"
+		      "writes_nothing", "%s exists", path);
+		return;
+	}
+	expect("write_file_creates", HM_RESP_WRITE_OK, 0, 8);
+	req.w.offset = 2;
+	req.w.flags = 0;
+	req.w.data_len = 3;
+	memcpy(req.data, "XYZ", 3);
+	request(fl, HM_OP_WRITE_FILE, 0, sizeof(req.w) + sizeof(path) + 3,
+		&req, sizeof(req));
+	expect("write_file_at_an_offset", HM_RESP_WRITE_OK, 0, 3);
+	fd = open(path, O_RDONLY);
+	check(fd >= 0 && read(fd, back, sizeof(back)) == 8 &&
+	      !strcmp(back, "abXYZfgh"), "write_file_content_is_what_was_"
+	      "written", "read back '%s'", back);
+	if (fd >= 0)
+		close(fd);
+	req.w.flags = 0;
+	memcpy(req.path, "/tmp/hm-missing", sizeof(path));
+	request(fl, HM_OP_WRITE_FILE, 0, sizeof(req.w) + sizeof(path) + 3,
+		&req, sizeof(req));
+	expect("write_file_without_create_is_enoent", HM_RESP_WRITE_FAIL,
+	       HM_ENOENT, 0);
+	unlink(path);
+}
+
+/* Another process: our parent where we may sleep, not in atomic context. */
+static void test_use_process(uint32_t fl)
+{
+	request(fl, HM_OP_USE_PROCESS, 0, 0, NULL, 0);
+	expect("use_process_0_is_our_own", HM_RESP_READ_NUM, 0,
+	       (uint64_t)getpid());
+	request(fl, HM_OP_USE_PROCESS, (uint64_t)getpid(), 0, NULL, 0);
+	expect("use_process_of_ourselves", HM_RESP_READ_NUM,
+	       (uint64_t)getpid(), (uint64_t)getpid());
+	request(fl, HM_OP_USE_PROCESS, (uint64_t)getppid(), 0, NULL, 0);
+	if (fl & HM_LOOPBACK_ATOMIC)
+		expect_fail("use_process_of_another_in_atomic_is_eagain",
+			    HM_EAGAIN);
+	else
+		expect("use_process_of_our_parent", HM_RESP_READ_NUM,
+		       (uint64_t)getppid(), (uint64_t)getppid());
+	request(fl, HM_OP_USE_PROCESS, 2, 0, NULL, 0);
+	expect_fail("use_process_of_a_kernel_thread_is_esrch", HM_ESRCH);
+}
+
 static void test_not_a_request(void)
 {
 	int ret = request(0, HM_OP_NONE, 0, 0, NULL, 0);
@@ -612,6 +682,8 @@ static void run_loopback(char **argv)
 		test_socket_info(modes[i]);
 		test_kernel_address(modes[i]);
 		test_system(modes[i]);
+		test_write_file(modes[i]);
+		test_use_process(modes[i]);
 	}
 	mode_name = "";
 	test_read_not_resident();

@@ -229,17 +229,63 @@ struct full_state {
 	int execs;		/* hm-ioctl-test's exec, its argv and exe */
 	int exits;		/* its exit, status 0, its process's last */
 	int process_others;	/* process events of another or wrong */
+	int files_written;	/* /hm-written, from the user event */
+	int other_process;	/* init's argv and memory, then our own */
 };
 
-static const struct hm_mapping *map_named(const struct hm_mapping *maps,
-					  size_t n, const char *name)
+/*
+ * Another process from a user event (where the module may sleep): init's
+ * argv and pid, a read of its stack, a write back of the same bytes; then
+ * the event's own process again.
+ */
+static int other_process(struct hm_vcpu *vcpu, const struct hm_event *ev)
+{
+	struct hm_mapping *maps;
+	uint8_t bytes[16];
+	char **argv = NULL;
+	size_t argc, nm, i;
+	uint64_t pid = 0, stack = 0;
+	int ok;
+
+	if (hm_vcpu_get_maps(vcpu, 1, &maps, &nm))
+		return 0;
+	for (i = 0; i < nm; i++)
+		if (!strcmp(maps[i].name, "[stack]"))
+			stack = maps[i].end - sizeof(bytes);
+	free(maps);
+	ok = stack && !hm_vcpu_use_process(vcpu, 1) &&
+	     !hm_vcpu_get_proc_pid(vcpu, &pid) && pid == 1 &&
+	     !hm_vcpu_get_proc_args(vcpu, &argv, &argc) && argc >= 1 &&
+	     !strcmp(argv[0], "/init") &&
+	     hm_vcpu_read(vcpu, stack, bytes, sizeof(bytes)) ==
+	     (ssize_t)sizeof(bytes) &&
+	     hm_vcpu_write(vcpu, stack, bytes, sizeof(bytes)) ==
+	     (ssize_t)sizeof(bytes) &&
+	     !hm_vcpu_use_process(vcpu, 0) &&
+	     !hm_vcpu_get_proc_pid(vcpu, &pid) && pid == ev->pid;
+	if (!ok)
+		printf("# use_process(1): stack %#" PRIx64 ", pid %" PRIu64
+		       ", argv[0] %s\n", stack, pid,
+		       argv && argc ? argv[0] : "-");
+	free(argv);
+	return ok;
+}
+
+/* What the host writes into the guest; init.sh reads it back. */
+#define WRITTEN_PATH "/hm-written"
+#define WRITTEN_TEXT "written by the host\n"
+
+/* A mapping of @name with all of @flags (an ELF's text is not its first). */
+static int has_map(const struct hm_mapping *maps, size_t n, const char *name,
+		   uint32_t flags)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (!strcmp(maps[i].name, name))
-			return &maps[i];
-	return NULL;
+		if (!strcmp(maps[i].name, name) &&
+		    (maps[i].flags & flags) == flags)
+			return 1;
+	return 0;
 }
 
 /* An open file whose name starts with @prefix. */
@@ -265,12 +311,11 @@ static int has_fd(const struct hm_open_file *files, size_t n,
 static int system_seen(struct hm_vcpu *vcpu, const struct hm_event *ev,
 		       const char *prog, const char *fd_name)
 {
-	const struct hm_mapping *text;
 	struct hm_process *tasks = NULL;
 	struct hm_mapping *maps = NULL;
 	struct hm_open_file *files = NULL;
 	size_t nt = 0, nm = 0, nf = 0, i;
-	int init = 0, kthreadd = 0, child = 0, ok;
+	int init = 0, kthreadd = 0, child = 0, text, stack, fd, ok;
 	char exe[64], cwd[64];
 
 	if (hm_vcpu_list_processes(vcpu, &tasks, &nt) ||
@@ -291,17 +336,16 @@ static int system_seen(struct hm_vcpu *vcpu, const struct hm_event *ev,
 		child |= tasks[i].pid == ev->pid && tasks[i].ppid == 1 &&
 			 !strcmp(tasks[i].comm, ev->comm);
 	}
-	text = map_named(maps, nm, exe);
-	ok = init && kthreadd && child && text &&
-	     (text->flags & (HM_MAP_READ | HM_MAP_EXEC)) ==
-	     (HM_MAP_READ | HM_MAP_EXEC) && map_named(maps, nm, "[stack]") &&
-	     !strcmp(exe + 1, prog) && !strcmp(cwd, "/") &&
-	     has_fd(files, nf, fd_name);
+	text = has_map(maps, nm, exe, HM_MAP_READ | HM_MAP_EXEC);
+	stack = has_map(maps, nm, "[stack]", HM_MAP_READ | HM_MAP_WRITE);
+	fd = has_fd(files, nf, fd_name);
+	ok = init && kthreadd && child && text && stack &&
+	     !strcmp(exe + 1, prog) && !strcmp(cwd, "/") && fd;
 	if (!ok)
 		printf("# %s: %zu tasks (init %d, kthreadd %d, child of init "
-		       "%d), %zu mappings (text %d), exe %s, cwd %s, %zu fds\n",
-		       prog, nt, init, kthreadd, child, nm, text != NULL, exe,
-		       cwd, nf);
+		       "%d), %zu mappings (text %d, stack %d), exe %s, cwd %s, "
+		       "%zu fds (%s %d)\n", prog, nt, init, kthreadd, child, nm,
+		       text, stack, exe, cwd, nf, fd_name, fd);
 	free(tasks);
 	free(maps);
 	free(files);
@@ -467,6 +511,14 @@ static int on_event(struct hm_vcpu *vcpu, const struct hm_event *ev,
 	/* A user event: /dev/hypermem's ioctl, where the module may sleep. */
 	if (system_seen(vcpu, ev, "hm-ioctl-test", "/dev/hypermem"))
 		st->system_sleepable++;
+	if (other_process(vcpu, ev))
+		st->other_process++;
+	/* init checks what it holds once the program is done. */
+	if (hm_vcpu_write_file(vcpu, WRITTEN_PATH, 0, WRITTEN_TEXT,
+			       strlen(WRITTEN_TEXT),
+			       HM_WRITE_CREATE | HM_WRITE_TRUNCATE, 0600) ==
+	    (ssize_t)strlen(WRITTEN_TEXT))
+		st->files_written++;
 	if (hm_vcpu_read_str(vcpu, ev->args[0], name, sizeof(name)) < 0 ||
 	    strcmp(name, "hm0") ||
 	    hm_vcpu_read_u32(vcpu, ev->args[0] + IFNAMSIZ, &value) ||
@@ -519,10 +571,18 @@ static void full_run(const char *kernel, const char *initrd,
 		check(st.sequence_ok[cpu] == 1,
 		      "%s: the ioctl interaction on cpu%u", transport, cpu);
 	}
-	check(strstr(c.buf, "features 0x7fff") != NULL,
+	check(strstr(c.buf, "features 0x1ffff") != NULL,
 	      "%s: the module offers event control, syscall skip, "
-	      "subscriptions, prefetch, long fd names, the whole system and "
-	      "process events", transport);
+	      "subscriptions, prefetch, long fd names, the whole system, "
+	      "process events, file writes and other processes' memory",
+	      transport);
+	check(st.other_process == FULL_CPUS,
+	      "%s: from a user event, init's argv and memory, then the "
+	      "event's own again (%d)", transport, st.other_process);
+	check(st.files_written == FULL_CPUS &&
+	      strstr(c.buf, "HMTEST write_file PASS") != NULL,
+	      "%s: the host writes %s from a user event; the guest reads it "
+	      "(%d)", transport, WRITTEN_PATH, st.files_written);
 	check(st.execs == FULL_CPUS && st.exits == FULL_CPUS &&
 	      !st.process_others,
 	      "%s: hm-ioctl-test's exec (its exe and argv) and exit (status "

@@ -59,6 +59,9 @@ def ioctl_handler(ev):
     seen["maps"] = [(m["perms"], m["name"]) for m in ev.maps()]
     seen["fds"] = [(f["fd"], f["name"]) for f in ev.fds(ev.pid)]
     seen["paths"] = (ev.exe(), ev.cwd())
+    seen["written"] = (ev.write_file("/etc/py.conf", b"hello"),
+                       ev.write_file("/etc/py.conf", "J", 0),
+                       ev.read_file("/etc/py.conf"))
     try:
         ev.maps(99)
     except hypermem.GuestError as e:
@@ -133,6 +136,9 @@ check(seen.get("fds") == [(0, "/dev/ttyS0"), (1, "/dev/ttyS0"),
       "fds(pid) lists the open files (%r)" % (seen.get("fds"),))
 check(seen.get("paths") == ("/bin/ioctl_test", "/"),
       "exe() and cwd() (%r)" % (seen.get("paths"),))
+check(seen.get("written") == (5, 1, b"Jello"),
+      "write_file() writes, read_file() reads it back (%r)"
+      % (seen.get("written"),))
 check(seen.get("maps_error") == (errno.ESRCH, "maps", None, "pid 99"),
       "maps() of no process raises GuestError naming the pid (%r)"
       % (seen.get("maps_error"),))

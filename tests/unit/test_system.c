@@ -13,7 +13,8 @@
 #include "unit.h"
 
 #define SYSTEM_FEATURES (HM_FEATURE_PROC_LIST | HM_FEATURE_PROC_MAPS | \
-			 HM_FEATURE_PROC_FDS | HM_FEATURE_PROC_PATHS)
+			 HM_FEATURE_PROC_FDS | HM_FEATURE_PROC_PATHS | \
+			 HM_FEATURE_WRITE_FILE | HM_FEATURE_PID_ACCESS)
 #define NR_TASKS 200
 
 static struct hm_proc_entry tasks[NR_TASKS];
@@ -180,6 +181,68 @@ static void a_guest_without_the_features_is_not_asked(void **state)
 	unit_with_event(check_not_offered);
 }
 
+static void check_write_file(struct unit *u, const struct hm_event *ev)
+{
+	static uint8_t data[10000];
+	size_t i;
+
+	(void)ev;
+	for (i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 7);
+	/* 10000 bytes beside a path in 4072: three requests, one truncate. */
+	assert_int_equal(hm_vcpu_write_file(u->vcpu, "/etc/x.conf", 0, data,
+					    sizeof(data), HM_WRITE_CREATE |
+					    HM_WRITE_TRUNCATE, 0644),
+			 sizeof(data));
+	assert_int_equal(u->g->write_requests, 3);
+	assert_int_equal(u->g->write_flags[0],
+			 HM_WRITE_CREATE | HM_WRITE_TRUNCATE);
+	assert_int_equal(u->g->write_flags[1], HM_WRITE_CREATE);
+	assert_int_equal(u->g->written_size, sizeof(data));
+	assert_memory_equal(u->g->written, data, sizeof(data));
+	/* At an offset, past the guest's limit: what it took. */
+	assert_int_equal(hm_vcpu_write_file(u->vcpu, "/etc/x.conf", 14000,
+					    data, sizeof(data), 0, 0),
+			 16384 - 14000);
+	assert_int_equal(hm_vcpu_write_file(u->vcpu, "/ro", 0, data, 1, 0, 0),
+			 -EROFS);
+	assert_int_equal(hm_vcpu_write_file(u->vcpu, "/x", 0, data, 1, 4, 0),
+			 -EINVAL);
+}
+
+static void write_file_in_requests_of_the_region(void **state)
+{
+	(void)state;
+	with_system(check_write_file);
+}
+
+static void check_use_process(struct unit *u, const struct hm_event *ev)
+{
+	uint8_t got[8];
+	uint64_t trips;
+
+	(void)ev;
+	assert_int_equal(hm_vcpu_use_process(u->vcpu, 77), -ESRCH);
+	assert_int_equal(hm_vcpu_use_process(u->vcpu, PID), 0);
+	/* The same process again: nothing to ask. */
+	trips = round_trips(u);
+	assert_int_equal(hm_vcpu_use_process(u->vcpu, PID), 0);
+	assert_int_equal(round_trips(u), trips);
+	/* Direct reads use the event task's page tables: not for it. */
+	hm_vm_set_read_mode(u->vm, HM_READ_DIRECT);
+	assert_int_equal(hm_vcpu_read(u->vcpu, VA_BUF, got, sizeof(got)),
+			 sizeof(got));
+	assert_int_equal(round_trips(u), trips + 1);
+	assert_int_equal(got[0], fake_pattern(VA_BUF));
+	assert_int_equal(hm_vcpu_use_process(u->vcpu, 0), 0);
+}
+
+static void use_process_reads_through_the_guest(void **state)
+{
+	(void)state;
+	with_system(check_use_process);
+}
+
 static void guest_exit_event(struct fake_guest *g)
 {
 	g->agent.features |= HM_FEATURE_PROC_EVENTS;
@@ -289,6 +352,39 @@ static void spoil_maps(struct fake_guest *g)
 	r->addr = 0;
 }
 
+static void spoil_write(struct fake_guest *g)
+{
+	struct hm_region *r = g->agent.region;
+
+	switch (spoil_what) {
+	case 0:		/* more written than asked */
+		r->op = HM_RESP_WRITE_OK;
+		r->size = 9;
+		break;
+	case 1:		/* a failure that wrote it all */
+		r->op = HM_RESP_WRITE_FAIL;
+		r->size = 8;
+		r->addr = HM_ENOSPC;
+		break;
+	case 2:		/* an errno a guest may not give */
+		r->op = HM_RESP_WRITE_FAIL;
+		r->size = 0;
+		r->addr = 110;	/* ETIMEDOUT */
+		break;
+	default:	/* a read's answer */
+		r->op = HM_RESP_READ_OK;
+		r->size = 8;
+		break;
+	}
+}
+
+static void check_write_eproto(struct unit *u, const struct hm_event *ev)
+{
+	(void)ev;
+	assert_int_equal(hm_vcpu_write_file(u->vcpu, "/w", 0, "12345678", 8,
+					    HM_WRITE_CREATE, 0644), -EPROTO);
+}
+
 static void check_list_eproto(struct unit *u, const struct hm_event *ev)
 {
 	struct hm_process *list;
@@ -327,6 +423,13 @@ static void task_lists_that_break_the_rules_are_eproto(void **state)
 		hostile(spoil_list, check_list_eproto);
 }
 
+static void write_replies_that_break_the_rules_are_eproto(void **state)
+{
+	(void)state;
+	for (spoil_what = 0; spoil_what < 4; spoil_what++)
+		hostile(spoil_write, check_write_eproto);
+}
+
 static void maps_that_break_the_rules_are_eproto(void **state)
 {
 	(void)state;
@@ -342,8 +445,11 @@ int main(void)
 		cmocka_unit_test(fds_and_paths_of_a_process),
 		cmocka_unit_test(a_guest_without_the_features_is_not_asked),
 		cmocka_unit_test(process_events_only_where_negotiated),
+		cmocka_unit_test(write_file_in_requests_of_the_region),
+		cmocka_unit_test(use_process_reads_through_the_guest),
 		cmocka_unit_test(task_lists_that_break_the_rules_are_eproto),
 		cmocka_unit_test(maps_that_break_the_rules_are_eproto),
+		cmocka_unit_test(write_replies_that_break_the_rules_are_eproto),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

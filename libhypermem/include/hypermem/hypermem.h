@@ -436,6 +436,35 @@ HM_EXPORT ssize_t hm_vcpu_read_file(struct hm_vcpu *vcpu, const char *path,
 				    uint64_t offset, void *buf, size_t len);
 
 /**
+ * Inside the event handler, act on process @p pid from now on, 0 for the
+ * task that raised the event (HM_FEATURE_PID_ACCESS): hm_vcpu_read and
+ * its relatives (read_str, readv, the integers; always through the guest,
+ * whatever the read mode, whose page tables are the event task's), the
+ * writes, hm_vcpu_get_proc_args, _env, _pid, hm_vcpu_read_fd_name and
+ * hm_vcpu_read_socket_info. Each event starts with its own task.
+ * @return 0; -ESRCH (no such process, a kernel thread); -EAGAIN where the
+ * guest cannot reach another process without sleeping from where it
+ * raised the event (the Linux module's syscall and process events: use a
+ * user event); -EOPNOTSUPP without the feature.
+ */
+HM_EXPORT int hm_vcpu_use_process(struct hm_vcpu *vcpu, uint64_t pid);
+
+/**
+ * Write @p len bytes of @p buf at @p offset of the guest file @p path
+ * (HM_FEATURE_WRITE_FILE), in as many requests as the region needs:
+ * HM_WRITE_CREATE in @p flags creates it with @p mode when missing,
+ * HM_WRITE_TRUNCATE empties it first (a @p len of 0 does just that).
+ * @return @p len; fewer when the guest stopped part way (a full disk);
+ * -errno when it wrote nothing: -ENOENT, -EACCES, -EISDIR, -ENOSPC,
+ * -EAGAIN where it cannot write from where it raised the event (the
+ * module's syscall and process events: use a user event), -ENAMETOOLONG.
+ */
+HM_EXPORT ssize_t hm_vcpu_write_file(struct hm_vcpu *vcpu, const char *path,
+				     uint64_t offset, const void *buf,
+				     size_t len, uint32_t flags,
+				     uint32_t mode);
+
+/**
  * Describe the socket behind @p fd, fields in host byte order.
  * @return 0; -EBADF; -ENOTSOCK.
  */

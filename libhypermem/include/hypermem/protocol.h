@@ -202,6 +202,28 @@
  *                 thread).
  * Rules' conditions on args, pid and comm work as for syscalls; event
  * control does not apply.
+ *
+ * Writing a file (HM_OP_WRITE_FILE, HM_FEATURE_WRITE_FILE)
+ * --------------------------------------------------------
+ * Request: data[] holds a struct hm_write_file, then path_len bytes of the
+ *   path (its NUL the last of them), then data_len bytes to write at the
+ *   offset; size = the sum. HM_WRITE_CREATE creates a missing file with
+ *   mode, HM_WRITE_TRUNCATE empties it first.
+ * Response HM_RESP_WRITE_OK: size = data_len, all written. HM_RESP_WRITE_FAIL:
+ *   size = the bytes written before it failed, addr = why (an HM_E* value).
+ * HM_EAGAIN where the guest cannot write a file without sleeping from
+ * where the event was raised (the module's tracepoints).
+ *
+ * Another process (HM_OP_USE_PROCESS, HM_FEATURE_PID_ACCESS)
+ * ----------------------------------------------------------
+ * Request: addr = a pid, 0 for the task that raised the event. Response
+ * HM_RESP_READ_NUM, size = its tgid: until the event ends or the next
+ * USE_PROCESS, READ, READ_STR, READV, WRITE, READ_PROCARGS, READ_PROCENV,
+ * READ_PROCPID, READ_FD_NAME and READ_SOCKET_INFO act on that process
+ * (kernel addresses stay the kernel's). HM_ESRCH for no such process or a
+ * kernel thread; HM_EAGAIN where the guest cannot reach another process's
+ * memory without sleeping (the module's tracepoints). The event's own
+ * task comes back with every new event.
  */
 #ifndef HYPERMEM_PROTOCOL_H
 #define HYPERMEM_PROTOCOL_H
@@ -259,6 +281,8 @@ enum hm_op {
 	HM_OP_PROC_FDS = 25,		/* host: addr = pid, data = cursor */
 	HM_OP_PROC_EXE = 26,		/* host: addr = pid */
 	HM_OP_PROC_CWD = 27,		/* host: addr = pid */
+	HM_OP_WRITE_FILE = 28,		/* host: struct hm_write_file... */
+	HM_OP_USE_PROCESS = 29,		/* host: addr = pid */
 };
 
 /* Doorbell call numbers. */
@@ -305,6 +329,8 @@ enum hm_call {
 #define HM_ENFILE 23
 #define HM_EMFILE 24
 #define HM_EFBIG 27
+#define HM_ENOSPC 28
+#define HM_EROFS 30
 #define HM_ENAMETOOLONG 36
 #define HM_ENOSYS 38
 #define HM_ELOOP 40
@@ -314,8 +340,8 @@ enum hm_call {
 /* The list above but HM_ENAMETOOLONG, for an array initializer. */
 #define HM_GUEST_ERRNOS HM_EPERM, HM_ENOENT, HM_ESRCH, HM_EIO, HM_ENXIO, \
 	HM_EBADF, HM_EAGAIN, HM_EACCES, HM_EFAULT, HM_ENODEV, HM_ENOTDIR, \
-	HM_EISDIR, HM_EINVAL, HM_ENFILE, HM_EMFILE, HM_EFBIG, HM_ENOSYS, \
-	HM_ELOOP, HM_EOVERFLOW, HM_ENOTSOCK
+	HM_EISDIR, HM_EINVAL, HM_ENFILE, HM_EMFILE, HM_EFBIG, HM_ENOSPC, \
+	HM_EROFS, HM_ENOSYS, HM_ELOOP, HM_EOVERFLOW, HM_ENOTSOCK
 
 #define HM_ENDIAN_LITTLE 1u
 #define HM_ENDIAN_BIG 2u
@@ -336,6 +362,8 @@ enum hm_call {
 #define HM_FEATURE_PROC_FDS (1u << 12)		/* HM_OP_PROC_FDS */
 #define HM_FEATURE_PROC_PATHS (1u << 13)	/* HM_OP_PROC_EXE and _CWD */
 #define HM_FEATURE_PROC_EVENTS (1u << 14)	/* HM_EVENT_PROCESS */
+#define HM_FEATURE_WRITE_FILE (1u << 15)	/* HM_OP_WRITE_FILE */
+#define HM_FEATURE_PID_ACCESS (1u << 16)	/* HM_OP_USE_PROCESS */
 
 /* Longest fd name, its NUL included: Linux's PATH_MAX. */
 #define HM_NAME_MAX 4096u
@@ -535,6 +563,17 @@ struct hm_socket_info {
 	uint8_t remote[HM_SOCKADDR_MAX];
 };
 
+/* HM_OP_WRITE_FILE's request head. */
+#define HM_WRITE_CREATE (1u << 0)
+#define HM_WRITE_TRUNCATE (1u << 1)
+struct hm_write_file {
+	uint64_t offset;
+	uint32_t flags;		/* HM_WRITE_* */
+	uint32_t mode;		/* of a file it creates, e.g. 0644 */
+	uint32_t path_len;	/* the path's bytes, its NUL included */
+	uint32_t data_len;	/* the bytes to write, after the path */
+};
+
 /* HM_OP_PROC_LIST: one task. */
 #define HM_PROC_KTHREAD (1u << 0)	/* a kernel thread: no user memory */
 struct hm_proc_entry {
@@ -600,6 +639,7 @@ HM_STATIC_ASSERT(sizeof(struct hm_sub_page) <= HM_PAGE_SIZE, sub_page_size);
 HM_STATIC_ASSERT(sizeof(struct hm_proc_entry) == 56, proc_entry_size);
 HM_STATIC_ASSERT(sizeof(struct hm_map_entry) == 40, map_entry_size);
 HM_STATIC_ASSERT(sizeof(struct hm_fd_entry) == 16, fd_entry_size);
+HM_STATIC_ASSERT(sizeof(struct hm_write_file) == 24, write_file_size);
 
 #if defined(__KERNEL__)
 #define hm_le16(x) ((uint16_t)le16_to_cpu((__force __le16)(x)))

@@ -39,6 +39,14 @@ for cpu in $(seq 0 $((cpus - 1))); do
 			fail "hm-control-test on cpu $cpu"
 	fi
 done
+# hmcontrol's host also writes /hm-written at each ioctl interaction.
+if grep -qw hmcontrol /proc/cmdline; then
+	if [ "$(cat /hm-written)" = "written by the host" ]; then
+		echo "HMTEST write_file PASS"
+	else
+		fail "/hm-written: $(cat /hm-written 2>&1)"
+	fi
+fi
 echo "HMTEST RESULT $result"
 if grep -qw hmshell /proc/cmdline; then
 	exec setsid cttyhack sh
