@@ -235,17 +235,29 @@ struct full_state {
 
 /*
  * Another process from a user event (where the module may sleep): init's
- * argv and pid, a read of its stack, a write back of the same bytes; then
- * the event's own process again.
+ * argv (busybox running the /init script, then the words of the kernel's
+ * command line it did not take: "/init" among them) and pid, a read of
+ * its stack, a write back of the same bytes; then the event's own
+ * process again, whatever happened.
  */
+static int has_word(char **argv, size_t argc, const char *word)
+{
+	size_t i;
+
+	for (i = 0; i < argc; i++)
+		if (!strcmp(argv[i], word))
+			return 1;
+	return 0;
+}
+
 static int other_process(struct hm_vcpu *vcpu, const struct hm_event *ev)
 {
 	struct hm_mapping *maps;
 	uint8_t bytes[16];
 	char **argv = NULL;
-	size_t argc, nm, i;
+	size_t argc = 0, nm, i;
 	uint64_t pid = 0, stack = 0;
-	int ok;
+	int ok, back;
 
 	if (hm_vcpu_get_maps(vcpu, 1, &maps, &nm))
 		return 0;
@@ -255,18 +267,19 @@ static int other_process(struct hm_vcpu *vcpu, const struct hm_event *ev)
 	free(maps);
 	ok = stack && !hm_vcpu_use_process(vcpu, 1) &&
 	     !hm_vcpu_get_proc_pid(vcpu, &pid) && pid == 1 &&
-	     !hm_vcpu_get_proc_args(vcpu, &argv, &argc) && argc >= 1 &&
-	     !strcmp(argv[0], "/init") &&
+	     !hm_vcpu_get_proc_args(vcpu, &argv, &argc) &&
+	     has_word(argv, argc, "/init") &&
 	     hm_vcpu_read(vcpu, stack, bytes, sizeof(bytes)) ==
 	     (ssize_t)sizeof(bytes) &&
 	     hm_vcpu_write(vcpu, stack, bytes, sizeof(bytes)) ==
-	     (ssize_t)sizeof(bytes) &&
-	     !hm_vcpu_use_process(vcpu, 0) &&
-	     !hm_vcpu_get_proc_pid(vcpu, &pid) && pid == ev->pid;
-	if (!ok)
-		printf("# use_process(1): stack %#" PRIx64 ", pid %" PRIu64
-		       ", argv[0] %s\n", stack, pid,
-		       argv && argc ? argv[0] : "-");
+	     (ssize_t)sizeof(bytes);
+	back = !hm_vcpu_use_process(vcpu, 0) &&
+	       !hm_vcpu_get_proc_pid(vcpu, &pid) && pid == ev->pid;
+	if (!ok || !back)
+		printf("# use_process(1): stack %#" PRIx64 ", argv[%zu] %s; "
+		       "back %d\n", stack, argc, argv && argc ?
+		       argv[argc - 1] : "-", back);
+	ok &= back;
 	free(argv);
 	return ok;
 }

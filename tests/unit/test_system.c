@@ -276,7 +276,16 @@ static void process_events_only_where_negotiated(void **state)
 	unit_free(u);
 }
 
-/* ---- hostile list replies ---- */
+/* ---- hostile replies ---- */
+
+static void hostile(void (*spoil)(struct fake_guest *g), unit_body body)
+{
+	struct unit *u = unit_new(guest_with_system);
+
+	u->g->before_reply = spoil;
+	assert_int_equal(unit_run(u, body), 0);
+	unit_free(u);
+}
 
 static unsigned int spoil_what;
 
@@ -378,6 +387,36 @@ static void spoil_write(struct fake_guest *g)
 	}
 }
 
+/* A path with a NUL inside, or longer than asked for. */
+static void spoil_path(struct fake_guest *g)
+{
+	struct hm_region *r = g->agent.region;
+
+	if (spoil_what == 0) {
+		memcpy(r->data, "/bin\0sh", 7);
+		r->size = 7;
+	} else {
+		r->size = r->size + 100;
+	}
+}
+
+static void check_path_eproto(struct unit *u, const struct hm_event *ev)
+{
+	char path[64] = "untouched";
+
+	(void)ev;
+	assert_int_equal(hm_vcpu_get_exe(u->vcpu, 0, path, sizeof(path)),
+			 -EPROTO);
+	assert_string_equal(path, "");
+}
+
+static void paths_that_break_the_rules_are_eproto(void **state)
+{
+	(void)state;
+	for (spoil_what = 0; spoil_what < 2; spoil_what++)
+		hostile(spoil_path, check_path_eproto);
+}
+
 static void check_write_eproto(struct unit *u, const struct hm_event *ev)
 {
 	(void)ev;
@@ -405,15 +444,6 @@ static void check_maps_eproto(struct unit *u, const struct hm_event *ev)
 
 	(void)ev;
 	assert_int_equal(hm_vcpu_get_maps(u->vcpu, 0, &maps, &n), -EPROTO);
-}
-
-static void hostile(void (*spoil)(struct fake_guest *g), unit_body body)
-{
-	struct unit *u = unit_new(guest_with_system);
-
-	u->g->before_reply = spoil;
-	assert_int_equal(unit_run(u, body), 0);
-	unit_free(u);
 }
 
 static void task_lists_that_break_the_rules_are_eproto(void **state)
@@ -450,6 +480,7 @@ int main(void)
 		cmocka_unit_test(task_lists_that_break_the_rules_are_eproto),
 		cmocka_unit_test(maps_that_break_the_rules_are_eproto),
 		cmocka_unit_test(write_replies_that_break_the_rules_are_eproto),
+		cmocka_unit_test(paths_that_break_the_rules_are_eproto),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
