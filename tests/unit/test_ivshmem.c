@@ -1,0 +1,286 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The ivshmem server against a client played here as QEMU plays it
+ * (docs/specs/ivshmem-spec, "The ivshmem Client-Server Protocol"): the
+ * opening's messages in order with their file descriptors, the shared
+ * memory both sides see, doorbells each way, a QEMU that leaves, and the
+ * server's refusals.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <vmm/ivshmem.h>
+
+#define VECTORS 2
+#define SHM_SIZE (1u << 20)
+
+static char path[64];
+
+#define QMP_ASK "{\"execute\": \"qmp_capabilities\"}\n" \
+		"{\"execute\": \"query-pci\"}\n"
+
+/* Connect as QEMU does, before the server takes the connection. */
+static int connect_client(void)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	assert_true(fd >= 0);
+	memcpy(addr.sun_path, path, strlen(path) + 1);
+	assert_int_equal(connect(fd, (struct sockaddr *)&addr, sizeof(addr)),
+			 0);
+	return fd;
+}
+
+/* One message: its little-endian number, and its fd or -1. */
+static int64_t receive(int sock, int *fd)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} control;
+	unsigned char bytes[8];
+	struct iovec iov = { .iov_base = bytes, .iov_len = sizeof(bytes) };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = control.buf,
+		.msg_controllen = sizeof(control.buf),
+	};
+	struct cmsghdr *c;
+	uint64_t v = 0;
+	int i;
+
+	assert_int_equal(recvmsg(sock, &msg, 0), sizeof(bytes));
+	for (i = 7; i >= 0; i--)
+		v = v << 8 | bytes[i];
+	*fd = -1;
+	c = CMSG_FIRSTHDR(&msg);
+	if (c && c->cmsg_type == SCM_RIGHTS)
+		memcpy(fd, CMSG_DATA(c), sizeof(int));
+	return (int64_t)v;
+}
+
+struct client {
+	int sock;
+	int shm;
+	int doorbell[VECTORS];		/* to ring the host */
+	int interrupt[VECTORS];		/* where the host rings us */
+};
+
+static void opening(struct client *c)
+{
+	int fd, i;
+
+	assert_int_equal(receive(c->sock, &fd), 0);	/* version */
+	assert_int_equal(fd, -1);
+	assert_int_equal(receive(c->sock, &fd), IVSHMEM_GUEST_ID);
+	assert_int_equal(fd, -1);
+	assert_int_equal(receive(c->sock, &c->shm), -1);
+	assert_true(c->shm >= 0);
+	for (i = 0; i < VECTORS; i++) {
+		assert_int_equal(receive(c->sock, &c->doorbell[i]),
+				 IVSHMEM_HOST_ID);
+		assert_true(c->doorbell[i] >= 0);
+	}
+	for (i = 0; i < VECTORS; i++) {
+		assert_int_equal(receive(c->sock, &c->interrupt[i]),
+				 IVSHMEM_GUEST_ID);
+		assert_true(c->interrupt[i] >= 0);
+	}
+}
+
+static void close_client(struct client *c)
+{
+	int i;
+
+	close(c->sock);
+	close(c->shm);
+	for (i = 0; i < VECTORS; i++) {
+		close(c->doorbell[i]);
+		close(c->interrupt[i]);
+	}
+}
+
+static struct ivshmem_server *new_server(void)
+{
+	struct ivshmem_server *s;
+
+	snprintf(path, sizeof(path), "/tmp/hm-ivshmem-test-%d", getpid());
+	assert_int_equal(ivshmem_server_new(path, SHM_SIZE, VECTORS, &s), 0);
+	return s;
+}
+
+static void opening_gives_memory_and_doorbells_each_way(void **state)
+{
+	struct ivshmem_server *s = new_server();
+	struct client c = { .sock = connect_client() };
+	uint64_t one = 1, count = 0;
+	struct pollfd p;
+	uint8_t *theirs, *ours;
+	size_t size;
+
+	(void)state;
+	assert_int_equal(ivshmem_server_accept(s, 1000), 0);
+	opening(&c);
+	/* One memory: what the guest writes, the host reads. */
+	theirs = mmap(NULL, SHM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
+		      c.shm, 0);
+	assert_true(theirs != MAP_FAILED);
+	ours = ivshmem_server_shm(s, &size);
+	assert_int_equal(size, SHM_SIZE);
+	theirs[SHM_SIZE - 1] = 0x5a;
+	assert_int_equal(ours[SHM_SIZE - 1], 0x5a);
+	/* The guest rings vector 1: only its fd on the host is readable. */
+	assert_int_equal(write(c.doorbell[1], &one, sizeof(one)), sizeof(one));
+	p = (struct pollfd){ .fd = ivshmem_server_doorbell_fd(s, 1),
+			     .events = POLLIN };
+	assert_int_equal(poll(&p, 1, 1000), 1);
+	assert_int_equal(ivshmem_server_take(s, 0), 0);
+	assert_int_equal(ivshmem_server_take(s, 1), 1);
+	assert_int_equal(ivshmem_server_take(s, 1), 0);
+	/* The host interrupts vector 0. */
+	assert_int_equal(ivshmem_server_notify(s, 0), 0);
+	assert_int_equal(read(c.interrupt[0], &count, sizeof(count)),
+			 sizeof(count));
+	assert_int_equal(count, 1);
+	assert_int_equal(ivshmem_server_notify(s, VECTORS), -EINVAL);
+	assert_int_equal(ivshmem_server_doorbell_fd(s, VECTORS), -1);
+	assert_int_equal(ivshmem_server_connected(s), 1);
+	munmap(theirs, SHM_SIZE);
+	close_client(&c);
+	/* QEMU gone: the server says so. */
+	assert_int_equal(ivshmem_server_connected(s), 0);
+	ivshmem_server_free(s);
+	assert_int_equal(access(path, F_OK), -1);
+}
+
+/*
+ * Debian's stock QEMU as the client: its ivshmem-doorbell reads the
+ * opening while it realizes the device, and an opening it cannot take
+ * ends QEMU with an error ("server sent version 1, expecting 0"). Taken,
+ * the device is on its PCI bus (QMP query-pci), 1af4:1110, with the
+ * shared memory as a BAR of its size.
+ */
+static void stock_qemu_takes_the_opening(void **state)
+{
+	struct ivshmem_server *s = new_server();
+	char chardev[128], out[4096] = "";
+	int to_qemu[2], from_qemu[2], status;
+	size_t got = 0;
+	pid_t pid;
+
+	(void)state;
+	snprintf(chardev, sizeof(chardev), "socket,path=%s,id=hm", path);
+	assert_int_equal(pipe(to_qemu), 0);
+	assert_int_equal(pipe(from_qemu), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (!pid) {
+		dup2(to_qemu[0], 0);
+		dup2(from_qemu[1], 1);
+		dup2(from_qemu[1], 2);
+		execlp("qemu-system-x86_64", "qemu-system-x86_64", "-M", "q35",
+		       "-S", "-display", "none", "-nodefaults", "-qmp", "stdio",
+		       "-chardev", chardev, "-device",
+		       "ivshmem-doorbell,chardev=hm,vectors=2", (char *)NULL);
+		perror("qemu-system-x86_64 (scripts/install-deps installs it)");
+		_exit(127);
+	}
+	close(to_qemu[0]);
+	close(from_qemu[1]);
+	assert_int_equal(ivshmem_server_accept(s, 20000), 0);
+	assert_true(write(to_qemu[1], QMP_ASK, strlen(QMP_ASK)) ==
+		    (ssize_t)strlen(QMP_ASK));
+	/* Its answer, or its error, within 20 s. */
+	while (!strstr(out, "\"device\": 4368") && got < sizeof(out) - 1) {
+		struct pollfd p = { .fd = from_qemu[0], .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&p, 1, 20000) != 1)
+			break;
+		n = read(from_qemu[0], out + got, sizeof(out) - 1 - got);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+		out[got] = '\0';
+	}
+	if (!strstr(out, "\"device\": 4368") ||
+	    !strstr(out, "\"size\": 1048576"))
+		fail_msg("QEMU did not take the opening: %s", out);
+	assert_int_equal(ivshmem_server_connected(s), 1);
+	kill(pid, SIGTERM);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	close(to_qemu[1]);
+	close(from_qemu[0]);
+	ivshmem_server_free(s);
+}
+
+static void nobody_connecting_times_out(void **state)
+{
+	struct ivshmem_server *s = new_server();
+
+	(void)state;
+	assert_int_equal(ivshmem_server_accept(s, 10), -ETIMEDOUT);
+	assert_int_equal(ivshmem_server_connected(s), 0);
+	ivshmem_server_free(s);
+}
+
+static void a_qemu_that_leaves_at_once_is_epipe(void **state)
+{
+	struct ivshmem_server *s = new_server();
+	int sock = connect_client();
+
+	(void)state;
+	/* Gone before the opening, the unread backlog lost: the send fails. */
+	shutdown(sock, SHUT_RD);
+	close(sock);
+	assert_int_equal(ivshmem_server_accept(s, 1000), -EPIPE);
+	ivshmem_server_free(s);
+}
+
+static void bad_arguments_are_refused(void **state)
+{
+	struct ivshmem_server *s;
+	char long_path[200];
+
+	(void)state;
+	assert_int_equal(ivshmem_server_new("/tmp/x", 3 << 20, 1, &s),
+			 -EINVAL);
+	assert_int_equal(ivshmem_server_new("/tmp/x", 1 << 20, 0, &s),
+			 -EINVAL);
+	assert_int_equal(ivshmem_server_new("/tmp/x", 1 << 20,
+					    IVSHMEM_MAX_VECTORS + 1, &s),
+			 -EINVAL);
+	memset(long_path, 'p', sizeof(long_path) - 1);
+	long_path[0] = '/';
+	long_path[sizeof(long_path) - 1] = '\0';
+	assert_int_equal(ivshmem_server_new(long_path, 1 << 20, 1, &s),
+			 -ENAMETOOLONG);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(opening_gives_memory_and_doorbells_each_way),
+		cmocka_unit_test(stock_qemu_takes_the_opening),
+		cmocka_unit_test(nobody_connecting_times_out),
+		cmocka_unit_test(a_qemu_that_leaves_at_once_is_epipe),
+		cmocka_unit_test(bad_arguments_are_refused),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The server side of QEMU's ivshmem-doorbell device (docs/specs/
+ * ivshmem-spec, "The ivshmem Client-Server Protocol", version 0): a stock
+ * QEMU connects to a UNIX socket and gets the shared memory and the
+ * eventfds its guest rings the host with and is interrupted through.
+ * The host is peer 0; the one QEMU it serves is peer 1. This is how
+ * hypermem reaches a guest that QEMU, not the VMM core, runs (issue 17).
+ */
+#ifndef VMM_IVSHMEM_H
+#define VMM_IVSHMEM_H
+
+#include <stddef.h>
+
+#define IVSHMEM_HOST_ID 0
+#define IVSHMEM_GUEST_ID 1
+#define IVSHMEM_MAX_VECTORS 16
+
+struct ivshmem_server;
+
+/*
+ * Listen on @path (a socket made there, the old one replaced) with
+ * @shm_size bytes of shared memory (a power of two, as QEMU's BAR wants;
+ * zeroed) and @vectors interrupt vectors each way.
+ * @return 0; -EINVAL; -ENAMETOOLONG for a path a socket cannot have; the
+ * error of socket(), bind(), memfd_create() or eventfd().
+ */
+int ivshmem_server_new(const char *path, size_t shm_size,
+		       unsigned int vectors, struct ivshmem_server **ret);
+void ivshmem_server_free(struct ivshmem_server *s);
+
+/*
+ * Take the next QEMU that connects, within @timeout_ms, and send it the
+ * protocol's opening: version, its id, the shared memory, the host's
+ * eventfds (its doorbells to us) and its own (our interrupts to it). A
+ * QEMU taken before is let go.
+ * @return 0; -ETIMEDOUT; -EPIPE when it left during the opening.
+ */
+int ivshmem_server_accept(struct ivshmem_server *s, unsigned int timeout_ms);
+
+/* The shared memory, as the host maps it. */
+void *ivshmem_server_shm(const struct ivshmem_server *s, size_t *size);
+
+/*
+ * The eventfd that the guest's Doorbell write (peer 0, @vector) signals:
+ * poll it for POLLIN, then ivshmem_server_take() it.
+ */
+int ivshmem_server_doorbell_fd(const struct ivshmem_server *s,
+			       unsigned int vector);
+/* How many doorbells came on @vector since the last take (0: none). */
+unsigned long ivshmem_server_take(struct ivshmem_server *s,
+				  unsigned int vector);
+
+/* Interrupt the guest on @vector (its MSI-X vector). 0 or -errno. */
+int ivshmem_server_notify(struct ivshmem_server *s, unsigned int vector);
+
+/* Whether the QEMU taken is still connected: 1, or 0 once it left. */
+int ivshmem_server_connected(struct ivshmem_server *s);
+
+#endif
