@@ -44,6 +44,11 @@ struct hm_ctx {
 };
 
 extern const struct hm_agent_ops hm_kmod_ops;
+/*
+ * The name d_path() left at the end of @buf (or its error) moved to its
+ * start: its length, or -errno.
+ */
+long hm_path_to_front(char *buf, size_t cap, const char *path);
 
 /* system.c: the whole system, behind struct hm_agent_ops. */
 struct task_struct *hm_task_of(uint64_t pid);

@@ -178,23 +178,29 @@ static struct file *fget_checked(const struct hm_ctx *ctx, int64_t fd)
 	return file ? file : ERR_PTR(-EBADF);
 }
 
-/* fget, d_path and fput do not sleep: this works in atomic context too. */
-static long hm_fd_name(void *opaque, int64_t fd, char *buf, size_t cap)
+long hm_path_to_front(char *buf, size_t cap, const char *path)
 {
-	struct file *file = fget_checked(opaque, fd);
-	char *path;
 	long len;
 
-	if (IS_ERR(file))
-		return PTR_ERR(file);
-	path = d_path(&file->f_path, buf, cap);
-	fput(file);
 	if (IS_ERR(path))
 		return PTR_ERR(path);
 	/* d_path writes the name at the end of buf, NUL at buf[cap - 1]. */
 	len = buf + cap - 1 - path;
 	memmove(buf, path, len);
 	return len;
+}
+
+/* fget, d_path and fput do not sleep: this works in atomic context too. */
+static long hm_fd_name(void *opaque, int64_t fd, char *buf, size_t cap)
+{
+	struct file *file = fget_checked(opaque, fd);
+	char *path;
+
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	path = d_path(&file->f_path, buf, cap);
+	fput(file);
+	return hm_path_to_front(buf, cap, path);
 }
 
 static long hm_proc_area(void *opaque, enum hm_proc_area which,

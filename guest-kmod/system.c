@@ -222,7 +222,6 @@ static long exe_path(struct task_struct *task, char *buf, size_t cap)
 	struct mm_struct *mm = get_task_mm(task);
 	struct file *exe = NULL;
 	const char *path;
-	long len;
 
 	if (!mm)
 		return -ESRCH;
@@ -236,18 +235,13 @@ static long exe_path(struct task_struct *task, char *buf, size_t cap)
 		return -ENOENT;
 	path = d_path(&exe->f_path, buf, cap);
 	fput(exe);
-	if (IS_ERR(path))
-		return PTR_ERR(path);
-	len = buf + cap - 1 - path;
-	memmove(buf, path, len);
-	return len;
+	return hm_path_to_front(buf, cap, path);
 }
 
 static long cwd_path(struct task_struct *task, char *buf, size_t cap)
 {
 	const char *path = ERR_PTR(-ESRCH);
 	struct fs_struct *fs;
-	long len;
 
 	task_lock(task);
 	fs = task->fs;
@@ -257,11 +251,7 @@ static long cwd_path(struct task_struct *task, char *buf, size_t cap)
 		spin_unlock(&fs->lock);
 	}
 	task_unlock(task);
-	if (IS_ERR(path))
-		return PTR_ERR(path);
-	len = buf + cap - 1 - path;
-	memmove(buf, path, len);
-	return len;
+	return hm_path_to_front(buf, cap, path);
 }
 
 long hm_proc_path(void *opaque, uint64_t pid, enum hm_proc_path which,
