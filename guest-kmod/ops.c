@@ -209,7 +209,8 @@ static long hm_proc_area(void *opaque, enum hm_proc_area which,
 {
 	const struct hm_ctx *ctx = opaque;
 	struct task_struct *task = ctx->task ? ctx->task : current;
-	struct mm_struct *mm = get_task_mm(task);
+	/* The current task's own mm needs no reference of ours. */
+	struct mm_struct *mm = ctx->task ? get_task_mm(task) : current->mm;
 	unsigned long start, end;
 	long n;
 
@@ -219,8 +220,8 @@ static long hm_proc_area(void *opaque, enum hm_proc_area which,
 	start = which == HM_PROC_ARGS ? mm->arg_start : mm->env_start;
 	end = which == HM_PROC_ARGS ? mm->arg_end : mm->env_end;
 	spin_unlock(&mm->arg_lock);
-	/* The current task's mm: its last reference is not ours. */
-	mmput_async(mm);
+	if (ctx->task)
+		mmput(mm);
 	*total = end > start ? end - start : 0;
 	if (offset >= *total)
 		return 0;

@@ -185,6 +185,8 @@ bool seam_timers(void);
 int guest_errno(struct hm_vcpu *vcpu, uint64_t value);
 /* guest_errno() for replies where "the name does not fit" is the guest's. */
 int guest_name_errno(struct hm_vcpu *vcpu, uint64_t value);
+ssize_t request_name(struct hm_vcpu *vcpu, uint64_t op, uint64_t addr,
+		     char *buf, size_t cap);
 ssize_t read_cooperative(struct hm_vcpu *vcpu, uint64_t addr, void *buf,
 			 size_t len);
 ssize_t read_str_cooperative(struct hm_vcpu *vcpu, uint64_t addr, char *buf,

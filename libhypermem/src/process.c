@@ -196,9 +196,7 @@ static ssize_t read_fd_name_slices(struct hm_vcpu *vcpu, int64_t fd,
 ssize_t hm_vcpu_read_fd_name(struct hm_vcpu *vcpu, int64_t fd, char *buf,
 			     size_t cap)
 {
-	struct reply reply;
 	ssize_t ret;
-	size_t n;
 	int err;
 
 	if (!cap || cap > SSIZE_MAX)
@@ -211,18 +209,34 @@ ssize_t hm_vcpu_read_fd_name(struct hm_vcpu *vcpu, int64_t fd, char *buf,
 		return ret;
 	if (vcpu->guest.features & HM_FEATURE_FD_NAME_OFFSET)
 		return read_fd_name_slices(vcpu, fd, buf, cap);
-	n = min_size(cap, vcpu->chunk);
-	err = vcpu_request(vcpu, HM_OP_READ_FD_NAME, (uint64_t)fd, n, &reply);
+	return request_name(vcpu, HM_OP_READ_FD_NAME, (uint64_t)fd, buf,
+			    cap);
+}
+
+/*
+ * A name in one reply (an fd's, a process's exe or cwd): copied out of
+ * the region once, then checked in the copy; buf stays "" on an error.
+ */
+ssize_t request_name(struct hm_vcpu *vcpu, uint64_t op, uint64_t addr,
+		     char *buf, size_t cap)
+{
+	size_t n = min_size(cap, vcpu->chunk);
+	struct reply reply;
+	int err = vcpu_request(vcpu, op, addr, n, &reply);
+
 	if (err)
 		return err;
 	if (reply.code == HM_RESP_READ_FAIL)
 		return guest_name_errno(vcpu, reply.size);
-	if (reply.code != HM_RESP_READ_OK || reply.size > n ||
-	    memchr(region_data(vcpu), '\0', reply.size))
+	if (reply.code != HM_RESP_READ_OK || reply.size > n)
 		return protocol_error(vcpu);
 	if (reply.size == cap)
 		return -ENAMETOOLONG;
 	memcpy(buf, region_data(vcpu), reply.size);
+	if (memchr(buf, '\0', reply.size)) {
+		buf[0] = '\0';
+		return protocol_error(vcpu);
+	}
 	buf[reply.size] = '\0';
 	return (ssize_t)reply.size;
 }

@@ -356,33 +356,13 @@ int hm_vcpu_get_fds(struct hm_vcpu *vcpu, uint64_t pid,
 static ssize_t proc_path(struct hm_vcpu *vcpu, uint64_t op, uint64_t pid,
 			 char *buf, size_t cap)
 {
-	struct reply reply;
-	size_t n;
 	int err;
 
 	if (!cap || cap > SSIZE_MAX)
 		return -EINVAL;
 	buf[0] = '\0';
 	err = list_start(vcpu, HM_FEATURE_PROC_PATHS);
-	if (err)
-		return err;
-	n = min_size(cap, vcpu->chunk);
-	err = vcpu_request(vcpu, op, pid, n, &reply);
-	if (err)
-		return err;
-	if (reply.code == HM_RESP_READ_FAIL)
-		return guest_name_errno(vcpu, reply.size);
-	if (reply.code != HM_RESP_READ_OK || reply.size > n)
-		return protocol_error(vcpu);
-	if (reply.size == cap)
-		return -ENAMETOOLONG;
-	memcpy(buf, region_data(vcpu), reply.size);
-	if (memchr(buf, '\0', reply.size)) {
-		buf[0] = '\0';
-		return protocol_error(vcpu);
-	}
-	buf[reply.size] = '\0';
-	return (ssize_t)reply.size;
+	return err ? err : request_name(vcpu, op, pid, buf, cap);
 }
 
 ssize_t hm_vcpu_get_exe(struct hm_vcpu *vcpu, uint64_t pid, char *buf,
