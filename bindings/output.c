@@ -8,6 +8,7 @@
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -274,28 +275,44 @@ void output_error(const char *fmt, ...)
 	pthread_mutex_unlock(&lock);
 }
 
-void output_info(const char *fmt, ...)
+/* A line about the run: on stderr, or as JSON; @notice: on stderr always. */
+static void info_line(bool notice, const char *fmt, va_list ap)
 {
 	char msg[1024];
-	va_list ap;
 	int n;
 
-	if (!json && verbosity == VERBOSITY_QUIET)
+	if (!json && !notice && verbosity == VERBOSITY_QUIET)
 		return;
-	va_start(ap, fmt);
 	n = format_message(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
 	if (n < 0)
 		return;
 	pthread_mutex_lock(&lock);
-	if (json) {
-		json_line("info", -1, msg, (size_t)n);
-	} else {
+	if (!json || notice) {
 		fflush(stdout);
 		fprintf(stderr, "%s: %s\n", program, msg);
 	}
+	if (json)
+		json_line("info", -1, msg, (size_t)n);
 	fflush(stdout);
 	pthread_mutex_unlock(&lock);
+}
+
+void output_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	info_line(false, fmt, ap);
+	va_end(ap);
+}
+
+void output_notice(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	info_line(true, fmt, ap);
+	va_end(ap);
 }
 
 static void json_result(int code, const char *status,

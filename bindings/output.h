@@ -41,6 +41,9 @@ void output_event(int cpu, const struct hm_event *ev);
 void output_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* What the monitor tells people about the guest it boots (stderr). */
 void output_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* What a person must read to go on, even with -q (stderr, and JSON). */
+void output_notice(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
 
 /* guest-tiny's programs; a Linux guest's are not counted. */
 struct output_programs {

@@ -2,8 +2,10 @@
 /*
  * The run that hypermem-run (a Lua script) and `python3 -m hypermem` (a
  * Python plugin) share: the options, the checks on them and on KVM, the
- * boot on the VMM core, and one exit code and message for how it ended,
- * as hypermem-run.1 documents them. The language's side is a run_client.
+ * boot on the VMM core or under a stock QEMU (its ivshmem-doorbell
+ * device, the mailbox transport), and one exit code and message for how
+ * it ended, as hypermem-run.1 documents them. The language's side is a
+ * run_client. One run at a time in a process.
  */
 #ifndef HM_BINDINGS_RUN_H
 #define HM_BINDINGS_RUN_H
@@ -23,7 +25,23 @@ enum exit_code {
 	EXIT_TIMEOUT = 5,
 };
 
+enum run_vmm {
+	RUN_VMM_DEFAULT,	/* the core; QEMU with --qemu-socket */
+	RUN_VMM_CORE,
+	RUN_VMM_QEMU,
+};
+
+enum run_accel {
+	RUN_ACCEL_DEFAULT,	/* not named: auto */
+	RUN_ACCEL_AUTO,		/* KVM where it runs Linux, else TCG */
+	RUN_ACCEL_KVM,
+	RUN_ACCEL_TCG,
+};
+
 struct options {
+	enum run_vmm vmm;
+	enum run_accel accel;	/* QEMU's */
+	const char *qemu_socket;	/* serve a QEMU started elsewhere */
 	unsigned int cpus;
 	unsigned int mem_mib;		/* 0: the board's default */
 	unsigned int timeout_s;
@@ -45,7 +63,11 @@ enum run_outcome {
 };
 
 struct run_client {
-	/* The guest is made and has not run: subscribe, keep vm to stop. */
+	/*
+	 * The guest is made and has not run: subscribe. vm is the core's
+	 * (NULL under QEMU); run_hm_vm(), run_stop() and run_is_stopping()
+	 * reach the guest on either.
+	 */
 	void (*started)(void *opaque, struct vmm *vm);
 	/* One guest event, on its vCPU's thread; an hm_event_fn's result. */
 	int (*event)(void *opaque, struct hm_vcpu *vcpu, int cpu,
@@ -58,15 +80,27 @@ struct run_client {
 
 /*
  * --name VALUE, for the options that take one (guest, kernel, initrd,
- * append, cmdline, cpus, mem, timeout): 0, or EXIT_USAGE after saying why.
- * value is kept, not copied.
+ * append, cmdline, cpus, mem, timeout, vmm, accel, qemu-socket): 0, or
+ * EXIT_USAGE after saying why. value is kept, not copied.
  */
 int run_set_option(struct options *o, const char *name, const char *value);
 /* Each guest has its own options: 0, or EXIT_USAGE after saying why. */
 int run_check_options(const struct options *o);
+/* Whether the guest runs under QEMU rather than on the VMM core. */
+int run_uses_qemu(const struct options *o);
 /* Whether /dev/kvm can be used: 0, or EXIT_NO_KVM after what to do. */
 int run_check_kvm(void);
 /* Boot the guest the options name, the client on its events; exit code. */
 int run_guest(const struct options *o, const struct run_client *client);
+
+/*
+ * The running guest, for the client between started and ended: its
+ * libhypermem VM (to subscribe), a request to end the run (safe from any
+ * thread), and whether it is ending for any reason (a stop, the
+ * deadline), which a handler that loops polls.
+ */
+struct hm_vm *run_hm_vm(void);
+void run_stop(void);
+int run_is_stopping(void);
 
 #endif

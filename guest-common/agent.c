@@ -621,7 +621,9 @@ static void offer_sub_page(struct hm_agent *agent)
 	if (!(agent->features & HM_FEATURE_SUBSCRIBE) || !agent->sub)
 		return;
 	respond(r, HM_OP_SUBSCRIBE, agent->sub_gpa, 0);
-	agent->ops->doorbell(agent->ctx, HM_CALL_SUBSCRIBE, agent->region_gpa);
+	if (agent->ops->doorbell(agent->ctx, HM_CALL_SUBSCRIBE,
+				 agent->region_gpa))
+		return;
 	agent->sub_taken = hm_le64(r->op) == HM_RESP_SUBSCRIBE_OK;
 }
 
@@ -834,9 +836,9 @@ int hm_agent_register(struct hm_agent *agent, uint32_t vcpu_index)
 	hm_memcpy(data_of(agent), &hello, sizeof(hello));
 	respond(r, HM_OP_REGISTER, agent->region_gpa, sizeof(hello));
 
-	agent->ops->doorbell(agent->ctx, HM_CALL_REGISTER, agent->region_gpa);
-
-	if (hm_le64(r->op) != HM_RESP_REGISTER_OK)
+	if (agent->ops->doorbell(agent->ctx, HM_CALL_REGISTER,
+				 agent->region_gpa) ||
+	    hm_le64(r->op) != HM_RESP_REGISTER_OK)
 		return -HM_ENODEV;
 	hm_memcpy(&ack, data_of(agent), sizeof(ack));
 	pages = hm_le32(ack.region_pages);
@@ -966,6 +968,7 @@ void hm_agent_raise_fetching(struct hm_agent *agent,
 	struct hm_region *r = agent->region;
 	struct hm_event_record rec;
 	uint64_t size;
+	int answered;
 	int i;
 
 	rec.kind = hm_le32(event->kind);
@@ -996,11 +999,13 @@ void hm_agent_raise_fetching(struct hm_agent *agent,
 	respond(r, HM_OP_EVENT, 0, size);
 	hm_memset(&agent->control, 0, sizeof(agent->control));
 
-	agent->ops->doorbell(agent->ctx, HM_CALL_EVENT, agent->region_gpa);
-	while (!hm_agent_serve(agent))
-		agent->ops->doorbell(agent->ctx, HM_CALL_REPLY,
-				     agent->region_gpa);
-	if (hm_le64(r->op) == HM_OP_EVENT_END)
+	/* A host that stopped answering ends the event, controlling nothing. */
+	answered = !agent->ops->doorbell(agent->ctx, HM_CALL_EVENT,
+					 agent->region_gpa);
+	while (answered && !hm_agent_serve(agent))
+		answered = !agent->ops->doorbell(agent->ctx, HM_CALL_REPLY,
+						 agent->region_gpa);
+	if (answered && hm_le64(r->op) == HM_OP_EVENT_END)
 		take_control(agent, event->kind);
 	/* The next event starts with its own task (protocol.h). */
 	if (agent->target) {

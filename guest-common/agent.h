@@ -45,8 +45,12 @@ struct hm_agent_list {
  * host then gets HM_ENOSYS.
  */
 struct hm_agent_ops {
-	/* Ring the doorbell; returns when the host resumes the vCPU. */
-	void (*doorbell)(void *ctx, unsigned int call, uint64_t region_gpa);
+	/*
+	 * Ring the doorbell; returns when the host resumes the vCPU: 0, or
+	 * a negative HM_E* value when no answer came (a mailbox's deadline):
+	 * the region is then not the guest's to read, and the call is over.
+	 */
+	int (*doorbell)(void *ctx, unsigned int call, uint64_t region_gpa);
 	/* Both return the number of bytes NOT copied, like copy_from_user. */
 	size_t (*copy_from)(void *ctx, void *dst, uint64_t src, size_t len);
 	size_t (*copy_to)(void *ctx, uint64_t dst, const void *src, size_t len);

@@ -2,8 +2,8 @@
 /*
  * Internal interface of the hypermem guest module: per-CPU regions (main.c),
  * the kernel accessors behind struct hm_agent_ops (ops.c, and system.c for
- * the whole system's lists), the syscall tracepoints (hooks.c) and
- * /dev/hypermem (dev.c).
+ * the whole system's lists), the doorbells (transport.c, and ivshmem.c for
+ * the mailbox), the syscall tracepoints (hooks.c) and /dev/hypermem (dev.c).
  */
 #ifndef HYPERMEM_KMOD_H
 #define HYPERMEM_KMOD_H
@@ -62,9 +62,26 @@ long hm_proc_path(void *opaque, uint64_t pid, enum hm_proc_path which,
 extern bool hm_loopback;
 
 int hm_transport_select(const char *name);
+/* Gives back what hm_transport_select() took (the PCI driver). */
+void hm_transport_close(void);
 const char *hm_transport_name(void);
-void hm_doorbell(void *ctx, unsigned int call, uint64_t region_gpa);
+/* Whether regions are the mailbox's slots rather than guest RAM. */
+bool hm_transport_mailbox(void);
+int hm_doorbell(void *ctx, unsigned int call, uint64_t region_gpa);
 void hm_selftest_host(unsigned int call, uint64_t region_gpa);
+
+/*
+ * ivshmem.c: QEMU's ivshmem-doorbell device. The mailbox is NULL until a
+ * device with a hypermem host is bound, and after it is removed.
+ */
+struct hm_mailbox_guest;
+int hm_ivshmem_register(void);
+void hm_ivshmem_unregister(void);
+struct hm_mailbox_guest *hm_ivshmem_mailbox(void);
+/* A call on the calling CPU's slot: 0, or a negative HM_E* value. */
+int hm_ivshmem_call(unsigned int call, uint64_t offset);
+/* Takes every CPU's region back for good: the slots are going away. */
+void hm_regions_drop(void);
 
 /*
  * The host's subscription on this CPU, and what the rule that wants

@@ -7,6 +7,10 @@
  * that rang the doorbell. One event at a time owns a region: the busy flag
  * is taken with a cmpxchg, so an event that finds it taken (a syscall on a
  * CPU where a sleeping user event is being served) is dropped, never nested.
+ *
+ * A region is guest RAM, except under transport=ivshmem: there CPU n's is
+ * slot n of the device's shared memory, whose offsets stand for the
+ * guest-physical addresses; a CPU without a slot raises no events.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -18,10 +22,12 @@
 #include <linux/io.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/mutex.h>
 #include <linux/percpu.h>
 #include <linux/preempt.h>
 #include <linux/smp.h>
 #include "hypermem.h"
+#include "mailbox.h"
 
 #define HM_REGION_PAGES HM_MAX_REGION_PAGES
 
@@ -38,6 +44,9 @@ static DEFINE_PER_CPU(struct hm_cpu, hm_cpus);
 static enum cpuhp_state hm_cpuhp_state;
 /* Set once loading is over: from then on, a CPU without a host is no error. */
 static bool hm_loaded;
+/* Against a hot-unplug of the mailbox, which takes every region back. */
+static DEFINE_MUTEX(regions_lock);
+static bool regions_dropped;
 
 static bool passive;
 module_param(passive, bool, 0444);
@@ -46,7 +55,7 @@ MODULE_PARM_DESC(passive, "Stay loaded when no host answers (default 0)");
 static char *transport;
 module_param(transport, charp, 0444);
 MODULE_PARM_DESC(transport,
-		 "Doorbell: pio (x86 default), vmcall (x86, KVM), hvc (arm64), selftest (an in-module host for tests)");
+		 "Doorbell: ivshmem (QEMU's ivshmem-doorbell device; the default where one has a hypermem host), pio (x86 default otherwise), vmcall (x86, KVM), hvc (arm64 default otherwise), selftest (an in-module host for tests)");
 
 bool hm_loopback;
 module_param_named(loopback, hm_loopback, bool, 0444);
@@ -67,7 +76,8 @@ static void register_on_cpu(void *info)
 
 static void free_region(struct hm_cpu *hc)
 {
-	__free_pages(hc->pages, region_order());
+	if (hc->pages)
+		__free_pages(hc->pages, region_order());
 	hc->pages = NULL;
 	hc->agent.region = NULL;
 	if (hc->sub_page)
@@ -90,27 +100,11 @@ static int no_host(unsigned int cpu)
 	return -ENODEV;
 }
 
-static int hm_cpu_online(unsigned int cpu)
+static int offer_region(struct hm_cpu *hc, unsigned int cpu)
 {
-	struct hm_cpu *hc = per_cpu_ptr(&hm_cpus, cpu);
-
-	hc->pages = alloc_pages_node(cpu_to_node(cpu),
-				     GFP_KERNEL | __GFP_ZERO, region_order());
-	if (!hc->pages) {
-		pr_warn("no memory for the region of cpu %u\n", cpu);
-		return hm_loaded ? 0 : -ENOMEM;
-	}
 	hc->agent.ops = &hm_kmod_ops;
-	hc->agent.region = page_address(hc->pages);
-	hc->agent.region_gpa = page_to_phys(hc->pages);
-	hc->agent.region_pages = HM_REGION_PAGES;
 	hc->agent.features = HM_KMOD_FEATURES | hm_hooks_features() |
 			     HM_FEATURE_PREFETCH;
-	/* Without the page the host cannot subscribe: the parameter rules. */
-	hc->sub_page = alloc_pages_node(cpu_to_node(cpu),
-					GFP_KERNEL | __GFP_ZERO, 0);
-	hc->agent.sub = hc->sub_page ? page_address(hc->sub_page) : NULL;
-	hc->agent.sub_gpa = hc->sub_page ? page_to_phys(hc->sub_page) : 0;
 	/*
 	 * Names of mappings and files, and fd names past the region; without
 	 * it those lists say EIO.
@@ -130,18 +124,96 @@ static int hm_cpu_online(unsigned int cpu)
 	return 0;
 }
 
-static int hm_cpu_offline(unsigned int cpu)
+static int ram_region(struct hm_cpu *hc, unsigned int cpu)
+{
+	hc->pages = alloc_pages_node(cpu_to_node(cpu),
+				     GFP_KERNEL | __GFP_ZERO, region_order());
+	if (!hc->pages) {
+		pr_warn("no memory for the region of cpu %u\n", cpu);
+		return hm_loaded ? 0 : -ENOMEM;
+	}
+	hc->agent.region = page_address(hc->pages);
+	hc->agent.region_gpa = page_to_phys(hc->pages);
+	hc->agent.region_pages = HM_REGION_PAGES;
+	/* Without the page the host cannot subscribe: the parameter rules. */
+	hc->sub_page = alloc_pages_node(cpu_to_node(cpu),
+					GFP_KERNEL | __GFP_ZERO, 0);
+	hc->agent.sub = hc->sub_page ? page_address(hc->sub_page) : NULL;
+	hc->agent.sub_gpa = hc->sub_page ? page_to_phys(hc->sub_page) : 0;
+	return offer_region(hc, cpu);
+}
+
+/* The slots are the host's to size: a CPU beyond them is no error. */
+static int slot_region(struct hm_cpu *hc, unsigned int cpu)
+{
+	struct hm_mailbox_guest *mb = hm_ivshmem_mailbox();
+	uint32_t pages;
+	uint64_t offset;
+
+	if (!mb || regions_dropped)
+		return no_host(cpu);
+	hc->agent.region = hm_mailbox_region(mb, cpu, &offset, &pages);
+	if (!hc->agent.region) {
+		pr_info_once("no mailbox slot for cpu %u or above (the host offers %u); no events from them\n",
+			     cpu, mb->nr_slots);
+		return 0;
+	}
+	hc->agent.region_gpa = offset;
+	hc->agent.region_pages = pages;
+	hc->agent.sub = hm_mailbox_sub_page(mb, cpu, &hc->agent.sub_gpa);
+	/* The agent offers a zeroed page; a host may have left a table. */
+	memset(hc->agent.sub, 0, HM_PAGE_SIZE);
+	return offer_region(hc, cpu);
+}
+
+static int hm_cpu_online(unsigned int cpu)
 {
 	struct hm_cpu *hc = per_cpu_ptr(&hm_cpus, cpu);
+	int err;
 
+	mutex_lock(&regions_lock);
+	if (hm_transport_mailbox())
+		err = slot_region(hc, cpu);
+	else
+		err = ram_region(hc, cpu);
+	mutex_unlock(&regions_lock);
+	return err;
+}
+
+static void drop_region(struct hm_cpu *hc)
+{
 	WRITE_ONCE(hc->active, false);
 	/* Wait for an event still running on the region; none starts now. */
 	while (atomic_cmpxchg(&hc->busy, 0, 1))
 		usleep_range(100, 1000);
-	if (hc->pages)
-		free_region(hc);
+	free_region(hc);
 	atomic_set(&hc->busy, 0);
+}
+
+static int hm_cpu_offline(unsigned int cpu)
+{
+	mutex_lock(&regions_lock);
+	drop_region(per_cpu_ptr(&hm_cpus, cpu));
+	mutex_unlock(&regions_lock);
 	return 0;
+}
+
+void hm_regions_drop(void)
+{
+	unsigned int cpu, live = 0;
+
+	mutex_lock(&regions_lock);
+	regions_dropped = true;
+	for_each_possible_cpu(cpu) {
+		struct hm_cpu *hc = per_cpu_ptr(&hm_cpus, cpu);
+
+		live += READ_ONCE(hc->active);
+		drop_region(hc);
+	}
+	mutex_unlock(&regions_lock);
+	/* Unloading has taken every region back already: no message then. */
+	if (live)
+		pr_warn("the mailbox went away; no events until the module is reloaded\n");
 }
 
 static int raise_here(const struct hm_event_record *event, struct hm_ctx *ctx,
@@ -257,7 +329,7 @@ static int __init hm_init(void)
 	/* Events raised before a CPU registers find it inactive. */
 	err = hm_hooks_start();
 	if (err)
-		return err;
+		goto err_transport;
 	cpus_read_lock();
 	err = cpuhp_setup_state_cpuslocked(CPUHP_AP_ONLINE_DYN,
 					   "hypermem:online", hm_cpu_online,
@@ -280,6 +352,8 @@ err_cpuhp:
 	cpuhp_remove_state(hm_cpuhp_state);
 err_hooks:
 	hm_hooks_stop();
+err_transport:
+	hm_transport_close();
 	return err;
 }
 
@@ -288,6 +362,8 @@ static void __exit hm_exit(void)
 	hm_dev_unregister();
 	hm_hooks_stop();
 	cpuhp_remove_state(hm_cpuhp_state);
+	/* Last: the regions may be the device's memory. */
+	hm_transport_close();
 	pr_info("unloaded\n");
 }
 

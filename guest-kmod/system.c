@@ -133,7 +133,8 @@ static void map_entry(struct vm_area_struct *vma, size_t name_len,
 	memset(e, 0, sizeof(*e));
 	e->start = vma->vm_start;
 	e->end = vma->vm_end;
-	e->offset = (uint64_t)vma->vm_pgoff << PAGE_SHIFT;
+	/* As /proc/PID/maps: an anonymous mapping's pgoff is no offset. */
+	e->offset = vma->vm_file ? (uint64_t)vma->vm_pgoff << PAGE_SHIFT : 0;
 	e->inode = vma->vm_file ? file_inode(vma->vm_file)->i_ino : 0;
 	e->flags = (vma->vm_flags & VM_READ ? HM_MAP_READ : 0) |
 		   (vma->vm_flags & VM_WRITE ? HM_MAP_WRITE : 0) |

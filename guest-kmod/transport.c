@@ -1,6 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
- * Doorbells: how a call reaches the host (protocol.h, "Doorbells").
+ * Doorbells: how a call reaches the host (protocol.h, "Doorbells" and
+ * "Mailbox transport").
+ *
+ * With no transport named, a bound ivshmem-doorbell device with a hypermem
+ * host wins (ivshmem.c), else the architecture's VM exit: port I/O on x86,
+ * HVC on arm64. A named transport is used or the load fails; the PCI driver
+ * is registered only while transport=ivshmem is in use.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -22,6 +28,7 @@ enum hm_transport {
 	HM_TRANSPORT_VMCALL,
 	HM_TRANSPORT_HVC,
 	HM_TRANSPORT_SELFTEST,
+	HM_TRANSPORT_IVSHMEM,
 };
 
 static const char *const transport_names[] = {
@@ -29,6 +36,7 @@ static const char *const transport_names[] = {
 	[HM_TRANSPORT_VMCALL] = "vmcall",
 	[HM_TRANSPORT_HVC] = "hvc",
 	[HM_TRANSPORT_SELFTEST] = "selftest",
+	[HM_TRANSPORT_IVSHMEM] = "ivshmem",
 };
 
 static enum hm_transport hm_transport;
@@ -80,26 +88,59 @@ static void arch_doorbell(unsigned int call, uint64_t gpa)
 }
 #endif
 
-int hm_transport_select(const char *name)
+/* pci_register_driver() probed the devices present: one is bound, or none. */
+static int bind_ivshmem(void)
 {
-	int transport = HM_DEFAULT_TRANSPORT;
-	int err;
+	int err = hm_ivshmem_register();
 
-	if (name)
-		transport = match_string(transport_names,
-					 ARRAY_SIZE(transport_names), name);
+	if (err)
+		return err;
+	if (hm_ivshmem_mailbox())
+		return 0;
+	hm_ivshmem_unregister();
+	return -ENODEV;
+}
+
+static int select_named(const char *name)
+{
+	int transport = match_string(transport_names,
+				     ARRAY_SIZE(transport_names), name);
+	int err = 0;
+
 	if (transport < 0) {
-		pr_err("transport=%s: use pio, vmcall, hvc or selftest\n",
+		pr_err("transport=%s: use pio, vmcall, hvc, ivshmem or selftest\n",
 		       name);
 		return -EINVAL;
 	}
-	if (transport != HM_TRANSPORT_SELFTEST) {
+	if (transport == HM_TRANSPORT_IVSHMEM) {
+		err = bind_ivshmem();
+		if (err == -ENODEV)
+			pr_err("transport=ivshmem: no ivshmem-doorbell device with a hypermem host (QEMU: -device ivshmem-doorbell,chardev=...)\n");
+	} else if (transport != HM_TRANSPORT_SELFTEST) {
 		err = arch_check(transport);
-		if (err)
-			return err;
 	}
-	hm_transport = transport;
+	if (!err)
+		hm_transport = transport;
+	return err;
+}
+
+int hm_transport_select(const char *name)
+{
+	int err;
+
+	if (name)
+		return select_named(name);
+	err = bind_ivshmem();
+	if (err && err != -ENODEV)
+		return err;
+	hm_transport = err ? HM_DEFAULT_TRANSPORT : HM_TRANSPORT_IVSHMEM;
 	return 0;
+}
+
+void hm_transport_close(void)
+{
+	if (hm_transport == HM_TRANSPORT_IVSHMEM)
+		hm_ivshmem_unregister();
 }
 
 const char *hm_transport_name(void)
@@ -107,11 +148,20 @@ const char *hm_transport_name(void)
 	return transport_names[hm_transport];
 }
 
-void hm_doorbell(void *opaque, unsigned int call, uint64_t gpa)
+bool hm_transport_mailbox(void)
 {
+	return hm_transport == HM_TRANSPORT_IVSHMEM;
+}
+
+/* 0 once the host answered; the exits return only then. */
+int hm_doorbell(void *opaque, unsigned int call, uint64_t gpa)
+{
+	if (hm_transport == HM_TRANSPORT_IVSHMEM)
+		return hm_ivshmem_call(call, gpa);
 	if (hm_transport == HM_TRANSPORT_SELFTEST)
 		hm_selftest_host(call, gpa);
 	else
 		arch_doorbell(call, gpa);
 	barrier();
+	return 0;
 }

@@ -40,7 +40,7 @@ static void ring(unsigned int call, uint64_t gpa)
  * Hostile modes spoil the reply the dispatcher just wrote, or never send
  * it, so that the host's defences can be tested against a real guest.
  */
-static void doorbell(void *ctx, unsigned int call, uint64_t gpa)
+static int doorbell(void *ctx, unsigned int call, uint64_t gpa)
 {
 	struct cpu *cpu = ctx;
 	struct hm_region *r = cpu->agent.region;
@@ -66,6 +66,7 @@ static void doorbell(void *ctx, unsigned int call, uint64_t gpa)
 		}
 	}
 	ring(call, gpa);
+	return 0;
 }
 
 /* The process the host acts on: the event's, or the one it chose. */

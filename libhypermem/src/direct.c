@@ -14,6 +14,8 @@ static int current_paging(struct hm_vcpu *vcpu, const struct paging **ret)
 {
 	int err;
 
+	if (vcpu->mb)
+		return -EOPNOTSUPP;
 	if (vcpu->paging_event != vcpu->stats.events) {
 		err = arch_read_paging(vcpu, &vcpu->paging);
 		if (err)
@@ -41,7 +43,7 @@ int hm_vcpu_walk(struct hm_vcpu *vcpu, uint64_t addr,
 		 struct hm_translation *ret)
 {
 	struct paging paging;
-	int err = arch_read_paging(vcpu, &paging);
+	int err = vcpu->mb ? -EOPNOTSUPP : arch_read_paging(vcpu, &paging);
 
 	if (!err)
 		err = arch_walk(vcpu->vm, &paging, addr, ret);

@@ -117,6 +117,15 @@ struct hm_vcpu {
 	/* hm_vcpu_use_process()'s pid in this event, 0: the event's task. */
 	uint64_t target;
 	struct prefetch prefetch;
+
+	/*
+	 * The mailbox transport (mailbox.c): fd and run are unused; the slot
+	 * and, while the host holds it, the turn word's value.
+	 */
+	struct hm_mailbox *mb;
+	unsigned int slot;
+	uint32_t turn;
+	bool holds_turn;
 };
 
 /* prefetch.c: all false or dropped outside an event. */
@@ -171,14 +180,19 @@ static inline void real_clock(struct timespec *now)
 	clock_gettime(CLOCK_MONOTONIC, now);
 }
 
+/* mailbox.c: sleep until a doorbell rings or @ms pass. */
+int real_mailbox_wait(struct hm_vcpu *vcpu, int ms);
+
 #ifdef HM_TEST_SEAMS
 int seam_kvm_run(struct hm_vcpu *vcpu);
 void seam_clock(struct timespec *now);
 bool seam_timers(void);
+int seam_mailbox_wait(struct hm_vcpu *vcpu, int ms);
 #else
 #define seam_kvm_run real_kvm_run
 #define seam_clock real_clock
 #define seam_timers() true
+#define seam_mailbox_wait real_mailbox_wait
 #endif
 
 /* ops.c */
@@ -206,6 +220,35 @@ int readv_cooperative(struct hm_vcpu *vcpu, struct hm_iovec *pieces,
 
 /* vm.c */
 void *vm_translate(const struct hm_vm *vm, uint64_t gpa, uint64_t len);
+
+/* mailbox.c */
+int mailbox_drive(struct hm_vcpu *vcpu);
+void *mailbox_translate(const struct hm_vcpu *vcpu, uint64_t gpa,
+			uint64_t len);
+
+/* Where a region or page the guest names is, by the vCPU's transport. */
+static inline void *vcpu_translate(const struct hm_vcpu *vcpu, uint64_t gpa,
+				   uint64_t len)
+{
+	return vcpu->mb ? mailbox_translate(vcpu, gpa, len)
+			: vm_translate(vcpu->vm, gpa, len);
+}
+
+/*
+ * How reads go: another process's memory only through its guest; a
+ * mailbox has no page tables at hand (direct reads fail, hybrid ones go
+ * to the guest).
+ */
+static inline enum hm_read_mode vcpu_read_mode(const struct hm_vcpu *vcpu)
+{
+	enum hm_read_mode mode = vcpu->vm->read_mode;
+
+	if (vcpu->target || (vcpu->mb && mode == HM_READ_HYBRID))
+		return HM_READ_COOPERATIVE;
+	return mode;
+}
+
+/* vm.c */
 void *vm_translate_prefix(const struct hm_vm *vm, uint64_t gpa, uint64_t len,
 			  uint64_t *ret_len);
 
@@ -216,6 +259,10 @@ int vcpu_can_request(const struct hm_vcpu *vcpu);
 int vcpu_request(struct hm_vcpu *vcpu, uint64_t op, uint64_t addr,
 		 uint64_t size, struct reply *reply);
 int vcpu_kvm_ioctl(struct hm_vcpu *vcpu, unsigned long request, void *arg);
+struct hm_vcpu *vcpu_alloc(struct hm_vm *vm);
+void vcpu_release(struct hm_vcpu *vcpu);
+/* A hypermem call, decoded: 0, or the error it was answered with. */
+int vcpu_dispatch(struct hm_vcpu *vcpu, struct doorbell *call);
 
 /* watchdog.c */
 int watchdog_install(int signo);

@@ -135,9 +135,7 @@ ssize_t hm_vcpu_read(struct hm_vcpu *vcpu, uint64_t addr, void *buf,
 	if (prefetch_read(vcpu, addr, buf, len))
 		return (ssize_t)len;
 	/* The page tables at hand are the event's task's, not the target's. */
-	if (vcpu->target)
-		return read_cooperative(vcpu, addr, buf, len);
-	switch (vcpu->vm->read_mode) {
+	switch (vcpu_read_mode(vcpu)) {
 	case HM_READ_DIRECT:
 		return hm_vcpu_read_direct(vcpu, addr, buf, len);
 	case HM_READ_HYBRID:
@@ -260,7 +258,7 @@ ssize_t hm_vcpu_read_str(struct hm_vcpu *vcpu, uint64_t addr, char *buf,
 		return err;
 	if (prefetch_read_str(vcpu, addr, buf, cap, &ret))
 		return ret;
-	if (vcpu->vm->read_mode == HM_READ_COOPERATIVE || vcpu->target)
+	if (vcpu_read_mode(vcpu) == HM_READ_COOPERATIVE)
 		return read_str_cooperative(vcpu, addr, buf, cap);
 	return read_str_direct(vcpu, addr, buf, cap,
 			       vcpu->vm->read_mode == HM_READ_HYBRID);

@@ -174,7 +174,7 @@ int sub_take_page(struct hm_vcpu *vcpu)
 	if (gpa % HM_PAGE_SIZE ||
 	    (gpa >= vcpu->guest.region_gpa && gpa < region_end))
 		return -EPROTO;
-	page = vm_translate(vm, gpa, HM_PAGE_SIZE);
+	page = vcpu_translate(vcpu, gpa, HM_PAGE_SIZE);
 	if (!page)
 		return -EFAULT;
 	pthread_mutex_lock(&vm->sub_lock);

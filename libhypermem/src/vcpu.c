@@ -23,26 +23,41 @@ int hm_vcpu_new(struct hm_vm *vm, int fd, struct kvm_run *run,
 	err = watchdog_install(vm->kick_signal);
 	if (err)
 		return err;
-	vcpu = calloc(1, sizeof(*vcpu));
+	vcpu = vcpu_alloc(vm);
 	if (!vcpu)
 		return -ENOMEM;
-	vcpu->vm = vm;
 	vcpu->fd = fd;
 	vcpu->run = run;
-	vm->nr_vcpus++;
 	*ret = vcpu;
 	return 0;
 }
 
-void hm_vcpu_free(struct hm_vcpu *vcpu)
+struct hm_vcpu *vcpu_alloc(struct hm_vm *vm)
 {
+	struct hm_vcpu *vcpu = calloc(1, sizeof(*vcpu));
+
 	if (!vcpu)
-		return;
+		return NULL;
+	vcpu->vm = vm;
+	vcpu->fd = -1;
+	vm->nr_vcpus++;
+	return vcpu;
+}
+
+void vcpu_release(struct hm_vcpu *vcpu)
+{
 	watchdog_destroy(vcpu);
 	sub_drop_vcpu(vcpu);
 	free(vcpu->prefetch.buf);
 	vcpu->vm->nr_vcpus--;
 	free(vcpu);
+}
+
+/* A mailbox's vCPUs go with it (hm_mailbox_free()). */
+void hm_vcpu_free(struct hm_vcpu *vcpu)
+{
+	if (vcpu && !vcpu->mb)
+		vcpu_release(vcpu);
 }
 
 void hm_vcpu_set_data(struct hm_vcpu *vcpu, void *data)
@@ -130,7 +145,7 @@ static int on_register(struct hm_vcpu *vcpu, uint64_t gpa)
 
 	if (gpa % HM_PAGE_SIZE)
 		return -EINVAL;
-	r = vm_translate(vcpu->vm, gpa, HM_PAGE_SIZE);
+	r = vcpu_translate(vcpu, gpa, HM_PAGE_SIZE);
 	if (!r)
 		return -EFAULT;
 	if (hm_le64(r->op) != HM_OP_REGISTER ||
@@ -144,8 +159,8 @@ static int on_register(struct hm_vcpu *vcpu, uint64_t gpa)
 	pages = hm_le32(hello.region_pages);
 	if (pages > HM_MAX_REGION_PAGES)
 		pages = HM_MAX_REGION_PAGES;
-	while (pages > 1 && !vm_translate(vcpu->vm, gpa,
-					  (uint64_t)pages * HM_PAGE_SIZE))
+	while (pages > 1 && !vcpu_translate(vcpu, gpa,
+					    (uint64_t)pages * HM_PAGE_SIZE))
 		pages--;
 
 	vcpu->guest = (struct hm_guest_info){
@@ -276,8 +291,11 @@ static int on_stray_reply(struct hm_vcpu *vcpu)
 	return 0;
 }
 
-/* One exit dispatcher for every transport; arch code decodes the exit. */
-static int dispatch_call(struct hm_vcpu *vcpu, struct doorbell *call)
+/*
+ * One dispatcher for every transport: arch code decodes an exit, the
+ * mailbox a turn word.
+ */
+int vcpu_dispatch(struct hm_vcpu *vcpu, struct doorbell *call)
 {
 	int err;
 
@@ -288,7 +306,7 @@ static int dispatch_call(struct hm_vcpu *vcpu, struct doorbell *call)
 		/* A failed re-registration leaves none: the old is stale. */
 		vcpu->region = NULL;
 		sub_drop_vcpu(vcpu);
-		err = arch_call_gpa(vcpu, call);
+		err = vcpu->mb ? 0 : arch_call_gpa(vcpu, call);
 		if (err)
 			return err;
 		err = on_register(vcpu, call->gpa);
@@ -314,6 +332,8 @@ int hm_vcpu_handle_exit(struct hm_vcpu *vcpu)
 	struct doorbell call;
 	int err;
 
+	if (vcpu->mb)
+		return -EINVAL;
 	if (!arch_decode_call(vcpu, &call))
 		return 0;
 	if (vcpu->in_event) {
@@ -321,7 +341,7 @@ int hm_vcpu_handle_exit(struct hm_vcpu *vcpu)
 		arch_complete_call(vcpu, -EBUSY);
 		return -EBUSY;
 	}
-	err = dispatch_call(vcpu, &call);
+	err = vcpu_dispatch(vcpu, &call);
 	arch_complete_call(vcpu, err);
 	return err ? err : 1;
 }

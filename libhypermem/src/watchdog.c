@@ -101,9 +101,13 @@ static int start_ticks(struct hm_vcpu *vcpu)
 
 int watchdog_arm(struct hm_vcpu *vcpu)
 {
-	/* Under a test's clock, its fake KVM_RUN decides when it is kicked. */
-	int err = seam_timers() ? start_ticks(vcpu) : 0;
+	int err;
 
+	/* A mailbox waits in poll(), which its deadline bounds. */
+	if (!vcpu->run)
+		return 0;
+	/* Under a test's clock, its fake KVM_RUN decides when it is kicked. */
+	err = seam_timers() ? start_ticks(vcpu) : 0;
 	if (err)
 		return err;
 	kicked_run = vcpu->run;
@@ -114,6 +118,8 @@ void watchdog_disarm(struct hm_vcpu *vcpu)
 {
 	struct itimerspec off = { 0 };
 
+	if (!vcpu->run)
+		return;
 	if (vcpu->timer_tid)
 		timer_settime(vcpu->timer, 0, &off, NULL);
 	kicked_run = NULL;

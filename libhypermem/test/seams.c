@@ -25,6 +25,13 @@ void seam_clock(struct timespec *now)
 		real_clock(now);
 }
 
+int seam_mailbox_wait(struct hm_vcpu *vcpu, int ms)
+{
+	if (seams.mailbox_wait)
+		return seams.mailbox_wait(vcpu, ms, seams.opaque);
+	return real_mailbox_wait(vcpu, ms);
+}
+
 bool seam_timers(void)
 {
 	return !seams.clock;

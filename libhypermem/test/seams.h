@@ -18,6 +18,12 @@ struct hm_seams {
 	int (*kvm_run)(struct hm_vcpu *vcpu, void *opaque);
 	/* Instead of CLOCK_MONOTONIC; with it no POSIX timer is armed. */
 	void (*clock)(struct timespec *now, void *opaque);
+	/*
+	 * Instead of a mailbox request's sleep for the guest's answer (up
+	 * to @ms): 0 to look at the turn word again, or -errno to end the
+	 * request with it.
+	 */
+	int (*mailbox_wait)(struct hm_vcpu *vcpu, int ms, void *opaque);
 	void *opaque;
 };
 

@@ -3,15 +3,16 @@
 # usage: check-help.sh HYPERMEM_RUN
 help=$("$1" --help) || { echo "FAIL: --help exit code $?"; exit 1; }
 for opt in --guest --kernel --initrd --append --cpus --mem --timeout \
-	   --cmdline --json --quiet --verbose --version --help \
-	   hm.on_user_event; do
+	   --cmdline --vmm --accel --qemu-socket --json --quiet --verbose \
+	   --version --help hm.on_user_event; do
 	if ! printf '%s\n' "$help" | grep -q -- "$opt"; then
 		echo "FAIL: --help does not mention $opt"
 		exit 1
 	fi
 done
 for example in '--guest ' '--kernel ' '--cpus 2' '--mem 128' '--timeout 5' \
-	       '--cmdline scenario=' '--json |' '-q ' '-v'; do
+	       '--cmdline scenario=' '--vmm qemu ' '--vmm qemu --accel tcg ' \
+	       '--qemu-socket ' '--json |' '-q ' '-v'; do
 	if ! printf '%s\n' "$help" | grep -qF -- "hypermem-run $example"; then
 		echo "FAIL: --help has no example with: $example"
 		exit 1

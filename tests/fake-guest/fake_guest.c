@@ -2,11 +2,14 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "fake_guest.h"
 #include "port_exit.h"
@@ -338,13 +341,79 @@ void fake_guest_serial(struct fake_guest *g, char c)
 	guest_exit(g);
 }
 
-static void op_doorbell(void *ctx, unsigned int call, uint64_t region_gpa)
+static int op_doorbell(void *ctx, unsigned int call, uint64_t region_gpa)
 {
 	struct fake_guest *g = ctx;
+	int err;
 
 	if (call == HM_CALL_REPLY && g->before_reply)
 		g->before_reply(g);
-	fake_guest_ring(g, call, region_gpa);
+	if (g->transport != FAKE_MAILBOX) {
+		fake_guest_ring(g, call, region_gpa);
+		return 0;
+	}
+	err = hm_mailbox_call(&g->mailbox, g->slot, call, region_gpa);
+	if (err) {
+		g->mailbox_error = err;
+		g->mailbox_failures++;
+	}
+	return err;
+}
+
+static void mailbox_ring(void *ctx)
+{
+	struct fake_guest *g = ctx;
+	uint64_t one = 1;
+
+	if (write(g->doorbell_fd, &one, sizeof(one)) != sizeof(one))
+		abort();
+}
+
+static uint64_t mailbox_now(void *ctx)
+{
+	struct timespec ts;
+
+	(void)ctx;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void mailbox_relax(void *ctx)
+{
+	(void)ctx;
+	sched_yield();
+}
+
+int fake_guest_use_mailbox(struct fake_guest *g, void *mem, size_t size,
+			   uint32_t slot, int doorbell_fd,
+			   unsigned int timeout_ms)
+{
+	struct hm_mailbox_guest *mb = &g->mailbox;
+	int err = hm_mailbox_guest_init(mb, mem, size);
+
+	if (err)
+		return err;
+	mb->ring = mailbox_ring;
+	mb->now_ns = mailbox_now;
+	mb->relax = mailbox_relax;
+	mb->ctx = g;
+	mb->timeout_ns = (uint64_t)timeout_ms * 1000000u;
+	g->transport = FAKE_MAILBOX;
+	g->slot = slot;
+	g->doorbell_fd = doorbell_fd;
+	g->agent.region = hm_mailbox_region(mb, slot, &g->agent.region_gpa,
+					   &g->agent.region_pages);
+	if (!g->agent.region)
+		return -HM_ENODEV;
+	if (g->agent.sub)
+		g->agent.sub = hm_mailbox_sub_page(mb, slot,
+						   &g->agent.sub_gpa);
+	return 0;
+}
+
+bool fake_guest_done(struct fake_guest *g)
+{
+	return __atomic_load_n(&g->done, __ATOMIC_ACQUIRE);
 }
 
 void fake_guest_register(struct fake_guest *g)
@@ -366,6 +435,12 @@ static void *guest_thread(void *arg)
 {
 	struct fake_guest *g = arg;
 
+	if (g->transport == FAKE_MAILBOX) {
+		/* No vCPU to stop: the program runs, then the thread ends. */
+		g->main(g);
+		__atomic_store_n(&g->done, true, __ATOMIC_RELEASE);
+		return NULL;
+	}
 	while (sem_wait(&g->resume))
 		;
 	g->main(g);
@@ -442,6 +517,7 @@ void fake_guest_start(struct fake_guest *g)
 {
 	if (pthread_create(&g->thread, NULL, guest_thread, g))
 		abort();
+	g->started = true;
 }
 
 /*
@@ -451,7 +527,19 @@ void fake_guest_start(struct fake_guest *g)
 void fake_guest_free(struct fake_guest *g)
 {
 	guests[g->fd - FAKE_FD_BASE] = NULL;
-	pthread_detach(g->thread);
+	/* A mailbox guest's thread ends with its program; no thread, none. */
+	if (g->started && g->transport != FAKE_MAILBOX) {
+		pthread_detach(g->thread);
+		return;
+	}
+	if (g->started && pthread_join(g->thread, NULL))
+		abort();
+	munmap(g->run, 2 * 4096);
+	free(g->ram);
+	sem_destroy(&g->resume);
+	sem_destroy(&g->exited);
+	sem_destroy(&g->unblock);
+	free(g);
 }
 
 static struct fake_guest *guest_of(int fd)

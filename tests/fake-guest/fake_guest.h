@@ -18,6 +18,7 @@
 #include <hypermem/hypermem.h>
 
 #include "agent.h"
+#include "mailbox.h"
 
 #define FAKE_RAM_GPA 0x100000ull
 #define FAKE_RAM_SIZE (1u << 20)
@@ -64,6 +65,7 @@ struct fake_process {
 enum fake_transport {
 	FAKE_PORT_IO,
 	FAKE_VMCALL,
+	FAKE_MAILBOX,	/* fake_guest_use_mailbox(): no KVM_RUN at all */
 };
 
 struct fake_guest;
@@ -116,6 +118,19 @@ struct fake_guest {
 	bool serial_before_copy;	/* copy_from first prints a byte */
 	/* Called on the guest thread before each reply, to spoil it. */
 	void (*before_reply)(struct fake_guest *g);
+
+	/*
+	 * FAKE_MAILBOX: the guest side of the hand-over, its slot, the
+	 * eventfd its doorbell writes, what its calls returned (the last
+	 * error, and how many failed), and whether its program is over.
+	 */
+	struct hm_mailbox_guest mailbox;
+	uint32_t slot;
+	int doorbell_fd;
+	int mailbox_error;
+	unsigned int mailbox_failures;
+	bool done;
+	bool started;			/* fake_guest_start() was called */
 };
 
 /* Create a guest (RAM, region at FAKE_REGION_GPA, agent) running @main. */
@@ -124,6 +139,19 @@ void fake_guest_free(struct fake_guest *g);
 
 /* Give the agent a subscription page (HM_FEATURE_SUBSCRIBE) in its RAM. */
 void fake_guest_offer_sub(struct fake_guest *g);
+
+/*
+ * Put the guest's region and subscription page in slot @slot of a
+ * mailbox laid out at @mem (hm_mailbox_new()); its doorbell writes
+ * @doorbell_fd and each wait gives up after @timeout_ms. Its thread then
+ * runs at once (fake_guest_start()) and stops when its program ends
+ * (fake_guest_done()). 0, or the error of hm_mailbox_guest_init().
+ */
+int fake_guest_use_mailbox(struct fake_guest *g, void *mem, size_t size,
+			   uint32_t slot, int doorbell_fd,
+			   unsigned int timeout_ms);
+/* FAKE_MAILBOX: whether the guest's program has ended. */
+bool fake_guest_done(struct fake_guest *g);
 
 /* Start the guest thread; it waits for the first KVM_RUN. */
 void fake_guest_start(struct fake_guest *g);

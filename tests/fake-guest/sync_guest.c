@@ -77,13 +77,14 @@ static void ring(struct sync_guest *g, unsigned int call, uint64_t gpa)
 }
 
 /* Registration and events reach the host at once, as the VMM's loop would. */
-static void op_doorbell(void *ctx, unsigned int call, uint64_t gpa)
+static int op_doorbell(void *ctx, unsigned int call, uint64_t gpa)
 {
 	struct sync_guest *g = ctx;
 
 	ring(g, call, gpa);
 	if (call != HM_CALL_REPLY)
 		hm_vcpu_handle_exit(g->vcpu);
+	return 0;
 }
 
 static int sync_kvm_run(struct hm_vcpu *vcpu, void *opaque)

@@ -159,18 +159,19 @@ static uint8_t end_record[sizeof(struct hm_event_control) + 8];
 static uint64_t raised_size;
 static uint8_t raised[HM_MAX_REGION_PAGES * HM_PAGE_SIZE];
 
-static void doorbell(void *ctx, unsigned int call, uint64_t gpa)
+static int doorbell(void *ctx, unsigned int call, uint64_t gpa)
 {
 	(void)ctx;
 	(void)gpa;
 	if (!ending || call != HM_CALL_EVENT)
-		return;
+		return 0;
 	raised_size = hm_le64(ending->size);
 	if (raised_size <= sizeof(raised))
 		memcpy(raised, ending->data, raised_size);
 	memcpy(ending->data, end_record, sizeof(end_record));
 	ending->size = hm_le64(end_size);
 	ending->op = hm_le64(HM_OP_EVENT_END);
+	return 0;
 }
 
 static long comm(void *ctx, char out[HM_COMM_LEN])

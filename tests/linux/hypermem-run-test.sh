@@ -20,27 +20,13 @@ mode=$1 run=$2 host_test=$3 work=$4 script=$5
 append="console=ttyS0 earlyprintk=ttyS0 lpj=1000000 tsc=reliable"
 append="$append no_timer_check panic=-1 hypermem.test=hypermem-run-7"
 why="This host's KVM emulates guest kernel code and cannot run this guest"
-failures=0
-
 skip() {
 	echo "SKIP: $*"
 	exit 77
 }
 
-check() {
-	what=$1
-	shift
-	if "$@"; then
-		echo "ok - $what"
-	else
-		echo "not ok - $what"
-		failures=$((failures + 1))
-	fi
-}
-
-has() {
-	grep -qF -- "$2" "$1"
-}
+# shellcheck source=checks.sh
+. "$(dirname "$0")/checks.sh"
 
 # stdin from /dev/null: a terminal would become the guest's console input.
 run_guest() {

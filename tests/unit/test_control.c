@@ -247,7 +247,7 @@ static struct hm_event_control sent;
 static uint64_t sent_size;
 static uint64_t region_pages[HM_PAGE_SIZE / 8];
 
-static void host_ends_event(void *ctx, unsigned int call, uint64_t gpa)
+static int host_ends_event(void *ctx, unsigned int call, uint64_t gpa)
 {
 	struct hm_region *r = (struct hm_region *)region_pages;
 
@@ -257,6 +257,7 @@ static void host_ends_event(void *ctx, unsigned int call, uint64_t gpa)
 	memcpy(r->data, &sent, sizeof(sent));
 	r->size = sent_size;
 	r->op = HM_OP_EVENT_END;
+	return 0;
 }
 
 static const struct hm_agent_ops host_ends_ops = {

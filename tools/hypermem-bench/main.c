@@ -7,8 +7,11 @@
  * wants, with the guest raising every one it reports (no subscription)
  * and with a subscription to user events only, and hooked write() and
  * openat() whose handlers read the buffer, fd name and path by round trips
- * or from what the guest fetched with the event. A table for people, then
- * one line of JSON.
+ * or from what the guest fetched with the event. Beside the cooperative
+ * rows, the same ops over the mailbox transport (the simulator's
+ * --mailbox: the agent in a guest thread, regions in shared memory,
+ * doorbells on an eventfd, as with QEMU's ivshmem device). A table for
+ * people, then one line of JSON.
  *
  *   hypermem-bench GUEST_TINY_ELF [SIM_DRIVER]
  */
@@ -83,6 +86,9 @@ static struct {
 	int seen;
 	int handler_errors;
 } ev_run;
+/* The rows over the mailbox transport, from the simulator. */
+static struct cell mailbox[NR_ROWS];
+static int have_mailbox;
 /* The 1 MiB cooperative read through the original one-page region. */
 static struct cell one_page;
 static int one_page_run;
@@ -420,6 +426,31 @@ static void count_instructions(const char *sim)
 				callgrind(sim, row, mode);
 }
 
+/* The simulator's --mailbox lines: row, median, trips, exits, ioctls, ok. */
+static void measure_mailbox(const char *sim)
+{
+	char cmd[1024], line[256];
+	FILE *f;
+
+	if (!sim || access(sim, X_OK))
+		return;
+	snprintf(cmd, sizeof(cmd), "%s --mailbox 30", sim);
+	f = popen(cmd, "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		struct cell c = { .instructions = -1 };
+		int row;
+
+		if (sscanf(line, "%d %lf %lf %lf %lf %d", &row, &c.median_us,
+			   &c.round_trips, &c.exits, &c.ioctls, &c.ok) == 6 &&
+		    row >= 0 && row < NR_ROWS) {
+			mailbox[row] = c;
+			have_mailbox++;
+		}
+	}
+	if (f && pclose(f))
+		have_mailbox = 0;
+}
+
 static void cpu_model(char *buf, size_t cap, int *hypervisor)
 {
 	char line[512];
@@ -496,6 +527,8 @@ static void print_table(double floor_us)
 				   mode ? copy_us : floor_us);
 		if (row == ROW_READ_1M)
 			print_cell(row, "coop 1 page", &one_page, floor_us);
+		if (have_mailbox == NR_ROWS)
+			print_cell(row, "mailbox", &mailbox[row], floor_us);
 	}
 }
 
@@ -526,6 +559,13 @@ static void print_json(double floor_us, const char *model, const char *kind,
 	       "\"ioctls\":%.2f,\"ok\":%s}", row_names[ROW_READ_1M],
 	       one_page.median_us, one_page.round_trips, one_page.exits,
 	       one_page.ioctls, one_page.ok ? "true" : "false");
+	for (row = 0; have_mailbox == NR_ROWS && row < NR_ROWS; row++)
+		printf(",{\"op\":\"%s\",\"mode\":\"mailbox, guest thread\","
+		       "\"median_us\":%.2f,\"round_trips\":%.2f,\"exits\":%.2f,"
+		       "\"ioctls\":%.2f,\"ok\":%s}", row_names[row],
+		       mailbox[row].median_us, mailbox[row].round_trips,
+		       mailbox[row].exits, mailbox[row].ioctls,
+		       mailbox[row].ok ? "true" : "false");
 	for (row = 0; row < NR_EV_ROWS; row++)
 		for (mode = 0; mode < NR_EV_MODES; mode++)
 			printf(",{\"op\":\"%s\",\"mode\":\"%s\","
@@ -585,8 +625,16 @@ int main(int argc, char **argv)
 			measure_events(argv[1], row, mode,
 				       &ev_cells[row][mode]);
 	count_instructions(argc > 2 ? argv[2] : SIM_DRIVER);
+	measure_mailbox(argc > 2 ? argv[2] : SIM_DRIVER);
 	printf("machine: %s; %s\n", model, kind);
 	printf("floor (bare port-I/O exit round trip): %.2f us\n", floor_us);
+	if (have_mailbox == NR_ROWS)
+		printf("one round trip (read 8 B): exit transport %.2f us, "
+		       "mailbox %.2f us (guest thread; mailbox rows: exits "
+		       "are doorbells)\n", cells[ROW_READ_8][0].median_us,
+		       mailbox[ROW_READ_8].median_us);
+	else
+		printf("mailbox rows: n/a (the simulator missing or failed)\n");
 	if (cells[0][0].instructions < 0)
 		printf("host instr: n/a (valgrind or the simulator missing)\n");
 	print_table(floor_us);

@@ -8,10 +8,22 @@
  *   valgrind --tool=callgrind --collect-atstart=no \
  *	--toggle-collect=bench_op --toggle-collect=__wrap_ioctl \
  *	hypermem-bench-sim ROW MODE REPS
+ *
+ * With --mailbox it times every row instead, over the mailbox transport
+ * (protocol.h): the same agent in a guest thread, its regions in shared
+ * memory, its doorbells on an eventfd, the host serving it as it would
+ * serve a QEMU's ivshmem device. One line per row: its index, the median
+ * microseconds, then round trips, doorbells and ioctls per op, and 1 when
+ * every op read what it should:
+ *
+ *	hypermem-bench-sim --mailbox REPS
  */
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
 
 #include "bench.h"
 #include "fake_guest.h"
@@ -53,6 +65,79 @@ static int on_event(struct hm_vcpu *vcpu, const struct hm_event *ev,
 	for (i = 0; i < reps; i++)
 		failures += !bench_op(vcpu);
 	return 0;
+}
+
+static double now_us(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1e6 + t.tv_nsec / 1e3;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* --mailbox: every row, timed one op at a time. */
+static int on_timed_event(struct hm_vcpu *vcpu, const struct hm_event *ev,
+			  void *opaque)
+{
+	double t[64];
+	struct hm_stats a, b;
+	int i, ok, n;
+
+	(void)ev;
+	(void)opaque;
+	for (row = 0; row < NR_ROWS; row++) {
+		n = row == ROW_READ_1M ? reps / 4 + 1 : reps;
+		ok = 1;
+		hm_vcpu_get_stats(vcpu, &a);
+		for (i = 0; i < n; i++) {
+			double t0 = now_us();
+
+			ok &= bench_op(vcpu);
+			t[i] = now_us() - t0;
+		}
+		hm_vcpu_get_stats(vcpu, &b);
+		qsort(t, (size_t)n, sizeof(t[0]), cmp_double);
+		printf("%d %.2f %.2f %.2f %.2f %d\n", row, t[n / 2],
+		       (double)(b.round_trips - a.round_trips) / n,
+		       (double)(b.exits - a.exits) / n,
+		       (double)(b.ioctls - a.ioctls) / n, ok);
+	}
+	return 0;
+}
+
+static int run_mailbox(struct fake_guest *g)
+{
+	size_t size = 4 * MIB;
+	uint8_t *mem = aligned_alloc(4096, size);
+	int efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	struct hm_mailbox *mb;
+	struct hm_vm *vm;
+
+	if (!mem || efd < 0 || hm_vm_new(&vm))
+		return 1;
+	memset(mem, 0, size);
+	if (hm_mailbox_new(vm, mem, size, HM_MAX_REGION_PAGES, efd, &mb) ||
+	    fake_guest_use_mailbox(g, mem, size, 0, efd, 5000))
+		return 1;
+	hm_vm_set_event_handler(vm, on_timed_event, NULL);
+	fake_guest_start(g);
+	while (!fake_guest_done(g)) {
+		struct pollfd pfd = { .fd = efd, .events = POLLIN };
+
+		poll(&pfd, 1, 100);
+		if (hm_mailbox_serve(mb) < 0)
+			return 1;
+	}
+	hm_mailbox_free(mb);
+	hm_vm_free(vm);
+	return g->mailbox_failures != 0;
 }
 
 static void guest_main(struct fake_guest *g)
@@ -105,8 +190,15 @@ int main(int argc, char **argv)
 	struct hm_vcpu *vcpu;
 	struct hm_vm *vm;
 
+	if (argc == 3 && !strcmp(argv[1], "--mailbox")) {
+		reps = atoi(argv[2]);
+		if (reps < 1 || reps > 64)
+			return 2;
+		return run_mailbox(make_guest(&proc));
+	}
 	if (argc != 4) {
-		fprintf(stderr, "usage: %s ROW MODE REPS\n", argv[0]);
+		fprintf(stderr, "usage: %s ROW MODE REPS | --mailbox REPS\n",
+			argv[0]);
 		return 2;
 	}
 	row = atoi(argv[1]);

@@ -2,8 +2,8 @@
 /*
  * hypermem-run: boot a guest under KVM with libhypermem attached and run a
  * Lua script on its events. The guest is guest-tiny or a Linux kernel, run
- * by run.c on the VMM core. See hypermem-run.1 for the options, the Lua API
- * and the exit codes.
+ * by run.c on the VMM core, or a Linux kernel under a stock QEMU. See
+ * hypermem-run.1 for the options, the Lua API and the exit codes.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -28,7 +28,8 @@ static const char help_text[] =
 "\n"
 "Boot a guest under KVM with libhypermem attached and run SCRIPT.lua on\n"
 "the events it raises. The guest is guest-tiny, or with --kernel a Linux\n"
-"kernel with the hypermem module. Without SCRIPT.lua, runs the bundled\n"
+"kernel with the hypermem module, on the VMM core or under a stock QEMU\n"
+"(--vmm qemu, --qemu-socket). Without SCRIPT.lua, runs the bundled\n"
 "demo script (written for guest-tiny's demo scenario). A PLUGIN.py in the\n"
 "original's Python vocabulary goes to `python3 -m hypermem`, options and\n"
 "all:  hypermem-run --cmdline scenario=ioctl ioctl_interaction.py\n"
@@ -58,6 +59,17 @@ static const char help_text[] =
 "                    scenarios: demo ioctl two smp hello sockets http exec;\n"
 "                    transport=vmcall: ring the host by VMCALL)\n"
 "                      hypermem-run --cmdline scenario=http script.lua\n"
+"  --vmm core|qemu   what runs the guest (default core); qemu starts\n"
+"                    qemu-system-x86_64 on --kernel with an ivshmem-doorbell\n"
+"                    device that the module finds, its serial on the terminal\n"
+"                      hypermem-run --vmm qemu --kernel guest/bzImage \\\n"
+"                        --initrd guest/initramfs.cpio ioctl_interaction.lua\n"
+"  --accel MODE      QEMU's accelerator: kvm, tcg or auto (default: KVM\n"
+"                    where /dev/kvm opens and the CPU has VT-x or AMD-V)\n"
+"                      hypermem-run --vmm qemu --accel tcg --kernel bzImage\n"
+"  --qemu-socket PATH  serve a QEMU you start (implies --vmm qemu): prints\n"
+"                    the options to give it, runs until it exits\n"
+"                      hypermem-run --qemu-socket /tmp/hm.sock script.lua\n"
 "  --json            JSON Lines on stdout: one object per event, script\n"
 "                    output line, console line and the result\n"
 "                      hypermem-run --json | python3 -m json.tool --json-lines\n"
@@ -131,6 +143,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "mem", required_argument, NULL, OPT_VALUED },
 		{ "timeout", required_argument, NULL, OPT_VALUED },
 		{ "cmdline", required_argument, NULL, OPT_VALUED },
+		{ "vmm", required_argument, NULL, OPT_VALUED },
+		{ "accel", required_argument, NULL, OPT_VALUED },
+		{ "qemu-socket", required_argument, NULL, OPT_VALUED },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -186,7 +201,7 @@ static int bundled(const char *name, const char *build_path, char *out,
 static int find_files(struct options *o, char *guest, char *script,
 		      size_t cap)
 {
-	if (!o->guest && !o->kernel) {
+	if (!o->guest && !o->kernel && !run_uses_qemu(o)) {
 		if (bundled("guest-tiny.elf", HMRUN_BUILD_GUEST, guest, cap))
 			return output_usage_error("cannot find the bundled "
 						  "guest (%s); name one with "
@@ -254,8 +269,13 @@ int main(int argc, char **argv)
 	err = parse_options(argc, argv, &o);
 	if (!err)
 		err = run_check_options(&o);
-	if (!err && o.script && ends_with(o.script, ".py"))
+	if (!err && o.script && ends_with(o.script, ".py")) {
+		if (run_uses_qemu(&o))
+			return output_usage_error("%s: Python plugins run on "
+						  "the VMM core only",
+						  o.script);
 		return run_python(argc, argv);
+	}
 	if (!err)
 		err = find_files(&o, guest, script_path, sizeof(guest));
 	if (err)
@@ -266,7 +286,8 @@ int main(int argc, char **argv)
 		script_free(&s);
 		return EXIT_SCRIPT;
 	}
-	err = run_check_kvm();
+	/* QEMU's accelerator is its own choice (--accel). */
+	err = run_uses_qemu(&o) ? 0 : run_check_kvm();
 	if (!err)
 		err = run_guest(&o, &(struct run_client){ script_started,
 				script_event, script_ended, script_outcome,

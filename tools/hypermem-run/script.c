@@ -15,8 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <vmm/vmm.h>
-
 #include "output.h"
 #include "script.h"
 #include "ops.h"
@@ -40,13 +38,13 @@ static void subscribe(struct script *s);
 
 static void stop_guest(struct script *s)
 {
-	if (s->vm)
-		vmm_stop(s->vm);
+	if (s->running)
+		run_stop();
 }
 
 static int guest_stopping(struct script *s)
 {
-	return s->vm && vmm_is_stopping(s->vm);
+	return s->running && run_is_stopping();
 }
 
 /* print(...) as Lua's own, but through output_print(). */
@@ -292,7 +290,7 @@ static void add_handler(lua_State *L, int phase, lua_Integer nr, int fn_index,
 	lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
 	lua_pop(L, 3);
 	/* A hook added while the guest runs changes what it raises now. */
-	if (s->vm)
+	if (s->running)
 		subscribe(s);
 }
 
@@ -739,7 +737,7 @@ static void subscribe(struct script *s)
 	}
 	lua_pop(L, 1);
 	/* Out of memory: every event, which dispatch filters. */
-	err = hm_vm_subscribe(vmm_get_hm(s->vm), oom ? NULL : rules,
+	err = hm_vm_subscribe(run_hm_vm(), oom ? NULL : rules,
 			      oom ? 0 : n, oom ? HM_SUB_ALL : 0);
 	if (err)
 		output_error("subscribing to the script's events: %s",
@@ -845,7 +843,8 @@ void script_started(void *opaque, struct vmm *vm)
 {
 	struct script *s = opaque;
 
-	s->vm = vm;
+	(void)vm;
+	s->running = 1;
 	subscribe(s);
 }
 
@@ -853,7 +852,7 @@ void script_ended(void *opaque)
 {
 	struct script *s = opaque;
 
-	s->vm = NULL;
+	s->running = 0;
 }
 
 enum run_outcome script_outcome(void *opaque)

@@ -19,7 +19,7 @@ struct vmm;
 struct script {
 	struct lua_State *L;
 	pthread_mutex_t lock;		/* one handler at a time */
-	struct vmm *vm;			/* the guest's, NULL outside the run */
+	int running;			/* between started and ended */
 	struct hm_vcpu *vcpu;		/* the event's, while handlers run */
 	int cpu;			/* its index, or -1 */
 	unsigned long serial;		/* of the event, for its ev table */

@@ -76,7 +76,7 @@ struct hm_guest_info {
 	uint32_t pointer_width;	/**< 4 or 8 */
 	uint32_t big_endian;	/**< 1 for a big-endian guest */
 	uint32_t region_pages;	/**< pages of region in use */
-	uint64_t region_gpa;	/**< where the region is */
+	uint64_t region_gpa;	/**< where the region is (a mailbox: its offset) */
 	uint64_t features;	/**< HM_FEATURE_* both sides support */
 };
 
@@ -527,6 +527,51 @@ HM_EXPORT int hm_vcpu_set_arg(struct hm_vcpu *vcpu, unsigned int index,
 			      uint64_t value);
 HM_EXPORT int hm_vcpu_skip_syscall(struct hm_vcpu *vcpu, uint64_t ret);
 HM_EXPORT int hm_vcpu_set_return(struct hm_vcpu *vcpu, uint64_t ret);
+
+/*
+ * The mailbox transport. A VMM that does not run the guest itself (a
+ * stock QEMU with an ivshmem-doorbell device, its server in the caller:
+ * vmm/ivshmem.h) hands the library the memory it shares with the guest;
+ * the guest's regions live there (protocol.h, "Mailbox transport") and
+ * its doorbells arrive on an eventfd. Each guest CPU has a slot, and
+ * each slot an hm_vcpu for the event handler: every operation works on
+ * it as on a KVM vCPU, but for the direct reads (hm_vcpu_read_direct(),
+ * hm_vcpu_translate(), hm_vcpu_walk() and HM_READ_DIRECT:
+ * -EOPNOTSUPP; HM_READ_HYBRID reads cooperatively), the exit handler
+ * (never called) and hm_vcpu_handle_exit() (-EINVAL). Stats count the
+ * guest's doorbells as exits, and no ioctls.
+ */
+struct hm_mailbox;
+
+/**
+ * Lay out @p size bytes of shared memory at @p mem (at least 256 KiB,
+ * zeroed; the header is written last) for as many guest CPUs as fit, up
+ * to HM_MAILBOX_MAX_SLOTS, each with a region of @p region_pages pages
+ * (1..HM_MAX_REGION_PAGES). @p doorbell_fd is the eventfd the guest's
+ * doorbells signal; the library reads it (it stays the caller's).
+ * @return 0; -EINVAL; -ENOSPC when not even one slot fits; -ENOMEM.
+ */
+HM_EXPORT int hm_mailbox_new(struct hm_vm *vm, void *mem, size_t size,
+			     unsigned int region_pages, int doorbell_fd,
+			     struct hm_mailbox **ret);
+/** Free a mailbox and its vCPUs; the memory and the fd stay the caller's. */
+HM_EXPORT void hm_mailbox_free(struct hm_mailbox *mb);
+
+/** The number of slots, and slot @p i's vCPU (NULL past the last). */
+HM_EXPORT unsigned int hm_mailbox_slots(const struct hm_mailbox *mb);
+HM_EXPORT struct hm_vcpu *hm_mailbox_vcpu(struct hm_mailbox *mb,
+					  unsigned int i);
+
+/**
+ * Serve every call the guest has handed over (registrations, events with
+ * the event handler, subscriptions), until none is waiting; never blocks
+ * on the guest but inside an event handler's operations. Call it when
+ * @p doorbell_fd polls readable, and at any other time.
+ * @return the number of calls served; the first negative value a call
+ * failed with (a malformed call, the event handler's error), after
+ * serving the rest: the guest has been answered either way.
+ */
+HM_EXPORT int hm_mailbox_serve(struct hm_mailbox *mb);
 
 #ifdef __cplusplus
 }

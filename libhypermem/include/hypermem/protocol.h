@@ -224,6 +224,37 @@
  * kernel thread; HM_EAGAIN where the guest cannot reach another process's
  * memory without sleeping (the module's tracepoints). The event's own
  * task comes back with every new event.
+ *
+ * Mailbox transport (shared memory, QEMU's ivshmem-doorbell)
+ * ----------------------------------------------------------
+ * Where the host is a process beside a stock QEMU rather than the VMM, no
+ * exit stops the vCPU: the regions live in memory both share (the
+ * ivshmem device's BAR 2, a memfd on the host) and a call is handed over
+ * by a turn word. The host lays the memory out before the guest looks:
+ * a struct hm_mailbox_header at offset 0 (its magic written last); a
+ * struct hm_mailbox_ctl per slot at 64 * (1 + i); slot i's pages at
+ * slots_offset + i * slot_pages * HM_PAGE_SIZE, its region in the first
+ * slot_pages - 1 of them and its subscription page the last. Guest CPU n
+ * takes slot n (CPUs beyond nr_slots raise nothing); "GPAs" in calls and
+ * ops are offsets in the memory, and a region or page anywhere but the
+ * slot's is refused. turn = seq << 2 | state, little-endian, changed only
+ * by atomic operations. A call:
+ *   guest: (its turn: state HM_TURN_GUEST) write call and arg, then
+ *          turn = (seq + 1) << 2 | HM_TURN_HOST (a release store), ring
+ *          the doorbell (the device's Doorbell register: peer 0, vector
+ *          0), then poll until turn is (seq + 1) << 2 | HM_TURN_GUEST:
+ *          the host's answer is in the region, as after an exit.
+ *   host:  on a doorbell, for any slot whose state is HOST: read call
+ *          and arg once, serve it as the exit of that call, write the
+ *          region, then compare-and-swap turn from the HOST value it read
+ *          to the same seq with HM_TURN_GUEST. Inside an event each
+ *          request is such a hand-over and the guest's reply its next
+ *          call (HM_CALL_REPLY).
+ * A guest that waited past its deadline swaps HOST for HM_TURN_GAVE_UP
+ * and does not use the slot until the host, whose own swap then fails,
+ * has swapped GAVE_UP back to GUEST (same seq), which it does once it
+ * has stopped writing the region. A host that finds any other turn than
+ * the one it expects treats the call or reply as malformed.
  */
 #ifndef HYPERMEM_PROTOCOL_H
 #define HYPERMEM_PROTOCOL_H
@@ -613,6 +644,40 @@ struct hm_fd_entry {
 	uint32_t name_len;	/* a path, socket:[inode], pipe:[inode]... */
 };
 
+/* The mailbox transport's shared memory (see "Mailbox transport"). */
+#define HM_MAILBOX_MAGIC 0x424d4d48u	/* "HMMB" */
+#define HM_MAILBOX_VERSION 1u
+#define HM_MAILBOX_MAX_SLOTS 63u	/* control words in the first page */
+
+enum hm_turn {
+	HM_TURN_GUEST = 0,
+	HM_TURN_HOST = 1,
+	HM_TURN_GAVE_UP = 2,
+};
+
+#define HM_TURN(seq, state) ((uint32_t)((seq) << 2) | (state))
+#define HM_TURN_STATE(turn) ((turn) & 3u)
+#define HM_TURN_SEQ(turn) ((turn) >> 2)
+
+struct hm_mailbox_header {
+	uint32_t magic;		/* HM_MAILBOX_MAGIC */
+	uint16_t version;	/* HM_MAILBOX_VERSION */
+	uint16_t reserved;
+	uint32_t nr_slots;	/* 1..HM_MAILBOX_MAX_SLOTS */
+	uint32_t slot_pages;	/* region pages + 1 (the subscription's) */
+	uint64_t slots_offset;	/* page aligned */
+	uint64_t size;		/* of the whole memory */
+	uint8_t pad[32];
+};
+
+/* One slot's hand-over, a cache line of its own. */
+struct hm_mailbox_ctl {
+	uint32_t turn;		/* HM_TURN(seq, state) */
+	uint32_t call;		/* enum hm_call */
+	uint64_t arg;		/* REGISTER, SUBSCRIBE: the region's offset */
+	uint8_t pad[48];
+};
+
 #if defined(__cplusplus) && __cplusplus >= 201103L
 #define HM_STATIC_ASSERT(c, m) static_assert(c, #m)
 #elif defined(__KERNEL__)
@@ -640,6 +705,8 @@ HM_STATIC_ASSERT(sizeof(struct hm_proc_entry) == 56, proc_entry_size);
 HM_STATIC_ASSERT(sizeof(struct hm_map_entry) == 40, map_entry_size);
 HM_STATIC_ASSERT(sizeof(struct hm_fd_entry) == 16, fd_entry_size);
 HM_STATIC_ASSERT(sizeof(struct hm_write_file) == 24, write_file_size);
+HM_STATIC_ASSERT(sizeof(struct hm_mailbox_header) == 64, mailbox_header_size);
+HM_STATIC_ASSERT(sizeof(struct hm_mailbox_ctl) == 64, mailbox_ctl_size);
 
 #if defined(__KERNEL__)
 #define hm_le16(x) ((uint16_t)le16_to_cpu((__force __le16)(x)))

@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: MIT
+/*
+ * QEMU as the run's child (qemu.h). Its stdout is ttyS0 (a stdio chardev)
+ * on a pipe the run reads like the VMM core's console; its stdin is the
+ * terminal, when the guest should have the keys, or /dev/null; its
+ * stderr, where QEMU says what went wrong, is ours.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "qemu.h"
+
+#define CHARDEV_ID "hypermem"
+/* One vector: the guest's doorbell; the host answers in shared memory. */
+#define DEVICE "ivshmem-doorbell,chardev=" CHARDEV_ID ",vectors=1"
+#define MAX_PATH_OPTION 512
+
+/* In QEMU's KEY=VALUE lists a comma is written twice. */
+static int escape_commas(const char *s, char *buf, size_t cap)
+{
+	size_t n = 0;
+
+	for (; *s; s++) {
+		if (n + 3 > cap)
+			return -ENAMETOOLONG;
+		if (*s == ',')
+			buf[n++] = ',';
+		buf[n++] = *s;
+	}
+	buf[n] = 0;
+	return 0;
+}
+
+static void add(struct qemu_args *a, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void add(struct qemu_args *a, const char *fmt, ...)
+{
+	size_t room = sizeof(a->text) - a->used;
+	va_list ap;
+	int n;
+
+	if (a->argc == QEMU_MAX_ARGS)
+		a->full = 1;
+	if (a->full)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(a->text + a->used, room, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= room) {
+		a->full = 1;
+		return;
+	}
+	a->argv[a->argc++] = a->text + a->used;
+	a->argv[a->argc] = NULL;
+	a->used += (size_t)n + 1;
+}
+
+static int add_device(struct qemu_args *a, const char *socket)
+{
+	char path[MAX_PATH_OPTION];
+
+	if (escape_commas(socket, path, sizeof(path)))
+		return -ENAMETOOLONG;
+	add(a, "-chardev");
+	add(a, "socket,path=%s,id=" CHARDEV_ID, path);
+	add(a, "-device");
+	add(a, DEVICE);
+	return a->full ? -E2BIG : 0;
+}
+
+/*
+ * No default devices, monitor or display: ttyS0 on stdio, and the
+ * ivshmem device. With -no-reboot a reset ends QEMU as a power-off does,
+ * which ends the run as the core's reset does.
+ */
+int qemu_build_args(const struct qemu_config *c, struct qemu_args *a)
+{
+	*a = (struct qemu_args){ .argc = 0 };
+	add(a, QEMU_PROGRAM);
+	add(a, "-accel");
+	add(a, c->kvm ? "kvm" : "tcg");
+	if (c->kvm) {
+		add(a, "-cpu");
+		add(a, "host");
+	}
+	add(a, "-m");
+	add(a, "%u", c->mem_mib);
+	add(a, "-smp");
+	add(a, "%u", c->cpus);
+	add(a, "-nodefaults");
+	add(a, "-no-user-config");
+	add(a, "-display");
+	add(a, "none");
+	add(a, "-chardev");
+	add(a, "stdio,id=console");
+	add(a, "-serial");
+	add(a, "chardev:console");
+	add(a, "-no-reboot");
+	add(a, "-kernel");
+	add(a, "%s", c->kernel);
+	if (c->initrd) {
+		add(a, "-initrd");
+		add(a, "%s", c->initrd);
+	}
+	add(a, "-append");
+	add(a, "%s", c->append);
+	return add_device(a, c->socket);
+}
+
+static int shell_safe(const char *s)
+{
+	return *s && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstu"
+			    "vwxyz0123456789_-+=.,:/@%") == strlen(s);
+}
+
+/* As much of @len bytes at @s as fits after the @n bytes in @buf. */
+static void append(char *buf, size_t cap, size_t *n, const char *s,
+		   size_t len)
+{
+	if (len > cap - 1 - *n)
+		len = cap - 1 - *n;
+	memcpy(buf + *n, s, len);
+	*n += len;
+	buf[*n] = 0;
+}
+
+void qemu_format_args(const struct qemu_args *a, char *buf, size_t cap)
+{
+	size_t n = 0;
+	const char *s;
+	int i;
+
+	if (!cap)
+		return;
+	buf[0] = 0;
+	for (i = 0; i < a->argc; i++) {
+		if (i)
+			append(buf, cap, &n, " ", 1);
+		if (shell_safe(a->argv[i])) {
+			append(buf, cap, &n, a->argv[i], strlen(a->argv[i]));
+			continue;
+		}
+		append(buf, cap, &n, "'", 1);
+		for (s = a->argv[i]; *s; s++)
+			append(buf, cap, &n, *s == '\'' ? "'\\''" : s,
+			       *s == '\'' ? 4 : 1);
+		append(buf, cap, &n, "'", 1);
+	}
+}
+
+int qemu_device_options(const char *socket, char *buf, size_t cap)
+{
+	struct qemu_args a = { .argc = 0 };
+	int err = add_device(&a, socket);
+
+	if (!err)
+		qemu_format_args(&a, buf, cap);
+	return err;
+}
+
+/*
+ * In the child, between fork() and exec: async-signal-safe calls only.
+ * PR_SET_PDEATHSIG (prctl(2)) kills it when its parent dies, however;
+ * a parent already gone before the call is seen by getppid().
+ */
+static void __attribute__((noreturn))
+exec_child(const struct qemu_args *a, pid_t parent, int out, int in,
+	   int report)
+{
+	ssize_t n;
+	int err;
+
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
+		_exit(127);
+	if (dup2(out, STDOUT_FILENO) >= 0 &&
+	    (in < 0 || dup2(in, STDIN_FILENO) >= 0))
+		execvp(QEMU_PROGRAM, a->argv);
+	err = errno;
+	n = write(report, &err, sizeof(err));
+	(void)n;
+	_exit(127);
+}
+
+/* What the child reported before exec: 0 once exec closed the pipe. */
+static int exec_error(int report)
+{
+	ssize_t n;
+	int err;
+
+	do
+		n = read(report, &err, sizeof(err));
+	while (n < 0 && errno == EINTR);
+	return n == (ssize_t)sizeof(err) ? -err : 0;
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+int qemu_start(const struct qemu_args *a, int console_input, struct qemu *q)
+{
+	int out[2] = { -1, -1 }, report[2] = { -1, -1 }, in = -1, err = 0;
+	pid_t parent = getpid();
+
+	*q = QEMU_NONE;
+	if (pipe2(out, O_CLOEXEC) || pipe2(report, O_CLOEXEC))
+		err = -errno;
+	if (!err && !console_input) {
+		in = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (in < 0)
+			err = -errno;
+	}
+	if (!err) {
+		q->pid = fork();
+		if (q->pid < 0)
+			err = -errno;
+		else if (!q->pid)
+			exec_child(a, parent, out[1], in, report[1]);
+	}
+	q->console_fd = out[0];
+	close_fd(&out[1]);
+	close_fd(&report[1]);
+	close_fd(&in);
+	if (!err)
+		err = exec_error(report[0]);
+	close_fd(&report[0]);
+	if (!err) {
+		q->pidfd = (int)syscall(SYS_pidfd_open, q->pid, 0);
+		if (q->pidfd < 0)
+			err = -errno;
+	}
+	if (!err && fcntl(q->console_fd, F_SETFL, O_NONBLOCK))
+		err = -errno;
+	if (err)
+		qemu_close(q);
+	return err;
+}
+
+int qemu_exited(struct qemu *q)
+{
+	if (q->pid < 0 || q->reaped)
+		return 1;
+	if (waitpid(q->pid, &q->status, WNOHANG) != q->pid)
+		return 0;
+	q->reaped = 1;
+	return 1;
+}
+
+void qemu_stop(struct qemu *q)
+{
+	if (q->pid < 0 || q->reaped)
+		return;
+	kill(q->pid, SIGKILL);
+	while (waitpid(q->pid, &q->status, 0) < 0 && errno == EINTR)
+		;
+	q->reaped = 1;
+}
+
+void qemu_close(struct qemu *q)
+{
+	qemu_stop(q);
+	close_fd(&q->pidfd);
+	close_fd(&q->console_fd);
+}

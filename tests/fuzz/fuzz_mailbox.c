@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The mailbox transport against a hostile guest that owns every byte it
+ * shares: slot 0's turn word, call and arg, its region and subscription
+ * page, written from the input between the host's steps; inside an
+ * event, each request's answer (the turn word the guest leaves, the
+ * reply's header and data) comes from the input too, through the
+ * mailbox_wait seam, as do the operations the handler calls.
+ *
+ * Checked: hm_mailbox_serve() returns a count or an error the protocol
+ * names; every operation's result within its bounds and every string
+ * terminated; and the host never writes outside slot 0 (its control
+ * word, region and subscription page): the header, the other control
+ * words and the other slots keep their bytes.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "fuzz.h"
+#include "seams.h"
+
+#include <hypermem/hypermem.h>
+
+#define MEM_SIZE (256u * 1024)
+#define REGION_PAGES 2u
+#define SLOT_BYTES ((REGION_PAGES + 1) * HM_PAGE_SIZE)
+#define MAX_STEPS 64
+
+static uint8_t mem[MEM_SIZE] __attribute__((aligned(4096)));
+static uint8_t before[MEM_SIZE];
+static struct fuzz_input in;
+static struct hm_vm *vm;
+static struct hm_mailbox *mb;
+static int efd = -1;
+
+static struct hm_mailbox_ctl *ctl0(void)
+{
+	return (struct hm_mailbox_ctl *)(mem + 64);
+}
+
+static uint8_t *slot0(void)
+{
+	return mem + HM_PAGE_SIZE;
+}
+
+/* Bytes of the input into slot 0's pages or control word. */
+static void poke(void)
+{
+	uint16_t off = fuzz_u16(&in) % (SLOT_BYTES + 64);
+	size_t len = fuzz_u8(&in);
+	uint8_t *at = off < SLOT_BYTES ? slot0() + off : (uint8_t *)ctl0();
+	size_t room = off < SLOT_BYTES ? SLOT_BYTES - off : 64;
+
+	fuzz_bytes(&in, at, len < room ? len : room);
+}
+
+static uint64_t pick_offset(void)
+{
+	switch (fuzz_u8(&in) % 4) {
+	case 0:
+		return HM_PAGE_SIZE;	/* the region */
+	case 1:
+		return HM_PAGE_SIZE + REGION_PAGES * HM_PAGE_SIZE;
+	default:
+		return fuzz_u64(&in);
+	}
+}
+
+/* An honest-looking hello in the region, or the input's bytes. */
+static void hello(void)
+{
+	struct hm_region *r = (struct hm_region *)slot0();
+	struct hm_hello h = {
+		.magic = HM_MAGIC, .version = HM_VERSION, .pointer_width = 8,
+		.endianness = HM_ENDIAN_LITTLE,
+		.region_pages = fuzz_u8(&in) % 20,
+		.features = fuzz_u64(&in),
+	};
+
+	memcpy(r->data, &h, sizeof(h));
+	r->op = HM_OP_REGISTER;
+	r->size = sizeof(h);
+}
+
+/* An event record of the input's kind and size. */
+static void event(void)
+{
+	struct hm_region *r = (struct hm_region *)slot0();
+
+	memset(r->data, 0, 256);
+	((struct hm_event_record *)r->data)->kind = fuzz_u8(&in) % 6;
+	r->op = HM_OP_EVENT;
+	r->size = fuzz_u8(&in) % 2 ? sizeof(struct hm_event_record) :
+		  sizeof(struct hm_event_record) + sizeof(struct hm_event_task);
+}
+
+/* The guest's answer to a request, while the host waits for it. */
+static int answer(struct hm_vcpu *vcpu, int ms, void *opaque)
+{
+	struct hm_region *r = (struct hm_region *)slot0();
+	uint32_t turn = ctl0()->turn;
+	uint16_t size;
+
+	(void)vcpu;
+	(void)ms;
+	(void)opaque;
+	switch (fuzz_u8(&in) % 8) {
+	case 0:
+		return -ETIMEDOUT;	/* no answer before the deadline */
+	case 1:
+		ctl0()->turn = (uint32_t)fuzz_u64(&in);
+		return 0;
+	case 2:
+		poke();
+		return 0;
+	default:
+		break;
+	}
+	r->op = fuzz_u8(&in) % 32;
+	r->addr = fuzz_u64(&in);
+	size = fuzz_u16(&in);
+	r->size = fuzz_u8(&in) % 4 ? size % (REGION_PAGES * HM_PAGE_SIZE) : size;
+	fuzz_bytes(&in, r->data, fuzz_u16(&in) % 512);
+	ctl0()->call = fuzz_u8(&in) % 8 ? HM_CALL_REPLY : fuzz_u8(&in);
+	ctl0()->turn = HM_TURN(HM_TURN_SEQ(turn) + 1, HM_TURN_HOST);
+	return 0;
+}
+
+static bool terminated(const char *buf, size_t cap)
+{
+	return memchr(buf, '\0', cap) != NULL;
+}
+
+static int on_event(struct hm_vcpu *vcpu, const struct hm_event *ev,
+		    void *opaque)
+{
+	unsigned int n = fuzz_u8(&in) % 4, i;
+
+	(void)ev;
+	(void)opaque;
+	for (i = 0; i < n; i++) {
+		static char buf[9000];
+		struct hm_process *procs;
+		size_t count, argc;
+		char **argv;
+		ssize_t got;
+		size_t len;
+
+		switch (fuzz_u8(&in) % 5) {
+		case 0:
+			len = fuzz_u16(&in) % sizeof(buf);
+			got = hm_vcpu_read(vcpu, fuzz_u64(&in), buf, len);
+			FUZZ_CHECK(got <= (ssize_t)len);
+			break;
+		case 1:
+			len = 1 + fuzz_u16(&in) % (sizeof(buf) - 1);
+			got = hm_vcpu_read_str(vcpu, fuzz_u64(&in), buf, len);
+			FUZZ_CHECK(got < (ssize_t)len && terminated(buf, len));
+			break;
+		case 2:
+			if (!hm_vcpu_get_proc_args(vcpu, &argv, &argc))
+				free(argv);
+			break;
+		case 3:
+			len = 1 + fuzz_u16(&in) % (sizeof(buf) - 1);
+			got = hm_vcpu_read_fd_name(vcpu, fuzz_u8(&in), buf,
+						   len);
+			FUZZ_CHECK(got < (ssize_t)len && terminated(buf, len));
+			break;
+		default:
+			if (!hm_vcpu_list_processes(vcpu, &procs, &count))
+				free(procs);
+			break;
+		}
+	}
+	return -(int)(fuzz_u8(&in) % 2);
+}
+
+static bool serve_result_ok(int ret)
+{
+	return ret >= 0 || ret == -EPROTO || ret == -EFAULT ||
+	       ret == -EINVAL || ret == -ENOTCONN || ret == -ETIMEDOUT ||
+	       ret == -EPERM || ret == -ENOMEM;
+}
+
+/* Nothing outside slot 0 changed. */
+static void check_outside(void)
+{
+	FUZZ_CHECK(!memcmp(mem, before, 64));
+	FUZZ_CHECK(!memcmp(mem + 128, before + 128, HM_PAGE_SIZE - 128));
+	FUZZ_CHECK(!memcmp(mem + HM_PAGE_SIZE + SLOT_BYTES,
+			   before + HM_PAGE_SIZE + SLOT_BYTES,
+			   MEM_SIZE - HM_PAGE_SIZE - SLOT_BYTES));
+}
+
+static void setup(void)
+{
+	static const struct hm_seams seams = { .mailbox_wait = answer };
+
+	hm_seams_set(&seams);
+	efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (efd < 0 || hm_vm_new(&vm))
+		abort();
+	hm_vm_set_event_handler(vm, on_event, NULL);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	int step;
+
+	if (efd < 0)
+		setup();
+	in = (struct fuzz_input){ data, size };
+	memset(mem, 0, sizeof(mem));
+	if (hm_mailbox_new(vm, mem, MEM_SIZE, REGION_PAGES, efd, &mb))
+		abort();
+	memcpy(before, mem, sizeof(mem));
+	hm_vm_set_timeout(vm, 1 + fuzz_u8(&in) % 50);
+	for (step = 0; step < MAX_STEPS && in.size; step++) {
+		int ret;
+
+		switch (fuzz_u8(&in) % 5) {
+		case 0:
+			poke();
+			continue;
+		case 1:
+			hello();
+			break;
+		case 2:
+			event();
+			break;
+		default:
+			break;
+		}
+		ctl0()->call = fuzz_u8(&in) % 6;
+		ctl0()->arg = pick_offset();
+		ctl0()->turn = HM_TURN(fuzz_u8(&in), fuzz_u8(&in) % 4);
+		ret = hm_mailbox_serve(mb);
+		FUZZ_CHECK(serve_result_ok(ret));
+		check_outside();
+	}
+	hm_mailbox_free(mb);
+	return 0;
+}

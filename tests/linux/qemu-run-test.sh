@@ -1,0 +1,213 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# hypermem-run with a stock QEMU under TCG (no KVM anywhere): the module
+# finds the ivshmem-doorbell device and rings the host through it, the
+# mailbox transport.
+#
+# The guest image is the build's (scripts/make-linux-guest, in WORK_DIR);
+# SCRIPTS is examples/scripts, HERE this test's folder.
+#
+#   full          --vmm qemu, two vCPUs, ioctl_interaction.lua: both CPUs
+#                 register over ivshmem, the script answers each CPU's
+#                 user event and both sides pass; reboot -f ends QEMU,
+#                 exit 0
+#   stop          hm.stop() in the first event ends the run at once,
+#                 exit 0, and kills QEMU
+#   timeout       --timeout 4 ends a guest still booting, exit 5, and
+#                 kills QEMU
+#   socket        --qemu-socket: the test starts QEMU with the options
+#                 hypermem-run prints; the run ends when QEMU exits
+#   ps            examples/scripts/ps.lua: the process tree when
+#                 hm-ioctl-test starts
+#   process-info  examples/scripts/process_info.lua: argv and environment
+#                 of each process and exec
+#   which-mapping examples/scripts/which_mapping.lua on read(2): the stack
+#                 and heap buffers, offsets within their mappings
+#
+# Every mode also checks that nothing is left behind: no QEMU process, no
+# socket or directory in TMPDIR.
+#
+# usage: qemu-run-test.sh MODE HYPERMEM_RUN WORK_DIR SCRIPTS HERE
+set -u
+mode=$1 run=$2 work=$3 scripts=$4 here=$5
+append="console=ttyS0 rdinit=/init panic=-1"
+boot="--vmm qemu --accel tcg --kernel $work/bzImage"
+boot="$boot --initrd $work/initramfs.cpio"
+out=$work/qemu-$mode.out
+err=$work/qemu-$mode.err
+# shellcheck source=checks.sh
+. "$(dirname "$0")/checks.sh"
+
+# QEMU's command line names the socket in TMPDIR.
+no_qemu_left() {
+	! pgrep -f "qemu-system-x86_64 .*$tmp" >/dev/null
+}
+
+command -v qemu-system-x86_64 >/dev/null || {
+	echo "qemu-system-x86_64 is not installed (scripts/install-deps)"
+	exit 1
+}
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+export TMPDIR="$tmp"
+
+# stdin from /dev/null: a terminal would become the guest's console input.
+run_guest() {
+	start=$(date +%s)
+	"$run" "$@" </dev/null >"$out" 2>"$err"
+	rc=$?
+	echo "# exit code $rc after $(($(date +%s) - start)) s; stderr:"
+	sed 's/^/# /' "$err"
+}
+
+check_nothing_left() {
+	check "no QEMU left running" no_qemu_left
+	check "nothing left in TMPDIR" test -z "$(ls -A "$tmp")"
+}
+
+test_full() {
+	# shellcheck disable=SC2086 # $boot is words
+	run_guest $boot --append "$append" --cpus 2 --timeout 240 \
+		"$scripts/ioctl_interaction.lua"
+	check "QEMU boots the kernel under TCG" has "$err" \
+		"booting $work/bzImage under QEMU (TCG): 2 vCPUs, 512 MiB"
+	check "its command line has the ivshmem-doorbell device" has "$err" \
+		"-device ivshmem-doorbell,chardev=hypermem,vectors=1"
+	check "both CPUs register over ivshmem" has "$out" \
+		"loaded: 2 of 2 cpus have a host, transport ivshmem"
+	check "cpu0 raises the user event" has "$out" "cpu0 user event HMIO"
+	check "cpu1 raises the user event" has "$out" "cpu1 user event HMIO"
+	check "the script reads each ifreq" test \
+		"$(grep -c 'read  name "hm0" value 42' "$out")" = 2
+	check "host side passes twice" test \
+		"$(grep -c 'host side: PASS' "$out")" = 2
+	check "guest side passes" has "$out" "HMTEST RESULT PASS"
+	check "reboot -f ends QEMU, exit 0" test $rc -eq 0
+	check "summary says so" has "$err" "guest powered off or reset"
+}
+
+test_stop() {
+	# shellcheck disable=SC2086
+	run_guest $boot --append "$append" --timeout 240 "$here/qemu-stop.lua"
+	check "the script sees the first user event" has "$out" \
+		"stopping at user event 0x484d494f"
+	check "hm.stop() ends the run, exit 0" test $rc -eq 0
+	check "summary says the script stopped it" has "$err" \
+		"stopped by the script"
+	check "the guest is not let finish" lacks "$out" "HMTEST RESULT"
+}
+
+test_timeout() {
+	# shellcheck disable=SC2086
+	run_guest $boot --append "$append" --timeout 4 \
+		"$scripts/ioctl_interaction.lua"
+	check "exit 5" test $rc -eq 5
+	check "it says why" has "$err" \
+		"the guest was still running after 4 s (--timeout)"
+}
+
+# The person's QEMU: hypermem-run waits for it and says what to add.
+test_socket() {
+	sock=$tmp/hm.sock
+	"$run" --qemu-socket "$sock" --timeout 240 \
+		"$scripts/ioctl_interaction.lua" </dev/null >"$out" 2>"$err" &
+	pid=$!
+	tries=0
+	until has "$err" "start it with: " || [ $tries -eq 300 ]; do
+		sleep 0.1
+		tries=$((tries + 1))
+	done
+	options=$(sed -n 's/.*; start it with: //p' "$err")
+	check "hypermem-run says which options to add" test -n "$options"
+	if [ -z "$options" ]; then
+		kill "$pid"
+		wait $pid
+		sed 's/^/# /' "$err"
+		return
+	fi
+	eval "set -- $options"
+	qemu-system-x86_64 -accel tcg -m 512 -nodefaults -display none \
+		-serial "file:$work/qemu-socket.console" -no-reboot \
+		-kernel "$work/bzImage" -initrd "$work/initramfs.cpio" \
+		-append "$append" "$@" </dev/null >"$work/qemu-socket.qemu" 2>&1
+	qemu_rc=$?
+	wait $pid
+	rc=$?
+	echo "# QEMU exit code $qemu_rc, hypermem-run's $rc; stderr:"
+	sed 's/^/# /' "$err" "$work/qemu-socket.qemu"
+	check "the module registers over ivshmem" \
+		has "$work/qemu-socket.console" \
+		"loaded: 1 of 1 cpus have a host, transport ivshmem"
+	check "host side passes" has "$out" "host side: PASS"
+	check "guest side passes" has "$work/qemu-socket.console" \
+		"HMTEST RESULT PASS"
+	check "QEMU exits 0" test $qemu_rc -eq 0
+	check "QEMU's exit ends the run, exit 0" test $rc -eq 0
+	check "summary says so" has "$err" "QEMU disconnected"
+	check "the socket is gone" test ! -e "$sock"
+}
+
+test_ps() {
+	# shellcheck disable=SC2086
+	PS_WHEN=hm-ioctl-test run_guest $boot --append "$append" \
+		--timeout 240 "$scripts/ps.lua"
+	check "the tree is taken when hm-ioctl-test starts" grep -q \
+		'^hm-ioctl-test started (pid [0-9]*, /hm-ioctl-test):$' "$out"
+	check "init is pid 1" grep -q '^ *1 *0 *0 [A-Z]  init$' "$out"
+	check "hm-ioctl-test is init's child" grep -q \
+		'^ *[0-9]* *1 *0 [A-Z]    hm-ioctl-test$' "$out"
+	check "kernel threads in brackets" grep -q '^ *2 .*\[kthreadd\]$' \
+		"$out"
+	check "exit 0" test $rc -eq 0
+}
+
+test_process_info() {
+	# shellcheck disable=SC2086
+	run_guest $boot --append "$append" --timeout 240 \
+		"$scripts/process_info.lua"
+	check "init's argv" has "$out" \
+		'process: pid 1 args {"/bin/busybox", "sh", "/init"}'
+	check "an exec's path, argv and environment" grep -q \
+		'^pid [0-9]* execve("/proc/self/exe", {"dmesg"}, {.*"PATH=/bin".*})$' \
+		"$out"
+	check "the argv after it" grep -q \
+		'^after exec: pid [0-9]* args {"dmesg"}$' "$out"
+	check "exit 0" test $rc -eq 0
+}
+
+test_which_mapping() {
+	# shellcheck disable=SC2086
+	MAPPING_SYSCALL=read run_guest $boot --append "$append" \
+		--timeout 240 "$scripts/which_mapping.lua"
+	check "init reads into its stack" grep -Eq \
+		'^pid 1 read\(0x[0-9a-f]+\): rw-p \[stack\]\+0x[0-9a-f]+$' "$out"
+	# An anonymous mapping's offset is the address's within it, as
+	# /proc/PID/maps gives it no file offset: a heap is far below 1 GiB.
+	check "processes read into their heap, offsets within it" grep -Eq \
+		'^pid [0-9]+ read\(0x[0-9a-f]+\): rw-p \[heap\]\+0x[0-9a-f]{1,7}$' \
+		"$out"
+	check "no heap offset as large as an address" not_grep -Eq \
+		'\[heap\]\+0x[0-9a-f]{8,}$' "$out"
+	check "exit 0" test $rc -eq 0
+}
+
+case $mode in
+full) test_full ;;
+stop) test_stop ;;
+timeout) test_timeout ;;
+socket) test_socket ;;
+ps) test_ps ;;
+process-info) test_process_info ;;
+which-mapping) test_which_mapping ;;
+*)
+	echo "qemu-run-test.sh: unknown mode $mode" >&2
+	exit 2
+	;;
+esac
+check_nothing_left
+[ $failures -eq 0 ] || {
+	echo "# ---- stdout ----"
+	cat "$out"
+	echo "# ---- end ----"
+}
+[ $failures -eq 0 ]
