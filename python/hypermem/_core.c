@@ -509,8 +509,11 @@ static void keep_error(MachineObject *m)
 		vmm_stop(m->vm);
 }
 
-/* handler(Event) on its vCPU's thread, with the GIL; 0 or -1 (raised). */
-static int call_handler(PyObject *handler, struct hm_vcpu *vcpu,
+/*
+ * handler(Event) on its vCPU's thread, with the GIL; 0 or -1 (raised).
+ * @cpu: the guest's CPU (a mailbox's slot under QEMU).
+ */
+static int call_handler(PyObject *handler, struct hm_vcpu *vcpu, int cpu,
 			const struct hm_event *ev)
 {
 	EventObject *e = PyObject_New(EventObject, &event_type);
@@ -520,7 +523,7 @@ static int call_handler(PyObject *handler, struct hm_vcpu *vcpu,
 		return -1;
 	e->vcpu = vcpu;
 	e->ev = *ev;
-	e->cpu = vmm_cpu_index(vcpu);
+	e->cpu = cpu;
 	r = PyObject_CallOneArg(handler, (PyObject *)e);
 	e->vcpu = NULL;
 	Py_DECREF(e);
@@ -535,7 +538,7 @@ static int on_event(struct hm_vcpu *vcpu, const struct hm_event *ev,
 	PyGILState_STATE g = PyGILState_Ensure();
 	int ret = 0;
 
-	if (!m->err_type && m->handler && call_handler(m->handler, vcpu, ev)) {
+	if (!m->err_type && m->handler && call_handler(m->handler, vcpu, vmm_cpu_index(vcpu), ev)) {
 		keep_error(m);
 		ret = -ECANCELED;
 	}
@@ -846,7 +849,6 @@ struct py_run {
 	PyObject *handler;
 	struct hm_sub_rule *rules;
 	size_t nr_rules;
-	struct vmm *vm;
 	int failed;
 };
 
@@ -890,8 +892,8 @@ static void run_started(void *opaque, struct vmm *vm)
 	struct py_run *r = opaque;
 	int err;
 
-	r->vm = vm;
-	err = hm_vm_subscribe(vmm_get_hm(vm), r->rules, r->nr_rules, 0);
+	(void)vm;
+	err = hm_vm_subscribe(run_hm_vm(), r->rules, r->nr_rules, 0);
 	if (err)
 		output_error("subscribing to the plugin's events: %s",
 			     strerror(-err));
@@ -904,14 +906,14 @@ static int run_event(void *opaque, struct hm_vcpu *vcpu, int cpu,
 	PyGILState_STATE g = PyGILState_Ensure();
 	int ret = 0;
 
-	if (r->failed || vmm_is_stopping(r->vm))
+	if (r->failed || run_is_stopping())
 		goto out;
 	output_event(cpu, ev);
-	if (call_handler(r->handler, vcpu, ev)) {
+	if (call_handler(r->handler, vcpu, cpu, ev)) {
 		report_exception("plugin error in a handler");
 		output_error("stopping the guest");
 		r->failed = 1;
-		vmm_stop(r->vm);
+		run_stop();
 		ret = -ECANCELED;
 	}
 out:
@@ -921,9 +923,7 @@ out:
 
 static void run_ended(void *opaque)
 {
-	struct py_run *r = opaque;
-
-	r->vm = NULL;
+	(void)opaque;
 }
 
 static enum run_outcome run_outcome(void *opaque)
@@ -985,7 +985,8 @@ static PyObject *core_run(PyObject *mod, PyObject *args)
 		return NULL;
 	if (!code)
 		code = run_check_options(&o);
-	if (!code)
+	/* QEMU's accelerator is its own choice (--accel). */
+	if (!code && !run_uses_qemu(&o))
 		code = run_check_kvm();
 	if (code)
 		return PyLong_FromLong(code);

@@ -191,6 +191,14 @@ def _parse(argv):
                    "(default 60, exit code 5)")
     p.add_argument("--cmdline", help="guest-tiny's command line (default "
                    "\"scenario=demo\")")
+    p.add_argument("--vmm", help="core (default: this project's VMM on "
+                   "/dev/kvm) or qemu (qemu-system-x86_64 with an "
+                   "ivshmem-doorbell device; needs --kernel)")
+    p.add_argument("--accel", help="with --vmm qemu: kvm, tcg or auto "
+                   "(default: kvm where /dev/kvm can run it)")
+    p.add_argument("--qemu-socket", dest="qemu_socket", metavar="PATH",
+                   help="serve a QEMU you start yourself at PATH (the "
+                   "options to give it are printed)")
     p.add_argument("--json", action="store_true",
                    help="JSON Lines on stdout: one object per event, "
                    "plugin output line, console line and the result")
@@ -202,7 +210,7 @@ def _parse(argv):
 
 
 OPTIONS = ("guest", "kernel", "initrd", "append", "cpus", "mem", "timeout",
-           "cmdline")
+           "cmdline", "vmm", "accel", "qemu_socket")
 
 
 def _load(path, panda):
@@ -244,8 +252,10 @@ def main(argv):
                 o.plugin, traceback.format_exc().rstrip("\n")))
             _core.result(EXIT_SCRIPT, "script error")
             return EXIT_SCRIPT
-        options = {name: getattr(o, name) for name in OPTIONS}
-        options["guest"] = _guest(o)
+        options = {name.replace("_", "-"): getattr(o, name)
+                   for name in OPTIONS}
+        if not (o.vmm == "qemu" or o.qemu_socket):
+            options["guest"] = _guest(o)
         # Ctrl-C ends the run at once, as it ends hypermem-run.
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         return _core.run(panda.dispatch, panda.rules(), options)

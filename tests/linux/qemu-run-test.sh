@@ -23,6 +23,8 @@
 #                 of each process and exec
 #   which-mapping examples/scripts/which_mapping.lua on read(2): the stack
 #                 and heap buffers, offsets within their mappings
+#   python        examples/plugins/ioctl_interaction.py (hypermem-run hands
+#                 it to python3 -m hypermem) on hm-siocdev-test's ioctl
 #
 # Every mode also checks that nothing is left behind: no QEMU process, no
 # socket or directory in TMPDIR.
@@ -30,6 +32,7 @@
 # usage: qemu-run-test.sh MODE HYPERMEM_RUN WORK_DIR SCRIPTS HERE
 set -u
 mode=$1 run=$2 work=$3 scripts=$4 here=$5
+plugins=$scripts/../plugins
 append="console=ttyS0 rdinit=/init panic=-1"
 boot="--vmm qemu --accel tcg --kernel $work/bzImage"
 boot="$boot --initrd $work/initramfs.cpio"
@@ -191,6 +194,22 @@ test_which_mapping() {
 	check "exit 0" test $rc -eq 0
 }
 
+# The original's ioctl interaction plugin, in Python, on a real ioctl.
+test_python() {
+	# shellcheck disable=SC2086
+	run_guest $boot --append "$append hmsiocdev" --timeout 240 \
+		"$plugins/ioctl_interaction.py"
+	check "the plugin reads the request's name" has "$out" \
+		"plugins.ioctl_interaction: Interface: hm0"
+	check "and its value" has "$out" "plugins.ioctl_interaction: Data: 0x2a"
+	check "and the process's argv" has "$out" \
+		"plugins.ioctl_interaction: Found process: ['/hm-siocdev-test']"
+	check "the guest sees what the plugin wrote" has "$out" \
+		"HMTEST siocdevprivate PASS"
+	check "guest side passes" has "$out" "HMTEST RESULT PASS"
+	check "exit 0" test $rc -eq 0
+}
+
 case $mode in
 full) test_full ;;
 stop) test_stop ;;
@@ -199,6 +218,7 @@ socket) test_socket ;;
 ps) test_ps ;;
 process-info) test_process_info ;;
 which-mapping) test_which_mapping ;;
+python) test_python ;;
 *)
 	echo "qemu-run-test.sh: unknown mode $mode" >&2
 	exit 2

@@ -269,13 +269,8 @@ int main(int argc, char **argv)
 	err = parse_options(argc, argv, &o);
 	if (!err)
 		err = run_check_options(&o);
-	if (!err && o.script && ends_with(o.script, ".py")) {
-		if (run_uses_qemu(&o))
-			return output_usage_error("%s: Python plugins run on "
-						  "the VMM core only",
-						  o.script);
+	if (!err && o.script && ends_with(o.script, ".py"))
 		return run_python(argc, argv);
-	}
 	if (!err)
 		err = find_files(&o, guest, script_path, sizeof(guest));
 	if (err)
