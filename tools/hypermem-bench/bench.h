@@ -26,6 +26,25 @@ struct bench_target {
 	uint64_t str;		/* 100 bytes, then a NUL */
 };
 
+/* One row timed under a stock QEMU (qemu_rows.c). */
+struct qemu_row {
+	double median_us;
+	double round_trips, exits, ioctls;
+	int ok;
+};
+
+/*
+ * Boot DIR's bzImage and initramfs.cpio (tests/linux's) under QEMU with
+ * TCG and time 8-byte and 4 KiB reads over the mailbox: 0, or -errno and
+ * a reason in @why.
+ */
+int bench_qemu_rows(const char *dir, struct qemu_row rows[2], char *why,
+		    size_t cap);
+
+/* CLOCK_MONOTONIC in microseconds; doubles ascending, for qsort(). */
+double bench_now_us(void);
+int bench_cmp_double(const void *a, const void *b);
+
 /* Do one op of @row into @out (1 MiB); 1 when it read what it should. */
 int bench_row_op(struct hm_vcpu *vcpu, int row,
 		 const struct bench_target *target, uint8_t *out);

@@ -10,10 +10,12 @@
  * or from what the guest fetched with the event. Beside the cooperative
  * rows, the same ops over the mailbox transport (the simulator's
  * --mailbox: the agent in a guest thread, regions in shared memory,
- * doorbells on an eventfd, as with QEMU's ivshmem device). A table for
- * people, then one line of JSON.
+ * doorbells on an eventfd, as with QEMU's ivshmem device), and 8-byte and
+ * 4 KiB reads from the Linux guest of tests/linux under a stock QEMU with
+ * TCG, over the same transport (qemu_rows.c). A table for people, then
+ * one line of JSON.
  *
- *   hypermem-bench GUEST_TINY_ELF [SIM_DRIVER]
+ *   hypermem-bench GUEST_TINY_ELF [SIM_DRIVER [LINUX_GUEST_DIR]]
  */
 #include <cpuid.h>
 #include <errno.h>
@@ -89,29 +91,18 @@ static struct {
 /* The rows over the mailbox transport, from the simulator. */
 static struct cell mailbox[NR_ROWS];
 static int have_mailbox;
+/* 8 B and 4 KiB reads of Linux under QEMU (TCG), over the mailbox. */
+static struct qemu_row qemu_rows[2];
+static int have_qemu;
+static char qemu_why[256];
 /* The 1 MiB cooperative read through the original one-page region. */
 static struct cell one_page;
 static int one_page_run;
 static int done;
 
-static double now_us(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec * 1e6 + t.tv_nsec / 1e3;
-}
-
 static int reps_of(int row, int mode)
 {
 	return row == ROW_READ_1M && mode != 1 ? 5 : 30;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
 }
 
 static uint8_t big[MIB];
@@ -131,7 +122,7 @@ static double memcpy_us(int row)
 	int b, i, k, n = row == ROW_READ_1M ? 20 : 2000;
 
 	for (b = 0; b < 31; b++) {
-		double t0 = now_us();
+		double t0 = bench_now_us();
 
 		for (i = 0; i < n; i++)
 			for (k = 0; k < row_pieces[row]; k++)
@@ -139,9 +130,9 @@ static double memcpy_us(int row)
 				       row_bytes[row]);
 		/* Keep the copies: the compiler may not drop them. */
 		__asm__ volatile("" : : "r"(dst) : "memory");
-		batches[b] = (now_us() - t0) / n;
+		batches[b] = (bench_now_us() - t0) / n;
 	}
-	qsort(batches, 31, sizeof(batches[0]), cmp_double);
+	qsort(batches, 31, sizeof(batches[0]), bench_cmp_double);
 	return batches[15];
 }
 
@@ -169,13 +160,13 @@ static void measure(struct hm_vcpu *vcpu, const struct tiny_pattern *d,
 	c->ok = 1;
 	hm_vcpu_get_stats(vcpu, &a);
 	for (i = 0; i < n; i++) {
-		double t0 = now_us();
+		double t0 = bench_now_us();
 
 		c->ok &= one_op(vcpu, d, row) == 1;
-		t[i] = now_us() - t0;
+		t[i] = bench_now_us() - t0;
 	}
 	hm_vcpu_get_stats(vcpu, &b);
-	qsort(t, (size_t)n, sizeof(t[0]), cmp_double);
+	qsort(t, (size_t)n, sizeof(t[0]), bench_cmp_double);
 	c->median_us = t[n / 2];
 	c->exits = (double)(b.exits - a.exits) / n;
 	c->ioctls = (double)(b.ioctls - a.ioctls) / n;
@@ -259,7 +250,7 @@ static int on_bench_event(struct hm_vcpu *vcpu, const struct hm_event *ev,
 	    ev->args[0] > 2)
 		return 0;
 	mark = ev->args[0] == 0 ? 0 : ev->args[0] == 2 ? 1 : 2;
-	ev_run.t[mark] = now_us();
+	ev_run.t[mark] = bench_now_us();
 	/* The core's loop sees the events; the library, its round trips. */
 	hm_vcpu_get_stats(vcpu, &stats);
 	ev_run.exits[mark] = vmm_cpu_exits(vcpu) + stats.exits;
@@ -354,8 +345,8 @@ static void measure_events(const char *elf, int row, int mode,
 		exits[i] = (double)(ev_run.exits[to] - ev_run.exits[from] -
 				    1) / TINY_BENCH_SYSCALLS;
 	}
-	qsort(rate, 3, sizeof(rate[0]), cmp_double);
-	qsort(exits, 3, sizeof(exits[0]), cmp_double);
+	qsort(rate, 3, sizeof(rate[0]), bench_cmp_double);
+	qsort(exits, 3, sizeof(exits[0]), bench_cmp_double);
 	c->events_per_s = rate[1];
 	c->exits_per_event = exits[1];
 }
@@ -383,7 +374,7 @@ static double measure_floor(void)
 	vmm_free(vm);
 	if (err)
 		return -1;
-	qsort(batches, 9, sizeof(batches[0]), cmp_double);
+	qsort(batches, 9, sizeof(batches[0]), bench_cmp_double);
 	return batches[4];
 }
 
@@ -506,6 +497,18 @@ static void print_cell(int row, const char *mode, const struct cell *c,
 	printf("%s\n", c->ok ? "" : "  (FAILED)");
 }
 
+static void print_qemu_cell(int row, const struct qemu_row *q,
+			    double floor_us)
+{
+	const struct cell c = {
+		.median_us = q->median_us, .round_trips = q->round_trips,
+		.exits = q->exits, .ioctls = q->ioctls, .instructions = -1,
+		.ok = q->ok,
+	};
+
+	print_cell(row, "qemu tcg", &c, floor_us);
+}
+
 /*
  * "x floor" is against the exit round trip for cooperative rows and against
  * a host memcpy of the same bytes for direct and hybrid ones.
@@ -529,6 +532,8 @@ static void print_table(double floor_us)
 			print_cell(row, "coop 1 page", &one_page, floor_us);
 		if (have_mailbox == NR_ROWS)
 			print_cell(row, "mailbox", &mailbox[row], floor_us);
+		if (have_qemu && row <= ROW_READ_4K)
+			print_qemu_cell(row, &qemu_rows[row], floor_us);
 	}
 }
 
@@ -566,6 +571,14 @@ static void print_json(double floor_us, const char *model, const char *kind,
 		       mailbox[row].median_us, mailbox[row].round_trips,
 		       mailbox[row].exits, mailbox[row].ioctls,
 		       mailbox[row].ok ? "true" : "false");
+	for (row = 0; have_qemu && row <= ROW_READ_4K; row++)
+		printf(",{\"op\":\"%s\",\"mode\":\"mailbox, Linux under QEMU "
+		       "TCG\",\"median_us\":%.2f,\"round_trips\":%.2f,"
+		       "\"exits\":%.2f,\"ioctls\":%.2f,\"ok\":%s}",
+		       row_names[row], qemu_rows[row].median_us,
+		       qemu_rows[row].round_trips, qemu_rows[row].exits,
+		       qemu_rows[row].ioctls,
+		       qemu_rows[row].ok ? "true" : "false");
 	for (row = 0; row < NR_EV_ROWS; row++)
 		for (mode = 0; mode < NR_EV_MODES; mode++)
 			printf(",{\"op\":\"%s\",\"mode\":\"%s\","
@@ -601,8 +614,8 @@ int main(int argc, char **argv)
 	int hypervisor, err, row, mode;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: %s GUEST_TINY_ELF [SIM_DRIVER]\n",
-			argv[0]);
+		fprintf(stderr, "usage: %s GUEST_TINY_ELF [SIM_DRIVER "
+			"[LINUX_GUEST_DIR]]\n", argv[0]);
 		return 2;
 	}
 	cpu_model(model, sizeof(model), &hypervisor);
@@ -626,6 +639,8 @@ int main(int argc, char **argv)
 				       &ev_cells[row][mode]);
 	count_instructions(argc > 2 ? argv[2] : SIM_DRIVER);
 	measure_mailbox(argc > 2 ? argv[2] : SIM_DRIVER);
+	have_qemu = !bench_qemu_rows(argc > 3 ? argv[3] : LINUX_GUEST_DIR,
+				     qemu_rows, qemu_why, sizeof(qemu_why));
 	printf("machine: %s; %s\n", model, kind);
 	printf("floor (bare port-I/O exit round trip): %.2f us\n", floor_us);
 	if (have_mailbox == NR_ROWS)
@@ -635,6 +650,11 @@ int main(int argc, char **argv)
 		       mailbox[ROW_READ_8].median_us);
 	else
 		printf("mailbox rows: n/a (the simulator missing or failed)\n");
+	if (have_qemu)
+		printf("one round trip (read 8 B), Linux under QEMU TCG over "
+		       "the mailbox: %.2f us\n", qemu_rows[0].median_us);
+	else
+		printf("qemu tcg rows: n/a (%s)\n", qemu_why);
 	if (cells[0][0].instructions < 0)
 		printf("host instr: n/a (valgrind or the simulator missing)\n");
 	print_table(floor_us);

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* The benchmark's ops, shared by the real-guest run and the simulator. */
+#include <time.h>
+
 #include <hypermem/hypermem.h>
 
 #include "bench.h"
@@ -27,4 +29,19 @@ int bench_row_op(struct hm_vcpu *vcpu, int row,
 	default:
 		return hm_vcpu_read_str(vcpu, t->str, str, sizeof(str)) == 100;
 	}
+}
+
+double bench_now_us(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1e6 + t.tv_nsec / 1e3;
+}
+
+int bench_cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
 }

@@ -67,21 +67,6 @@ static int on_event(struct hm_vcpu *vcpu, const struct hm_event *ev,
 	return 0;
 }
 
-static double now_us(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec * 1e6 + t.tv_nsec / 1e3;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 /* --mailbox: every row, timed one op at a time. */
 static int on_timed_event(struct hm_vcpu *vcpu, const struct hm_event *ev,
 			  void *opaque)
@@ -97,13 +82,13 @@ static int on_timed_event(struct hm_vcpu *vcpu, const struct hm_event *ev,
 		ok = 1;
 		hm_vcpu_get_stats(vcpu, &a);
 		for (i = 0; i < n; i++) {
-			double t0 = now_us();
+			double t0 = bench_now_us();
 
 			ok &= bench_op(vcpu);
-			t[i] = now_us() - t0;
+			t[i] = bench_now_us() - t0;
 		}
 		hm_vcpu_get_stats(vcpu, &b);
-		qsort(t, (size_t)n, sizeof(t[0]), cmp_double);
+		qsort(t, (size_t)n, sizeof(t[0]), bench_cmp_double);
 		printf("%d %.2f %.2f %.2f %.2f %d\n", row, t[n / 2],
 		       (double)(b.round_trips - a.round_trips) / n,
 		       (double)(b.exits - a.exits) / n,
