@@ -52,6 +52,7 @@ long hm_path_to_front(char *buf, size_t cap, const char *path);
 
 /* system.c: the whole system, behind struct hm_agent_ops. */
 struct task_struct *hm_task_of(uint64_t pid);
+struct file *hm_next_file_get(struct task_struct *task, unsigned int *fd);
 long hm_proc_list(void *opaque, uint64_t cursor, struct hm_agent_list *l);
 long hm_proc_maps(void *opaque, uint64_t pid, uint64_t cursor,
 		  struct hm_agent_list *l);

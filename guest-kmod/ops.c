@@ -170,11 +170,11 @@ static struct file *fget_checked(const struct hm_ctx *ctx, int64_t fd)
 		file = fget(fd);
 		return file ? file : ERR_PTR(-EBADF);
 	}
-	rcu_read_lock();
-	file = task_lookup_next_fd_rcu(ctx->task, &n);
-	if (file && (n != fd || !get_file_rcu(file)))
+	file = hm_next_file_get(ctx->task, &n);
+	if (file && n != fd) {
+		fput(file);
 		file = NULL;
-	rcu_read_unlock();
+	}
 	return file ? file : ERR_PTR(-EBADF);
 }
 

@@ -11,8 +11,8 @@
  *        may sleep), find_vma() from the cursor, d_path() of vm_file,
  *        vm_ops->name() for [vdso] and [vvar]; mmput_async() in atomic
  *        context. Atomic: yes, but HM_EAGAIN when the mm's lock is held.
- * fds    task_lookup_next_fd_rcu() under rcu_read_lock(), get_file_rcu()
- *        for d_path(), fput(). Atomic: yes.
+ * fds    the next file by fd number under rcu_read_lock(), with a
+ *        reference for d_path(), fput(). Atomic: yes.
  * exe    the mm's exe_file under RCU with get_file_rcu(), d_path().
  * cwd    fs->pwd under task_lock() and fs->lock, d_path() (which does not
  *        sleep). Atomic: yes, both.
@@ -32,6 +32,7 @@
 #include <linux/sched/mm.h>
 #include <linux/sched/task.h>
 #include <linux/string.h>
+#include <linux/version.h>
 #include "hypermem.h"
 
 /* The task @pid names, with a reference; current for 0. */
@@ -180,6 +181,50 @@ out:
 	return err;
 }
 
+/*
+ * Linux 6.7 made files SLAB_TYPESAFE_BY_RCU: since, the fd lookup takes
+ * the reference itself and get_file_rcu() rereads the slot it is given
+ * until the file it holds is the one it got.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
+static struct file *file_get_rcu(struct file __rcu **slot)
+{
+	return get_file_rcu(slot);
+}
+
+static struct file *next_file_get_rcu(struct task_struct *task,
+				      unsigned int *fd)
+{
+	return task_lookup_next_fdget_rcu(task, fd);
+}
+#else
+static struct file *file_get_rcu(struct file __rcu **slot)
+{
+	struct file *file = rcu_dereference(*slot);
+
+	return file && get_file_rcu(file) ? file : NULL;
+}
+
+static struct file *next_file_get_rcu(struct task_struct *task,
+				      unsigned int *fd)
+{
+	struct file *file = task_lookup_next_fd_rcu(task, fd);
+
+	return file && get_file_rcu(file) ? file : NULL;
+}
+#endif
+
+/* The first open file of @task at fd *@fd or above, with a reference. */
+struct file *hm_next_file_get(struct task_struct *task, unsigned int *fd)
+{
+	struct file *file;
+
+	rcu_read_lock();
+	file = next_file_get_rcu(task, fd);
+	rcu_read_unlock();
+	return file;
+}
+
 long hm_proc_fds(void *opaque, uint64_t pid, uint64_t cursor,
 		 struct hm_agent_list *l)
 {
@@ -197,11 +242,7 @@ long hm_proc_fds(void *opaque, uint64_t pid, uint64_t cursor,
 		return l->scratch ? -ESRCH : -EIO;
 	}
 	for (; !full && fd <= INT_MAX; fd++) {
-		rcu_read_lock();
-		file = task_lookup_next_fd_rcu(task, &fd);
-		if (file && !get_file_rcu(file))
-			file = NULL;
-		rcu_read_unlock();
+		file = hm_next_file_get(task, &fd);
 		if (!file)
 			break;
 		name = d_path(&file->f_path, l->scratch, HM_NAME_MAX);
@@ -227,9 +268,7 @@ static long exe_path(struct task_struct *task, char *buf, size_t cap)
 	if (!mm)
 		return -ESRCH;
 	rcu_read_lock();
-	exe = rcu_dereference(mm->exe_file);
-	if (exe && !get_file_rcu(exe))
-		exe = NULL;
+	exe = file_get_rcu(&mm->exe_file);
 	rcu_read_unlock();
 	mmput_async(mm);
 	if (!exe)

@@ -5,14 +5,17 @@
 # when one is at hand (the headers package ships none: set
 # CHECKPATCH=/path/to/checkpatch.pl).
 #
-# usage: build-test.sh KBUILD_SH KMOD_SRC PROJECT_ROOT WORK_DIR
+# usage: build-test.sh KBUILD_SH KMOD_SRC PROJECT_ROOT WORK_DIR [KERNEL_DIR]
+# KERNEL_DIR defaults to the newest /usr/src/linux-headers-*-amd64.
 set -eu
-kbuild=$1 src=$2 top=$3 work=$4
+kbuild=$1 src=$2 top=$3 work=$4 kernel_dir=${5:-}
 
-kernel_dir=
-for dir in $(ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V); do
-	[ -f "$dir/Makefile" ] && kernel_dir=$dir
-done
+if [ -z "$kernel_dir" ]; then
+	for dir in $(ls -d /usr/src/linux-headers-*-amd64 2>/dev/null |
+		sort -V); do
+		[ -f "$dir/Makefile" ] && kernel_dir=$dir
+	done
+fi
 if [ -z "$kernel_dir" ]; then
 	echo "SKIP: no /usr/src/linux-headers-*-amd64 (install linux-headers-amd64)"
 	exit 77
