@@ -13,6 +13,8 @@
 #                 exit 0
 #   stop          hm.stop() in the first event ends the run at once,
 #                 exit 0, and kills QEMU
+#   stall         QEMU stopped inside an event past the deadline: the
+#                 script's read times out, the guest goes on afterwards
 #   timeout       --timeout 4 ends a guest still booting, exit 5, and
 #                 kills QEMU
 #   socket        --qemu-socket: the test starts QEMU with the options
@@ -63,6 +65,17 @@ run_guest() {
 	sed 's/^/# /' "$err"
 }
 
+# wait_for FILE TEXT TENTHS: until FILE holds TEXT, TENTHS of a second at
+# most; whether it came.
+wait_for() {
+	tries=0
+	until has "$1" "$2"; do
+		[ $tries -eq "$3" ] && return 1
+		sleep 0.1
+		tries=$((tries + 1))
+	done
+}
+
 check_nothing_left() {
 	check "no QEMU left running" no_qemu_left
 	check "nothing left in TMPDIR" test -z "$(ls -A "$tmp")"
@@ -100,6 +113,31 @@ test_stop() {
 	check "the guest is not let finish" lacks "$out" "HMTEST RESULT"
 }
 
+# QEMU stopped (SIGSTOP) inside an event for longer than the deadline: the
+# read fails with a timeout, the run goes on, and the guest, let go on,
+# gets the event's end and finishes.
+test_stall() {
+	# shellcheck disable=SC2086
+	"$run" $boot --append "$append" --timeout 240 "$here/qemu-stall.lua" \
+		</dev/null >"$out" 2>"$err" &
+	pid=$!
+	wait_for "$out" "reading" 1200
+	qemu=$(pgrep -f "qemu-system-x86_64 .*$tmp" | head -n 1)
+	check "the event starts, QEMU runs" test -n "$qemu"
+	[ -n "$qemu" ] && kill -STOP "$qemu"
+	sleep 4
+	[ -n "$qemu" ] && kill -CONT "$qemu"
+	wait $pid
+	rc=$?
+	echo "# exit code $rc; stderr:"
+	sed 's/^/# /' "$err"
+	check "the read that waited fails with a timeout" grep -Eq \
+		'^after [0-9]+ reads: read_int: 0x[0-9a-f]+: Connection timed out$' \
+		"$out"
+	check "the guest goes on to its end" has "$out" "HMTEST RESULT"
+	check "exit 0" test $rc -eq 0
+}
+
 test_timeout() {
 	# shellcheck disable=SC2086
 	run_guest $boot --append "$append" --timeout 4 \
@@ -115,11 +153,7 @@ test_socket() {
 	"$run" --qemu-socket "$sock" --timeout 240 \
 		"$scripts/ioctl_interaction.lua" </dev/null >"$out" 2>"$err" &
 	pid=$!
-	tries=0
-	until has "$err" "start it with: " || [ $tries -eq 300 ]; do
-		sleep 0.1
-		tries=$((tries + 1))
-	done
+	wait_for "$err" "start it with: " 300
 	options=$(sed -n 's/.*; start it with: //p' "$err")
 	check "hypermem-run says which options to add" test -n "$options"
 	if [ -z "$options" ]; then
@@ -213,6 +247,7 @@ test_python() {
 case $mode in
 full) test_full ;;
 stop) test_stop ;;
+stall) test_stall ;;
 timeout) test_timeout ;;
 socket) test_socket ;;
 ps) test_ps ;;
