@@ -128,9 +128,6 @@ int vcpu_request(struct hm_vcpu *vcpu, uint64_t op, uint64_t addr,
 	if (err)
 		return err;
 
-	/* A mailbox that lost the turn has abandoned the event already. */
-	if (vcpu->mb && !vcpu->holds_turn)
-		return -EPROTO;
 	set_region_header(vcpu->region, op, addr, size);
 	vcpu->stats.round_trips++;
 	vcpu->in_op = true;

@@ -26,19 +26,31 @@ struct bench_target {
 	uint64_t str;		/* 100 bytes, then a NUL */
 };
 
-/* One row timed under a stock QEMU (qemu_rows.c). */
-struct qemu_row {
+/* One op timed: per op, from hm_vcpu_get_stats(). */
+struct bench_cell {
 	double median_us;
-	double round_trips, exits, ioctls;
+	double exits, ioctls, round_trips;
+	double instructions;	/* < 0: not measured */
 	int ok;
 };
+
+#define BENCH_MAX_REPS 64
+
+/*
+ * Time @n (1..BENCH_MAX_REPS) calls of @op(@vcpu, @ctx), each returning 1
+ * when it read what it should: the median, the counters' growth per op,
+ * and ok when every call was right; instructions -1.
+ */
+void bench_time(struct hm_vcpu *vcpu, int n,
+		int (*op)(struct hm_vcpu *vcpu, void *ctx), void *ctx,
+		struct bench_cell *c);
 
 /*
  * Boot DIR's bzImage and initramfs.cpio (tests/linux's) under QEMU with
  * TCG and time 8-byte and 4 KiB reads over the mailbox: 0, or -errno and
  * a reason in @why.
  */
-int bench_qemu_rows(const char *dir, struct qemu_row rows[2], char *why,
+int bench_qemu_rows(const char *dir, struct bench_cell rows[2], char *why,
 		    size_t cap);
 
 /* CLOCK_MONOTONIC in microseconds; doubles ascending, for qsort(). */

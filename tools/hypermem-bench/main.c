@@ -34,7 +34,6 @@
 #define MEM_SIZE (64ull << 20)
 #define KERNEL_1M 0x800000ull	/* untouched guest RAM, read as kernel */
 #define FLOOR_EXITS 2000
-#define MAX_REPS 50
 
 static const char *const row_names[NR_ROWS] = {
 	"read 8 B", "read 4 KiB", "read 1 MiB", "readv 64 x 8 B",
@@ -47,14 +46,7 @@ static const enum hm_read_mode modes[NR_MODES] = {
 	HM_READ_COOPERATIVE, HM_READ_DIRECT, HM_READ_HYBRID,
 };
 
-struct cell {
-	double median_us;
-	double exits, ioctls, round_trips;
-	double instructions;	/* < 0: not measured */
-	int ok;
-};
-
-static struct cell cells[NR_ROWS][NR_MODES];
+static struct bench_cell cells[NR_ROWS][NR_MODES];
 
 /*
  * Events: syscalls between TINY_EVENT_BENCH marks. Rows: no hook wants the
@@ -89,14 +81,14 @@ static struct {
 	int handler_errors;
 } ev_run;
 /* The rows over the mailbox transport, from the simulator. */
-static struct cell mailbox[NR_ROWS];
+static struct bench_cell mailbox[NR_ROWS];
 static int have_mailbox;
 /* 8 B and 4 KiB reads of Linux under QEMU (TCG), over the mailbox. */
-static struct qemu_row qemu_rows[2];
+static struct bench_cell qemu_rows[2];
 static int have_qemu;
 static char qemu_why[256];
 /* The 1 MiB cooperative read through the original one-page region. */
-static struct cell one_page;
+static struct bench_cell one_page;
 static int one_page_run;
 static int done;
 
@@ -149,29 +141,25 @@ static int one_op(struct hm_vcpu *vcpu, const struct tiny_pattern *d,
 	return bench_row_op(vcpu, row, &target, big);
 }
 
-static void measure(struct hm_vcpu *vcpu, const struct tiny_pattern *d,
-		    int row, int mode, struct cell *c)
+struct pattern_op {
+	const struct tiny_pattern *d;
+	int row;
+};
+
+static int pattern_op(struct hm_vcpu *vcpu, void *ctx)
 {
-	double t[MAX_REPS];
-	struct hm_stats a, b;
-	int i, n = reps_of(row, mode);
+	const struct pattern_op *p = ctx;
+
+	return one_op(vcpu, p->d, p->row);
+}
+
+static void measure(struct hm_vcpu *vcpu, const struct tiny_pattern *d,
+		    int row, int mode, struct bench_cell *c)
+{
+	struct pattern_op p = { d, row };
 
 	hm_vm_set_read_mode(hm_vcpu_get_vm(vcpu), modes[mode]);
-	c->ok = 1;
-	hm_vcpu_get_stats(vcpu, &a);
-	for (i = 0; i < n; i++) {
-		double t0 = bench_now_us();
-
-		c->ok &= one_op(vcpu, d, row) == 1;
-		t[i] = bench_now_us() - t0;
-	}
-	hm_vcpu_get_stats(vcpu, &b);
-	qsort(t, (size_t)n, sizeof(t[0]), bench_cmp_double);
-	c->median_us = t[n / 2];
-	c->exits = (double)(b.exits - a.exits) / n;
-	c->ioctls = (double)(b.ioctls - a.ioctls) / n;
-	c->round_trips = (double)(b.round_trips - a.round_trips) / n;
-	c->instructions = -1;
+	bench_time(vcpu, reps_of(row, mode), pattern_op, &p, c);
 }
 
 static int on_event(struct hm_vcpu *vcpu, const struct hm_event *ev,
@@ -428,7 +416,7 @@ static void measure_mailbox(const char *sim)
 	snprintf(cmd, sizeof(cmd), "%s --mailbox 30", sim);
 	f = popen(cmd, "r");
 	while (f && fgets(line, sizeof(line), f)) {
-		struct cell c = { .instructions = -1 };
+		struct bench_cell c = { .instructions = -1 };
 		int row;
 
 		if (sscanf(line, "%d %lf %lf %lf %lf %d", &row, &c.median_us,
@@ -482,7 +470,7 @@ static const char *machine_kind(int hypervisor)
 	return "running under a hypervisor (nested KVM)";
 }
 
-static void print_cell(int row, const char *mode, const struct cell *c,
+static void print_cell(int row, const char *mode, const struct bench_cell *c,
 		       double floor_us)
 {
 	char instr[32] = "n/a";
@@ -495,18 +483,6 @@ static void print_cell(int row, const char *mode, const struct cell *c,
 	if (row == ROW_READ_1M)
 		printf(" %9.1f", MIB / c->median_us);
 	printf("%s\n", c->ok ? "" : "  (FAILED)");
-}
-
-static void print_qemu_cell(int row, const struct qemu_row *q,
-			    double floor_us)
-{
-	const struct cell c = {
-		.median_us = q->median_us, .round_trips = q->round_trips,
-		.exits = q->exits, .ioctls = q->ioctls, .instructions = -1,
-		.ok = q->ok,
-	};
-
-	print_cell(row, "qemu tcg", &c, floor_us);
 }
 
 /*
@@ -533,8 +509,18 @@ static void print_table(double floor_us)
 		if (have_mailbox == NR_ROWS)
 			print_cell(row, "mailbox", &mailbox[row], floor_us);
 		if (have_qemu && row <= ROW_READ_4K)
-			print_qemu_cell(row, &qemu_rows[row], floor_us);
+			print_cell(row, "qemu tcg", &qemu_rows[row], floor_us);
 	}
+}
+
+/* A row measured without callgrind, after the first: ",{...}". */
+static void print_json_cell(const char *op, const char *mode,
+			    const struct bench_cell *c)
+{
+	printf(",{\"op\":\"%s\",\"mode\":\"%s\",\"median_us\":%.2f,"
+	       "\"round_trips\":%.2f,\"exits\":%.2f,\"ioctls\":%.2f,"
+	       "\"ok\":%s}", op, mode, c->median_us, c->round_trips, c->exits,
+	       c->ioctls, c->ok ? "true" : "false");
 }
 
 static void print_json(double floor_us, const char *model, const char *kind,
@@ -547,7 +533,7 @@ static void print_json(double floor_us, const char *model, const char *kind,
 	       nested ? "true" : "false", floor_us);
 	for (row = 0; row < NR_ROWS; row++) {
 		for (mode = 0; mode < NR_MODES; mode++) {
-			const struct cell *c = &cells[row][mode];
+			const struct bench_cell *c = &cells[row][mode];
 
 			printf("%s{\"op\":\"%s\",\"mode\":\"%s\",\"median_us\":"
 			       "%.2f,\"round_trips\":%.2f,\"exits\":%.2f,"
@@ -559,26 +545,14 @@ static void print_json(double floor_us, const char *model, const char *kind,
 			       c->ok ? "true" : "false");
 		}
 	}
-	printf(",{\"op\":\"%s\",\"mode\":\"cooperative, one-page region\","
-	       "\"median_us\":%.2f,\"round_trips\":%.2f,\"exits\":%.2f,"
-	       "\"ioctls\":%.2f,\"ok\":%s}", row_names[ROW_READ_1M],
-	       one_page.median_us, one_page.round_trips, one_page.exits,
-	       one_page.ioctls, one_page.ok ? "true" : "false");
+	print_json_cell(row_names[ROW_READ_1M], "cooperative, one-page region",
+			&one_page);
 	for (row = 0; have_mailbox == NR_ROWS && row < NR_ROWS; row++)
-		printf(",{\"op\":\"%s\",\"mode\":\"mailbox, guest thread\","
-		       "\"median_us\":%.2f,\"round_trips\":%.2f,\"exits\":%.2f,"
-		       "\"ioctls\":%.2f,\"ok\":%s}", row_names[row],
-		       mailbox[row].median_us, mailbox[row].round_trips,
-		       mailbox[row].exits, mailbox[row].ioctls,
-		       mailbox[row].ok ? "true" : "false");
+		print_json_cell(row_names[row], "mailbox, guest thread",
+				&mailbox[row]);
 	for (row = 0; have_qemu && row <= ROW_READ_4K; row++)
-		printf(",{\"op\":\"%s\",\"mode\":\"mailbox, Linux under QEMU "
-		       "TCG\",\"median_us\":%.2f,\"round_trips\":%.2f,"
-		       "\"exits\":%.2f,\"ioctls\":%.2f,\"ok\":%s}",
-		       row_names[row], qemu_rows[row].median_us,
-		       qemu_rows[row].round_trips, qemu_rows[row].exits,
-		       qemu_rows[row].ioctls,
-		       qemu_rows[row].ok ? "true" : "false");
+		print_json_cell(row_names[row], "mailbox, Linux under QEMU TCG",
+				&qemu_rows[row]);
 	for (row = 0; row < NR_EV_ROWS; row++)
 		for (mode = 0; mode < NR_EV_MODES; mode++)
 			printf(",{\"op\":\"%s\",\"mode\":\"%s\","

@@ -26,31 +26,28 @@
 #define REPS 30
 #define BOOT_MS 180000
 
-static struct qemu_row *rows_out;
+static struct bench_cell *rows_out;
 static int measured;
 
-static void time_reads(struct hm_vcpu *vcpu, uint64_t addr, size_t len,
-		       struct qemu_row *row)
+struct read_op {
+	uint64_t addr;
+	size_t len;
+};
+
+static int read_op(struct hm_vcpu *vcpu, void *ctx)
 {
 	static uint8_t buf[4096];
-	struct hm_stats a, b;
-	double t[REPS];
-	int i;
+	const struct read_op *r = ctx;
 
-	row->ok = 1;
-	hm_vcpu_get_stats(vcpu, &a);
-	for (i = 0; i < REPS; i++) {
-		double t0 = bench_now_us();
+	return hm_vcpu_read(vcpu, r->addr, buf, r->len) == (ssize_t)r->len;
+}
 
-		row->ok &= hm_vcpu_read(vcpu, addr, buf, len) == (ssize_t)len;
-		t[i] = bench_now_us() - t0;
-	}
-	hm_vcpu_get_stats(vcpu, &b);
-	qsort(t, REPS, sizeof(t[0]), bench_cmp_double);
-	row->median_us = t[REPS / 2];
-	row->round_trips = (double)(b.round_trips - a.round_trips) / REPS;
-	row->exits = (double)(b.exits - a.exits) / REPS;
-	row->ioctls = (double)(b.ioctls - a.ioctls) / REPS;
+static void time_reads(struct hm_vcpu *vcpu, uint64_t addr, size_t len,
+		       struct bench_cell *row)
+{
+	struct read_op r = { addr, len };
+
+	bench_time(vcpu, REPS, read_op, &r, row);
 }
 
 static int on_event(struct hm_vcpu *vcpu, const struct hm_event *ev,
@@ -92,7 +89,7 @@ static int serve(struct ivshmem_server *s, struct hm_mailbox *mb,
 	return measured ? 0 : -ETIMEDOUT;
 }
 
-int bench_qemu_rows(const char *dir, struct qemu_row rows[2],
+int bench_qemu_rows(const char *dir, struct bench_cell rows[2],
 		    char *why, size_t cap)
 {
 	char kernel[512], initrd[512], tmp[] = "/tmp/hm-bench-XXXXXX";

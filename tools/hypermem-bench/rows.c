@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* The benchmark's ops, shared by the real-guest run and the simulator. */
+#include <stdlib.h>
 #include <time.h>
 
 #include <hypermem/hypermem.h>
@@ -44,4 +45,29 @@ int bench_cmp_double(const void *a, const void *b)
 	double x = *(const double *)a, y = *(const double *)b;
 
 	return (x > y) - (x < y);
+}
+
+void bench_time(struct hm_vcpu *vcpu, int n,
+		int (*op)(struct hm_vcpu *vcpu, void *ctx), void *ctx,
+		struct bench_cell *c)
+{
+	double t[BENCH_MAX_REPS];
+	struct hm_stats a, b;
+	int i;
+
+	c->ok = 1;
+	hm_vcpu_get_stats(vcpu, &a);
+	for (i = 0; i < n; i++) {
+		double t0 = bench_now_us();
+
+		c->ok &= op(vcpu, ctx) == 1;
+		t[i] = bench_now_us() - t0;
+	}
+	hm_vcpu_get_stats(vcpu, &b);
+	qsort(t, (size_t)n, sizeof(t[0]), bench_cmp_double);
+	c->median_us = t[n / 2];
+	c->exits = (double)(b.exits - a.exits) / n;
+	c->ioctls = (double)(b.ioctls - a.ioctls) / n;
+	c->round_trips = (double)(b.round_trips - a.round_trips) / n;
+	c->instructions = -1;
 }

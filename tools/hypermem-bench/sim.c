@@ -67,36 +67,28 @@ static int on_event(struct hm_vcpu *vcpu, const struct hm_event *ev,
 	return 0;
 }
 
+static int timed_op(struct hm_vcpu *vcpu, void *ctx)
+{
+	(void)ctx;
+	return bench_op(vcpu);
+}
+
 /* --mailbox: every row, timed one op at a time. */
 static int on_timed_event(struct hm_vcpu *vcpu, const struct hm_event *ev,
 			  void *opaque)
 {
-	double t[64];
-	struct hm_stats a, b;
-	int i, ok, n;
+	struct bench_cell c;
 
 	(void)ev;
 	(void)opaque;
 	for (row = 0; row < NR_ROWS; row++) {
-		n = row == ROW_READ_1M ? reps / 4 + 1 : reps;
-		ok = 1;
-		hm_vcpu_get_stats(vcpu, &a);
-		for (i = 0; i < n; i++) {
-			double t0 = bench_now_us();
-
-			ok &= bench_op(vcpu);
-			t[i] = bench_now_us() - t0;
-		}
-		hm_vcpu_get_stats(vcpu, &b);
-		qsort(t, (size_t)n, sizeof(t[0]), bench_cmp_double);
-		printf("%d %.2f %.2f %.2f %.2f %d\n", row, t[n / 2],
-		       (double)(b.round_trips - a.round_trips) / n,
-		       (double)(b.exits - a.exits) / n,
-		       (double)(b.ioctls - a.ioctls) / n, ok);
+		bench_time(vcpu, row == ROW_READ_1M ? reps / 4 + 1 : reps,
+			   timed_op, NULL, &c);
+		printf("%d %.2f %.2f %.2f %.2f %d\n", row, c.median_us,
+		       c.round_trips, c.exits, c.ioctls, c.ok);
 	}
 	return 0;
 }
-
 static int run_mailbox(struct fake_guest *g)
 {
 	size_t size = 4 * MIB;
@@ -177,7 +169,7 @@ int main(int argc, char **argv)
 
 	if (argc == 3 && !strcmp(argv[1], "--mailbox")) {
 		reps = atoi(argv[2]);
-		if (reps < 1 || reps > 64)
+		if (reps < 1 || reps > BENCH_MAX_REPS)
 			return 2;
 		return run_mailbox(make_guest(&proc));
 	}
