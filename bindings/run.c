@@ -43,6 +43,15 @@
 #define QEMU_TICK_MS 100
 #define SOCKET_PATH_MAX (sizeof(((struct sockaddr_un *)0)->sun_path) - 1)
 
+/* The core's boards differ by architecture: guest-tiny is x86-64's. */
+#ifdef __aarch64__
+#define HAVE_GUEST_TINY 0
+#define NOT_A_KERNEL "not an arm64 Image (Linux's arm64/booting.rst)"
+#else
+#define HAVE_GUEST_TINY 1
+#define NOT_A_KERNEL "neither a 64-bit vmlinux with a PVH note nor a bzImage"
+#endif
+
 /* A line being assembled, per vCPU and one for the shared 8250. */
 struct console_line {
 	char text[CONSOLE_LINE_MAX];
@@ -191,6 +200,18 @@ static const char *e820_type_name(uint32_t type)
 	}
 }
 
+/* Which of the architecture's boot protocols the core used. */
+static const char *kernel_kind(struct vmm *vm)
+{
+#ifdef __aarch64__
+	(void)vm;
+	return "arm64 Image";
+#else
+	return vmm_is_pvh(vm) ? "vmlinux, PVH entry" :
+	       "bzImage, 64-bit boot protocol";
+#endif
+}
+
 /* In the kernel's words, so that its console can be checked against it. */
 static void print_linux_boot(const struct options *o, struct vmm *vm)
 {
@@ -200,8 +221,7 @@ static void print_linux_boot(const struct options *o, struct vmm *vm)
 
 	vmm_get_ram(vm, &mem_size);
 	output_info("booting %s (%s): %u vCPU%s, %" PRIu64 " MiB",
-		    o->kernel, vmm_is_pvh(vm) ? "vmlinux, PVH entry" :
-		    "bzImage, 64-bit boot protocol", o->cpus,
+		    o->kernel, kernel_kind(vm), o->cpus,
 		    o->cpus > 1 ? "s" : "", mem_size >> 20);
 	output_info("command line: %s", vmm_get_cmdline(vm));
 	map = vmm_get_e820(vm, &n);
@@ -330,6 +350,10 @@ int run_uses_qemu(const struct options *o)
 
 static int check_tiny_options(const struct options *o)
 {
+	if (!HAVE_GUEST_TINY)
+		return output_usage_error("guest-tiny is an x86-64 guest: name "
+					  "a Linux kernel (an arm64 Image) "
+					  "with --kernel");
 	if (o->initrd)
 		return output_usage_error("--initrd %s: only with --kernel",
 					  o->initrd);
@@ -400,6 +424,11 @@ static int check_qemu_options(const struct options *o)
 					  "--append", o->cmdline);
 	if (o->qemu_socket)
 		return check_socket_options(o);
+#ifndef __x86_64__
+	return output_usage_error("--vmm qemu starts qemu-system-x86_64, for "
+				  "x86-64 guests only: leave --vmm out, the "
+				  "VMM core boots an arm64 Image");
+#endif
 	if (!o->kernel)
 		return output_usage_error("--vmm qemu boots a Linux kernel: "
 					  "name it with --kernel (guest-tiny "
@@ -442,8 +471,7 @@ static int create_error(const struct options *o, const struct vmm_config *c,
 		return EXIT_USAGE;
 	}
 	if (err == -ENOEXEC && o->kernel) {
-		output_error("--kernel %s: neither a 64-bit vmlinux with a PVH "
-			     "note nor a bzImage", o->kernel);
+		output_error("--kernel %s: " NOT_A_KERNEL, o->kernel);
 	} else if (err == -ENOEXEC || (err == -E2BIG && !o->kernel)) {
 		output_error("%s: cannot load it as a guest-tiny image: %s",
 			     o->guest, strerror(-err));
@@ -461,21 +489,28 @@ static int create_error(const struct options *o, const struct vmm_config *c,
 	return EXIT_GUEST;
 }
 
-static void dump_registers(const struct vmm_result *res)
+#ifdef __aarch64__
+/* X0-X30, SP, PC, PSTATE and the guest's last exception to EL1. */
+static void dump_arch_registers(const struct vmm_result *res)
+{
+	const struct user_pt_regs *u = &res->regs.regs;
+	unsigned int i;
+
+	fprintf(stderr, "  pc  %016llx sp  %016llx pstate %08llx\n",
+		u->pc, u->sp, u->pstate);
+	for (i = 0; i < 31; i++)
+		fprintf(stderr, "%sx%-2u %016llx%s", i % 4 ? " " : "  ", i,
+			u->regs[i], i % 4 == 3 || i == 30 ? "\n" : "");
+	fprintf(stderr, "  esr_el1 %016llx far_el1 %016llx elr_el1 %016llx\n",
+		(unsigned long long)res->esr_el1,
+		(unsigned long long)res->far_el1, res->regs.elr_el1);
+}
+#else
+static void dump_arch_registers(const struct vmm_result *res)
 {
 	const struct kvm_regs *r = &res->regs;
 	const struct kvm_sregs *s = &res->sregs;
 
-	output_error("cpu%u stopped on KVM exit '%s' (%u)%s", res->vcpu,
-		     vmm_exit_name(res->exit_reason), res->exit_reason,
-		     res->exit_reason == KVM_EXIT_SHUTDOWN ?
-		     ": a triple fault" : "");
-	if (res->regs_lost)
-		fprintf(stderr, "  registers lost: KVM on AMD re-initializes a "
-			"vCPU after a triple fault; it now holds its reset "
-			"values, not the guest's\n");
-	if (!res->has_regs)
-		return;
 	fprintf(stderr,
 		"  rip %016llx rsp %016llx rflags %016llx\n"
 		"  rax %016llx rbx %016llx rcx %016llx rdx %016llx\n"
@@ -488,6 +523,21 @@ static void dump_registers(const struct vmm_result *res)
 		r->rsi, r->rdi, r->rbp, r->r8, r->r9, r->r10, r->r11, r->r12,
 		r->r13, r->r14, r->r15, s->cr0, s->cr2, s->cr3, s->cr4,
 		s->efer, s->cs.selector, s->ss.selector, s->cs.dpl);
+}
+#endif
+
+static void dump_registers(const struct vmm_result *res)
+{
+	output_error("cpu%u stopped on KVM exit '%s' (%u)%s", res->vcpu,
+		     vmm_exit_name(res->exit_reason), res->exit_reason,
+		     res->exit_reason == KVM_EXIT_SHUTDOWN ?
+		     ": a triple fault" : "");
+	if (res->regs_lost)
+		fprintf(stderr, "  registers lost: KVM on AMD re-initializes a "
+			"vCPU after a triple fault; it now holds its reset "
+			"values, not the guest's\n");
+	if (res->has_regs)
+		dump_arch_registers(res);
 }
 
 static void count_programs(const struct vmm_tiny_status *t,

@@ -144,6 +144,23 @@ static void set_args(struct pt_regs *regs, const struct hm_agent_control *c)
 			*args[i] = c->args[i];
 	}
 }
+#elif defined(CONFIG_ARM64)
+/*
+ * The arm64 syscall wrappers read x0-x5 from pt_regs when the call runs
+ * (arch/arm64/include/asm/syscall_wrapper.h), after sys_enter.
+ * syscall_get_arguments() takes the first from orig_x0, which follows x0
+ * as in the syscall_set_arguments() of later kernels.
+ */
+static void set_args(struct pt_regs *regs, const struct hm_agent_control *c)
+{
+	int i;
+
+	for (i = 0; i < 6; i++) {
+		if (c->arg_mask & (1u << i))
+			regs->regs[i] = c->args[i];
+	}
+	regs->orig_x0 = regs->regs[0];
+}
 #else
 static void set_args(struct pt_regs *regs, const struct hm_agent_control *c)
 {
@@ -224,6 +241,28 @@ static void skip_syscall(struct pt_regs *regs, long ret)
 {
 	regs->orig_ax = -1;
 	regs->ax = ret;
+}
+#elif defined(CONFIG_ARM64)
+/*
+ * arm64's syscall_trace_enter() (arch/arm64/kernel/ptrace.c) returns
+ * regs->syscallno as trace_sys_enter() left it, and el0_svc_common()
+ * dispatches nothing for NO_SYSCALL, leaving x0 as the return value: the
+ * kernels of the second kind above, with no probe needed.
+ */
+static const bool hm_skip_ready = true;
+
+static void skip_start(void)
+{
+}
+
+static void skip_stop(void)
+{
+}
+
+static void skip_syscall(struct pt_regs *regs, long ret)
+{
+	regs->syscallno = NO_SYSCALL;
+	syscall_set_return_value(current, regs, 0, ret);
 }
 #else
 static const bool hm_skip_ready;
@@ -327,8 +366,8 @@ static void probe_sys_exit(void *data, struct pt_regs *regs, long ret)
 	if (!wanted(&event, &fetch))
 		return;
 	/*
-	 * syscall_exit_work() runs trace_sys_exit() before the return to
-	 * user space, which gets regs->ax.
+	 * trace_sys_exit() runs before the return to user space, which
+	 * gets the register syscall_set_return_value() sets.
 	 */
 	if (!hm_raise_atomic(&event, &control, &fetch) &&
 	    (control.flags & HM_CONTROL_RETURN))

@@ -167,12 +167,21 @@ static inline size_t min_size(size_t a, size_t b)
 }
 
 /*
- * KVM_RUN and the clock. The test-only build (HM_TEST_SEAMS) routes them
- * through seams.c; everywhere else they are these, inline.
+ * KVM_RUN, the vCPU's other ioctls and the clock. The test-only build
+ * (HM_TEST_SEAMS) routes them through seams.c; everywhere else they are
+ * these, inline.
  */
 static inline int real_kvm_run(struct hm_vcpu *vcpu)
 {
 	return ioctl(vcpu->fd, KVM_RUN, 0) ? -errno : 0;
+}
+
+static inline int real_vcpu_ioctl(struct hm_vcpu *vcpu, unsigned long request,
+				  void *arg)
+{
+	int ret = ioctl(vcpu->fd, request, arg);
+
+	return ret < 0 ? -errno : ret;
 }
 
 static inline void real_clock(struct timespec *now)
@@ -185,11 +194,13 @@ int real_mailbox_wait(struct hm_vcpu *vcpu, int ms);
 
 #ifdef HM_TEST_SEAMS
 int seam_kvm_run(struct hm_vcpu *vcpu);
+int seam_vcpu_ioctl(struct hm_vcpu *vcpu, unsigned long request, void *arg);
 void seam_clock(struct timespec *now);
 bool seam_timers(void);
 int seam_mailbox_wait(struct hm_vcpu *vcpu, int ms);
 #else
 #define seam_kvm_run real_kvm_run
+#define seam_vcpu_ioctl real_vcpu_ioctl
 #define seam_clock real_clock
 #define seam_timers() true
 #define seam_mailbox_wait real_mailbox_wait

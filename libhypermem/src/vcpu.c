@@ -94,9 +94,9 @@ int vcpu_kvm_ioctl(struct hm_vcpu *vcpu, unsigned long request, void *arg)
 
 	do {
 		vcpu->stats.ioctls++;
-		ret = ioctl(vcpu->fd, request, arg);
-	} while (ret < 0 && errno == EINTR);
-	return ret < 0 ? -errno : ret;
+		ret = seam_vcpu_ioctl(vcpu, request, arg);
+	} while (ret == -EINTR);
+	return ret;
 }
 
 void set_region_header(struct hm_region *r, uint64_t op, uint64_t addr,

@@ -17,6 +17,13 @@ int seam_kvm_run(struct hm_vcpu *vcpu)
 	return real_kvm_run(vcpu);
 }
 
+int seam_vcpu_ioctl(struct hm_vcpu *vcpu, unsigned long request, void *arg)
+{
+	if (seams.vcpu_ioctl)
+		return seams.vcpu_ioctl(vcpu, request, arg, seams.opaque);
+	return real_vcpu_ioctl(vcpu, request, arg);
+}
+
 void seam_clock(struct timespec *now)
 {
 	if (seams.clock)

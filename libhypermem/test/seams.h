@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Test seams, built only into the unit tests' and fuzzers' static copy of
- * the library (HM_TEST_SEAMS): KVM_RUN and the monotonic clock can be
- * replaced, so that a test plays the guest in its own thread and decides
- * when time passes. The installed library has none of this: there KVM_RUN
- * is the ioctl and the clock is clock_gettime(), inline (internal.h).
+ * the library (HM_TEST_SEAMS): KVM_RUN, the vCPU's other ioctls and the
+ * monotonic clock can be replaced, so that a test plays the guest in its
+ * own thread and decides when time passes. The installed library has none
+ * of this: there KVM_RUN and the register ioctls are ioctl() and the clock
+ * is clock_gettime(), inline (internal.h).
  */
 #ifndef HYPERMEM_SEAMS_H
 #define HYPERMEM_SEAMS_H
@@ -16,6 +17,12 @@ struct hm_vcpu;
 struct hm_seams {
 	/* Instead of KVM_RUN: 0 with an exit in kvm_run, or -errno. */
 	int (*kvm_run)(struct hm_vcpu *vcpu, void *opaque);
+	/*
+	 * Instead of the vCPU's other ioctls (its registers): what the
+	 * ioctl returns, or -errno.
+	 */
+	int (*vcpu_ioctl)(struct hm_vcpu *vcpu, unsigned long request,
+			  void *arg, void *opaque);
 	/* Instead of CLOCK_MONOTONIC; with it no POSIX timer is armed. */
 	void (*clock)(struct timespec *now, void *opaque);
 	/*

@@ -12,7 +12,6 @@
 #include <unistd.h>
 
 #include "fake_guest.h"
-#include "port_exit.h"
 
 #define MAX_GUESTS 8
 #define FAKE_FD_BASE 1000
@@ -319,25 +318,14 @@ static void guest_exit(struct fake_guest *g)
 
 void fake_guest_ring(struct fake_guest *g, unsigned int call, uint64_t gpa)
 {
-	struct kvm_run *run = g->run;
-
-	if (g->transport == FAKE_VMCALL) {
-		run->exit_reason = KVM_EXIT_HYPERCALL;
-		run->hypercall.nr = HM_KVM_HC_MAP_GPA_RANGE;
-		run->hypercall.args[0] = gpa;
-		run->hypercall.args[1] = HM_VMCALL_NPAGES(call);
-		run->hypercall.args[2] = 0;
-		run->hypercall.ret = 0xdead;
-	} else {
-		port_out_exit(g->run, HM_X86_PORT, call, 4);
-		g->rbx = gpa;
-	}
+	fake_cpu_ring(g->run, &g->regs, call, gpa,
+		      g->transport == FAKE_VMCALL ? FAKE_RING_VMCALL : 0);
 	guest_exit(g);
 }
 
 void fake_guest_serial(struct fake_guest *g, char c)
 {
-	port_out_exit(g->run, FAKE_SERIAL_PORT, (uint8_t)c, 1);
+	fake_cpu_serial(g->run, c);
 	guest_exit(g);
 }
 
@@ -577,6 +565,7 @@ int __wrap_ioctl(int fd, unsigned long request, ...)
 	struct fake_guest *g = guest_of(fd);
 	va_list ap;
 	void *arg;
+	int err;
 
 	va_start(ap, request);
 	arg = va_arg(ap, void *);
@@ -586,25 +575,17 @@ int __wrap_ioctl(int fd, unsigned long request, ...)
 	switch (request) {
 	case KVM_RUN:
 		return fake_kvm_run(g);
-	case KVM_GET_REGS: {
-		struct kvm_regs *regs = arg;
-
-		g->get_regs++;
-		if (g->get_regs_error) {
-			errno = g->get_regs_error;
-			return -1;
-		}
-		memset(regs, 0, sizeof(*regs));
-		regs->rbx = g->rbx;
-		return 0;
-	}
 	case KVM_GET_SREGS:
 		g->get_sregs++;
 		memcpy(arg, &g->sregs, sizeof(g->sregs));
 		return 0;
 	default:
-		errno = ENOTTY;
-		return -1;
+		err = fake_cpu_ioctl(&g->regs, request, arg);
+		if (err) {
+			errno = -err;
+			return -1;
+		}
+		return 0;
 	}
 }
 
@@ -613,7 +594,7 @@ int fake_exit_handler(struct hm_vcpu *vcpu, struct kvm_run *run, void *opaque)
 	struct fake_guest *g = opaque;
 
 	(void)vcpu;
-	if (run->exit_reason == KVM_EXIT_IO && run->io.port == FAKE_SERIAL_PORT) {
+	if (fake_cpu_is_serial(run)) {
 		g->serial_exits++;
 		return 0;
 	}

@@ -2,9 +2,10 @@
 /*
  * A simulated guest for the unit tests. Each fake vCPU has a guest thread
  * that runs the real guest agent (guest-common/agent.c) over a real region
- * inside fake RAM. The library's KVM_RUN and KVM_GET_REGS reach this file
- * through the linker's --wrap=ioctl: KVM_RUN resumes the guest thread until
- * it rings a doorbell, which becomes the exit in the vCPU's kvm_run.
+ * inside fake RAM. The library's KVM_RUN and register ioctls reach this
+ * file through the linker's --wrap=ioctl: KVM_RUN resumes the guest thread
+ * until it rings a doorbell, which becomes the exit in the vCPU's kvm_run
+ * (cpu.h: the exits and registers of the build's architecture).
  */
 #ifndef FAKE_GUEST_H
 #define FAKE_GUEST_H
@@ -18,13 +19,13 @@
 #include <hypermem/hypermem.h>
 
 #include "agent.h"
+#include "cpu.h"
 #include "mailbox.h"
 
 #define FAKE_RAM_GPA 0x100000ull
 #define FAKE_RAM_SIZE (1u << 20)
 #define FAKE_REGION_GPA (FAKE_RAM_GPA + 0x10000)
 #define FAKE_SUB_GPA (FAKE_RAM_GPA + 0x20000)	/* fake_guest_offer_sub() */
-#define FAKE_SERIAL_PORT 0x3f8
 
 /* A range of the current process's virtual memory. */
 struct fake_mapping {
@@ -63,8 +64,8 @@ struct fake_process {
 };
 
 enum fake_transport {
-	FAKE_PORT_IO,
-	FAKE_VMCALL,
+	FAKE_DOORBELL,	/* the architecture's: x86 OUT, arm64 HVC */
+	FAKE_VMCALL,	/* x86 only */
 	FAKE_MAILBOX,	/* fake_guest_use_mailbox(): no KVM_RUN at all */
 };
 
@@ -88,17 +89,15 @@ struct fake_guest {
 	sem_t exited;			/* guest -> host: an exit is ready */
 	bool halted;
 	bool running;			/* resumed, exit not yet collected */
-	uint64_t rbx;			/* what KVM_GET_REGS reports */
-	struct kvm_sregs sregs;		/* what KVM_GET_SREGS reports */
+	struct fake_regs regs;		/* the register ioctls see these */
+	struct kvm_sregs sregs;		/* x86: what KVM_GET_SREGS reports */
 	unsigned int kvm_runs;
-	unsigned int get_regs;
 	unsigned int get_sregs;
 	unsigned int serial_exits;	/* seen by the exit handler */
 	unsigned int intr_exits;	/* KVM_EXIT_INTR seen by it */
 	int intr_result;		/* what it answers to those */
 	int handle_errors;		/* hm_vcpu_handle_exit() < 0 */
 	int register_result;		/* of the last hm_agent_register() */
-	int get_regs_error;		/* KVM_GET_REGS fails with it, 0: no */
 
 	/*
 	 * The one file HM_OP_WRITE_FILE writes (any path but "/ro"): its

@@ -4,9 +4,6 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include <x86-regs.h>
-
-#include "port_exit.h"
 #include "seams.h"
 #include "sync_guest.h"
 
@@ -62,18 +59,8 @@ static long op_string_from(void *ctx, char *dst, uint64_t src, size_t len,
 
 static void ring(struct sync_guest *g, unsigned int call, uint64_t gpa)
 {
-	struct kvm_run *run = g->run;
-
-	if (g->vmcall) {
-		run->exit_reason = KVM_EXIT_HYPERCALL;
-		run->hypercall.nr = HM_KVM_HC_MAP_GPA_RANGE;
-		run->hypercall.args[0] = gpa;
-		run->hypercall.args[1] = HM_VMCALL_NPAGES(call);
-		return;
-	}
-	port_out_exit(run, HM_X86_PORT, call, 4);
-	run->kvm_valid_regs |= KVM_SYNC_X86_REGS;
-	run->s.regs.regs.rbx = gpa;
+	fake_cpu_ring(g->run, &g->regs, call, gpa,
+		      g->vmcall ? FAKE_RING_VMCALL : FAKE_RING_SYNCED);
 }
 
 /* Registration and events reach the host at once, as the VMM's loop would. */
@@ -102,7 +89,7 @@ static int sync_kvm_run(struct hm_vcpu *vcpu, void *opaque)
 	if (g->foreign) {
 		/* A byte to the serial port, the VMM's exit, comes first. */
 		g->foreign--;
-		port_out_exit(g->run, 0x3f8, 'x', 1);
+		fake_cpu_serial(g->run, 'x');
 		return 0;
 	}
 	hm_agent_serve(&g->agent);
@@ -111,6 +98,15 @@ static int sync_kvm_run(struct hm_vcpu *vcpu, void *opaque)
 	ring(g, g->reply_call ? g->reply_call : HM_CALL_REPLY,
 	     g->agent.region_gpa);
 	return 0;
+}
+
+static int sync_vcpu_ioctl(struct hm_vcpu *vcpu, unsigned long request,
+			   void *arg, void *opaque)
+{
+	struct sync_guest *g = hm_vcpu_get_data(vcpu);
+
+	(void)opaque;
+	return fake_cpu_ioctl(&g->regs, request, arg);
 }
 
 static void sync_clock(struct timespec *now, void *opaque)
@@ -122,6 +118,7 @@ static void sync_clock(struct timespec *now, void *opaque)
 
 static const struct hm_seams seams = {
 	.kvm_run = sync_kvm_run,
+	.vcpu_ioctl = sync_vcpu_ioctl,
 	.clock = sync_clock,
 };
 
@@ -169,29 +166,6 @@ void sync_guest_free(struct sync_guest *g)
 	munmap(g->run, 2 * 4096);
 	free(g->ram);
 	free(g);
-}
-
-void sync_guest_map(struct sync_guest *g)
-{
-	uint64_t *table = (uint64_t *)(g->ram + SYNC_TABLES);
-	uint64_t tables = g->ram_gpa + SYNC_TABLES;
-	uint64_t flags = X86_PTE_P | X86_PTE_W | X86_PTE_U;
-	struct kvm_sregs *sregs = &g->run->s.regs.sregs;
-	unsigned int level, i;
-
-	/* PML4, PDPT, PD: entry 0, 0, 2 (SYNC_VA is 4 MiB); then the PT. */
-	memset(table, 0, 4 * 4096);
-	for (level = 0; level < 3; level++)
-		table[level * 512 + (level == 2 ? 2 : 0)] =
-			(tables + (level + 1) * 4096) | flags;
-	for (i = 0; i < SYNC_MEM_SIZE / 4096; i++)
-		table[3 * 512 + i] = (g->ram_gpa + SYNC_MEM + i * 4096) | flags;
-	memset(sregs, 0, sizeof(*sregs));
-	sregs->cr0 = X86_CR0_LONG_MODE;
-	sregs->cr3 = tables;
-	sregs->cr4 = X86_CR4_PAE;
-	sregs->efer = X86_EFER_LME | X86_EFER_LMA | X86_EFER_NXE;
-	g->run->kvm_valid_regs |= KVM_SYNC_X86_SREGS;
 }
 
 int sync_guest_register(struct sync_guest *g)

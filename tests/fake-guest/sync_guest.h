@@ -4,8 +4,10 @@
  * (libhypermem/test/seams.h): the fake KVM_RUN serves the request in the
  * region with the real agent (guest-common/agent.c) and returns the reply
  * doorbell as its exit; the clock is the guest's own counter, so silence
- * times out at once. x86 port-I/O doorbells, RBX in the synced registers,
- * or VMCALL. One guest per vCPU; a test may run several.
+ * times out at once. The build's doorbell (cpu.h): on x86 port I/O with
+ * RBX in the synced registers, or VMCALL; on arm64 HVC, its registers
+ * through the seam for register ioctls. One guest per vCPU; a test may run
+ * several.
  */
 #ifndef SYNC_GUEST_H
 #define SYNC_GUEST_H
@@ -17,6 +19,7 @@
 #include <hypermem/hypermem.h>
 
 #include "agent.h"
+#include "cpu.h"
 
 /*
  * Guest i's RAM: SYNC_RAM_SIZE bytes at SYNC_RAM_GPA + i * SYNC_RAM_SIZE
@@ -45,9 +48,10 @@ struct sync_guest {
 	struct hm_agent_ops ops;
 	char name_buf[HM_NAME_MAX];
 	struct hm_vcpu *vcpu;
+	struct fake_regs regs;		/* the register ioctls see these */
 	unsigned int silent;		/* KVM_RUNs still to go unanswered */
 	unsigned int reply_call;	/* rung after a request, 0: REPLY */
-	bool vmcall;			/* doorbells by VMCALL, not OUT */
+	bool vmcall;			/* x86: doorbells by VMCALL, not OUT */
 	unsigned int foreign;		/* serial exits before the next reply */
 	unsigned int kvm_runs;
 	sync_spoil_fn spoil;
@@ -62,9 +66,9 @@ struct sync_guest *sync_guest_new(struct hm_vm *vm, unsigned int index);
 void sync_guest_free(struct sync_guest *g);
 
 /*
- * Page tables that map the task's memory at SYNC_VA with 4 KiB user pages,
- * as the agent sees it, and the control registers that use them, in the
- * synced registers (KVM_SYNC_X86_SREGS).
+ * x86 only (sync_guest_x86.c): page tables that map the task's memory at
+ * SYNC_VA with 4 KiB user pages, as the agent sees it, and the control
+ * registers that use them, in the synced registers (KVM_SYNC_X86_SREGS).
  */
 void sync_guest_map(struct sync_guest *g);
 

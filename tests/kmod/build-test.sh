@@ -6,7 +6,8 @@
 # CHECKPATCH=/path/to/checkpatch.pl).
 #
 # usage: build-test.sh KBUILD_SH KMOD_SRC PROJECT_ROOT WORK_DIR [KERNEL_DIR]
-# KERNEL_DIR defaults to the newest /usr/src/linux-headers-*-amd64.
+# KERNEL_DIR defaults to the newest /usr/src/linux-headers-*-amd64; the
+# arm64 build passes scripts/fetch-arm64's arm64 headers.
 set -eu
 kbuild=$1 src=$2 top=$3 work=$4 kernel_dir=${5:-}
 

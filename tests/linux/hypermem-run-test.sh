@@ -12,6 +12,9 @@
 #            answers hm-ioctl-test's user event and both sides pass.
 #   python   the same image, hm-siocdev-test alone, and SCRIPT the
 #            original's ioctl interaction plugin in Python.
+#   arm64    the arm64 build's Image and initramfs (LINUX_BOOT_TEST is
+#            not used): two vCPUs, the module registers each by HVC and
+#            the script answers hm-ioctl-test's event on each.
 #
 # usage: hypermem-run-test.sh MODE HYPERMEM_RUN LINUX_BOOT_TEST WORK_DIR
 #                             SCRIPT
@@ -125,6 +128,26 @@ test_full() {
 	done
 }
 
+# Two vCPUs here: the arm64 VM has held two nested ones in every run.
+test_arm64() {
+	run_guest --kernel "$work/Image" --initrd "$work/initramfs.cpio" \
+		--append "console=ttyS0 rdinit=/init panic=-1" \
+		--cpus 2 --timeout 500 "$script"
+	check "booted as an arm64 Image" has "$work/run.err" "(arm64 Image)"
+	check "the module registers both CPUs by HVC" has "$work/run.out" \
+		"loaded: 2 of 2 cpus have a host, transport hvc"
+	for cpu in 0 1; do
+		check "cpu$cpu raises the user event" \
+			has "$work/run.out" "cpu$cpu user event HMIO"
+	done
+	check "the script reads the ifreq" has "$work/run.out" \
+		'read  name "hm0" value 42'
+	check "host side passes on both CPUs" test \
+		"$(grep -c 'host side: PASS' "$work/run.out")" -eq 2
+	check "guest side passes" has "$work/run.out" "HMTEST RESULT PASS"
+	check "reboot -f ends the run, exit 0" test $rc -eq 0
+}
+
 # The original's ioctl interaction plugin, in Python, on a real ioctl.
 test_python() {
 	"$host_test" host || exit $?
@@ -156,6 +179,9 @@ full)
 	;;
 python)
 	test_python
+	;;
+arm64)
+	test_arm64
 	;;
 *)
 	echo "hypermem-run-test.sh: unknown mode $mode" >&2

@@ -543,9 +543,9 @@ static void failed_reregistration_leaves_vcpu_unregistered(void **state)
 static void guest_reregisters_unreadably(struct fake_guest *g)
 {
 	fake_guest_register(g);
-	g->get_regs_error = EIO;
+	g->regs.read_error = EIO;
 	fake_guest_register(g);
-	g->get_regs_error = 0;
+	g->regs.read_error = 0;
 	raise_by_hand(g);
 }
 
@@ -576,17 +576,10 @@ static void event_before_registration_is_enotconn(void **state)
 
 static void guest_odd_calls(struct fake_guest *g)
 {
-	struct kvm_run *run = g->run;
 	struct hm_region *r = g->agent.region;
 
 	fake_guest_register(g);
-	/* IN from the doorbell port. */
-	run->exit_reason = KVM_EXIT_IO;
-	run->io.direction = KVM_EXIT_IO_IN;
-	run->io.size = 4;
-	run->io.port = HM_X86_PORT;
-	run->io.count = 1;
-	run->io.data_offset = 4096;
+	/* A call number the protocol does not have. */
 	fake_guest_ring(g, 77, 0);
 	/* An event record of the wrong size, then of an unknown kind. */
 	reply(r, HM_OP_EVENT, 0, 8);
@@ -606,37 +599,6 @@ static void unknown_calls_and_bad_events_are_eproto(void **state)
 	(void)state;
 	assert_int_equal(unit_run(u, never), -EPROTO);
 	assert_int_equal(u->g->handle_errors, 3);
-	unit_free(u);
-}
-
-static void port_in_from_doorbell(struct fake_guest *g)
-{
-	struct kvm_run *run = g->run;
-
-	run->exit_reason = KVM_EXIT_IO;
-	run->io.direction = KVM_EXIT_IO_IN;
-	run->io.size = 2;
-	run->io.port = HM_X86_PORT;
-	run->io.count = 1;
-	run->io.data_offset = 4096;
-	memset((uint8_t *)run + 4096, 0, 4);
-	sem_post(&g->exited);
-	while (sem_wait(&g->resume))
-		;
-}
-
-static void guest_port_in(struct fake_guest *g)
-{
-	port_in_from_doorbell(g);
-}
-
-static void port_in_on_doorbell_reads_all_ones(void **state)
-{
-	struct unit *u = unit_new(guest_port_in);
-
-	(void)state;
-	assert_int_equal(unit_run(u, never), -EPROTO);
-	assert_memory_equal((uint8_t *)u->g->run + 4096, "\xff\xff\0\0", 4);
 	unit_free(u);
 }
 
@@ -752,37 +714,6 @@ static void foreign_exits_during_op_reach_exit_handler(void **state)
 {
 	(void)state;
 	unit_with_event(serial_mid_op);
-}
-
-static void guest_vmcall(struct fake_guest *g)
-{
-	g->transport = FAKE_VMCALL;
-	guest_one_event(g);
-}
-
-static void vmcall_read(struct unit *u, const struct hm_event *ev)
-{
-	uint32_t v;
-
-	(void)ev;
-	assert_int_equal(hm_vcpu_read_u32(u->vcpu, VA_BUF, &v), 0);
-	assert_int_equal(v, fake_pattern(VA_BUF) |
-			 fake_pattern(VA_BUF + 1) << 8 |
-			 fake_pattern(VA_BUF + 2) << 16 |
-			 (uint32_t)fake_pattern(VA_BUF + 3) << 24);
-	assert_int_equal(u->g->run->hypercall.ret, 0);
-}
-
-static void vmcall_transport_serves_requests(void **state)
-{
-	struct unit *u = unit_new(guest_vmcall);
-
-	(void)state;
-	assert_int_equal(unit_run(u, vmcall_read), 0);
-	assert_int_equal(u->events, 1);
-	/* The GPA came with the exit: no register reads. */
-	assert_int_equal(u->g->get_regs, 0);
-	unit_free(u);
 }
 
 static void guest_register_only(struct fake_guest *g)
@@ -920,11 +851,9 @@ int main(void)
 			reregistration_whose_registers_fail_leaves_no_region),
 		cmocka_unit_test(event_before_registration_is_enotconn),
 		cmocka_unit_test(unknown_calls_and_bad_events_are_eproto),
-		cmocka_unit_test(port_in_on_doorbell_reads_all_ones),
 		cmocka_unit_test(silent_guest_times_out_and_vmm_goes_on),
 		cmocka_unit_test(vmm_signal_mid_request_reaches_exit_handler),
 		cmocka_unit_test(foreign_exits_during_op_reach_exit_handler),
-		cmocka_unit_test(vmcall_transport_serves_requests),
 		cmocka_unit_test(ops_outside_an_event_are_refused),
 		cmocka_unit_test(
 			read_str_refused_outside_an_event_leaves_buf_empty),

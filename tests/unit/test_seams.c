@@ -105,29 +105,6 @@ static void silent_guest_times_out_on_the_seam_clock_at_once(void **s)
 	one_event(read_silence);
 }
 
-static int read_direct(struct hm_vcpu *vcpu, struct sync_guest *g)
-{
-	uint8_t got[6000];
-	size_t i;
-
-	for (i = 0; i < sizeof(got); i++)
-		g->mem[SYNC_MEM_SIZE - sizeof(got) + i] = (uint8_t)(i * 3);
-	sync_guest_map(g);
-	assert_int_equal(hm_vcpu_read_direct(vcpu, SYNC_VA + SYNC_MEM_SIZE -
-					     sizeof(got), got, sizeof(got) + 1),
-			 sizeof(got));
-	assert_memory_equal(got, g->mem + SYNC_MEM_SIZE - sizeof(got),
-			    sizeof(got));
-	assert_int_equal(g->kvm_runs, 0);
-	return 0;
-}
-
-static void synchronous_guest_page_tables_map_its_memory(void **s)
-{
-	(void)s;
-	one_event(read_direct);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -135,7 +112,6 @@ int main(void)
 			synchronous_guest_serves_reads_in_the_callers_thread),
 		cmocka_unit_test(
 			silent_guest_times_out_on_the_seam_clock_at_once),
-		cmocka_unit_test(synchronous_guest_page_tables_map_its_memory),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

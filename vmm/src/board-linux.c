@@ -11,6 +11,10 @@
 
 /* Where KVM on VMX keeps its real-mode TSS: three pages below 4 GiB. */
 #define TSS_ADDR 0xfffbd000ul
+#define COM1_PORT 0x3f8
+#define COM1_IRQ 4
+#define I8042_COMMAND_PORT 0x64
+#define I8042_CMD_RESET 0xfe
 
 /* The PIC, IOAPIC and LAPICs in KVM, and the PIT; before any vCPU. */
 static int create_platform(struct vmm *vm)
@@ -26,12 +30,30 @@ static int create_platform(struct vmm *vm)
 	return ret < 0 ? ret : 0;
 }
 
+static void i8042_trap(struct vmm_cpu *cpu, uint64_t addr, uint8_t *data,
+		       uint32_t len, int is_write, void *opaque)
+{
+	(void)addr;
+	(void)len;
+	(void)opaque;
+	if (!is_write)
+		*data = 0xff;
+	else if (*data == I8042_CMD_RESET)
+		vmm_stop_with(cpu->vm, VMM_STOP_RESET, cpu->index);
+}
+
+static int i8042_device_init(struct vmm *vm)
+{
+	return trap_register(vm, TRAP_PIO, I8042_COMMAND_PORT, 1, i8042_trap,
+			     NULL);
+}
+
 static int setup(struct vmm *vm, const struct vmm_config *config)
 {
 	int ret = create_platform(vm);
 
 	if (!ret)
-		ret = serial_device_init(vm);
+		ret = serial_device_init(vm, TRAP_PIO, COM1_PORT, COM1_IRQ);
 	if (!ret)
 		ret = i8042_device_init(vm);
 	if (!ret)

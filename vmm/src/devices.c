@@ -1,17 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
- * The PC devices of the linux board, on the trap registry: the 8250 UART
- * at COM1 (its model is serial.c) and the i8042's reset line.
+ * The linux boards' 8250 UART on the trap registry (its model is
+ * serial.c): at COM1 on x86, in MMIO on arm64.
  */
 #include <linux/kvm.h>
 #include <string.h>
 
 #include "internal.h"
-
-#define COM1_PORT 0x3f8
-#define COM1_IRQ 4
-#define I8042_COMMAND_PORT 0x64
-#define I8042_CMD_RESET 0xfe
 
 static void serial_output(void *opaque, const char *buf, size_t len)
 {
@@ -21,7 +16,7 @@ static void serial_output(void *opaque, const char *buf, size_t len)
 static void serial_set_irq(void *opaque, int level)
 {
 	struct vmm *vm = opaque;
-	struct kvm_irq_level irq = { .irq = COM1_IRQ, .level = level };
+	struct kvm_irq_level irq = { .irq = vm->serial_irq, .level = level };
 
 	kvm_ioctl(vm->fd, KVM_IRQ_LINE, &irq);
 }
@@ -30,37 +25,20 @@ static void serial_set_irq(void *opaque, int level)
 static void serial_trap(struct vmm_cpu *cpu, uint64_t addr, uint8_t *data,
 			uint32_t len, int is_write, void *opaque)
 {
-	(void)cpu;
 	if (len == 1)
-		serial_io(opaque, (unsigned int)(addr - COM1_PORT), data,
-			  is_write);
+		serial_io(opaque, (unsigned int)(addr - cpu->vm->serial_base),
+			  data, is_write);
 	else if (!is_write)
 		memset(data, 0xff, len);
 }
 
-int serial_device_init(struct vmm *vm)
+int serial_device_init(struct vmm *vm, enum trap_space space, uint64_t base,
+		       uint32_t irq)
 {
+	vm->serial_base = base;
+	vm->serial_irq = irq;
 	vm->serial.set_irq = serial_set_irq;
 	vm->serial.output = serial_output;
 	vm->serial.opaque = vm;
-	return trap_register(vm, TRAP_PIO, COM1_PORT, 8, serial_trap,
-			     &vm->serial);
-}
-
-static void i8042_trap(struct vmm_cpu *cpu, uint64_t addr, uint8_t *data,
-		       uint32_t len, int is_write, void *opaque)
-{
-	(void)addr;
-	(void)len;
-	(void)opaque;
-	if (!is_write)
-		*data = 0xff;
-	else if (*data == I8042_CMD_RESET)
-		vmm_stop_with(cpu->vm, VMM_STOP_RESET, cpu->index);
-}
-
-int i8042_device_init(struct vmm *vm)
-{
-	return trap_register(vm, TRAP_PIO, I8042_COMMAND_PORT, 1, i8042_trap,
-			     NULL);
+	return trap_register(vm, space, base, 8, serial_trap, &vm->serial);
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * What to tell the user when KVM stops on a guest it cannot run: the exit,
- * where the vCPU was and the instruction it was on. The bytes come from
+ * What to tell the user when KVM stops on an x86 guest it cannot run: the
+ * exit, where the vCPU was and the instruction it was on. The bytes come from
  * KVM when it hands them over with an emulation failure, otherwise from
  * guest RAM through the guest's own page tables, walked by libhypermem.
  */
@@ -84,7 +84,7 @@ static int kvm_gave_insn(const struct kvm_run *run)
 	       run->emulation_failure.insn_size;
 }
 
-void x86_read_state(struct vmm_cpu *cpu, struct vmm_result *r)
+void arch_read_state(struct vmm_cpu *cpu, struct vmm_result *r)
 {
 	if (kvm_ioctl(cpu->fd, KVM_GET_REGS, &r->regs) < 0 ||
 	    kvm_ioctl(cpu->fd, KVM_GET_SREGS, &r->sregs) < 0)
@@ -117,7 +117,7 @@ static size_t format_insn(const struct vmm_result *r, char *buf, size_t cap)
 	return len;
 }
 
-static void describe(struct vmm_result *r)
+void arch_describe(struct vmm_result *r)
 {
 	char insn[64], exit[96];
 	const char *why;
@@ -154,17 +154,4 @@ static void describe(struct vmm_result *r)
 		 r->sregs.cs.l ? "64-bit" : "32-bit", r->sregs.cs.dpl,
 		 r->sregs.cr0, r->sregs.cr3, r->sregs.cr4, r->sregs.efer,
 		 insn, why);
-}
-
-void x86_diagnose(struct vmm_cpu *cpu, enum vmm_stop_reason reason,
-		  struct vmm_result *r)
-{
-	memset(r, 0, sizeof(*r));
-	r->reason = reason;
-	r->vcpu = cpu->index;
-	r->exit_reason = cpu->run->exit_reason;
-	if (r->exit_reason == KVM_EXIT_INTERNAL_ERROR)
-		r->suberror = cpu->run->internal.suberror;
-	x86_read_state(cpu, r);
-	describe(r);
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * What the pieces of the VMM core share: the VM, its vCPUs, the trap
- * registry, the boards, the guest memory layout of the linux board, and
- * each piece's entry points.
+ * registry, the boards, the guest memory layout of the x86 linux board,
+ * the hooks each architecture implements, and each piece's entry points.
  */
 #ifndef VMM_INTERNAL_H
 #define VMM_INTERNAL_H
@@ -16,7 +16,7 @@
 #include "serial.h"
 
 /*
- * The linux board's guest-physical layout below 1 MiB. The kernel goes
+ * The x86 linux board's guest-physical layout below 1 MiB. The kernel goes
  * where it asks (its ELF segments, or the bzImage's preferred address),
  * the initrd at the top of RAM below 4 GiB.
  */
@@ -69,13 +69,19 @@ struct trap {
 /* What makes one machine differ from another. */
 struct board {
 	const char *name;
+	uint64_t ram_base;	/* guest-physical address of RAM */
 	uint64_t default_mem_size, min_mem_size, max_mem_size;
 	unsigned int max_cpus;
 	/* Before the vCPUs exist: platform devices, RAM contents. */
 	int (*setup)(struct vmm *vm, const struct vmm_config *config);
 	/* Each vCPU's CPUID and entry state. */
 	int (*setup_cpu)(struct vmm_cpu *cpu, const struct vmm_config *config);
-	/* KVM_EXIT_HLT: 1 when the vCPU is done, 0 to run it on. */
+	/* Once every vCPU exists, or NULL: what needs them all. */
+	int (*setup_late)(struct vmm *vm);
+	/*
+	 * KVM_EXIT_HLT: 1 when the vCPU is done, 0 to run it on. x86 only:
+	 * KVM on arm64 keeps a vCPU in WFI to itself.
+	 */
 	int (*halt)(struct vmm_cpu *cpu);
 };
 
@@ -86,8 +92,9 @@ struct vmm {
 	const struct board *board;
 	int kvm_fd;
 	int fd;
+	int irqchip_fd;		/* a KVM_CREATE_DEVICE irqchip, or -1 */
 	uint8_t *ram;
-	uint64_t ram_size;
+	uint64_t ram_base, ram_size;
 	size_t run_size;
 	unsigned int nr_cpus;
 	struct vmm_cpu cpus[VMM_MAX_CPUS];
@@ -96,12 +103,15 @@ struct vmm {
 	struct trap traps[MAX_TRAPS];
 	unsigned int nr_traps;
 	struct vmm_serial serial;
+	uint64_t serial_base;
+	uint32_t serial_irq;
 	struct vmm_e820_entry e820[E820_MAX];
 	size_t nr_e820;
 	int pvh;
 	uint64_t entry;
 	uint64_t kernel_end;	/* guest-physical end of the kernel */
 	uint64_t initrd_gpa, initrd_size;
+	uint64_t dtb_gpa;	/* arm64: the device tree */
 	uint64_t cmdline_len;
 	char *cmdline;		/* what the guest got */
 	vmm_console_fn console_fn;
@@ -153,10 +163,44 @@ void vmm_stop_with(struct vmm *vm, enum vmm_stop_reason reason,
 		   unsigned int vcpu);
 /* Guest RAM at [gpa, gpa + len), through libhypermem's translation. */
 void *vmm_gpa(struct vmm *vm, uint64_t gpa, uint64_t len);
+/* 0, or -E2BIG where [gpa, gpa + len) is not all RAM. */
+int vmm_copy_to_guest(struct vmm *vm, uint64_t gpa, const void *src,
+		      uint64_t len);
 
-/* devices.c */
-int serial_device_init(struct vmm *vm);
-int i8042_device_init(struct vmm *vm);
+/* file.c: a file the user named (kernel, initrd), mapped read-only. */
+struct file_image {
+	uint8_t *data;
+	size_t size;
+};
+
+/* 0, -ENOEXEC for an empty file, or the error of open(), mmap(). */
+int file_map(const char *path, struct file_image *img);
+void file_unmap(struct file_image *img);
+/* The initrd at @p path into RAM below @p top, above vm->kernel_end. */
+int file_load_initrd(struct vmm *vm, const char *path, uint64_t top);
+
+/*
+ * The architecture's side of the core, x86.c and diagnose.c or arm64/:
+ * the boards it has, how KVM hands it libhypermem's doorbell, and what it
+ * can say about a vCPU that stopped.
+ */
+/* The board @p which, or NULL where this architecture has none. */
+const struct board *arch_board(enum vmm_board which);
+/* Before any vCPU exists; sets vm->hypercall_exit where KVM offers it. */
+int arch_enable_doorbell(struct vmm *vm);
+/* Answer a hypercall that is not libhypermem's: no such function. */
+void arch_unknown_hypercall(struct vmm_cpu *cpu);
+/* Fill the register fields of @p result from a vCPU that is not running. */
+void arch_read_state(struct vmm_cpu *cpu, struct vmm_result *result);
+/* result->diagnosis: what stopped the vCPU, from the other fields. */
+void arch_describe(struct vmm_result *result);
+
+/*
+ * devices.c: the 8250 at @p base in @p space, raising KVM_IRQ_LINE @p irq
+ * as the architecture numbers it.
+ */
+int serial_device_init(struct vmm *vm, enum trap_space space, uint64_t base,
+		       uint32_t irq);
 
 /* cpu.c */
 int x86_setup_cpuid(struct vmm_cpu *cpu, enum vmm_cpuid_hide hide);
@@ -172,12 +216,5 @@ int x86_load_linux(struct vmm *vm, const struct vmm_config *config);
 
 /* mptable.c */
 int x86_write_mptable(struct vmm *vm);
-
-/* diagnose.c */
-/* Fill @p result for the exit in cpu->run that KVM could not handle. */
-void x86_diagnose(struct vmm_cpu *cpu, enum vmm_stop_reason reason,
-		  struct vmm_result *result);
-/* Fill the register fields of @p result from a vCPU that is not running. */
-void x86_read_state(struct vmm_cpu *cpu, struct vmm_result *result);
 
 #endif

@@ -7,15 +7,11 @@
  * checked against the file and against guest RAM.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "internal.h"
 
@@ -78,41 +74,6 @@ struct hvm_memmap_entry {
 #define STARTUP_64_OFFSET 0x200
 #define LOADER_UNDEFINED 0xff
 
-struct file_image {
-	uint8_t *data;
-	size_t size;
-};
-
-static int map_file(const char *path, struct file_image *img)
-{
-	struct stat st;
-	int fd, ret = 0;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0) {
-		ret = -errno;
-		goto out;
-	}
-	if (st.st_size <= 0) {
-		ret = -ENOEXEC;
-		goto out;
-	}
-	img->size = (size_t)st.st_size;
-	img->data = mmap(NULL, img->size, PROT_READ, MAP_PRIVATE, fd, 0);
-	if (img->data == MAP_FAILED)
-		ret = -errno;
-out:
-	close(fd);
-	return ret;
-}
-
-static void unmap_file(struct file_image *img)
-{
-	munmap(img->data, img->size);
-}
-
 static uint32_t get32(const uint8_t *p)
 {
 	uint32_t v;
@@ -124,17 +85,6 @@ static uint32_t get32(const uint8_t *p)
 static void put32(uint8_t *p, uint32_t v)
 {
 	memcpy(p, &v, sizeof(v));
-}
-
-static int copy_to_guest(struct vmm *vm, uint64_t gpa, const void *src,
-			 uint64_t len)
-{
-	void *dst = vmm_gpa(vm, gpa, len);
-
-	if (!dst)
-		return -E2BIG;
-	memcpy(dst, src, len);
-	return 0;
 }
 
 /*
@@ -246,11 +196,11 @@ int x86_load_elf(struct vmm *vm, const char *path, uint64_t low,
 	struct file_image img;
 	int ret, pvh;
 
-	ret = map_file(path, &img);
+	ret = file_map(path, &img);
 	if (ret)
 		return ret;
 	ret = load_elf(vm, &img, low, entry, &pvh);
-	unmap_file(&img);
+	file_unmap(&img);
 	return ret;
 }
 
@@ -364,8 +314,8 @@ static int load_bzimage(struct vmm *vm, const struct file_image *img)
 				   &load);
 	if (ret)
 		return ret;
-	ret = copy_to_guest(vm, load, img->data + setup_len,
-			    img->size - setup_len);
+	ret = vmm_copy_to_guest(vm, load, img->data + setup_len,
+				img->size - setup_len);
 	if (ret)
 		return ret;
 	bp = vmm_gpa(vm, BOOT_PARAMS_GPA, 4096);
@@ -400,13 +350,10 @@ static int finish_boot_params(struct vmm *vm)
 	return 0;
 }
 
-/* The initrd goes at the top of low RAM, page aligned, above the kernel. */
+/* The initrd goes at the top of low RAM, below what the kernel can reach. */
 static int load_initrd(struct vmm *vm, const char *path)
 {
-	struct file_image img;
 	uint64_t top = vm->ram_size < LOW_RAM_END ? vm->ram_size : LOW_RAM_END;
-	uint64_t gpa;
-	int ret;
 
 	if (!vm->pvh) {
 		uint8_t *bp = vmm_gpa(vm, BOOT_PARAMS_GPA, 4096);
@@ -415,24 +362,7 @@ static int load_initrd(struct vmm *vm, const char *path)
 		if (max > BIOS_END && max < top)
 			top = max;
 	}
-	ret = map_file(path, &img);
-	if (ret)
-		return ret;
-	if (img.size > top - vm->kernel_end) {
-		ret = -E2BIG;
-		goto out;
-	}
-	gpa = (top - img.size) & ~0xfffull;
-	if (gpa < vm->kernel_end) {
-		ret = -E2BIG;
-		goto out;
-	}
-	ret = copy_to_guest(vm, gpa, img.data, img.size);
-	vm->initrd_gpa = gpa;
-	vm->initrd_size = img.size;
-out:
-	unmap_file(&img);
-	return ret;
+	return file_load_initrd(vm, path, top);
 }
 
 static int write_cmdline(struct vmm *vm, const char *cmdline,
@@ -452,7 +382,8 @@ static int write_cmdline(struct vmm *vm, const char *cmdline,
 	if ((uint64_t)len >= CMDLINE_MAX)
 		return -E2BIG;
 	vm->cmdline_len = (uint64_t)len;
-	return copy_to_guest(vm, CMDLINE_GPA, vm->cmdline, vm->cmdline_len + 1);
+	return vmm_copy_to_guest(vm, CMDLINE_GPA, vm->cmdline,
+				 vm->cmdline_len + 1);
 }
 
 int x86_load_linux(struct vmm *vm, const struct vmm_config *config)
@@ -461,14 +392,14 @@ int x86_load_linux(struct vmm *vm, const struct vmm_config *config)
 	int ret;
 
 	build_e820(vm);
-	ret = map_file(config->kernel, &img);
+	ret = file_map(config->kernel, &img);
 	if (ret)
 		return ret;
 	if (img.size >= 4 && !memcmp(img.data, ELFMAG, SELFMAG))
 		ret = load_vmlinux(vm, &img);
 	else
 		ret = load_bzimage(vm, &img);
-	unmap_file(&img);
+	file_unmap(&img);
 	if (ret)
 		return ret;
 	ret = write_cmdline(vm, config->cmdline, config->cpuid_hide);

@@ -18,10 +18,6 @@
 
 #include "internal.h"
 
-/* KVM_HC_MAP_GPA_RANGE (Documentation/virt/kvm/x86/hypercalls.rst). */
-#define HC_MAP_GPA_RANGE 12
-#define KVM_ENOSYS 1000
-
 static __thread struct kvm_run *thread_run;
 
 static const char *const stop_names[] = {
@@ -46,6 +42,17 @@ const char *vmm_stop_reason_name(enum vmm_stop_reason reason)
 void *vmm_gpa(struct vmm *vm, uint64_t gpa, uint64_t len)
 {
 	return hm_vm_gpa_to_hva(vm->hm, gpa, len);
+}
+
+int vmm_copy_to_guest(struct vmm *vm, uint64_t gpa, const void *src,
+		      uint64_t len)
+{
+	void *dst = vmm_gpa(vm, gpa, len);
+
+	if (!dst)
+		return -E2BIG;
+	memcpy(dst, src, len);
+	return 0;
 }
 
 /* KVM api.rst, "immediate_exit": a kick between checks is not lost. */
@@ -113,12 +120,20 @@ void vmm_console_write(struct vmm *vm, int cpu, const char *buf, size_t len)
 	pthread_mutex_unlock(&vm->console_lock);
 }
 
+/* The exit in cpu->run that KVM could not handle, described. */
 static void crash(struct vmm_cpu *cpu, enum vmm_stop_reason reason)
 {
-	struct vmm_result r;
+	struct vmm_result r = {
+		.reason = reason,
+		.vcpu = cpu->index,
+		.exit_reason = cpu->run->exit_reason,
+	};
 
+	if (r.exit_reason == KVM_EXIT_INTERNAL_ERROR)
+		r.suberror = cpu->run->internal.suberror;
 	cpu->result.state = VMM_CPU_CRASHED;
-	x86_diagnose(cpu, reason, &r);
+	arch_read_state(cpu, &r);
+	arch_describe(&r);
 	stop_result(cpu->vm, &r);
 }
 
@@ -135,12 +150,6 @@ static void system_event(struct vmm_cpu *cpu)
 		crash(cpu, VMM_STOP_CRASH);
 		break;
 	}
-}
-
-/* Hypercalls that are not libhypermem's doorbells: unknown to this VMM. */
-static void hypercall(struct vmm_cpu *cpu)
-{
-	cpu->run->hypercall.ret = (uint64_t)-KVM_ENOSYS;
 }
 
 /*
@@ -160,7 +169,8 @@ static int dispatch(struct vmm_cpu *cpu)
 		trap_mmio(cpu);
 		return 0;
 	case KVM_EXIT_HYPERCALL:
-		hypercall(cpu);
+		/* libhypermem took its own doorbells: this one is unknown. */
+		arch_unknown_hypercall(cpu);
 		return 0;
 	case KVM_EXIT_INTR:
 		return 0;
@@ -293,6 +303,7 @@ static void *input_thread(void *arg)
 static int create_memory(struct vmm *vm)
 {
 	struct kvm_userspace_memory_region region = {
+		.guest_phys_addr = vm->ram_base,
 		.memory_size = vm->ram_size,
 	};
 	int ret;
@@ -307,31 +318,7 @@ static int create_memory(struct vmm *vm)
 	ret = kvm_ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &region);
 	if (ret < 0)
 		return ret;
-	return hm_vm_add_ram(vm->hm, 0, vm->ram_size, vm->ram);
-}
-
-/*
- * A stock x86 KVM hands VMCALL/VMMCALL to userspace only as
- * KVM_HC_MAP_GPA_RANGE (KVM api.rst, "KVM_CAP_EXIT_HYPERCALL"); where it
- * offers that, the VMCALL doorbell works.
- */
-static int enable_hypercall_exit(struct vmm *vm)
-{
-	struct kvm_enable_cap cap = {
-		.cap = KVM_CAP_EXIT_HYPERCALL,
-		.args[0] = 1ull << HC_MAP_GPA_RANGE,
-	};
-	int mask, ret;
-
-	mask = kvm_ioctl_value(vm->fd, KVM_CHECK_EXTENSION,
-			       KVM_CAP_EXIT_HYPERCALL);
-	if (mask <= 0 || !(mask & (1 << HC_MAP_GPA_RANGE)))
-		return 0;
-	ret = kvm_ioctl(vm->fd, KVM_ENABLE_CAP, &cap);
-	if (ret < 0)
-		return ret;
-	vm->hypercall_exit = 1;
-	return 0;
+	return hm_vm_add_ram(vm->hm, vm->ram_base, vm->ram_size, vm->ram);
 }
 
 static int create_vcpu(struct vmm *vm, unsigned int index,
@@ -376,10 +363,11 @@ static void init_vm(struct vmm *vm, const struct vmm_config *config)
 	struct sigaction sa = { .sa_handler = on_kick };
 	unsigned int i;
 
-	vm->kvm_fd = vm->fd = -1;
+	vm->kvm_fd = vm->fd = vm->irqchip_fd = -1;
 	vm->wake_pipe[0] = vm->wake_pipe[1] = -1;
 	for (i = 0; i < VMM_MAX_CPUS; i++)
 		vm->cpus[i].fd = -1;
+	vm->ram_base = vm->board->ram_base;
 	vm->ram_size = config->mem_size ? config->mem_size :
 		       vm->board->default_mem_size;
 	vm->nr_cpus = config->nr_cpus ? config->nr_cpus : 1;
@@ -420,7 +408,7 @@ static int open_kvm(struct vmm *vm)
 	if (ret < 0)
 		return ret;
 	vm->run_size = (size_t)ret;
-	return enable_hypercall_exit(vm);
+	return arch_enable_doorbell(vm);
 }
 
 static int build_vm(struct vmm *vm, const struct vmm_config *config)
@@ -444,6 +432,8 @@ static int build_vm(struct vmm *vm, const struct vmm_config *config)
 		ret = vm->board->setup(vm, config);
 	for (i = 0; !ret && i < vm->nr_cpus; i++)
 		ret = create_vcpu(vm, i, config);
+	if (!ret && vm->board->setup_late)
+		ret = vm->board->setup_late(vm);
 	if (!ret && pipe2(vm->wake_pipe, O_CLOEXEC) < 0)
 		ret = -errno;
 	return ret;
@@ -451,15 +441,11 @@ static int build_vm(struct vmm *vm, const struct vmm_config *config)
 
 int vmm_new(const struct vmm_config *config, struct vmm **ret)
 {
-	const struct board *board;
+	const struct board *board = arch_board(config->board);
 	struct vmm *vm;
 	int err;
 
-	if (config->board == VMM_BOARD_TINY)
-		board = &tiny_board;
-	else if (config->board == VMM_BOARD_LINUX)
-		board = &linux_board;
-	else
+	if (!board)
 		return -EINVAL;
 	err = check_config(config, board);
 	if (err)
@@ -543,7 +529,7 @@ static void collect(struct vmm *vm, struct vmm_result *result)
 	/* Where a stopped-from-outside guest was: for tests and users. */
 	if (vm->result.reason == VMM_STOP_TIMEOUT ||
 	    vm->result.reason == VMM_STOP_REQUESTED)
-		x86_read_state(&vm->cpus[vm->result.vcpu], &vm->result);
+		arch_read_state(&vm->cpus[vm->result.vcpu], &vm->result);
 	*result = vm->result;
 	result->nr_cpus = vm->nr_cpus;
 	for (i = 0; i < vm->nr_cpus; i++)
@@ -597,6 +583,8 @@ void vmm_free(struct vmm *vm)
 	for (i = 0; i < 2; i++)
 		if (vm->wake_pipe[i] >= 0)
 			close(vm->wake_pipe[i]);
+	if (vm->irqchip_fd >= 0)
+		close(vm->irqchip_fd);
 	if (vm->fd >= 0)
 		close(vm->fd);
 	if (vm->kvm_fd >= 0)

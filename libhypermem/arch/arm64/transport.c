@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
  * arm64 doorbell: an SMCCC fast call (HVC) with a hypermem function ID,
- * forwarded to userspace by KVM's SMCCC filter (KVM api.rst,
+ * forwarded to userspace by KVM's SMCCC filter (KVM devices/vm.rst,
  * KVM_ARM_VM_SMCCC_FILTER with KVM_SMCCC_FILTER_FWD_TO_USER), which the VMM
- * installs for the range HM_SMCCC_FUNC(0)..HM_SMCCC_FUNC(0xff). The exit
- * carries only the function ID: X1 (the region's GPA) and the X0 result go
- * through KVM_{GET,SET}_ONE_REG.
+ * installs for the range HM_SMCCC_FUNC(0)..HM_SMCCC_FUNC(0xff).
+ *
+ * KVM api.rst, KVM_EXIT_HYPERCALL "For arm64": nr holds the function ID and
+ * nothing else of the call (flags only tell SMC from HVC and a 16-bit
+ * instruction), so X1 (the region's GPA) comes through KVM_GET_ONE_REG; PC
+ * already points past the HVC, so resuming does not repeat the call.
  */
 #include <errno.h>
 #include <linux/kvm.h>
@@ -15,7 +18,7 @@
 #include "../../src/internal.h"
 
 #define CORE_REG(x) (KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE | \
-		     (offsetof(struct kvm_regs, x) / sizeof(uint32_t)))
+		     KVM_REG_ARM_CORE_REG(x))
 
 bool arch_decode_call(struct hm_vcpu *vcpu, struct doorbell *call)
 {
@@ -44,7 +47,12 @@ int arch_call_gpa(struct hm_vcpu *vcpu, struct doorbell *call)
 	return err < 0 ? err : 0;
 }
 
-/* X0 is written only on failure, keeping replies to one ioctl (KVM_RUN). */
+/*
+ * A forwarded call leaves X0 as the guest set it, the function ID (KVM
+ * does not write the result when it hands the call to userspace), which
+ * SMCCC does not define as a result: every call is answered, with
+ * SMCCC_RET_SUCCESS (0) or a negative errno, as VMCALL's RAX on x86.
+ */
 void arch_complete_call(struct hm_vcpu *vcpu, int error)
 {
 	uint64_t result = (uint64_t)(int64_t)error;
@@ -53,6 +61,5 @@ void arch_complete_call(struct hm_vcpu *vcpu, int error)
 		.addr = (uintptr_t)&result,
 	};
 
-	if (error)
-		vcpu_kvm_ioctl(vcpu, KVM_SET_ONE_REG, &reg);
+	vcpu_kvm_ioctl(vcpu, KVM_SET_ONE_REG, &reg);
 }

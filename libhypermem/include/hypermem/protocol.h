@@ -36,6 +36,7 @@
  *   RCX = HM_VMCALL_NPAGES(call), RDX = 0. The host sets RAX to 0.
  * arm64 HVC: an SMCCC fast call with function ID HM_SMCCC_FUNC(call),
  *   X1 = the region's GPA, forwarded to userspace by KVM's SMCCC filter.
+ *   The host sets X0 to 0, or to a negative errno when it refused the call.
  *
  * Response sizes (the `size` field the guest writes back)
  * -------------------------------------------------------

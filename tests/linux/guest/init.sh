@@ -6,7 +6,9 @@
 # command line, hm-control-test, whose host changes its syscalls; with
 # hmsiocdev, hm-siocdev-test alone) and resets the VM, which ends the
 # host's run. Module parameters come from the kernel command line, as
-# modprobe takes them (hypermem.transport=vmcall). Boot with hmshell on the
+# modprobe takes them (hypermem.transport=vmcall); without a transport the
+# module takes its architecture's default (port I/O on x86, HVC on arm64)
+# unless an ivshmem-doorbell device has a host. Boot with hmshell on the
 # kernel command line to get a shell instead.
 /bin/busybox --install -s /bin
 export PATH=/bin

@@ -7,7 +7,7 @@
  * vmm_new() and runs it with vmm_run() until the guest ends, KVM cannot go
  * on, the deadline passes or vmm_stop() is called.
  *
- * Boards:
+ * Boards on an x86-64 host:
  * - VMM_BOARD_TINY: guest-tiny (its boot contract is tiny/boot.h), every
  *   vCPU entered in long mode at the ELF entry; the run ends when every
  *   vCPU halted.
@@ -16,6 +16,16 @@
  *   startup_64 (x86 64-bit boot protocol). The guest sees RAM from 0 with
  *   an e820 map, the in-kernel PIC, IOAPIC and PIT, an MP table, an 8250
  *   UART at 0x3f8 on IRQ 4, and the i8042's reset line.
+ *
+ * On an arm64 host:
+ * - VMM_BOARD_LINUX: an arm64 Image (Documentation/arch/arm64/booting.rst)
+ *   entered at its first byte with the device tree's address in X0. The
+ *   guest sees RAM from VMM_ARM64_RAM_BASE, described with everything
+ *   else in the device tree: the in-kernel GICv3 and architected timer,
+ *   PSCI 0.2 by HVC (KVM's, which starts the secondary vCPUs and powers
+ *   off or resets the VM), and an ns16550a UART in MMIO at 0x09000000 on
+ *   SPI 1. libhypermem's HVC doorbell reaches it through KVM's SMCCC
+ *   filter.
  *
  * Every vCPU thread runs KVM_RUN under one deadline and stop signal,
  * VMM_KICK_SIGNAL, which libhypermem shares (hm_vm_set_kick_signal()), and
@@ -42,6 +52,9 @@ extern "C" {
 
 /** Default guest RAM of the linux board: 512 MiB. */
 #define VMM_LINUX_DEFAULT_MEM_SIZE (512ull << 20)
+
+/** Where guest RAM begins on arm64 (on x86-64: at 0). */
+#define VMM_ARM64_RAM_BASE 0x80000000ull
 
 /** Processes of guest-tiny whose exit status the result keeps. */
 #define VMM_TINY_MAX_PROCS 64
@@ -133,16 +146,26 @@ struct vmm_result {
 	unsigned int vcpu;	/**< the vCPU that stopped the VM */
 	uint32_t exit_reason;	/**< its KVM exit reason */
 	uint32_t suberror;	/**< internal.suberror for INTERNAL_ERROR */
-	int has_regs;		/**< regs and sregs were read */
+	int has_regs;		/**< the registers below were read */
 	/**
 	 * KVM on AMD re-initializes a vCPU after a triple fault: what it
 	 * holds now are reset values, not the guest's.
 	 */
 	int regs_lost;
+#ifdef __aarch64__
+	/**
+	 * The core registers (regs.regs: X0-X30, SP, PC, PSTATE; sp_el1,
+	 * elr_el1, spsr); the FP/SIMD registers are not read.
+	 */
+	struct kvm_regs regs;
+	/** The guest's last exception to EL1: syndrome, fault address. */
+	uint64_t esr_el1, far_el1;
+#else
 	struct kvm_regs regs;
 	struct kvm_sregs sregs;
 	uint8_t insn[15];	/**< instruction bytes at RIP */
 	uint8_t insn_len;	/**< 0 when they could not be read */
+#endif
 	/** The whole story in one NUL-terminated message, for people. */
 	char diagnosis[640];
 	unsigned int nr_cpus;
@@ -170,8 +193,8 @@ struct vmm_config {
 	enum vmm_board board;
 	/**
 	 * The tiny board: guest-tiny's ELF image. The linux board: a
-	 * vmlinux (ELF with a PVH note) or a bzImage. Required, except for
-	 * a tiny board given @p code.
+	 * vmlinux (ELF with a PVH note) or a bzImage; on arm64, an Image.
+	 * Required, except for a tiny board given @p code.
 	 */
 	const char *kernel;
 	/** The tiny board: raw code at TINY_KERNEL_BASE instead of an ELF. */
@@ -184,7 +207,7 @@ struct vmm_config {
 	unsigned int nr_cpus;	/**< 1 to VMM_MAX_CPUS; 0: 1 */
 	/** Stop the run after this long; 0: never. */
 	unsigned int timeout_ms;
-	enum vmm_cpuid_hide cpuid_hide;	/**< linux only */
+	enum vmm_cpuid_hide cpuid_hide;	/**< linux on x86-64 only */
 	/** Console output goes here; NULL: to stdout. */
 	vmm_console_fn console_fn;
 	void *console_opaque;
@@ -207,7 +230,8 @@ int vmm_check_kvm(void);
 /**
  * Create the VM, load the guest and set up the boot state of every vCPU.
  * Nothing runs yet.
- * @return 0; -EINVAL for bad options; -ENOEXEC for a guest image the board
+ * @return 0; -EINVAL for bad options (a board this architecture does not
+ * have among them); -ENOEXEC for a guest image the board
  * cannot load; -E2BIG when kernel, initrd or command line do not fit; the
  * errors of open(), read() and the KVM ioctls (vmm_failed_ioctl() names
  * the ioctl).
@@ -261,22 +285,31 @@ unsigned int vmm_cpu_index(struct hm_vcpu *vcpu);
 /** The number of vCPUs. */
 unsigned int vmm_get_nr_cpus(struct vmm *vm);
 
-/** Guest RAM: the host address of guest-physical 0 and its size. */
+/**
+ * Guest RAM: the host address of its first byte (guest-physical 0, or
+ * VMM_ARM64_RAM_BASE on arm64) and its size.
+ */
 void *vmm_get_ram(struct vmm *vm, uint64_t *size);
 
-/** The e820 map the guest was given; valid until vmm_free(). */
+/**
+ * The e820 map the guest was given (none on arm64); valid until
+ * vmm_free().
+ */
 const struct vmm_e820_entry *vmm_get_e820(struct vmm *vm, size_t *count);
 
 /**
- * The command line the guest got: vmm_config.cmdline, plus
+ * The command line the guest got: vmm_config.cmdline, plus (x86-64)
  * VMM_CPUID_HIDE_CMDLINE when features are hidden.
  */
 const char *vmm_get_cmdline(struct vmm *vm);
 
-/** Nonzero when the kernel was entered through PVH (vmlinux). */
+/** Nonzero when the kernel was entered through PVH (x86-64 vmlinux). */
 int vmm_is_pvh(struct vmm *vm);
 
-/** Nonzero when KVM hands VMCALL/VMMCALL doorbells to the core. */
+/**
+ * Nonzero when KVM hands libhypermem's doorbells to the core: VMCALL and
+ * VMMCALL on x86-64, HVC (its SMCCC filter) on arm64.
+ */
 int vmm_has_hypercall_exit(struct vmm *vm);
 
 /** Nonzero when @p hide hides VMM_CPUID_HIDE_SET on this host. */
