@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
- * Linux x86-64 system call names by number (arch/x86/entry/syscalls/
- * syscall_64.tbl, as the kernel's uapi asm/unistd_64.h lists them), with
- * argument names for the calls scripts look at most, as the kernel's
- * SYSCALL_DEFINEn declarations name them.
+ * Linux system call names by number, for the guests of the host's own
+ * architecture (the VMM core runs no other): x86-64's (arch/x86/entry/
+ * syscalls/syscall_64.tbl, as the kernel's uapi asm/unistd_64.h lists
+ * them), with argument names for the calls scripts look at most, as the
+ * kernel's SYSCALL_DEFINEn declarations name them; on arm64 the generic
+ * numbers, with the same argument names, which do not depend on the
+ * architecture.
  */
+#include <pthread.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -12,7 +16,7 @@
 
 #include "syscalls.h"
 
-static const struct syscall_desc table[] = {
+static const struct syscall_desc x86_64_table[] = {
 	{ 0, "read", { "fd", "buf", "count" } },
 	{ 1, "write", { "fd", "buf", "count" } },
 	{ 2, "open", { "filename", "flags", "mode" } },
@@ -377,17 +381,65 @@ static const struct syscall_desc table[] = {
 	{ 450, "set_mempolicy_home_node", { NULL } },
 };
 
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+#ifdef __aarch64__
+struct syscall_nr {
+	uint64_t nr;
+	const char *name;
+};
+
+#include "syscalls-arm64.h"
+
+#define TABLE_LEN ARRAY_LEN(arm64_nrs)
+
+static struct syscall_desc table[TABLE_LEN];
+static pthread_once_t table_once = PTHREAD_ONCE_INIT;
+
+/* Each generic number with x86-64's argument names for the same call. */
+static void fill_table(void)
+{
+	size_t i, j;
+
+	for (i = 0; i < TABLE_LEN; i++) {
+		table[i].nr = arm64_nrs[i].nr;
+		table[i].name = arm64_nrs[i].name;
+		for (j = 0; j < ARRAY_LEN(x86_64_table); j++) {
+			if (!strcmp(x86_64_table[j].name, table[i].name)) {
+				memcpy(table[i].args, x86_64_table[j].args,
+				       sizeof(table[i].args));
+				break;
+			}
+		}
+	}
+}
+
+static const struct syscall_desc *get_table(void)
+{
+	pthread_once(&table_once, fill_table);
+	return table;
+}
+#else
+#define TABLE_LEN ARRAY_LEN(x86_64_table)
+
+static const struct syscall_desc *get_table(void)
+{
+	return x86_64_table;
+}
+#endif
+
 const struct syscall_desc *syscall_by_nr(uint64_t nr)
 {
-	size_t lo = 0, hi = sizeof(table) / sizeof(table[0]);
+	const struct syscall_desc *t = get_table();
+	size_t lo = 0, hi = TABLE_LEN;
 
 	/* The table is sorted by number. */
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
 
-		if (table[mid].nr == nr)
-			return &table[mid];
-		if (table[mid].nr < nr)
+		if (t[mid].nr == nr)
+			return &t[mid];
+		if (t[mid].nr < nr)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -397,11 +449,12 @@ const struct syscall_desc *syscall_by_nr(uint64_t nr)
 
 const struct syscall_desc *syscall_by_name(const char *name)
 {
+	const struct syscall_desc *t = get_table();
 	size_t i;
 
-	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
-		if (!strcmp(table[i].name, name))
-			return &table[i];
+	for (i = 0; i < TABLE_LEN; i++) {
+		if (!strcmp(t[i].name, name))
+			return &t[i];
 	}
 	return NULL;
 }

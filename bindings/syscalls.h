@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Linux x86-64 system call names and argument names; the process events'
- * (HM_EVENT_PROCESS) the same way.
+ * Linux system call names and argument names of the host's architecture
+ * (x86-64 or arm64); the process events' (HM_EVENT_PROCESS) the same way.
  */
 #ifndef HM_BINDINGS_SYSCALLS_H
 #define HM_BINDINGS_SYSCALLS_H

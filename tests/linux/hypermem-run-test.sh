@@ -15,6 +15,9 @@
 #   arm64    the arm64 build's Image and initramfs (LINUX_BOOT_TEST is
 #            not used): two vCPUs, the module registers each by HVC and
 #            the script answers hm-ioctl-test's event on each.
+#   arm64-process-info, arm64-which-mapping
+#            that guest, one vCPU, and SCRIPT process_info.lua or
+#            which_mapping.lua on read(2): syscalls by arm64's numbers.
 #
 # usage: hypermem-run-test.sh MODE HYPERMEM_RUN LINUX_BOOT_TEST WORK_DIR
 #                             SCRIPT
@@ -148,6 +151,16 @@ test_arm64() {
 	check "reboot -f ends the run, exit 0" test $rc -eq 0
 }
 
+# The ioctl interaction alone would pass with x86's syscall numbers: these
+# scripts subscribe to execve and read by name.
+test_arm64_script() {
+	MAPPING_SYSCALL=read run_guest --kernel "$work/Image" \
+		--initrd "$work/initramfs.cpio" \
+		--append "console=ttyS0 rdinit=/init panic=-1" --cpus 1 \
+		--timeout 500 "$script"
+	"check_${1}" "$work/run.out"
+}
+
 # The original's ioctl interaction plugin, in Python, on a real ioctl.
 test_python() {
 	"$host_test" host || exit $?
@@ -182,6 +195,12 @@ python)
 	;;
 arm64)
 	test_arm64
+	;;
+arm64-process-info)
+	test_arm64_script process_info
+	;;
+arm64-which-mapping)
+	test_arm64_script which_mapping
 	;;
 *)
 	echo "hypermem-run-test.sh: unknown mode $mode" >&2

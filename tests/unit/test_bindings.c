@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "ops.h"
+#include "syscalls.h"
 #include "unit.h"
 
 /* Values as text: b"..." bytes, "..." text, 42, [a, b], {k: v}, done. */
@@ -311,9 +312,44 @@ static void writes_fail_where_they_stop(void **state)
 	unit_with_event(check_writes);
 }
 
+/*
+ * Scripts name syscalls; the guest raises numbers, its architecture's:
+ * the generic table on arm64, which has no open(2).
+ */
+static void syscall_numbers_are_the_host_architectures(void **state)
+{
+#ifdef __aarch64__
+	const uint64_t ioctl_nr = 29, openat_nr = 56, read_nr = 63;
+#else
+	const uint64_t ioctl_nr = 16, openat_nr = 257, read_nr = 0;
+#endif
+	const struct syscall_desc *d;
+
+	(void)state;
+	d = syscall_by_name("ioctl");
+	assert_non_null(d);
+	assert_int_equal(d->nr, ioctl_nr);
+	assert_string_equal(d->args[1], "cmd");
+	d = syscall_by_nr(openat_nr);
+	assert_non_null(d);
+	assert_string_equal(d->name, "openat");
+	assert_string_equal(d->args[1], "filename");
+	d = syscall_by_nr(read_nr);
+	assert_non_null(d);
+	assert_string_equal(d->name, "read");
+	assert_null(d->args[3]);
+#ifdef __aarch64__
+	assert_null(syscall_by_name("open"));
+#else
+	assert_non_null(syscall_by_name("open"));
+#endif
+	assert_null(syscall_by_nr(100000));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(syscall_numbers_are_the_host_architectures),
 		cmocka_unit_test(every_op_has_a_name_doc_and_sane_arguments),
 		cmocka_unit_test(integer_arguments_are_held_to_their_range),
 		cmocka_unit_test(results_are_values_of_the_ops_kind),

@@ -35,7 +35,6 @@ static int load_image(struct vmm *vm, const char *path)
 	return 0;
 }
 
-
 static int keep_cmdline(struct vmm *vm, const char *cmdline)
 {
 	if (!cmdline)
