@@ -12,10 +12,10 @@
 #include "agent.h"
 
 /*
- * Event control where hooks.c can write the arguments (x86-64);
+ * Event control where hooks.c can write the arguments (x86-64, arm64);
  * HM_FEATURE_SYSCALL_SKIP where hm_hooks_features() says so.
  */
-#if defined(CONFIG_X86_64)
+#if defined(CONFIG_X86_64) || defined(CONFIG_ARM64)
 #define HM_KMOD_CONTROL HM_FEATURE_EVENT_CONTROL
 #else
 #define HM_KMOD_CONTROL 0

@@ -18,6 +18,9 @@
 #   arm64-process-info, arm64-which-mapping
 #            that guest, one vCPU, and SCRIPT process_info.lua or
 #            which_mapping.lua on read(2): syscalls by arm64's numbers.
+#   arm64-control
+#            that guest with hmcontrol, SCRIPT control.lua: event control
+#            (an argument, a return value, a skip) and a file written.
 #
 # usage: hypermem-run-test.sh MODE HYPERMEM_RUN LINUX_BOOT_TEST WORK_DIR
 #                             SCRIPT
@@ -161,6 +164,24 @@ test_arm64_script() {
 	"check_${1}" "$work/run.out"
 }
 
+# control.lua leaves hm-ioctl-test unanswered: its FAIL lines are
+# expected, the result too.
+test_arm64_control() {
+	run_guest --kernel "$work/Image" --initrd "$work/initramfs.cpio" \
+		--append "console=ttyS0 rdinit=/init panic=-1 hmcontrol" \
+		--cpus 1 --timeout 500 "$script"
+	check "the module offers event control and skip" grep -q \
+		'hypermem: cpu 0: host accepted 16 pages, features 0x1ffff' \
+		"$work/run.out"
+	check "the host changed a count, a return and skipped a mkdirat" \
+		has "$work/run.out" "HMTEST control PASS"
+	check "the script skipped it" has "$work/run.out" \
+		"control: skipped mkdir /hm-skipped"
+	check "the host wrote /hm-written" has "$work/run.out" \
+		"HMTEST write_file PASS"
+	check "reboot -f ends the run, exit 0" test $rc -eq 0
+}
+
 # The original's ioctl interaction plugin, in Python, on a real ioctl.
 test_python() {
 	"$host_test" host || exit $?
@@ -201,6 +222,9 @@ arm64-process-info)
 	;;
 arm64-which-mapping)
 	test_arm64_script which_mapping
+	;;
+arm64-control)
+	test_arm64_control
 	;;
 *)
 	echo "hypermem-run-test.sh: unknown mode $mode" >&2
