@@ -20,7 +20,27 @@ bzimage)
 	;;
 full)
 	"$test" host || exit $?
-	exec "$test" full "$work/vmlinux" "$work/initramfs.cpio"
+	# A boot that ran into its deadline before any CPU registered stopped
+	# inside the nested guest's kernel, before the module loaded: its two
+	# vCPUs are what QEMU's emulated SVM runs worst (scripts/run). Seen
+	# under scripts/with-kvm on 2026-11-26 in three runs of the linux
+	# suite, once a run (one guest's log stopped at 27 s of uptime, after
+	# rtc_cmos; 220 s of silence followed). Such a run is made once more,
+	# saying so; any other failure stands.
+	out=$(mktemp)
+	trap 'rm -f "$out"' EXIT
+	for try in 1 2; do
+		rc=0
+		"$test" full "$work/vmlinux" "$work/initramfs.cpio" >"$out" ||
+			rc=$?
+		cat "$out"
+		[ $rc -ne 0 ] && [ $try -eq 1 ] &&
+			grep -q '^# run ended after .*: timeout$' "$out" &&
+			grep -q '^not ok - .*: both CPUs registered$' "$out" ||
+			exit $rc
+		echo "# a boot stopped before the module loaded (the nested" \
+			"guest's emulation stalled): the run once more"
+	done
 	;;
 esac
 echo "run-test.sh: unknown mode $mode" >&2
