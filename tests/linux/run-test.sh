@@ -20,13 +20,14 @@ bzimage)
 	;;
 full)
 	"$test" host || exit $?
-	# A boot that ran into its deadline before any CPU registered stopped
-	# inside the nested guest's kernel, before the module loaded: its two
-	# vCPUs are what QEMU's emulated SVM runs worst (scripts/run). Seen
-	# under scripts/with-kvm on 2026-11-26 in three runs of the linux
-	# suite, once a run (one guest's log stopped at 27 s of uptime, after
-	# rtc_cmos; 220 s of silence followed). Such a run is made once more,
-	# saying so; any other failure stands.
+	# A boot in which no CPU registered never reached the module: its
+	# two vCPUs are what QEMU's emulated SVM runs worst (scripts/run).
+	# Seen under scripts/with-kvm on 2026-11-26 once in each of four runs
+	# of the linux suite: a guest whose log stopped at 27 s of uptime
+	# (after rtc_cmos) until the 240 s deadline, twice, and one that reset
+	# after 32 s with none of the console lines the test looks for. Such
+	# a run is made once more, saying so; any other failure, or the same
+	# one again, stands.
 	out=$(mktemp)
 	trap 'rm -f "$out"' EXIT
 	for try in 1 2; do
@@ -35,11 +36,10 @@ full)
 			rc=$?
 		cat "$out"
 		[ $rc -ne 0 ] && [ $try -eq 1 ] &&
-			grep -q '^# run ended after .*: timeout$' "$out" &&
 			grep -q '^not ok - .*: both CPUs registered$' "$out" ||
 			exit $rc
-		echo "# a boot stopped before the module loaded (the nested" \
-			"guest's emulation stalled): the run once more"
+		echo "# a boot never reached the module (the nested guest" \
+			"stalled or reset early): the run once more"
 	done
 	;;
 esac
