@@ -1,9 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# scripts/vm-watch, the watchdog of scripts/with-kvm's VMs: a VM that
-# prints nothing and writes no heartbeat is stopped as frozen (122) with
-# its state read through QMP, one past its limit too (124), a live one runs
-# on, and QEMU's own exit status and console come through.
+# scripts/vm-watch, the watchdog of scripts/with-kvm's VMs: a VM whose user
+# space writes no heartbeat is stopped as frozen (122), whatever its
+# console prints, with its state read through QMP; one past its limit too
+# (124); a live one runs on; QEMU's own exit status and console come
+# through.
 #
 # usage: vm-watch-test.sh VM_WATCH [QEMU]
 set -u
@@ -26,12 +27,21 @@ run() {
 run --limit 60 --silence 2 -- sh -c 'echo booted; exec sleep 60'
 check "a silent VM is stopped as frozen (exit 122)" test $rc -eq 122
 check "within seconds of --silence ($took s)" test $took -lt 15
-check "it says why" grep -q 'froze: no console output and no heartbeat' \
+check "it says why" grep -q 'froze: its user space wrote no heartbeat' \
 	"$work/err"
 check "with its last console lines" grep -q '  | booted' "$work/err"
 check "the console came through" grep -qx booted "$work/out"
 check "and into the console log" grep -q '^booted' "$work/console"
 check "no QMP: it says so" grep -q 'QMP at .* did not answer' "$work/err"
+
+# A kernel that prints (soft lockup reports) while its user space is
+# frozen: frozen.
+run --limit 60 --silence 3 -- sh -c "echo 1 >'$work/beat'; sleep 1
+	while :; do echo 'watchdog: BUG: soft lockup'; sleep 0.5; done"
+check "a VM that prints but beats no more is frozen (exit 122)" \
+	test $rc -eq 122
+check "its last heartbeat is named" grep -q 'last heartbeat: guest uptime 1' \
+	"$work/err"
 
 # Quiet but beating: alive, its own exit status.
 run --limit 60 --silence 2 -- sh -c "for i in 1 2 3 4 5 6; do
@@ -40,8 +50,9 @@ check "a quiet VM whose heartbeat changes lives on (QEMU's exit 7)" \
 	test $rc -eq 7
 check "for the whole 6 s" test $took -ge 5
 
-# Printing but past its limit.
-run --limit 3 --silence 2 -- sh -c 'while :; do echo tick; sleep 0.5; done'
+# Beating but past its limit.
+run --limit 3 --silence 2 -- sh -c "while :; do
+	date +%s.%N >'$work/beat'; sleep 0.5; done"
 check "a VM past --limit is stopped (exit 124)" test $rc -eq 124
 check "it says so" grep -q 'ran past its limit of 3 s' "$work/err"
 
@@ -54,6 +65,9 @@ if [ -n "$qemu" ]; then
 	check "QMP: info status" grep -q 'VM status: paused' "$work/err"
 	check "QMP: info cpus" grep -q 'CPU #0' "$work/err"
 	check "QMP: the registers" grep -q '^EIP=0000fff0' "$work/err"
+	check "a second look: a paused vCPU stays where it was" \
+		grep -q 'vCPU 0: pc 0000fff0 then 0000fff0 a second later (the same)' \
+		"$work/err"
 	check "the vector registers go to the log only" \
 		sh -c "! grep -q '^XMM\|^YMM' '$work/err' &&
 			grep -q '^XMM\|^YMM' '$work/console'"
