@@ -13,7 +13,8 @@ fi
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 set -- -std=gnu11 -O2 -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes \
-	-Wstrict-prototypes -Wvla -D_GNU_SOURCE -I"$src/libhypermem/include"
+	-Wstrict-prototypes -Wvla -D_GNU_SOURCE -I"$src/libhypermem/include" \
+	-I"$src/libhypermem/arch/arm64"
 "$cc" "$@" -fPIC -fvisibility=hidden -DHM_BUILDING_LIBRARY -shared \
 	-Wl,--version-script,"$src/libhypermem/src/libhypermem.map" \
 	-o "$out/libhypermem.so" "$src"/libhypermem/src/*.c \

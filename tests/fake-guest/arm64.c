@@ -12,12 +12,10 @@
 
 #include <hypermem/protocol.h>
 
+#include "arm64-regs.h"
 #include "cpu.h"
 
 #define UART_GPA 0x09000000ull
-#define CORE_REG(x) (KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE | \
-		     KVM_REG_ARM_CORE_REG(x))
-
 void fake_cpu_ring(struct kvm_run *run, struct fake_regs *regs,
 		   unsigned int call, uint64_t gpa, unsigned int flags)
 {
@@ -49,9 +47,9 @@ bool fake_cpu_is_serial(const struct kvm_run *run)
 /* X0 or X1, as KVM names them; NULL for any other register. */
 static uint64_t *core_reg(struct fake_regs *regs, uint64_t id)
 {
-	if (id == CORE_REG(regs.regs[0]))
+	if (id == ARM64_CORE_REG(regs.regs[0]))
 		return &regs->result;
-	if (id == CORE_REG(regs.regs[1]))
+	if (id == ARM64_CORE_REG(regs.regs[1]))
 		return &regs->arg;
 	return NULL;
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The VMM core's kernel loader, x86_load_linux() (vmm/src/load.c), on any
+ * The VMM core's kernel loader, x86_load_linux() (vmm/src/x86/load.c), on any
  * file handed to --kernel: an ELF vmlinux with its PVH note or a bzImage:
  * whatever the file says, the loader either loads it within guest RAM, a
  * bzImage's entry inside what it loaded, or returns a negative errno.

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * The VMM core's ELF loader as the tiny board uses it, x86_load_elf()
- * (vmm/src/load.c), on any guest-tiny image: it loads PT_LOAD segments
+ * (vmm/src/x86/load.c), on any guest-tiny image: it loads PT_LOAD segments
  * within guest RAM or returns a negative errno.
  */
 #include <stdint.h>

@@ -29,6 +29,8 @@
 
 #include <hypermem/hypermem.h>
 
+#include "arm64-regs.h"
+
 #define RAM_GPA 0x40000000ull
 #define RAM_SIZE (2u << 20)
 #define TABLE_GPA (RAM_GPA + 0x1000)	/* the calls: X0, X1 pairs */
@@ -36,9 +38,6 @@
 #define REPORT_GPA 0x10000000ull	/* no slot: stores exit as MMIO */
 #define MAX_EXITS 64
 #define SMCCC_RET_NOT_SUPPORTED ((uint64_t)-1)
-
-#define CORE_REG(x) (KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE | \
-		     KVM_REG_ARM_CORE_REG(x))
 
 /*
  * The guest: for each pair at X19 until an X0 of 0, HVC with it and store
@@ -149,9 +148,9 @@ static void machine_new(struct machine *m, const uint64_t *calls, size_t n)
 	assert_int_equal(ioctl(m->fd, KVM_ARM_PREFERRED_TARGET, &init), 0);
 	assert_int_equal(ioctl(m->vcpu_fd, KVM_ARM_VCPU_INIT, &init), 0);
 	assert_int_equal(ioctl(m->fd, KVM_SET_DEVICE_ATTR, &attr), 0);
-	set_reg(m, CORE_REG(regs.pc), RAM_GPA);
-	set_reg(m, CORE_REG(regs.regs[19]), TABLE_GPA);
-	set_reg(m, CORE_REG(regs.regs[20]), REPORT_GPA);
+	set_reg(m, ARM64_CORE_REG(regs.pc), RAM_GPA);
+	set_reg(m, ARM64_CORE_REG(regs.regs[19]), TABLE_GPA);
+	set_reg(m, ARM64_CORE_REG(regs.regs[20]), REPORT_GPA);
 
 	assert_int_equal(hm_vm_new(&m->hm), 0);
 	assert_int_equal(hm_vm_add_ram(m->hm, RAM_GPA, RAM_SIZE, m->ram), 0);

@@ -180,7 +180,7 @@ void file_unmap(struct file_image *img);
 int file_load_initrd(struct vmm *vm, const char *path, uint64_t top);
 
 /*
- * The architecture's side of the core, x86.c and diagnose.c or arm64/:
+ * The architecture's side of the core, x86/ or arm64/:
  * the boards it has, how KVM hands it libhypermem's doorbell, and what it
  * can say about a vCPU that stopped.
  */
@@ -202,19 +202,19 @@ void arch_describe(struct vmm_result *result);
 int serial_device_init(struct vmm *vm, enum trap_space space, uint64_t base,
 		       uint32_t irq);
 
-/* cpu.c */
+/* x86/cpu.c */
 int x86_setup_cpuid(struct vmm_cpu *cpu, enum vmm_cpuid_hide hide);
 int x86_identity_map(struct vmm *vm, uint64_t pml4_gpa);
 /* Long mode through the map at @p pml4_gpa; 0: PVH's protected mode. */
 int x86_enter(struct vmm_cpu *cpu, uint64_t pml4_gpa, struct kvm_regs *regs);
 int x86_enter_linux(struct vmm_cpu *cpu);
 
-/* load.c */
+/* x86/load.c */
 int x86_load_elf(struct vmm *vm, const char *path, uint64_t low,
 		 uint64_t *entry);
 int x86_load_linux(struct vmm *vm, const struct vmm_config *config);
 
-/* mptable.c */
+/* x86/mptable.c */
 int x86_write_mptable(struct vmm *vm);
 
 #endif

@@ -16,9 +16,7 @@
 #include <string.h>
 
 #include "../../src/internal.h"
-
-#define CORE_REG(x) (KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE | \
-		     KVM_REG_ARM_CORE_REG(x))
+#include "arm64-regs.h"
 
 bool arch_decode_call(struct hm_vcpu *vcpu, struct doorbell *call)
 {
@@ -36,7 +34,7 @@ bool arch_decode_call(struct hm_vcpu *vcpu, struct doorbell *call)
 int arch_call_gpa(struct hm_vcpu *vcpu, struct doorbell *call)
 {
 	struct kvm_one_reg reg = {
-		.id = CORE_REG(regs.regs[1]),
+		.id = ARM64_CORE_REG(regs.regs[1]),
 		.addr = (uintptr_t)&call->gpa,
 	};
 	int err;
@@ -57,7 +55,7 @@ void arch_complete_call(struct hm_vcpu *vcpu, int error)
 {
 	uint64_t result = (uint64_t)(int64_t)error;
 	struct kvm_one_reg reg = {
-		.id = CORE_REG(regs.regs[0]),
+		.id = ARM64_CORE_REG(regs.regs[0]),
 		.addr = (uintptr_t)&result,
 	};
 

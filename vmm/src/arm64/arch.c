@@ -49,7 +49,7 @@ int arch_enable_doorbell(struct vmm *vm)
 /* KVM has moved the PC past the HVC; the result goes in X0. */
 void arch_unknown_hypercall(struct vmm_cpu *cpu)
 {
-	arm64_set_reg(cpu, CORE_REG(regs.regs[0]), SMCCC_RET_NOT_SUPPORTED);
+	arm64_set_reg(cpu, ARM64_CORE_REG(regs.regs[0]), SMCCC_RET_NOT_SUPPORTED);
 }
 
 /* arm64 has no CPUID: nothing to hide. */

@@ -9,6 +9,7 @@
 #include <linux/kvm.h>
 #include <stddef.h>
 
+#include "arm64-regs.h"
 #include "internal.h"
 
 #define GIC_DIST_GPA 0x08000000ull
@@ -29,10 +30,6 @@
 #define DTB_MAX_SIZE (64u << 10)
 /* The kernel's COMMAND_LINE_SIZE on arm64, its NUL included. */
 #define CMDLINE_MAX_ARM64 2048
-
-/* A 64-bit core register's KVM_{GET,SET}_ONE_REG id (KVM api.rst). */
-#define CORE_REG(x) (KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE | \
-		     KVM_REG_ARM_CORE_REG(x))
 
 /* cpu.c */
 int arm64_get_reg(struct vmm_cpu *cpu, uint64_t id, uint64_t *value);

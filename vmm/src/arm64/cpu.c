@@ -55,9 +55,9 @@ int arm64_init_cpu(struct vmm_cpu *cpu)
 
 	if (ret || cpu->index)
 		return ret;
-	ret = arm64_set_reg(cpu, CORE_REG(regs.pc), cpu->vm->entry);
+	ret = arm64_set_reg(cpu, ARM64_CORE_REG(regs.pc), cpu->vm->entry);
 	if (!ret)
-		ret = arm64_set_reg(cpu, CORE_REG(regs.regs[0]),
+		ret = arm64_set_reg(cpu, ARM64_CORE_REG(regs.regs[0]),
 				    cpu->vm->dtb_gpa);
 	return ret;
 }
