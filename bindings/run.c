@@ -26,11 +26,11 @@
 #include <unistd.h>
 
 #include <tiny/boot.h>
-#include <vmm/ivshmem.h>
+#include <qemu/ivshmem.h>
 #include <vmm/vmm.h>
 
 #include "output.h"
-#include "qemu.h"
+#include "launch.h"
 #include "run.h"
 
 #define TINY_DEFAULT_CMDLINE "scenario=demo"

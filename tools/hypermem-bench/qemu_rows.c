@@ -16,10 +16,10 @@
 #include <unistd.h>
 
 #include <hypermem/hypermem.h>
-#include <vmm/ivshmem.h>
+#include <qemu/ivshmem.h>
 
 #include "bench.h"
-#include "qemu.h"
+#include "launch.h"
 
 #define SHM_SIZE (4u << 20)
 #define HMIO 0x484d494full

@@ -4,8 +4,8 @@
  * start with the guest's serial console on a pipe, and its end. The child
  * dies with its parent, so no exit path of the run leaves it behind.
  */
-#ifndef HM_BINDINGS_QEMU_H
-#define HM_BINDINGS_QEMU_H
+#ifndef QEMU_LAUNCH_H
+#define QEMU_LAUNCH_H
 
 #include <stddef.h>
 #include <sys/types.h>

@@ -5,7 +5,6 @@
  * terminal, when the guest should have the keys, or /dev/null; its
  * stderr, where QEMU says what went wrong, is ours.
  */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -17,7 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "qemu.h"
+#include "launch.h"
 
 #define CHARDEV_ID "hypermem"
 /* One vector: the guest's doorbell; the host answers in shared memory. */
