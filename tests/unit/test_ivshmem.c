@@ -23,7 +23,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include <vmm/ivshmem.h>
+#include <qemu/ivshmem.h>
 
 #define VECTORS 2
 #define SHM_SIZE (1u << 20)

@@ -4,30 +4,27 @@
  * qemu-system-x86_64 with TCG (KVM where it runs Linux), its module on the
  * ivshmem-doorbell device, the mailbox transport. Inside the first event
  * hm-ioctl-test raises (user event HMIO, its ifreq on the stack), 8-byte
- * and 4 KiB reads are timed one at a time; then QEMU is killed.
+ * and 4 KiB reads are timed one at a time; then QEMU is killed. The
+ * loop that serves the guest is the backend's, qemu/qemu.h.
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <poll.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <hypermem/hypermem.h>
-#include <vmm/ivshmem.h>
+#include <qemu/qemu.h>
 
 #include "bench.h"
-#include "qemu.h"
 
-#define SHM_SIZE (4u << 20)
 #define HMIO 0x484d494full
 #define REPS 30
 #define BOOT_MS 180000
 
 static struct bench_cell *rows_out;
 static int measured;
+static struct qemu *the_qemu;
 
 struct read_op {
 	uint64_t addr;
@@ -60,52 +57,54 @@ static int on_event(struct hm_vcpu *vcpu, const struct hm_event *ev,
 	time_reads(vcpu, ev->args[0], 8, &rows_out[0]);
 	time_reads(vcpu, ev->args[0] & ~4095ull, 4096, &rows_out[1]);
 	measured = 1;
+	qemu_stop(the_qemu);
 	return 0;
 }
 
-/* Serve the guest until it was measured, QEMU left or time ran out. */
-static int serve(struct ivshmem_server *s, struct hm_mailbox *mb,
-		 struct qemu *q)
+/* How the run ended, as -errno: 0 once the guest was measured. */
+static int run_error(const struct qemu_result *res)
 {
-	double end = bench_now_us() + BOOT_MS * 1e3;
-	struct pollfd p[] = {
-		{ .fd = ivshmem_server_doorbell_fd(s, 0), .events = POLLIN },
-		{ .fd = q->console_fd, .events = POLLIN },
-		{ .fd = q->pidfd, .events = POLLIN },
-	};
-
-	while (!measured && bench_now_us() < end) {
-		char sink[4096];
-
-		if (poll(p, 3, 1000) < 0 && errno != EINTR)
-			return -errno;
-		if (p[1].revents && read(p[1].fd, sink, sizeof(sink)) <= 0)
-			p[1].fd = -1;
-		if (p[0].revents & POLLIN)
-			hm_mailbox_serve(mb);
-		if (p[2].revents)
-			return -ECHILD;
+	if (measured)
+		return 0;
+	switch (res->end) {
+	case QEMU_END_EXITED:
+		return -ECHILD;
+	case QEMU_END_FAILED:
+		return res->error;
+	default:
+		return -ETIMEDOUT;
 	}
-	return measured ? 0 : -ETIMEDOUT;
+}
+
+/* Boot under our QEMU and serve it until it was measured, or its end. */
+static int measure(struct qemu *q, const struct qemu_launch *l)
+{
+	struct qemu_result res;
+	int mailbox_failed;
+	int err;
+
+	err = qemu_listen(q, &mailbox_failed);
+	if (!err)
+		err = qemu_launch(q, l);
+	if (err)
+		return err;
+	qemu_run(q, &res);
+	qemu_kill(q);
+	return run_error(&res);
 }
 
 int bench_qemu_rows(const char *dir, struct bench_cell rows[2],
 		    char *why, size_t cap)
 {
-	char kernel[512], initrd[512], tmp[] = "/tmp/hm-bench-XXXXXX";
-	char sock[600];
+	char kernel[512], initrd[512];
 	const struct qemu_config c = {
+		.timeout_ms = BOOT_MS, .event_fn = on_event,
+	};
+	const struct qemu_launch l = {
+		.machine = qemu_machine_native(),
 		.kernel = kernel, .initrd = initrd, .cpus = 1, .mem_mib = 512,
 		.append = "console=ttyS0 rdinit=/init panic=-1 quiet",
-		.socket = sock,
 	};
-	struct ivshmem_server *s = NULL;
-	struct hm_mailbox *mb = NULL;
-	struct qemu q = QEMU_NONE;
-	struct qemu_args args;
-	struct hm_vm *vm = NULL;
-	size_t size;
-	void *shm;
 	int err;
 
 	snprintf(kernel, sizeof(kernel), "%s/bzImage", dir);
@@ -114,36 +113,19 @@ int bench_qemu_rows(const char *dir, struct bench_cell rows[2],
 		snprintf(why, cap, "no Linux guest in %s", dir);
 		return -ENOENT;
 	}
-	if (!mkdtemp(tmp))
-		return -errno;
-	snprintf(sock, sizeof(sock), "%s/ivshmem.sock", tmp);
+	if (!l.machine) {
+		snprintf(why, cap, "no QEMU machine type for this host");
+		return -ENOTSUP;
+	}
 	rows_out = rows;
 	measured = 0;
-	err = ivshmem_server_new(sock, SHM_SIZE, 1, &s);
-	if (!err)
-		err = hm_vm_new(&vm);
-	shm = err ? NULL : ivshmem_server_shm(s, &size);
-	if (!err)
-		err = hm_mailbox_new(vm, shm, size, HM_MAX_REGION_PAGES,
-				     ivshmem_server_doorbell_fd(s, 0), &mb);
+	err = qemu_new(&c, &the_qemu);
 	if (!err) {
-		hm_vm_set_event_handler(vm, on_event, NULL);
-		err = qemu_build_args(&c, &args);
+		err = measure(the_qemu, &l);
+		qemu_free(the_qemu);
+		the_qemu = NULL;
 	}
-	if (!err)
-		err = qemu_start(&args, 0, &q);
-	if (!err)
-		err = ivshmem_server_accept(s, 30000);
-	if (!err)
-		err = serve(s, mb, &q);
 	if (err)
 		snprintf(why, cap, "QEMU run: %s", strerror(-err));
-	qemu_stop(&q);
-	qemu_close(&q);
-	hm_mailbox_free(mb);
-	hm_vm_free(vm);
-	ivshmem_server_free(s);
-	unlink(sock);
-	rmdir(tmp);
 	return err;
 }

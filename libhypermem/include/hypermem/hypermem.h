@@ -531,7 +531,7 @@ HM_EXPORT int hm_vcpu_set_return(struct hm_vcpu *vcpu, uint64_t ret);
 /*
  * The mailbox transport. A VMM that does not run the guest itself (a
  * stock QEMU with an ivshmem-doorbell device, its server in the caller:
- * vmm/ivshmem.h) hands the library the memory it shares with the guest;
+ * qemu/ivshmem.h) hands the library the memory it shares with the guest;
  * the guest's regions live there (protocol.h, "Mailbox transport") and
  * its doorbells arrive on an eventfd. Each guest CPU has a slot, and
  * each slot an hm_vcpu for the event handler: every operation works on

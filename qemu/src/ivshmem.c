@@ -20,7 +20,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include <vmm/ivshmem.h>
+#include <qemu/ivshmem.h>
 
 struct ivshmem_server {
 	int listen_fd;

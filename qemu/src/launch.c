@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
- * QEMU as the run's child (qemu.h). Its stdout is ttyS0 (a stdio chardev)
- * on a pipe the run reads like the VMM core's console; its stdin is the
- * terminal, when the guest should have the keys, or /dev/null; its
- * stderr, where QEMU says what went wrong, is ours.
+ * Our QEMU (launch.h), on a machine type of the table. Its stdout is
+ * ttyS0 (a stdio chardev) on a pipe the backend reads as the VMM core's
+ * console is read; its stdin is the terminal, when the guest should have
+ * the keys, or /dev/null; its stderr, where QEMU says what went wrong, is
+ * ours.
  */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -17,12 +17,37 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "qemu.h"
+#include "launch.h"
 
 #define CHARDEV_ID "hypermem"
 /* One vector: the guest's doorbell; the host answers in shared memory. */
 #define DEVICE "ivshmem-doorbell,chardev=" CHARDEV_ID ",vectors=1"
 #define MAX_PATH_OPTION 512
+
+/*
+ * The machine types, one for each guest architecture QEMU boots here.
+ * Without -machine, qemu-system-x86_64's default is a PC (i440FX).
+ */
+static const struct qemu_machine machines[] = {
+	{ .arch = "x86_64", .program = "qemu-system-x86_64",
+	  .package = "qemu-system-x86" },
+};
+
+#if defined(__x86_64__)
+#define NATIVE_ARCH "x86_64"
+#elif defined(__aarch64__)
+#define NATIVE_ARCH "aarch64"
+#endif
+
+const struct qemu_machine *qemu_machine_native(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(machines) / sizeof(machines[0]); i++)
+		if (!strcmp(machines[i].arch, NATIVE_ARCH))
+			return &machines[i];
+	return NULL;
+}
 
 /* In QEMU's KEY=VALUE lists a comma is written twice. */
 static int escape_commas(const char *s, char *buf, size_t cap)
@@ -83,10 +108,15 @@ static int add_device(struct qemu_args *a, const char *socket)
  * ivshmem device. With -no-reboot a reset ends QEMU as a power-off does,
  * which ends the run as the core's reset does.
  */
-int qemu_build_args(const struct qemu_config *c, struct qemu_args *a)
+int qemu_build_args(const struct qemu_launch *c, const char *socket,
+		    struct qemu_args *a)
 {
 	*a = (struct qemu_args){ .argc = 0 };
-	add(a, QEMU_PROGRAM);
+	add(a, "%s", c->machine->program);
+	if (c->machine->machine) {
+		add(a, "-machine");
+		add(a, "%s", c->machine->machine);
+	}
 	add(a, "-accel");
 	add(a, c->kvm ? "kvm" : "tcg");
 	if (c->kvm) {
@@ -114,7 +144,7 @@ int qemu_build_args(const struct qemu_config *c, struct qemu_args *a)
 	}
 	add(a, "-append");
 	add(a, "%s", c->append);
-	return add_device(a, c->socket);
+	return add_device(a, socket);
 }
 
 static int shell_safe(const char *s)
@@ -184,7 +214,7 @@ exec_child(const struct qemu_args *a, pid_t parent, int out, int in,
 		_exit(127);
 	if (dup2(out, STDOUT_FILENO) >= 0 &&
 	    (in < 0 || dup2(in, STDIN_FILENO) >= 0))
-		execvp(QEMU_PROGRAM, a->argv);
+		execvp(a->argv[0], a->argv);
 	err = errno;
 	n = write(report, &err, sizeof(err));
 	(void)n;
@@ -210,12 +240,13 @@ static void close_fd(int *fd)
 	*fd = -1;
 }
 
-int qemu_start(const struct qemu_args *a, int console_input, struct qemu *q)
+int qemu_child_start(const struct qemu_args *a, int console_input,
+		     struct qemu_child *q)
 {
 	int out[2] = { -1, -1 }, report[2] = { -1, -1 }, in = -1, err = 0;
 	pid_t parent = getpid();
 
-	*q = QEMU_NONE;
+	*q = QEMU_CHILD_NONE;
 	if (pipe2(out, O_CLOEXEC) || pipe2(report, O_CLOEXEC))
 		err = -errno;
 	if (!err && !console_input) {
@@ -245,11 +276,11 @@ int qemu_start(const struct qemu_args *a, int console_input, struct qemu *q)
 	if (!err && fcntl(q->console_fd, F_SETFL, O_NONBLOCK))
 		err = -errno;
 	if (err)
-		qemu_close(q);
+		qemu_child_close(q);
 	return err;
 }
 
-int qemu_exited(struct qemu *q)
+int qemu_child_exited(struct qemu_child *q)
 {
 	if (q->pid < 0 || q->reaped)
 		return 1;
@@ -259,7 +290,7 @@ int qemu_exited(struct qemu *q)
 	return 1;
 }
 
-void qemu_stop(struct qemu *q)
+void qemu_child_kill(struct qemu_child *q)
 {
 	if (q->pid < 0 || q->reaped)
 		return;
@@ -269,9 +300,9 @@ void qemu_stop(struct qemu *q)
 	q->reaped = 1;
 }
 
-void qemu_close(struct qemu *q)
+void qemu_child_close(struct qemu_child *q)
 {
-	qemu_stop(q);
+	qemu_child_kill(q);
 	close_fd(&q->pidfd);
 	close_fd(&q->console_fd);
 }

@@ -5,10 +5,10 @@
  * QEMU connects to a UNIX socket and gets the shared memory and the
  * eventfds its guest rings the host with and is interrupted through.
  * The host is peer 0; the one QEMU it serves is peer 1. This is how
- * hypermem reaches a guest that QEMU, not the VMM core, runs (issue 17).
+ * hypermem reaches a guest that QEMU, not the VMM core, runs.
  */
-#ifndef VMM_IVSHMEM_H
-#define VMM_IVSHMEM_H
+#ifndef QEMU_IVSHMEM_H
+#define QEMU_IVSHMEM_H
 
 #include <stddef.h>
 

@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The run's options (run.h): --name VALUE into struct options, the checks
+ * of what each guest and backend takes, and whether KVM can be used.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <qemu/qemu.h>
+#include <tiny/boot.h>
+#include <vmm/vmm.h>
+
+#include "output.h"
+#include "run.h"
+
+#define SOCKET_PATH_MAX (sizeof(((struct sockaddr_un *)0)->sun_path) - 1)
+
+/* The core's boards differ by architecture: guest-tiny is x86-64's. */
+#ifdef __aarch64__
+#define HAVE_GUEST_TINY 0
+#else
+#define HAVE_GUEST_TINY 1
+#endif
+
+/* Say what to do about /dev/kvm before anything else fails on it. */
+int run_check_kvm(void)
+{
+	int err = vmm_check_kvm();
+
+	if (!err)
+		return 0;
+	if (err == -ENOENT)
+		output_error("/dev/kvm does not exist: this machine has no "
+			     "KVM. Enable virtualization (VT-x/AMD-V) in the "
+			     "firmware and load the module (modprobe kvm_intel "
+			     "or kvm_amd), or run on a host that offers KVM "
+			     "to its guests (nested virtualization).");
+	else if (err == -EACCES || err == -EPERM)
+		output_error("no permission to open /dev/kvm. Add yourself to "
+			     "its group (sudo usermod -aG kvm $USER, then log "
+			     "in again), or run as a user that can open it.");
+	else
+		output_error("cannot open /dev/kvm: %s", strerror(-err));
+	return EXIT_NO_KVM;
+}
+
+static int parse_uint(const char *s, unsigned int min, unsigned int max,
+		      unsigned int *ret)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || *s == '-' || v < min || v > max)
+		return -1;
+	*ret = (unsigned int)v;
+	return 0;
+}
+
+/* Index 0 is the value of an option not given; -1: none of them. */
+static const char *const vmm_names[] = { "", "core", "qemu", NULL };
+static const char *const accel_names[] = { "", "auto", "kvm", "tcg", NULL };
+
+static int parse_choice(const char *s, const char *const *names)
+{
+	int i;
+
+	for (i = 1; names[i]; i++)
+		if (!strcmp(s, names[i]))
+			return i;
+	return -1;
+}
+
+int run_set_option(struct options *o, const char *name, const char *value)
+{
+	static const struct {
+		const char *name;
+		size_t offset;
+	} texts[] = {
+		{ "guest", offsetof(struct options, guest) },
+		{ "kernel", offsetof(struct options, kernel) },
+		{ "initrd", offsetof(struct options, initrd) },
+		{ "append", offsetof(struct options, append) },
+		{ "cmdline", offsetof(struct options, cmdline) },
+		{ "qemu-socket", offsetof(struct options, qemu_socket) },
+	};
+	size_t i;
+	int choice;
+
+	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		if (!strcmp(name, texts[i].name)) {
+			*(const char **)((char *)o + texts[i].offset) = value;
+			return 0;
+		}
+	}
+	if (!strcmp(name, "cpus")) {
+		if (parse_uint(value, 1, TINY_MAX_CPUS, &o->cpus))
+			return output_usage_error("--cpus %s: want 1 to %u",
+						  value, TINY_MAX_CPUS);
+	} else if (!strcmp(name, "mem")) {
+		if (parse_uint(value, 16, 1024, &o->mem_mib) ||
+		    o->mem_mib % 2)
+			return output_usage_error("--mem %s: want an even "
+						  "number of MiB, 16 to 1024",
+						  value);
+	} else if (!strcmp(name, "timeout")) {
+		if (parse_uint(value, 1, 86400, &o->timeout_s))
+			return output_usage_error("--timeout %s: want 1 to "
+						  "86400 seconds", value);
+	} else if (!strcmp(name, "vmm")) {
+		choice = parse_choice(value, vmm_names);
+		if (choice < 0)
+			return output_usage_error("--vmm %s: want core or qemu",
+						  value);
+		o->vmm = (enum run_vmm)choice;
+	} else if (!strcmp(name, "accel")) {
+		choice = parse_choice(value, accel_names);
+		if (choice < 0)
+			return output_usage_error("--accel %s: want auto, kvm "
+						  "or tcg", value);
+		o->accel = (enum run_accel)choice;
+	} else {
+		return output_usage_error("--%s: no such option", name);
+	}
+	return 0;
+}
+
+int run_uses_qemu(const struct options *o)
+{
+	return o->vmm == RUN_VMM_QEMU ||
+	       (o->vmm == RUN_VMM_DEFAULT && o->qemu_socket);
+}
+
+static int check_tiny_options(const struct options *o)
+{
+	if (!HAVE_GUEST_TINY)
+		return output_usage_error("guest-tiny is an x86-64 guest: name "
+					  "a Linux kernel (an arm64 Image) "
+					  "with --kernel");
+	if (o->initrd)
+		return output_usage_error("--initrd %s: only with --kernel",
+					  o->initrd);
+	if (o->append)
+		return output_usage_error("--append %s: only with --kernel; "
+					  "guest-tiny takes --cmdline",
+					  o->append);
+	if (o->guest && access(o->guest, R_OK))
+		return output_usage_error("--guest %s: cannot read it",
+					  o->guest);
+	return 0;
+}
+
+static int check_linux_files(const struct options *o)
+{
+	if (access(o->kernel, R_OK))
+		return output_usage_error("--kernel %s: cannot read it",
+					  o->kernel);
+	if (o->initrd && access(o->initrd, R_OK))
+		return output_usage_error("--initrd %s: cannot read it",
+					  o->initrd);
+	return 0;
+}
+
+/* The QEMU a person starts has its own kernel, RAM, CPUs and accelerator. */
+static int check_socket_options(const struct options *o)
+{
+	static const char why[] = "the QEMU you start has its own; not with "
+				  "--qemu-socket";
+	const char *path = o->qemu_socket;
+	struct stat st;
+
+	if (o->kernel)
+		return output_usage_error("--kernel %s: %s", o->kernel, why);
+	if (o->initrd)
+		return output_usage_error("--initrd %s: %s", o->initrd, why);
+	if (o->append)
+		return output_usage_error("--append %s: %s", o->append, why);
+	if (o->mem_mib)
+		return output_usage_error("--mem %u: %s", o->mem_mib, why);
+	if (o->cpus != 1)
+		return output_usage_error("--cpus %u: %s", o->cpus, why);
+	if (o->accel)
+		return output_usage_error("--accel %s: %s",
+					  accel_names[o->accel], why);
+	if (!*path || strlen(path) > SOCKET_PATH_MAX)
+		return output_usage_error("--qemu-socket '%s': want the path "
+					  "of a UNIX socket, 1 to %zu bytes",
+					  path, SOCKET_PATH_MAX);
+	/* The server replaces a socket there, and only a socket. */
+	if (!lstat(path, &st) && !S_ISSOCK(st.st_mode))
+		return output_usage_error("--qemu-socket %s: there is a file "
+					  "there that is not a socket", path);
+	return 0;
+}
+
+/* guest-tiny needs the core; QEMU boots Linux only. */
+static int check_qemu_options(const struct options *o)
+{
+	if (o->guest)
+		return output_usage_error("--guest %s: guest-tiny runs on the "
+					  "VMM core only (--vmm core)",
+					  o->guest);
+	if (o->cmdline)
+		return output_usage_error("--cmdline %s: guest-tiny's, which "
+					  "runs on the VMM core only; give "
+					  "the kernel its command line with "
+					  "--append", o->cmdline);
+	if (o->qemu_socket)
+		return check_socket_options(o);
+	if (!qemu_machine_native())
+		return output_usage_error("--vmm qemu starts "
+					  "qemu-system-x86_64, for x86-64 "
+					  "guests only: leave --vmm out, the "
+					  "VMM core boots an arm64 Image");
+	if (!o->kernel)
+		return output_usage_error("--vmm qemu boots a Linux kernel: "
+					  "name it with --kernel (guest-tiny "
+					  "runs on the VMM core only)");
+	return check_linux_files(o);
+}
+
+int run_check_options(const struct options *o)
+{
+	if (run_uses_qemu(o))
+		return check_qemu_options(o);
+	if (o->qemu_socket)
+		return output_usage_error("--qemu-socket %s: serves a QEMU, "
+					  "not with --vmm core",
+					  o->qemu_socket);
+	if (o->accel)
+		return output_usage_error("--accel %s: QEMU's, only with "
+					  "--vmm qemu", accel_names[o->accel]);
+	if (!o->kernel)
+		return check_tiny_options(o);
+	if (o->guest)
+		return output_usage_error("--guest %s: a guest-tiny image, not "
+					  "with --kernel", o->guest);
+	if (o->cmdline)
+		return output_usage_error("--cmdline %s: guest-tiny's; give "
+					  "the kernel its command line with "
+					  "--append", o->cmdline);
+	return check_linux_files(o);
+}

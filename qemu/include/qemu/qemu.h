@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file qemu.h
+ * Stock QEMU as a backend: a guest that an unpatched QEMU runs, reached
+ * through QEMU's ivshmem-doorbell device with libhypermem's mailbox
+ * transport in the device's shared memory.
+ *
+ * A monitor creates the backend with qemu_new(), makes its ivshmem
+ * server listen and lays the mailbox in the shared memory with
+ * qemu_listen() (before any QEMU connects: the guest's driver reads the
+ * mailbox's header when it probes the device), then either launches its
+ * own QEMU on a machine type of the table (qemu_launch()) or lets a person
+ * start one with the device options qemu_device_line() gives. qemu_run()
+ * takes QEMU's connection and serves the guest's doorbells on the calling
+ * thread, where the event handler runs, until the run ends; qemu_kill()
+ * ends our QEMU and hands over the rest of its console.
+ *
+ * Functions return 0 or a negative errno value; nothing here prints.
+ */
+#ifndef QEMU_QEMU_H
+#define QEMU_QEMU_H
+
+#include <stddef.h>
+
+#include <hypermem/hypermem.h>
+
+/** The shared memory: a power of two for QEMU's BAR, a slot per CPU. */
+#define QEMU_SHM_SIZE (4u << 20)
+
+/** A QEMU program and machine type that boots a guest architecture. */
+struct qemu_machine {
+	const char *arch;	/**< the guest's, as uname -m names it */
+	const char *program;	/**< qemu-system-... */
+	const char *machine;	/**< -machine, or NULL: the default one */
+	const char *package;	/**< Debian's package that has program */
+};
+
+/**
+ * The machine type for guests of the host's own architecture, the one
+ * KVM can accelerate; NULL where the table has none.
+ */
+const struct qemu_machine *qemu_machine_native(void);
+
+/** The console callback: QEMU's serial output, cpu always -1. */
+typedef void (*qemu_console_fn)(int cpu, const char *buf, size_t len,
+				void *opaque);
+
+struct qemu_config {
+	/**
+	 * The ivshmem server's socket, for a QEMU a person starts; NULL:
+	 * one in a private directory, removed once our QEMU connected.
+	 */
+	const char *socket;
+	unsigned int timeout_ms;	/**< the whole run's, from qemu_new() */
+	qemu_console_fn console_fn;	/**< NULL: the console is dropped */
+	void *console_opaque;
+	hm_event_fn event_fn;		/**< on qemu_run()'s thread */
+	void *event_opaque;
+};
+
+/** Our own QEMU (qemu_launch()): what it boots and on what. */
+struct qemu_launch {
+	const struct qemu_machine *machine;
+	const char *kernel;
+	const char *initrd;		/**< or NULL */
+	const char *append;
+	unsigned int cpus;
+	unsigned int mem_mib;
+	int kvm;			/**< -accel kvm, else tcg */
+	int console_input;		/**< our stdin: the guest's serial */
+};
+
+/** How qemu_run() ended. */
+enum qemu_end {
+	QEMU_END_RUNNING = 0,	/**< not yet */
+	QEMU_END_STOPPED,	/**< qemu_stop() */
+	QEMU_END_TIMEOUT,	/**< the config's timeout passed */
+	QEMU_END_EXITED,	/**< our QEMU exited: qemu_result.status */
+	QEMU_END_LEFT,		/**< the person's QEMU hung up */
+	QEMU_END_FAILED,	/**< serving failed: qemu_result.error */
+};
+
+/** What failed, with QEMU_END_FAILED. */
+enum qemu_failure {
+	QEMU_FAILED_ACCEPT,	/**< taking QEMU's connection */
+	QEMU_FAILED_POLL,	/**< waiting for the guest */
+};
+
+struct qemu_result {
+	enum qemu_end end;
+	int connected;			/**< a QEMU connected */
+	int status;			/**< QEMU_END_EXITED: wait status */
+	enum qemu_failure failure;	/**< QEMU_END_FAILED: what, and */
+	int error;			/**< its -errno */
+};
+
+struct qemu;
+
+/**
+ * A backend with @c; the run's deadline starts now.
+ * @return 0; -ENOMEM; mkdtemp()'s error or -ENAMETOOLONG for the private
+ * socket's directory.
+ */
+int qemu_new(const struct qemu_config *c, struct qemu **ret);
+
+/** Where the ivshmem server listens, or will. */
+const char *qemu_socket(const struct qemu *q);
+
+/**
+ * Listen at qemu_socket() and lay the mailbox in the shared memory.
+ * @return 0; ivshmem_server_new()'s error, or *@mailbox_failed set and
+ * hm_vm_new()'s or hm_mailbox_new()'s.
+ */
+int qemu_listen(struct qemu *q, int *mailbox_failed);
+
+/**
+ * The options that give a QEMU the ivshmem-doorbell device served at
+ * qemu_socket(), as one line for a person to add: 0, or -ENAMETOOLONG.
+ */
+int qemu_device_line(const struct qemu *q, char *buf, size_t cap);
+
+/** Our QEMU's command line for @l, as a shell takes it: 0, or -E2BIG. */
+int qemu_launch_line(const struct qemu *q, const struct qemu_launch *l,
+		     char *buf, size_t cap);
+
+/**
+ * Start our QEMU on @l; it dies with this process.
+ * @return 0; -E2BIG; exec's error (-ENOENT: not installed), or that of
+ * pipe(), fork() or pidfd_open().
+ */
+int qemu_launch(struct qemu *q, const struct qemu_launch *l);
+
+/**
+ * Take QEMU's connection, then serve the guest's doorbells and pass its
+ * console on, until the run ends (qemu_is_stopping()).
+ */
+void qemu_run(struct qemu *q, struct qemu_result *res);
+
+/** End the run; safe from the event handler. */
+void qemu_stop(struct qemu *q);
+
+/**
+ * Whether the run is ending, for any reason: a stop, the deadline, our
+ * QEMU's exit, the person's QEMU hanging up. A handler that loops polls
+ * it: the guest gives up on a host that does not answer, and goes on.
+ */
+int qemu_is_stopping(struct qemu *q);
+
+/** Kill our QEMU unless it exited, and pass on what its console left. */
+void qemu_kill(struct qemu *q);
+
+void qemu_free(struct qemu *q);
+
+/** The guest's libhypermem VM, to subscribe to its events. */
+struct hm_vm *qemu_get_hm(struct qemu *q);
+
+/** The guest CPU whose mailbox slot @vcpu is. */
+unsigned int qemu_cpu_index(struct qemu *q, struct hm_vcpu *vcpu);
+
+#endif

@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The backend (qemu/qemu.h): the ivshmem server, the mailbox in its
+ * memory, QEMU ours (launch.h) or the person's, and the one loop that
+ * serves the guest. Handlers run on that loop's thread, as they run on a
+ * vCPU's thread with the VMM core; QEMU's exit only wakes the poll.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <qemu/ivshmem.h>
+#include <qemu/qemu.h>
+
+#include "launch.h"
+
+/* How often a QEMU that is not our child is looked at for having left. */
+#define TICK_MS 100
+
+struct qemu {
+	struct qemu_config config;
+	char dir[PATH_MAX];		/* the private socket's, or "" */
+	char socket[PATH_MAX];
+	struct timespec deadline;
+	struct ivshmem_server *server;
+	struct hm_vm *hm;
+	struct hm_mailbox *mailbox;
+	struct qemu_child child;	/* ours; pid -1 for the person's */
+	struct qemu_result res;
+};
+
+/* Milliseconds until @t, rounded up; 0 once it passed. */
+static int ms_until(const struct timespec *t)
+{
+	struct timespec now;
+	long long ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (long long)(t->tv_sec - now.tv_sec) * 1000 +
+	     (t->tv_nsec - now.tv_nsec + 999999) / 1000000;
+	return ms <= 0 ? 0 : ms > INT_MAX ? INT_MAX : (int)ms;
+}
+
+/* Our QEMU's socket, in a directory of our own: 0 or -errno. */
+static int private_socket(struct qemu *q)
+{
+	const char *tmp = getenv("TMPDIR");
+	int n;
+
+	n = snprintf(q->dir, sizeof(q->dir), "%s/hypermem-qemu.XXXXXX",
+		     tmp && *tmp ? tmp : "/tmp");
+	if (n < 0 || (size_t)n >= sizeof(q->dir))
+		return -ENAMETOOLONG;
+	if (!mkdtemp(q->dir)) {
+		q->dir[0] = 0;
+		return -errno;
+	}
+	n = snprintf(q->socket, sizeof(q->socket), "%s/ivshmem.sock", q->dir);
+	return n < 0 || (size_t)n >= sizeof(q->socket) ? -ENAMETOOLONG : 0;
+}
+
+/* Once our QEMU has what the socket gave, nothing is left behind. */
+static void remove_private_socket(struct qemu *q)
+{
+	if (!q->dir[0])
+		return;
+	unlink(q->socket);
+	rmdir(q->dir);
+	q->dir[0] = 0;
+}
+
+int qemu_new(const struct qemu_config *c, struct qemu **ret)
+{
+	struct qemu *q = calloc(1, sizeof(*q));
+	int err = 0;
+
+	if (!q)
+		return -ENOMEM;
+	q->config = *c;
+	q->child = QEMU_CHILD_NONE;
+	clock_gettime(CLOCK_MONOTONIC, &q->deadline);
+	q->deadline.tv_sec += c->timeout_ms / 1000;
+	q->deadline.tv_nsec += (long)(c->timeout_ms % 1000) * 1000000;
+	if (q->deadline.tv_nsec >= 1000000000) {
+		q->deadline.tv_sec++;
+		q->deadline.tv_nsec -= 1000000000;
+	}
+	if (c->socket)
+		snprintf(q->socket, sizeof(q->socket), "%s", c->socket);
+	else
+		err = private_socket(q);
+	if (err) {
+		qemu_free(q);
+		return err;
+	}
+	*ret = q;
+	return 0;
+}
+
+const char *qemu_socket(const struct qemu *q)
+{
+	return q->socket;
+}
+
+int qemu_listen(struct qemu *q, int *mailbox_failed)
+{
+	size_t size;
+	void *shm;
+	int err;
+
+	*mailbox_failed = 0;
+	err = ivshmem_server_new(q->socket, QEMU_SHM_SIZE, 1, &q->server);
+	if (err)
+		return err;
+	*mailbox_failed = 1;
+	shm = ivshmem_server_shm(q->server, &size);
+	err = hm_vm_new(&q->hm);
+	if (err)
+		return err;
+	if (q->config.event_fn)
+		hm_vm_set_event_handler(q->hm, q->config.event_fn,
+					q->config.event_opaque);
+	return hm_mailbox_new(q->hm, shm, size, HM_MAX_REGION_PAGES,
+			      ivshmem_server_doorbell_fd(q->server, 0),
+			      &q->mailbox);
+}
+
+int qemu_device_line(const struct qemu *q, char *buf, size_t cap)
+{
+	return qemu_device_options(q->socket, buf, cap);
+}
+
+int qemu_launch_line(const struct qemu *q, const struct qemu_launch *l,
+		     char *buf, size_t cap)
+{
+	struct qemu_args args;
+	int err = qemu_build_args(l, q->socket, &args);
+
+	if (!err)
+		qemu_format_args(&args, buf, cap);
+	return err;
+}
+
+int qemu_launch(struct qemu *q, const struct qemu_launch *l)
+{
+	struct qemu_args args;
+	int err = qemu_build_args(l, q->socket, &args);
+
+	return err ? err : qemu_child_start(&args, l->console_input,
+					    &q->child);
+}
+
+/* QEMU's serial output: 1 read, 0 none now, -1 at its end. */
+static int read_console(struct qemu *q, int fd)
+{
+	char buf[4096];
+	ssize_t n = read(fd, buf, sizeof(buf));
+
+	if (n > 0) {
+		if (q->config.console_fn)
+			q->config.console_fn(-1, buf, (size_t)n,
+					     q->config.console_opaque);
+		return 1;
+	}
+	return n < 0 && (errno == EAGAIN || errno == EINTR) ? 0 : -1;
+}
+
+static void fail(struct qemu *q, enum qemu_failure failure, int err)
+{
+	q->res.end = QEMU_END_FAILED;
+	q->res.failure = failure;
+	q->res.error = err;
+}
+
+/* Take QEMU's connection: 1, or 0 when the run ends before. */
+static int wait_for_qemu(struct qemu *q)
+{
+	int ms, err;
+
+	while (!qemu_is_stopping(q)) {
+		ms = ms_until(&q->deadline);
+		err = ivshmem_server_accept(q->server, ms < TICK_MS ?
+					    (unsigned int)ms : TICK_MS);
+		if (!err)
+			return 1;
+		if (err != -ETIMEDOUT && err != -EPIPE)
+			fail(q, QEMU_FAILED_ACCEPT, err);
+	}
+	return 0;
+}
+
+static void serve(struct qemu *q)
+{
+	struct pollfd p[] = {
+		{ .fd = ivshmem_server_doorbell_fd(q->server, 0),
+		  .events = POLLIN },
+		{ .fd = q->child.console_fd, .events = POLLIN },
+		{ .fd = q->child.pidfd, .events = POLLIN },
+	};
+	int ms;
+
+	while (!qemu_is_stopping(q)) {
+		ms = ms_until(&q->deadline);
+		/* A QEMU not ours leaves without a word: look now and then. */
+		if (q->child.pid < 0 && ms > TICK_MS)
+			ms = TICK_MS;
+		if (poll(p, 3, ms) < 0 && errno != EINTR) {
+			fail(q, QEMU_FAILED_POLL, -errno);
+			return;
+		}
+		if (p[1].revents && read_console(q, p[1].fd) < 0)
+			p[1].fd = -1;
+		/* A failed call was answered: the guest goes on. */
+		if (p[0].revents & POLLIN)
+			hm_mailbox_serve(q->mailbox);
+	}
+}
+
+void qemu_run(struct qemu *q, struct qemu_result *res)
+{
+	if (wait_for_qemu(q)) {
+		q->res.connected = 1;
+		remove_private_socket(q);
+		serve(q);
+	}
+	q->res.status = q->child.status;
+	*res = q->res;
+}
+
+void qemu_stop(struct qemu *q)
+{
+	if (q->res.end == QEMU_END_RUNNING)
+		q->res.end = QEMU_END_STOPPED;
+}
+
+/* Whether QEMU is gone: ours exited, or the person's hung up. */
+static enum qemu_end qemu_gone(struct qemu *q)
+{
+	if (q->child.pid > 0)
+		return qemu_child_exited(&q->child) ? QEMU_END_EXITED :
+		       QEMU_END_RUNNING;
+	if (q->res.connected && !ivshmem_server_connected(q->server))
+		return QEMU_END_LEFT;
+	return QEMU_END_RUNNING;
+}
+
+int qemu_is_stopping(struct qemu *q)
+{
+	if (q->res.end == QEMU_END_RUNNING && !ms_until(&q->deadline))
+		q->res.end = QEMU_END_TIMEOUT;
+	if (q->res.end == QEMU_END_RUNNING)
+		q->res.end = qemu_gone(q);
+	return q->res.end != QEMU_END_RUNNING;
+}
+
+void qemu_kill(struct qemu *q)
+{
+	qemu_child_kill(&q->child);
+	while (q->child.console_fd >= 0 &&
+	       read_console(q, q->child.console_fd) > 0)
+		;
+}
+
+void qemu_free(struct qemu *q)
+{
+	if (!q)
+		return;
+	qemu_child_close(&q->child);
+	hm_mailbox_free(q->mailbox);
+	hm_vm_free(q->hm);
+	ivshmem_server_free(q->server);
+	if (q->dir[0])
+		rmdir(q->dir);
+	free(q);
+}
+
+struct hm_vm *qemu_get_hm(struct qemu *q)
+{
+	return q->hm;
+}
+
+/* A mailbox's vCPUs are its slots, slot n the guest's CPU n. */
+unsigned int qemu_cpu_index(struct qemu *q, struct hm_vcpu *vcpu)
+{
+	unsigned int slot = 0;
+
+	while (slot < hm_mailbox_slots(q->mailbox) &&
+	       hm_mailbox_vcpu(q->mailbox, slot) != vcpu)
+		slot++;
+	return slot;
+}
