@@ -56,6 +56,10 @@ tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 export TMPDIR="$tmp"
 
+# A previous run's files would satisfy wait_for before the background run
+# has opened (and emptied) them.
+rm -f "$out" "$err"
+
 # stdin from /dev/null: a terminal would become the guest's console input.
 run_guest() {
 	start=$(date +%s)
