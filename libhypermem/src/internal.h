@@ -191,6 +191,14 @@ static inline char *region_data(const struct hm_vcpu *vcpu)
 	return (char *)vcpu->region + HM_HEADER_SIZE;
 }
 
+static inline void set_region_header(struct hm_region *r, uint64_t op,
+				     uint64_t addr, uint64_t size)
+{
+	r->addr = hm_le64(addr);
+	r->size = hm_le64(size);
+	r->op = hm_le64(op);
+}
+
 static inline size_t min_size(size_t a, size_t b)
 {
 	return a < b ? a : b;
@@ -295,8 +303,6 @@ int vcpu_request(struct hm_vcpu *vcpu, uint64_t op, uint64_t addr,
 int vcpu_kvm_ioctl(struct hm_vcpu *vcpu, unsigned long request, void *arg);
 
 /* vcpu.c */
-void set_region_header(struct hm_region *r, uint64_t op, uint64_t addr,
-		       uint64_t size);
 struct hm_vcpu *vcpu_alloc(struct hm_vm *vm, const struct transport_ops *ops);
 void vcpu_release(struct hm_vcpu *vcpu);
 /* A hypermem call, decoded: 0, or the error it was answered with. */

@@ -66,14 +66,6 @@ void hm_vcpu_get_stats(struct hm_vcpu *vcpu, struct hm_stats *stats)
 	*stats = vcpu->stats;
 }
 
-void set_region_header(struct hm_region *r, uint64_t op, uint64_t addr,
-		       uint64_t size)
-{
-	r->addr = hm_le64(addr);
-	r->size = hm_le64(size);
-	r->op = hm_le64(op);
-}
-
 static int check_hello(const struct hm_hello *hello)
 {
 	uint32_t pages = hm_le32(hello->region_pages);
