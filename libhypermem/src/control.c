@@ -69,8 +69,8 @@ void control_end_event(struct hm_vcpu *vcpu, bool clean)
 	struct hm_event_control wire;
 	unsigned int i;
 
-	/* A mailbox region that is the guest's turn is not ours to write. */
-	if (vcpu->mb && !vcpu->holds_turn)
+	/* A region the guest holds now is not ours to write. */
+	if (!vcpu->ops->holds_region(vcpu))
 		return;
 	if (!clean || (!c->flags && !c->arg_mask)) {
 		set_region_header(vcpu->region, HM_OP_NONE, 0, 0);

@@ -14,10 +14,10 @@ static int current_paging(struct hm_vcpu *vcpu, const struct paging **ret)
 {
 	int err;
 
-	if (vcpu->mb)
+	if (!vcpu->ops->read_paging)
 		return -EOPNOTSUPP;
 	if (vcpu->paging_event != vcpu->stats.events) {
-		err = arch_read_paging(vcpu, &vcpu->paging);
+		err = vcpu->ops->read_paging(vcpu, &vcpu->paging);
 		if (err)
 			return err;
 		vcpu->paging_event = vcpu->stats.events;
@@ -43,8 +43,11 @@ int hm_vcpu_walk(struct hm_vcpu *vcpu, uint64_t addr,
 		 struct hm_translation *ret)
 {
 	struct paging paging;
-	int err = vcpu->mb ? -EOPNOTSUPP : arch_read_paging(vcpu, &paging);
+	int err;
 
+	if (!vcpu->ops->read_paging)
+		return -EOPNOTSUPP;
+	err = vcpu->ops->read_paging(vcpu, &paging);
 	if (!err)
 		err = arch_walk(vcpu->vm, &paging, addr, ret);
 	return err;

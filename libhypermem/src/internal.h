@@ -84,8 +84,38 @@ struct reply {
 	uint64_t size;
 };
 
+/*
+ * How a vCPU reaches its guest, chosen when it is made: KVM exits
+ * (transport-kvm.c) or a slot of a mailbox (mailbox.c). The code past the
+ * hand-over (registration, events, requests, their checks) is the same.
+ */
+struct transport_ops {
+	/* The request is in the region: hand it over, 0 once answered. */
+	int (*drive)(struct hm_vcpu *vcpu);
+	/* Where a region or page the guest names is; NULL: nowhere usable. */
+	void *(*translate)(const struct hm_vcpu *vcpu, uint64_t gpa,
+			   uint64_t len);
+	/* Complete a register call with the region's GPA. */
+	int (*call_gpa)(struct hm_vcpu *vcpu, struct doorbell *call);
+	/*
+	 * The registers a page walk starts from; NULL: no page tables at
+	 * hand, so direct reads fail and hybrid ones go to the guest.
+	 */
+	int (*read_paging)(struct hm_vcpu *vcpu, struct paging *paging);
+	/* Whether the host may write the region now. */
+	bool (*holds_region)(const struct hm_vcpu *vcpu);
+	/* Around an event handler: what cuts a wait short at the deadline. */
+	int (*arm_watchdog)(struct hm_vcpu *vcpu);
+	void (*disarm_watchdog)(struct hm_vcpu *vcpu);
+	/* hm_vcpu_handle_exit() and hm_vcpu_free(). */
+	int (*handle_exit)(struct hm_vcpu *vcpu);
+	void (*free)(struct hm_vcpu *vcpu);
+};
+
 struct hm_vcpu {
 	struct hm_vm *vm;
+	const struct transport_ops *ops;
+	/* The KVM transport's (transport-kvm.c), unused by the others. */
 	int fd;
 	struct kvm_run *run;
 	void *data;			/* the VMM's */
@@ -119,8 +149,8 @@ struct hm_vcpu {
 	struct prefetch prefetch;
 
 	/*
-	 * The mailbox transport (mailbox.c): fd and run are unused; the slot
-	 * and, while the host holds it, the turn word's value.
+	 * The mailbox transport's (mailbox.c): the slot and, while the host
+	 * holds it, the turn word's value.
 	 */
 	struct hm_mailbox *mb;
 	unsigned int slot;
@@ -159,6 +189,14 @@ static inline int protocol_error(struct hm_vcpu *vcpu)
 static inline char *region_data(const struct hm_vcpu *vcpu)
 {
 	return (char *)vcpu->region + HM_HEADER_SIZE;
+}
+
+static inline void set_region_header(struct hm_region *r, uint64_t op,
+				     uint64_t addr, uint64_t size)
+{
+	r->addr = hm_le64(addr);
+	r->size = hm_le64(size);
+	r->op = hm_le64(op);
 }
 
 static inline size_t min_size(size_t a, size_t b)
@@ -232,29 +270,22 @@ int readv_cooperative(struct hm_vcpu *vcpu, struct hm_iovec *pieces,
 /* vm.c */
 void *vm_translate(const struct hm_vm *vm, uint64_t gpa, uint64_t len);
 
-/* mailbox.c */
-int mailbox_drive(struct hm_vcpu *vcpu);
-void *mailbox_translate(const struct hm_vcpu *vcpu, uint64_t gpa,
-			uint64_t len);
-
-/* Where a region or page the guest names is, by the vCPU's transport. */
 static inline void *vcpu_translate(const struct hm_vcpu *vcpu, uint64_t gpa,
 				   uint64_t len)
 {
-	return vcpu->mb ? mailbox_translate(vcpu, gpa, len)
-			: vm_translate(vcpu->vm, gpa, len);
+	return vcpu->ops->translate(vcpu, gpa, len);
 }
 
 /*
- * How reads go: another process's memory only through its guest; a
- * mailbox has no page tables at hand (direct reads fail, hybrid ones go
- * to the guest).
+ * How reads go: another process's memory only through its guest, and
+ * hybrid reads there too where no page tables are at hand.
  */
 static inline enum hm_read_mode vcpu_read_mode(const struct hm_vcpu *vcpu)
 {
 	enum hm_read_mode mode = vcpu->vm->read_mode;
 
-	if (vcpu->target || (vcpu->mb && mode == HM_READ_HYBRID))
+	if (vcpu->target ||
+	    (!vcpu->ops->read_paging && mode == HM_READ_HYBRID))
 		return HM_READ_COOPERATIVE;
 	return mode;
 }
@@ -263,14 +294,16 @@ static inline enum hm_read_mode vcpu_read_mode(const struct hm_vcpu *vcpu)
 void *vm_translate_prefix(const struct hm_vm *vm, uint64_t gpa, uint64_t len,
 			  uint64_t *ret_len);
 
-/* vcpu.c */
-void set_region_header(struct hm_region *r, uint64_t op, uint64_t addr,
-		       uint64_t size);
+/* request.c */
 int vcpu_can_request(const struct hm_vcpu *vcpu);
 int vcpu_request(struct hm_vcpu *vcpu, uint64_t op, uint64_t addr,
 		 uint64_t size, struct reply *reply);
+
+/* transport-kvm.c */
 int vcpu_kvm_ioctl(struct hm_vcpu *vcpu, unsigned long request, void *arg);
-struct hm_vcpu *vcpu_alloc(struct hm_vm *vm);
+
+/* vcpu.c */
+struct hm_vcpu *vcpu_alloc(struct hm_vm *vm, const struct transport_ops *ops);
 void vcpu_release(struct hm_vcpu *vcpu);
 /* A hypermem call, decoded: 0, or the error it was answered with. */
 int vcpu_dispatch(struct hm_vcpu *vcpu, struct doorbell *call);

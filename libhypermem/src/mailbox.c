@@ -4,7 +4,7 @@
  * memory shared with a guest that no exit stops, calls handed over by a
  * turn word per slot, doorbells on an eventfd. Everything past the
  * hand-over (registration, events, requests, their checks) is the code
- * the exit transport runs: a slot is an hm_vcpu without a KVM fd.
+ * the exit transport runs: a slot is an hm_vcpu with this transport.
  *
  * The guest writes the memory whenever it likes: the turn word is read
  * with one atomic load and changed only by compare-and-swap from the value
@@ -156,7 +156,7 @@ int real_mailbox_wait(struct hm_vcpu *vcpu, int ms)
  * One request: the header is in the region; hand it to the guest and
  * wait, under the deadline, for its reply call on the next seq.
  */
-int mailbox_drive(struct hm_vcpu *vcpu)
+static int drive(struct hm_vcpu *vcpu)
 {
 	uint32_t seq = HM_TURN_SEQ(vcpu->turn);
 	uint32_t waiting = HM_TURN(seq, HM_TURN_GUEST);
@@ -200,8 +200,8 @@ int mailbox_drive(struct hm_vcpu *vcpu)
  * Within the slot's pages only: its region (at the slot's start, at most
  * slot_pages - 1 pages) or its subscription page (the last).
  */
-void *mailbox_translate(const struct hm_vcpu *vcpu, uint64_t gpa,
-			uint64_t len)
+static void *translate(const struct hm_vcpu *vcpu, uint64_t gpa,
+		       uint64_t len)
 {
 	const struct hm_mailbox *mb = vcpu->mb;
 	uint64_t start = mb->slots_offset +
@@ -214,6 +214,58 @@ void *mailbox_translate(const struct hm_vcpu *vcpu, uint64_t gpa,
 		return mb->mem + gpa;
 	return NULL;
 }
+
+/* The call's arg word brought the region's GPA. */
+static int call_gpa(struct hm_vcpu *vcpu, struct doorbell *call)
+{
+	(void)vcpu;
+	(void)call;
+	return 0;
+}
+
+/* A region that is the guest's turn is not the host's to write. */
+static bool holds_region(const struct hm_vcpu *vcpu)
+{
+	return vcpu->holds_turn;
+}
+
+/* A request waits in poll(), which its deadline bounds: no kick. */
+static int arm_watchdog(struct hm_vcpu *vcpu)
+{
+	(void)vcpu;
+	return 0;
+}
+
+static void disarm_watchdog(struct hm_vcpu *vcpu)
+{
+	(void)vcpu;
+}
+
+/* No exit of a VMM's vCPU is a slot's. */
+static int handle_exit(struct hm_vcpu *vcpu)
+{
+	(void)vcpu;
+	return -EINVAL;
+}
+
+/* A slot goes with its mailbox (hm_mailbox_free()). */
+static void keep_slot(struct hm_vcpu *vcpu)
+{
+	(void)vcpu;
+}
+
+/* No page tables at hand: direct reads fail, hybrid ones go cooperative. */
+static const struct transport_ops mailbox_transport = {
+	.drive = drive,
+	.translate = translate,
+	.call_gpa = call_gpa,
+	.read_paging = NULL,
+	.holds_region = holds_region,
+	.arm_watchdog = arm_watchdog,
+	.disarm_watchdog = disarm_watchdog,
+	.handle_exit = handle_exit,
+	.free = keep_slot,
+};
 
 /* 1: a call was served; 0: none was waiting; < 0: it failed. */
 static int serve_slot(struct hm_vcpu *vcpu)
@@ -311,7 +363,7 @@ int hm_mailbox_new(struct hm_vm *vm, void *mem, size_t size,
 		.doorbell_fd = doorbell_fd, .vcpus = vcpus,
 	};
 	for (i = 0; i < nr; i++) {
-		mb->vcpus[i] = vcpu_alloc(vm);
+		mb->vcpus[i] = vcpu_alloc(vm, &mailbox_transport);
 		if (!mb->vcpus[i]) {
 			mb->nr_slots = i;
 			hm_mailbox_free(mb);

@@ -1,92 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
- * One request: the op goes into the region, the guest runs until it rings
- * the reply doorbell (the VMM's own exits handed to its exit handler on the
- * way), under the event's deadline; then the reply's header is checked once.
+ * One request: the op goes into the region, the vCPU's transport hands it
+ * to the guest and waits for the answer; then the reply's header is
+ * checked once.
  */
 #include <errno.h>
-#include <linux/kvm.h>
 
 #include "internal.h"
-
-/*
- * Enter the guest once. KVM_RUN interrupted by our own kick is retried
- * until the deadline; one interrupted by another signal returns -EINTR so
- * that the VMM's exit handler can see it (a stop request, say).
- */
-static int run_guest(struct hm_vcpu *vcpu)
-{
-	for (;;) {
-		int err;
-
-		vcpu->stats.ioctls++;
-		err = seam_kvm_run(vcpu);
-		if (!err)
-			return 0;
-		if (err != -EINTR && err != -EAGAIN)
-			return err;
-		if (watchdog_expired(vcpu))
-			return -ETIMEDOUT;
-		vcpu->run->immediate_exit = 0;
-		if (err == -EINTR && !watchdog_take_kick())
-			return -EINTR;
-	}
-}
-
-/* Exits that are not hypermem's during a request belong to the VMM. */
-static int foreign_exit(struct hm_vcpu *vcpu, bool interrupted)
-{
-	struct hm_vm *vm = vcpu->vm;
-	int err;
-
-	if (!vm->exit_fn)
-		return interrupted ? 0 : -EIO;
-	if (interrupted)
-		vcpu->run->exit_reason = KVM_EXIT_INTR;
-	err = vm->exit_fn(vcpu, vcpu->run, vm->exit_opaque);
-	if (err)
-		return err < 0 ? err : -EIO;
-	return 0;
-}
-
-/* Resume the guest until it replies; other exits go to the VMM. */
-/* 1: the guest replied; 0: not a hypermem call; < 0: the wrong call. */
-static int reply_call(struct hm_vcpu *vcpu)
-{
-	struct doorbell call;
-
-	if (!arch_decode_call(vcpu, &call))
-		return 0;
-	arch_complete_call(vcpu, 0);
-	if (!call.malformed && call.nr == HM_CALL_REPLY)
-		return 1;
-	return protocol_error(vcpu);
-}
-
-static int drive(struct hm_vcpu *vcpu)
-{
-	int err;
-
-	watchdog_start_deadline(vcpu);
-	for (;;) {
-		err = run_guest(vcpu);
-		if (!err) {
-			int replied;
-
-			vcpu->stats.exits++;
-			replied = reply_call(vcpu);
-			if (replied)
-				return replied < 0 ? replied : 0;
-		} else if (err != -EINTR) {
-			return err;
-		}
-		err = foreign_exit(vcpu, err == -EINTR);
-		if (err)
-			return err;
-		if (watchdog_expired(vcpu))
-			return -ETIMEDOUT;
-	}
-}
 
 static int check_reply(struct hm_vcpu *vcpu, struct reply *reply)
 {
@@ -131,7 +51,7 @@ int vcpu_request(struct hm_vcpu *vcpu, uint64_t op, uint64_t addr,
 	set_region_header(vcpu->region, op, addr, size);
 	vcpu->stats.round_trips++;
 	vcpu->in_op = true;
-	err = vcpu->mb ? mailbox_drive(vcpu) : drive(vcpu);
+	err = vcpu->ops->drive(vcpu);
 	vcpu->in_op = false;
 	if (err) {
 		/*

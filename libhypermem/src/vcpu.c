@@ -1,45 +1,24 @@
 // SPDX-License-Identifier: MIT
 /*
- * A vCPU: its registered region and the exit dispatcher for hypermem calls
- * (registration, events, stray replies). The loop that drives the guest
- * through one request is request.c.
+ * A vCPU, whatever its transport: its registered region and the dispatcher
+ * for hypermem calls (registration, events, stray replies). How a call
+ * arrives and how a request reaches the guest is the transport's
+ * (transport-kvm.c, mailbox.c).
  */
 #include <errno.h>
-#include <linux/kvm.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 
 #include "internal.h"
 
-int hm_vcpu_new(struct hm_vm *vm, int fd, struct kvm_run *run,
-		struct hm_vcpu **ret)
-{
-	struct hm_vcpu *vcpu;
-	int err;
-
-	if (fd < 0 || !run)
-		return -EINVAL;
-	err = watchdog_install(vm->kick_signal);
-	if (err)
-		return err;
-	vcpu = vcpu_alloc(vm);
-	if (!vcpu)
-		return -ENOMEM;
-	vcpu->fd = fd;
-	vcpu->run = run;
-	*ret = vcpu;
-	return 0;
-}
-
-struct hm_vcpu *vcpu_alloc(struct hm_vm *vm)
+struct hm_vcpu *vcpu_alloc(struct hm_vm *vm, const struct transport_ops *ops)
 {
 	struct hm_vcpu *vcpu = calloc(1, sizeof(*vcpu));
 
 	if (!vcpu)
 		return NULL;
 	vcpu->vm = vm;
-	vcpu->fd = -1;
+	vcpu->ops = ops;
 	vm->nr_vcpus++;
 	return vcpu;
 }
@@ -53,11 +32,10 @@ void vcpu_release(struct hm_vcpu *vcpu)
 	free(vcpu);
 }
 
-/* A mailbox's vCPUs go with it (hm_mailbox_free()). */
 void hm_vcpu_free(struct hm_vcpu *vcpu)
 {
-	if (vcpu && !vcpu->mb)
-		vcpu_release(vcpu);
+	if (vcpu)
+		vcpu->ops->free(vcpu);
 }
 
 void hm_vcpu_set_data(struct hm_vcpu *vcpu, void *data)
@@ -86,25 +64,6 @@ int hm_vcpu_get_guest_info(struct hm_vcpu *vcpu, struct hm_guest_info *info)
 void hm_vcpu_get_stats(struct hm_vcpu *vcpu, struct hm_stats *stats)
 {
 	*stats = vcpu->stats;
-}
-
-int vcpu_kvm_ioctl(struct hm_vcpu *vcpu, unsigned long request, void *arg)
-{
-	int ret;
-
-	do {
-		vcpu->stats.ioctls++;
-		ret = seam_vcpu_ioctl(vcpu, request, arg);
-	} while (ret == -EINTR);
-	return ret;
-}
-
-void set_region_header(struct hm_region *r, uint64_t op, uint64_t addr,
-		       uint64_t size)
-{
-	r->addr = hm_le64(addr);
-	r->size = hm_le64(size);
-	r->op = hm_le64(op);
 }
 
 static int check_hello(const struct hm_hello *hello)
@@ -246,7 +205,7 @@ static int run_event_handler(struct hm_vcpu *vcpu,
 	vcpu->stats.events++;
 	if (!vm->event_fn)
 		return 0;
-	err = watchdog_arm(vcpu);
+	err = vcpu->ops->arm_watchdog(vcpu);
 	if (err)
 		return err;
 	vcpu->in_event = true;
@@ -256,7 +215,7 @@ static int run_event_handler(struct hm_vcpu *vcpu,
 	vcpu->target = 0;
 	err = vm->event_fn(vcpu, event, vm->event_opaque);
 	vcpu->in_event = false;
-	watchdog_disarm(vcpu);
+	vcpu->ops->disarm_watchdog(vcpu);
 	return err < 0 ? err : 0;
 }
 
@@ -306,7 +265,7 @@ int vcpu_dispatch(struct hm_vcpu *vcpu, struct doorbell *call)
 		/* A failed re-registration leaves none: the old is stale. */
 		vcpu->region = NULL;
 		sub_drop_vcpu(vcpu);
-		err = vcpu->mb ? 0 : arch_call_gpa(vcpu, call);
+		err = vcpu->ops->call_gpa(vcpu, call);
 		if (err)
 			return err;
 		err = on_register(vcpu, call->gpa);
@@ -329,19 +288,5 @@ int vcpu_dispatch(struct hm_vcpu *vcpu, struct doorbell *call)
 
 int hm_vcpu_handle_exit(struct hm_vcpu *vcpu)
 {
-	struct doorbell call;
-	int err;
-
-	if (vcpu->mb)
-		return -EINVAL;
-	if (!arch_decode_call(vcpu, &call))
-		return 0;
-	if (vcpu->in_event) {
-		/* The VMM's exit handler must not feed our own calls back. */
-		arch_complete_call(vcpu, -EBUSY);
-		return -EBUSY;
-	}
-	err = vcpu_dispatch(vcpu, &call);
-	arch_complete_call(vcpu, err);
-	return err ? err : 1;
+	return vcpu->ops->handle_exit(vcpu);
 }

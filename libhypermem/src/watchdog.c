@@ -4,7 +4,7 @@
  * POSIX timer sends the kick signal a few times per deadline; the handler
  * sets kvm_run.immediate_exit so that a signal landing just before KVM_RUN
  * still makes it return (KVM api.rst, "immediate_exit"), and the loop in
- * vcpu.c compares the clock with the deadline at every return.
+ * transport-kvm.c compares the clock with the deadline at every return.
  */
 #include <errno.h>
 #include <linux/kvm.h>
@@ -103,9 +103,6 @@ int watchdog_arm(struct hm_vcpu *vcpu)
 {
 	int err;
 
-	/* A mailbox waits in poll(), which its deadline bounds. */
-	if (!vcpu->run)
-		return 0;
 	/* Under a test's clock, its fake KVM_RUN decides when it is kicked. */
 	err = seam_timers() ? start_ticks(vcpu) : 0;
 	if (err)
@@ -118,8 +115,6 @@ void watchdog_disarm(struct hm_vcpu *vcpu)
 {
 	struct itimerspec off = { 0 };
 
-	if (!vcpu->run)
-		return;
 	if (vcpu->timer_tid)
 		timer_settime(vcpu->timer, 0, &off, NULL);
 	kicked_run = NULL;

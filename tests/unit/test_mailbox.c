@@ -197,6 +197,29 @@ static void test_no_direct_reads(void **state)
 	box_free(&b);
 }
 
+static void reads_one(struct unit *u, const struct hm_event *ev)
+{
+	uint8_t buf[16];
+
+	(void)ev;
+	assert_int_equal(hm_vcpu_read(u->vcpu, VA_BUF, buf, 16), 16);
+	assert_int_equal(buf[3], fake_pattern(VA_BUF + 3));
+}
+
+/* A slot goes with its mailbox: hm_vcpu_free() leaves it serving. */
+static void test_vcpu_free_keeps_slot(void **state)
+{
+	struct box b;
+
+	(void)state;
+	box_init(&b, guest_one_event, 5000);
+	hm_vcpu_free(b.u->vcpu);
+	assert_ptr_equal(hm_mailbox_vcpu(b.mb, 0), b.u->vcpu);
+	run_box(&b, reads_one);
+	assert_int_equal(b.u->events, 1);
+	box_free(&b);
+}
+
 /* Register, raise, wait for the host's word (unblock), raise again. */
 static void guest_two_events(struct fake_guest *g)
 {
@@ -480,6 +503,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_every_op),
 		cmocka_unit_test(test_no_direct_reads),
+		cmocka_unit_test(test_vcpu_free_keeps_slot),
 		cmocka_unit_test(test_guest_stops_answering),
 		cmocka_unit_test(test_guest_gives_up),
 		cmocka_unit_test(test_two_slots),
