@@ -19,7 +19,7 @@ typedef struct {
 	struct hm_vcpu *vcpu;	/* NULL once its handler returned */
 	struct hm_event ev;
 	unsigned int cpu;
-	int core;		/* a vCPU of the VMM core, whose exits it counts */
+	int core;		/* the VMM core's vCPU: its exits are counted */
 } EventObject;
 
 /* event.c */
