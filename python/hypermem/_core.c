@@ -9,12 +9,9 @@
  * them. Whatever the guest does, the interpreter only ever sees
  * GuestError, RuntimeError and the exceptions of a handler.
  */
-#include <string.h>
-
 #include "core.h"
 #include "ops.h"
 #include "syscalls.h"
-
 
 /* syscall_nr(name) -> int, or None; hypermem-run's table. */
 static PyObject *core_syscall_nr(PyObject *mod, PyObject *arg)

@@ -3,11 +3,12 @@
  * python3 -m hypermem: the command line's run (bindings/run.h) with a
  * plugin's handler, its options, output and exit codes hypermem-run's.
  */
+#include "core.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core.h"
 #include "output.h"
 #include "run.h"
 

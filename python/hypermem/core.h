@@ -2,7 +2,8 @@
 /*
  * What the parts of hypermem._core share: the Event a handler gets
  * (event.c), the rules of a subscription (rule.c), Machine (machine.c),
- * and python3 -m hypermem's run (cli.c); _core.c makes the module.
+ * and python3 -m hypermem's run (cli.c); _core.c makes the module. Each
+ * includes it first: Python.h comes before any standard header.
  */
 #ifndef HM_PYTHON_CORE_H
 #define HM_PYTHON_CORE_H

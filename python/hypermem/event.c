@@ -6,13 +6,14 @@
  * the operation and the guest address; an Event used after its handler
  * returned raises RuntimeError.
  */
+#include "core.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <vmm/vmm.h>
 
-#include "core.h"
 #include "ops.h"
 
 PyObject *py_guest_error;

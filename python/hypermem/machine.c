@@ -6,13 +6,13 @@
  * vCPU thread. A handler's exception stops the guest and is raised again
  * by Machine.run().
  */
+#include "core.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <vmm/vmm.h>
-
-#include "core.h"
 
 typedef struct {
 	PyObject_HEAD

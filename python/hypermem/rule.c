@@ -7,11 +7,12 @@
  * subscription is a list of rules; Rule.matches(event) checks an event
  * against one as the guest does (protocol.h).
  */
+#include "core.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core.h"
 #include "filter.h"
 
 typedef struct {
