@@ -136,15 +136,22 @@ static int field_of(const struct hm_sub_rule *rule, const char *key,
 		    d ? " or the syscall's argument names" : "");
 }
 
-/* comm = "name": at most HM_COMM_LEN - 1 bytes, no NUL among them. */
+/*
+ * comm = "name": at most HM_COMM_LEN - 1 bytes, no NUL among them, in lo's
+ * bytes then hi's, NUL-padded (protocol.h).
+ */
 static int comm_cond(struct hm_sub_cond *c, const struct filter_value *v,
 		     char *msg)
 {
+	char name[HM_COMM_LEN] = { 0 };
+
 	if (v->type != FILTER_TEXT || v->len >= HM_COMM_LEN ||
 	    memchr(v->text, '\0', v->len))
 		return fail(msg, "filter comm: a name of at most %u bytes",
 			    HM_COMM_LEN - 1);
-	hm_sub_cond_comm(c, v->text, (unsigned int)v->len);
+	memcpy(name, v->text, v->len);
+	memcpy(&c->lo, name, 8);
+	memcpy(&c->hi, name + 8, 8);
 	return 0;
 }
 
@@ -161,7 +168,8 @@ static int range_cond(struct hm_sub_cond *c, const char *key,
 		c->flags = HM_COND_SIGNED;
 	c->lo = (uint64_t)lo;
 	c->hi = (uint64_t)hi;
-	if (!hm_sub_cond_ordered(c))
+	/* lo within [lo, hi]: lo <= hi, compared as the condition will. */
+	if (!hm_sub_cond_holds(c, c->lo, NULL))
 		return fail(msg, "filter %s: lo is above hi", key);
 	return 0;
 }

@@ -700,12 +700,10 @@ HM_STATIC_ASSERT(sizeof(struct hm_mailbox_ctl) == 64, mailbox_ctl_size);
 #endif
 
 /*
- * The meaning of a rule, for the host that writes the table and the guest
- * that reads it: each works on a rule in its own byte order, converted
- * with hm_sub_rule_swap() on the way to or from the page.
+ * The meaning of a rule, for the host and the guest: each reads a rule in
+ * its own byte order, swapped to or from the page's (numbers little-endian,
+ * a comm's bytes as they are).
  */
-
-/* To or from the wire: numbers change byte order, a comm's bytes do not. */
 static inline void hm_sub_rule_swap(struct hm_sub_rule *r)
 {
 	unsigned int i;
@@ -729,12 +727,33 @@ static inline int hm_sub_rule_selects(const struct hm_sub_rule *r,
 	return r->kind == kind && ((r->flags & HM_RULE_ANY_NR) || r->nr == nr);
 }
 
-/* lo <= hi, as the condition compares. */
-static inline int hm_sub_cond_ordered(const struct hm_sub_cond *c)
+/*
+ * Whether a condition holds for @value, the field's (an argument, the
+ * return value, the pid), or for @comm, the task's HM_COMM_LEN bytes:
+ * equal to the name in lo's bytes then hi's up to its NUL, or in all 16.
+ */
+static inline int hm_sub_cond_holds(const struct hm_sub_cond *c,
+				    uint64_t value, const char *comm)
 {
-	if (c->flags & HM_COND_SIGNED)
-		return (int64_t)c->lo <= (int64_t)c->hi;
-	return c->lo <= c->hi;
+	unsigned int i;
+
+	if (c->field != HM_FIELD_COMM) {
+		if (c->flags & HM_COND_SIGNED)
+			return (int64_t)c->lo <= (int64_t)value &&
+			       (int64_t)value <= (int64_t)c->hi;
+		return c->lo <= value && value <= c->hi;
+	}
+	for (i = 0; i < HM_COMM_LEN; i++) {
+		unsigned char want = i < 8 ?
+			((const unsigned char *)&c->lo)[i] :
+			((const unsigned char *)&c->hi)[i - 8];
+
+		if (want != (unsigned char)comm[i])
+			return 0;
+		if (!want)
+			break;
+	}
+	return 1;
 }
 
 /*
@@ -750,58 +769,9 @@ static inline int hm_sub_cond_valid(uint32_t kind, const struct hm_sub_cond *c)
 		return 0;
 	if (c->field == HM_FIELD_COMM)
 		return !c->flags;
-	return hm_sub_cond_ordered(c);
-}
-
-/* The byte @i of a comm condition's name: lo's bytes, then hi's. */
-static inline unsigned char hm_sub_comm_byte(const struct hm_sub_cond *c,
-					     unsigned int i)
-{
-	return i < 8 ? ((const unsigned char *)&c->lo)[i] :
-		       ((const unsigned char *)&c->hi)[i - 8];
-}
-
-/* A comm condition on the name's @len bytes (< HM_COMM_LEN). */
-static inline void hm_sub_cond_comm(struct hm_sub_cond *c, const char *name,
-				    unsigned int len)
-{
-	unsigned char *lo = (unsigned char *)&c->lo;
-	unsigned char *hi = (unsigned char *)&c->hi;
-	unsigned int i;
-
-	c->field = HM_FIELD_COMM;
-	c->flags = 0;
-	for (i = 0; i < 8; i++) {
-		lo[i] = i < len ? (unsigned char)name[i] : 0;
-		hi[i] = i + 8 < len ? (unsigned char)name[i + 8] : 0;
-	}
-}
-
-/*
- * Whether a valid condition holds for @value, the field's (an argument,
- * the return value, the pid), or for @comm, the task's HM_COMM_LEN bytes:
- * equal up to the condition's NUL, or in all 16 bytes.
- */
-static inline int hm_sub_cond_holds(const struct hm_sub_cond *c,
-				    uint64_t value, const char *comm)
-{
-	unsigned int i;
-
-	if (c->field != HM_FIELD_COMM) {
-		if (c->flags & HM_COND_SIGNED)
-			return (int64_t)c->lo <= (int64_t)value &&
-			       (int64_t)value <= (int64_t)c->hi;
-		return c->lo <= value && value <= c->hi;
-	}
-	for (i = 0; i < HM_COMM_LEN; i++) {
-		unsigned char want = hm_sub_comm_byte(c, i);
-
-		if (want != (unsigned char)comm[i])
-			return 0;
-		if (!want)
-			break;
-	}
-	return 1;
+	if (c->flags & HM_COND_SIGNED)
+		return (int64_t)c->lo <= (int64_t)c->hi;
+	return c->lo <= c->hi;
 }
 
 /*
