@@ -4,16 +4,7 @@
  * the host; sizes and offsets in them are checked against the region before
  * any accessor runs.
  */
-#include "agent.h"
-
-#if defined(__KERNEL__)
-#include <linux/string.h>
-#define hm_memcpy memcpy
-#define hm_memset memset
-#else
-#define hm_memcpy __builtin_memcpy
-#define hm_memset __builtin_memset
-#endif
+#include "agent_internal.h"
 
 static void respond(struct hm_region *r, uint64_t code, uint64_t addr,
 		    uint64_t size)
@@ -48,20 +39,11 @@ static size_t data_size(const struct hm_agent *agent)
 	return hm_agent_data_size(agent->region_pages);
 }
 
-/*
- * data[] of a region of region_pages pages: indexing the struct's one-page
- * array past its end is undefined behaviour even where the pages follow.
- */
-static char *data_of(const struct hm_agent *agent)
-{
-	return (char *)agent->region + HM_HEADER_SIZE;
-}
-
 static void serve_read(struct hm_agent *agent, uint64_t addr, size_t size)
 {
 	struct hm_region *r = agent->region;
-	size_t left = agent->ops->copy_from(agent->ctx, data_of(agent), addr,
-					    size);
+	size_t left = agent->ops->copy_from(agent->ctx, hm_agent_data(agent),
+					    addr, size);
 
 	if (!left)
 		respond(r, HM_RESP_READ_OK, addr, size);
@@ -74,8 +56,8 @@ static void serve_read(struct hm_agent *agent, uint64_t addr, size_t size)
 static void serve_write(struct hm_agent *agent, uint64_t addr, size_t size)
 {
 	struct hm_region *r = agent->region;
-	size_t left = agent->ops->copy_to(agent->ctx, addr, data_of(agent),
-					  size);
+	size_t left = agent->ops->copy_to(agent->ctx, addr,
+					  hm_agent_data(agent), size);
 
 	if (!left)
 		respond(r, HM_RESP_WRITE_OK, addr, size);
@@ -87,7 +69,7 @@ static void serve_read_str(struct hm_agent *agent, uint64_t addr, size_t size)
 {
 	struct hm_region *r = agent->region;
 	size_t copied = 0;
-	long n = agent->ops->string_from(agent->ctx, data_of(agent), addr,
+	long n = agent->ops->string_from(agent->ctx, hm_agent_data(agent), addr,
 					 size, &copied);
 
 	if (n >= 0 && (size_t)n <= size)
@@ -106,7 +88,7 @@ static void serve_fd_name_at(struct hm_agent *agent, uint64_t fd, size_t size)
 	size_t len;
 	long n;
 
-	hm_memcpy(&offset, data_of(agent), sizeof(offset));
+	hm_memcpy(&offset, hm_agent_data(agent), sizeof(offset));
 	offset = hm_le64(offset);
 	n = agent->ops->fd_name(agent->ctx, (int64_t)fd, agent->name_buf,
 				HM_NAME_MAX);
@@ -117,7 +99,7 @@ static void serve_fd_name_at(struct hm_agent *agent, uint64_t fd, size_t size)
 	len = (size_t)((uint64_t)n - offset);
 	if (len > size)
 		len = size;
-	hm_memcpy(data_of(agent), agent->name_buf + offset, len);
+	hm_memcpy(hm_agent_data(agent), agent->name_buf + offset, len);
 	respond(r, HM_RESP_READ_OK, (uint64_t)n, len);
 }
 
@@ -130,7 +112,8 @@ static void serve_fd_name(struct hm_agent *agent, uint64_t fd, size_t size)
 		return fail(r, -HM_ENOSYS);
 	if ((agent->features & HM_FEATURE_FD_NAME_OFFSET) && agent->name_buf)
 		return serve_fd_name_at(agent, fd, size);
-	n = agent->ops->fd_name(agent->ctx, (int64_t)fd, data_of(agent), size);
+	n = agent->ops->fd_name(agent->ctx, (int64_t)fd, hm_agent_data(agent),
+				size);
 	if (n >= 0 && (size_t)n <= size)
 		respond(r, HM_RESP_READ_OK, fd, (uint64_t)n);
 	else
@@ -146,8 +129,8 @@ static void serve_proc_area(struct hm_agent *agent, enum hm_proc_area which,
 
 	if (!agent->ops->proc_area)
 		return fail(r, -HM_ENOSYS);
-	n = agent->ops->proc_area(agent->ctx, which, offset, data_of(agent),
-				  size, &total);
+	n = agent->ops->proc_area(agent->ctx, which, offset,
+				  hm_agent_data(agent), size, &total);
 	if (n >= 0 && (size_t)n <= size)
 		respond(r, HM_RESP_READ_OK, total, (uint64_t)n);
 	else
@@ -173,7 +156,7 @@ static void serve_read_file(struct hm_agent *agent, uint64_t offset,
 			    size_t size)
 {
 	struct hm_region *r = agent->region;
-	char *data = data_of(agent);
+	char *data = hm_agent_data(agent);
 	size_t cap = data_size(agent);
 	uint64_t file_size = 0;
 	size_t len;
@@ -214,7 +197,7 @@ static void serve_socket_info(struct hm_agent *agent, uint64_t fd)
 	info.state = hm_le32(info.state);
 	info.local_len = hm_le32(info.local_len);
 	info.remote_len = hm_le32(info.remote_len);
-	hm_memcpy(data_of(agent), &info, sizeof(info));
+	hm_memcpy(hm_agent_data(agent), &info, sizeof(info));
 	respond(r, HM_RESP_READ_OK, fd, sizeof(info));
 }
 
@@ -323,13 +306,14 @@ static void serve_list(struct hm_agent *agent, uint64_t op, uint64_t addr,
 {
 	const struct hm_agent_ops *ops = agent->ops;
 	struct hm_agent_list l = {
-		.buf = data_of(agent), .cap = size, .scratch = agent->name_buf,
+		.buf = hm_agent_data(agent), .cap = size,
+		.scratch = agent->name_buf,
 	};
 	uint64_t cursor = addr;
 	long err;
 
 	if (op != HM_OP_PROC_LIST) {
-		hm_memcpy(&cursor, data_of(agent), sizeof(cursor));
+		hm_memcpy(&cursor, hm_agent_data(agent), sizeof(cursor));
 		cursor = hm_le64(cursor);
 	}
 	if (op == HM_OP_PROC_LIST && ops->proc_list &&
@@ -360,7 +344,7 @@ static void serve_proc_path(struct hm_agent *agent, uint64_t pid,
 	if (!agent->ops->proc_path ||
 	    !(agent->features & HM_FEATURE_PROC_PATHS))
 		return fail(r, -HM_ENOSYS);
-	n = agent->ops->proc_path(agent->ctx, pid, which, data_of(agent),
+	n = agent->ops->proc_path(agent->ctx, pid, which, hm_agent_data(agent),
 				  size);
 	if (n >= 0 && (size_t)n <= size)
 		respond(r, HM_RESP_READ_OK, pid, (uint64_t)n);
@@ -372,7 +356,7 @@ static void serve_proc_path(struct hm_agent *agent, uint64_t pid,
 static void serve_write_file(struct hm_agent *agent, size_t size)
 {
 	struct hm_region *r = agent->region;
-	char *data = data_of(agent);
+	char *data = hm_agent_data(agent);
 	struct hm_write_file w;
 	long n, err = 0;
 
@@ -424,7 +408,7 @@ static int readv_fits(const struct hm_agent *agent, uint64_t n,
 		      uint64_t size)
 {
 	const struct hm_readv_piece *p =
-		(const struct hm_readv_piece *)data_of(agent);
+		(const struct hm_readv_piece *)hm_agent_data(agent);
 	uint64_t room = data_size(agent);
 	uint64_t i;
 
@@ -449,7 +433,7 @@ static int readv_fits(const struct hm_agent *agent, uint64_t n,
 static void serve_readv(struct hm_agent *agent, uint64_t n, uint64_t size)
 {
 	struct hm_region *r = agent->region;
-	char *data = data_of(agent);
+	char *data = hm_agent_data(agent);
 	struct hm_readv_piece *p = (struct hm_readv_piece *)data;
 	char *out = data + size;
 	uint64_t i;
@@ -497,7 +481,7 @@ static void take_control(struct hm_agent *agent, uint32_t kind)
 	if (!(agent->features & HM_FEATURE_EVENT_CONTROL) ||
 	    hm_le64(agent->region->size) != sizeof(c))
 		return;
-	hm_memcpy(&c, data_of(agent), sizeof(c));
+	hm_memcpy(&c, hm_agent_data(agent), sizeof(c));
 	c.flags = hm_le32(c.flags);
 	c.arg_mask = hm_le32(c.arg_mask);
 	if (!control_allowed(agent, kind, &c))
@@ -627,184 +611,6 @@ static void offer_sub_page(struct hm_agent *agent)
 	agent->sub_taken = hm_le64(r->op) == HM_RESP_SUBSCRIBE_OK;
 }
 
-/* The task's pid and comm, asked for once per event. */
-struct task_facts {
-	int asked;
-	int have_pid;
-	int have_comm;
-	uint64_t pid;
-	char comm[HM_COMM_LEN];
-};
-
-static void ask_task(struct hm_agent *agent, struct task_facts *t)
-{
-	if (t->asked)
-		return;
-	t->asked = 1;
-	hm_memset(t->comm, 0, sizeof(t->comm));
-	t->have_pid = agent->ops->pid &&
-		      agent->ops->pid(agent->ctx, &t->pid) >= 0;
-	t->have_comm = agent->ops->comm &&
-		       agent->ops->comm(agent->ctx, t->comm) >= 0;
-}
-
-static int in_range(uint64_t v, const struct hm_sub_cond *c)
-{
-	if (c->flags & HM_COND_SIGNED)
-		return (int64_t)hm_le64(c->lo) <= (int64_t)v &&
-		       (int64_t)v <= (int64_t)hm_le64(c->hi);
-	return hm_le64(c->lo) <= v && v <= hm_le64(c->hi);
-}
-
-/* 1: holds, 0: does not, -1: a condition this agent cannot read. */
-static int cond_holds(struct hm_agent *agent, const struct hm_sub_cond *c,
-		      const struct hm_event_record *ev, struct task_facts *t)
-{
-	char want[HM_COMM_LEN];
-	uint64_t lo = c->lo, hi = c->hi;
-	unsigned int i;
-
-	if (c->flags & ~HM_COND_SIGNED)
-		return -1;
-	if (c->field <= HM_FIELD_ARG0 + 5)
-		return in_range(ev->args[c->field - HM_FIELD_ARG0], c);
-	switch (c->field) {
-	case HM_FIELD_RET:
-		return ev->kind == HM_EVENT_SYSCALL_EXIT ?
-		       in_range(ev->ret, c) : -1;
-	case HM_FIELD_PID:
-		ask_task(agent, t);
-		return t->have_pid ? in_range(t->pid, c) : -1;
-	case HM_FIELD_COMM:
-		ask_task(agent, t);
-		if (!t->have_comm)
-			return -1;
-		hm_memcpy(want, &lo, 8);
-		hm_memcpy(want + 8, &hi, 8);
-		for (i = 0; i < HM_COMM_LEN; i++) {
-			if (want[i] != t->comm[i])
-				return 0;
-			if (!want[i])
-				break;
-		}
-		return 1;
-	default:
-		return -1;
-	}
-}
-
-/* 1: the rule wants the event, 0: it does not, -1: unreadable rule. */
-static int rule_wants(struct hm_agent *agent, const struct hm_sub_rule *rule,
-		      const struct hm_event_record *ev, struct task_facts *t)
-{
-	unsigned int i, n = rule->nr_conds;
-	int unknown = 0;
-
-	if (n > HM_SUB_MAX_CONDS || (rule->flags & ~HM_RULE_ANY_NR))
-		return -1;
-	if (hm_le32(rule->kind) != ev->kind)
-		return 0;
-	if (!(rule->flags & HM_RULE_ANY_NR) && hm_le64(rule->nr) != ev->nr)
-		return 0;
-	for (i = 0; i < n; i++) {
-		int holds = cond_holds(agent, &rule->conds[i], ev, t);
-
-		if (holds == 0)
-			return 0;
-		unknown |= holds < 0;
-	}
-	return unknown ? -1 : 1;
-}
-
-static uint32_t sub_seq(const struct hm_sub_page *page)
-{
-	return hm_le32(__atomic_load_n(&page->header.seq, __ATOMIC_ACQUIRE));
-}
-
-/* The rule's fetches this agent can make, in the guest's byte order. */
-static void take_fetches(const struct hm_agent *agent,
-			 const struct hm_sub_rule *rule,
-			 struct hm_fetch_list *out)
-{
-	unsigned int i, n = rule->nr_fetches;
-
-	out->n = 0;
-	if (!(agent->features & HM_FEATURE_PREFETCH) ||
-	    n > HM_SUB_MAX_FETCHES)
-		return;
-	for (i = 0; i < n; i++) {
-		struct hm_sub_fetch f = rule->fetches[i];
-
-		f.cap = hm_le32(f.cap);
-		if (!hm_sub_fetch_valid(&f, f.cap))
-			continue;
-		out->f[out->n++] = f;
-	}
-}
-
-/* One pass over the table; HM_WANT_YES for anything it cannot read. */
-static enum hm_want scan_table(struct hm_agent *agent,
-			       const struct hm_sub_page *page,
-			       const struct hm_event_record *ev,
-			       struct task_facts *t, struct hm_fetch_list *fetch)
-{
-	struct hm_sub_rule rule;
-	uint32_t flags = hm_le32(page->header.flags);
-	uint32_t n = hm_le32(page->header.nr_rules), i;
-
-	if (hm_le32(page->header.magic) != HM_SUB_MAGIC ||
-	    !(flags & HM_SUB_ACTIVE))
-		return HM_WANT_GUEST;
-	if ((flags & HM_SUB_ALL) || n > HM_SUB_MAX_RULES ||
-	    (flags & ~(HM_SUB_ACTIVE | HM_SUB_ALL)))
-		return HM_WANT_YES;
-	for (i = 0; i < n; i++) {
-		int wants;
-
-		hm_memcpy(&rule, &page->rules[i], sizeof(rule));
-		wants = rule_wants(agent, &rule, ev, t);
-		if (wants > 0 && fetch)
-			take_fetches(agent, &rule, fetch);
-		if (wants)
-			return HM_WANT_YES;	/* matched, or unreadable */
-	}
-	return HM_WANT_NO;
-}
-
-enum hm_want hm_agent_wants_fetching(struct hm_agent *agent,
-				     const struct hm_event_record *event,
-				     struct hm_fetch_list *fetch)
-{
-	const struct hm_sub_page *page = agent->sub;
-	struct task_facts t = { 0 };
-	enum hm_want want;
-	uint32_t seq;
-	int tries;
-
-	if (fetch)
-		fetch->n = 0;
-	if (!agent->sub_taken || !page)
-		return HM_WANT_GUEST;
-	/* The host rewrites the page while the guest runs: see protocol.h. */
-	for (tries = 0; tries < 4; tries++) {
-		seq = sub_seq(page);
-		if (seq & 1)
-			continue;
-		want = scan_table(agent, page, event, &t, fetch);
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		if (sub_seq(page) == seq)
-			return want;
-		if (fetch)
-			fetch->n = 0;
-	}
-	return HM_WANT_YES;	/* never a torn table: raise, the host drops */
-}
-
-enum hm_want hm_agent_wants(struct hm_agent *agent,
-			    const struct hm_event_record *event)
-{
-	return hm_agent_wants_fetching(agent, event, NULL);
-}
 
 int hm_agent_register(struct hm_agent *agent, uint32_t vcpu_index)
 {
@@ -833,14 +639,14 @@ int hm_agent_register(struct hm_agent *agent, uint32_t vcpu_index)
 	hello.vcpu_index = hm_le32(vcpu_index);
 	hello.region_pages = hm_le32(agent->region_pages);
 	hello.features = hm_le64(agent->features);
-	hm_memcpy(data_of(agent), &hello, sizeof(hello));
+	hm_memcpy(hm_agent_data(agent), &hello, sizeof(hello));
 	respond(r, HM_OP_REGISTER, agent->region_gpa, sizeof(hello));
 
 	if (agent->ops->doorbell(agent->ctx, HM_CALL_REGISTER,
 				 agent->region_gpa) ||
 	    hm_le64(r->op) != HM_RESP_REGISTER_OK)
 		return -HM_ENODEV;
-	hm_memcpy(&ack, data_of(agent), sizeof(ack));
+	hm_memcpy(&ack, hm_agent_data(agent), sizeof(ack));
 	pages = hm_le32(ack.region_pages);
 	if (hm_le32(ack.magic) != HM_MAGIC ||
 	    hm_le16(ack.version) != HM_VERSION ||
@@ -852,108 +658,6 @@ int hm_agent_register(struct hm_agent *agent, uint32_t vcpu_index)
 	return 0;
 }
 
-static uint64_t min_u64(uint64_t a, uint64_t b)
-{
-	return a < b ? a : b;
-}
-
-/*
- * One item at out (room bytes there, at least an item and 8): what the op
- * of the same name would answer now. Returns the bytes used, padding
- * included.
- */
-static size_t fetch_one(struct hm_agent *agent,
-			const struct hm_event_record *ev,
-			const struct hm_sub_fetch *f, char *out, size_t room)
-{
-	struct hm_prefetch_item it;
-	char *data = out + sizeof(it);
-	size_t avail = (room - sizeof(it)) & ~(size_t)7, len = 0, copied;
-	uint64_t addr = ev->args[f->arg];
-	long r = 0;
-
-	hm_memset(&it, 0, sizeof(it));
-	it.what = f->what;
-	it.arg = f->arg;
-	switch (f->what) {
-	case HM_FETCH_STR:
-		len = (size_t)min_u64(f->cap, avail);
-		r = agent->ops->string_from(agent->ctx, data, addr, len,
-					    &copied);
-		if (r < 0) {
-			r = -HM_EFAULT;
-			len = 0;
-		} else {
-			if ((size_t)r < len)
-				it.flags = hm_le16(HM_PREFETCH_NUL);
-			len = (size_t)r;
-		}
-		break;
-	case HM_FETCH_BUF:
-		len = (size_t)min_u64(min_u64(ev->args[f->len_arg], f->cap),
-				      avail);
-		if (len) {
-			size_t left = agent->ops->copy_from(agent->ctx, data,
-							    addr, len);
-
-			r = left ? -HM_EFAULT : 0;
-			len -= left;
-		}
-		break;
-	case HM_FETCH_ARGV: {
-		uint64_t total = 0;
-
-		addr = 0;
-		len = (size_t)min_u64(f->cap, avail);
-		r = agent->ops->proc_area ?
-		    agent->ops->proc_area(agent->ctx, HM_PROC_ARGS, 0, data,
-					  len, &total) : -HM_ENOSYS;
-		len = r < 0 ? 0 : (size_t)r;
-		if (r >= 0)
-			r = total > 0x7fffffff || len > total ? -HM_EIO :
-			    (long)total;
-		if (r < 0)
-			len = 0;
-		break;
-	}
-	default:	/* HM_FETCH_FD_NAME */
-		r = agent->ops->fd_name ?
-		    agent->ops->fd_name(agent->ctx, (int64_t)addr, data,
-					avail) : -HM_ENOSYS;
-		len = r < 0 ? 0 : (size_t)r;
-		break;
-	}
-	it.result = (int32_t)hm_le32((uint32_t)r);
-	it.addr = hm_le64(addr);
-	it.len = hm_le64(len);
-	hm_memcpy(out, &it, sizeof(it));
-	/* The padding is zeros, not what the region held before. */
-	hm_memset(data + len, 0, ((len + 7) & ~(size_t)7) - len);
-	return sizeof(it) + ((len + 7) & ~(size_t)7);
-}
-
-/* The prefetch area at out: what fits of the rule's fetches. */
-static size_t fetch_all(struct hm_agent *agent,
-			const struct hm_event_record *ev,
-			const struct hm_fetch_list *fetch, char *out,
-			size_t room)
-{
-	struct hm_prefetch_header h;
-	size_t used = sizeof(h);
-	unsigned int i, n = 0;
-
-	for (i = 0; i < fetch->n; i++) {
-		if (room - used < sizeof(struct hm_prefetch_item) + 8)
-			break;
-		used += fetch_one(agent, ev, &fetch->f[i], out + used,
-				  room - used);
-		n++;
-	}
-	h.nr_items = hm_le32(n);
-	h.bytes = hm_le32((uint32_t)(used - sizeof(h)));
-	hm_memcpy(out, &h, sizeof(h));
-	return used;
-}
 
 void hm_agent_raise(struct hm_agent *agent,
 		    const struct hm_event_record *event)
@@ -977,24 +681,26 @@ void hm_agent_raise_fetching(struct hm_agent *agent,
 	for (i = 0; i < 6; i++)
 		rec.args[i] = hm_le64(event->args[i]);
 	rec.ret = hm_le64(event->ret);
-	hm_memcpy(data_of(agent), &rec, sizeof(rec));
+	hm_memcpy(hm_agent_data(agent), &rec, sizeof(rec));
 	size = sizeof(rec);
 	if (agent->features & HM_FEATURE_SUBSCRIBE) {
-		struct task_facts t = { 0 };
+		struct hm_agent_task t = { 0 };
 		struct hm_event_task task;
 
-		ask_task(agent, &t);
+		hm_agent_ask_task(agent, &t);
 		hm_memset(&task, 0, sizeof(task));
 		task.pid = hm_le64(t.have_pid ? t.pid : 0);
 		hm_memcpy(task.comm, t.comm, sizeof(task.comm));
-		hm_memcpy(data_of(agent) + sizeof(rec), &task, sizeof(task));
+		hm_memcpy(hm_agent_data(agent) + sizeof(rec), &task,
+			  sizeof(task));
 		size += sizeof(task);
 		if (fetch && fetch->n &&
 		    (agent->features & HM_FEATURE_PREFETCH) &&
-		    data_size(agent) - size >= sizeof(struct hm_prefetch_header))
-			size += fetch_all(agent, event, fetch,
-					  data_of(agent) + size,
-					  data_size(agent) - size);
+		    data_size(agent) - size >=
+		    sizeof(struct hm_prefetch_header))
+			size += hm_agent_fetch_all(agent, event, fetch,
+						   hm_agent_data(agent) + size,
+						   data_size(agent) - size);
 	}
 	respond(r, HM_OP_EVENT, 0, size);
 	hm_memset(&agent->control, 0, sizeof(agent->control));

@@ -13,36 +13,20 @@
 
 #include "internal.h"
 
-static int check_cond(const struct hm_sub_rule *r, const struct hm_sub_cond *c)
-{
-	if (c->field > HM_FIELD_MAX || (c->flags & ~HM_COND_SIGNED) ||
-	    c->reserved || c->reserved2)
-		return -EINVAL;
-	if (c->field == HM_FIELD_RET && r->kind != HM_EVENT_SYSCALL_EXIT)
-		return -EINVAL;
-	if (c->field == HM_FIELD_COMM)
-		return c->flags ? -EINVAL : 0;
-	if (c->flags & HM_COND_SIGNED)
-		return (int64_t)c->lo > (int64_t)c->hi ? -EINVAL : 0;
-	return c->lo > c->hi ? -EINVAL : 0;
-}
-
 static int check_rule(const struct hm_sub_rule *r)
 {
 	unsigned int i;
-	int err;
 
 	if (r->kind < HM_EVENT_SYSCALL_ENTER || r->kind > HM_EVENT_PROCESS ||
 	    (r->flags & ~HM_RULE_ANY_NR) || r->nr_conds > HM_SUB_MAX_CONDS ||
 	    r->nr_fetches > HM_SUB_MAX_FETCHES || r->reserved)
 		return -EINVAL;
 	for (i = 0; i < r->nr_conds; i++) {
-		err = check_cond(r, &r->conds[i]);
-		if (err)
-			return err;
+		if (!hm_sub_cond_valid(r->kind, &r->conds[i]))
+			return -EINVAL;
 	}
 	for (i = 0; i < r->nr_fetches; i++) {
-		if (!hm_sub_fetch_valid(&r->fetches[i], r->fetches[i].cap))
+		if (!hm_sub_fetch_valid(&r->fetches[i]))
 			return -EINVAL;
 		/* A process event's args are no addresses: argv only. */
 		if (r->kind == HM_EVENT_PROCESS &&
@@ -52,31 +36,18 @@ static int check_rule(const struct hm_sub_rule *r)
 	return 0;
 }
 
-/* A comm condition's lo and hi hold the name's bytes in memory order. */
+/* The rule as the page holds it: unused conditions and fetches zero. */
 static void to_wire(struct hm_sub_rule *w, const struct hm_sub_rule *r)
 {
-	unsigned int i;
-
 	memset(w, 0, sizeof(*w));
-	w->kind = hm_le32(r->kind);
+	w->kind = r->kind;
 	w->flags = r->flags;
+	w->nr = r->nr;
 	w->nr_conds = r->nr_conds;
-	w->nr = hm_le64(r->nr);
-	for (i = 0; i < r->nr_conds; i++) {
-		const struct hm_sub_cond *c = &r->conds[i];
-		struct hm_sub_cond *wc = &w->conds[i];
-		bool bytes = c->field == HM_FIELD_COMM;
-
-		wc->field = c->field;
-		wc->flags = c->flags;
-		wc->lo = bytes ? c->lo : hm_le64(c->lo);
-		wc->hi = bytes ? c->hi : hm_le64(c->hi);
-	}
+	memcpy(w->conds, r->conds, r->nr_conds * sizeof(r->conds[0]));
 	w->nr_fetches = r->nr_fetches;
-	for (i = 0; i < r->nr_fetches; i++) {
-		w->fetches[i] = r->fetches[i];
-		w->fetches[i].cap = hm_le32(r->fetches[i].cap);
-	}
+	memcpy(w->fetches, r->fetches, r->nr_fetches * sizeof(r->fetches[0]));
+	hm_sub_rule_swap(w);
 }
 
 /* Under sub_lock. seq: odd, then the table, then the next even value. */
@@ -207,31 +178,6 @@ void sub_drop_vcpu(struct hm_vcpu *vcpu)
 	pthread_mutex_unlock(&vm->sub_lock);
 }
 
-static bool in_range(uint64_t v, const struct hm_sub_cond *c)
-{
-	if (c->flags & HM_COND_SIGNED)
-		return (int64_t)c->lo <= (int64_t)v &&
-		       (int64_t)v <= (int64_t)c->hi;
-	return c->lo <= v && v <= c->hi;
-}
-
-/* As the agent compares: up to the condition's NUL, or all 16 bytes. */
-static bool comm_equal(const struct hm_event *ev, const struct hm_sub_cond *c)
-{
-	char want[HM_COMM_LEN];
-	unsigned int i;
-
-	memcpy(want, &c->lo, 8);
-	memcpy(want + 8, &c->hi, 8);
-	for (i = 0; i < HM_COMM_LEN; i++) {
-		if (want[i] != ev->comm[i])
-			return false;
-		if (!want[i])
-			break;
-	}
-	return true;
-}
-
 static int cond_holds(struct hm_vcpu *vcpu, const struct hm_event *ev,
 		      const struct hm_sub_cond *c)
 {
@@ -254,12 +200,13 @@ static int cond_holds(struct hm_vcpu *vcpu, const struct hm_event *ev,
 	case HM_FIELD_COMM:
 		if (!(ev->flags & HM_EVENT_HAS_TASK))
 			return -EOPNOTSUPP;
-		return comm_equal(ev, c);
+		v = 0;
+		break;
 	default:
 		v = ev->args[c->field - HM_FIELD_ARG0];
 		break;
 	}
-	return in_range(v, c);
+	return hm_sub_cond_holds(c, v, ev->comm);
 }
 
 int hm_vcpu_event_matches(struct hm_vcpu *vcpu, const struct hm_event *event,
@@ -271,8 +218,7 @@ int hm_vcpu_event_matches(struct hm_vcpu *vcpu, const struct hm_event *event,
 	err = check_rule(rule);
 	if (err)
 		return err;
-	if (rule->kind != event->kind ||
-	    (!(rule->flags & HM_RULE_ANY_NR) && rule->nr != event->nr))
+	if (!hm_sub_rule_selects(rule, event->kind, event->nr))
 		return 0;
 	for (i = 0; i < rule->nr_conds; i++) {
 		err = cond_holds(vcpu, event, &rule->conds[i]);

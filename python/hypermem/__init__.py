@@ -27,15 +27,14 @@ the guest, and Machine.run() raises it.
     m.subscribe([(hypermem.ENTER, hypermem.syscall_nr("ioctl"))])
     print(m.run())
 """
-from ._core import (OPERATIONS, Event, GuestError, Machine, syscall_name,
-                    syscall_nr)
+# ENTER: a syscall's entry, RETURN: its return, USER: an event a guest
+# program raised itself, PROCESS: a process's life, nr EXEC, EXIT or FORK.
+from ._core import (ENTER, EXEC, EXIT, FETCH_ARGV, FETCH_BUF, FETCH_FD_NAME,
+                    FETCH_STR, FORK, MAX_CONDITIONS, OPERATIONS, PROCESS,
+                    RETURN, USER, Event, GuestError, Machine, Rule,
+                    syscall_name, syscall_nr)
 
-ENTER = 1   # a syscall's entry
-RETURN = 2  # its return
-USER = 3    # an event a guest program raised itself
-PROCESS = 4  # a process's life: nr EXEC, EXIT or FORK
-EXEC, EXIT, FORK = 1, 2, 3
-
-__all__ = ["OPERATIONS", "Event", "GuestError", "Machine", "syscall_name",
-           "syscall_nr", "ENTER", "RETURN", "USER", "PROCESS", "EXEC",
-           "EXIT", "FORK"]
+__all__ = ["OPERATIONS", "Event", "GuestError", "Machine", "Rule",
+           "syscall_name", "syscall_nr", "ENTER", "RETURN", "USER",
+           "PROCESS", "EXEC", "EXIT", "FORK", "MAX_CONDITIONS", "FETCH_STR",
+           "FETCH_BUF", "FETCH_FD_NAME", "FETCH_ARGV"]

@@ -81,6 +81,11 @@ class Hypermem:
                                "handler only")
         return ev
 
+    def exits(self):
+        """The KVM exits of the event's vCPU so far, None under a stock
+        QEMU: what a hook costs, counted (exits per event)."""
+        return self._event().exits
+
     def wrap(self, fn):
         """A handler for panda.hsyscall(): fn may be a generator."""
         def handler(*args):

@@ -23,22 +23,24 @@ from .plugin import Hook, Proto, PyPlugin, Syscall, plugins
 
 EXIT_OK, EXIT_SCRIPT, EXIT_USAGE, EXIT_GUEST, EXIT_KVM, EXIT_TIMEOUT = \
     0, 1, 2, 3, 4, 5
-KINDS = {"enter": 1, "return": 2, "process": 4}
-HM_FIELD_COMM = 8
+KINDS = {"enter": _core.ENTER, "return": _core.RETURN,
+         "process": _core.PROCESS}
 
 
 class Panda:
     """The panda object plugins get: hsyscall() registers their hooks."""
 
     def __init__(self):
-        self.hooks = {}     # (nr, phase) -> [(hook, proto, fn, filters)]
+        self.hooks = {}     # (nr, phase) -> [(hook, proto, fn, rule)]
 
     def hsyscall(self, name, arg_filter=None, comm_filter=None):
         """Register for "on_sys_<syscall>_enter" or "..._return".
 
-        arg_filter: a list, one value per argument, None for any;
-        comm_filter: the process name. The guest checks both before it
-        raises an event, where it can; the host checks them again.
+        arg_filter: a list, one value per argument, None for any; a value
+        is an int or (lo, hi); comm_filter: the process name. The guest
+        checks both before it raises an event, where it can; the host
+        checks them again. What the handler is likely to read (buf, a
+        path, the name behind fd) comes with the event.
         """
         phase = None
         for p in KINDS:
@@ -51,16 +53,8 @@ class Panda:
                              "syscall>_enter or _return" % name)
         proto = Proto(sysname, nr, _core.syscall_args(nr))
         hook = Hook(name, sysname, phase)
-        args = [(i, v) for i, v in enumerate(arg_filter or [])
-                if v is not None]
-        if len(args) + bool(comm_filter) > 4:
-            raise ValueError("hsyscall: at most 4 filters")
-
-        def register(fn):
-            self.hooks.setdefault((nr, phase), []).append(
-                (hook, proto, fn, (args, comm_filter)))
-            return fn
-        return register
+        rule = _rule(phase, nr, arg_filter, comm_filter)
+        return self._register((nr, phase), hook, proto, rule)
 
     def on_process(self, kind, comm_filter=None):
         """Register for a process's life: "exec", "exit" or "fork".
@@ -75,32 +69,18 @@ class Panda:
         if nr is None:
             raise ValueError("on_process: %r is not \"exec\", \"exit\" "
                              "or \"fork\"" % (kind,))
+        rule = _rule("process", nr, None, comm_filter)
+        return self._register((nr, "process"), None, None, rule)
 
+    def _register(self, key, hook, proto, rule):
         def register(fn):
-            self.hooks.setdefault((nr, "process"), []).append(
-                (None, None, fn, ([], comm_filter)))
+            self.hooks.setdefault(key, []).append((hook, proto, fn, rule))
             return fn
         return register
 
     def rules(self):
-        out = []
-        for (nr, phase), hooks in self.hooks.items():
-            for _, _, _, (args, comm) in hooks:
-                conds = [(i, v & 0xffffffffffffffff) for i, v in args]
-                if comm:
-                    conds.append((HM_FIELD_COMM, comm))
-                out.append((KINDS[phase], nr, conds))
-        return out
-
-    @staticmethod
-    def _wants(ev, filters):
-        args, comm = filters
-        if any(ev.args[i] != v & 0xffffffffffffffff for i, v in args):
-            return False
-        if comm and ev.comm is None:
-            raise RuntimeError("comm_filter needs a guest that says who "
-                               "raised its events (HM_FEATURE_SUBSCRIBE)")
-        return not comm or ev.comm == comm
+        return [rule for hooks in self.hooks.values()
+                for _, _, _, rule in hooks]
 
     def dispatch(self, ev):
         hooks = self.hooks.get((ev.nr, ev.phase))
@@ -108,8 +88,8 @@ class Panda:
             return
         plugins.hypermem._local.event = ev
         try:
-            for hook, proto, fn, filters in hooks:
-                if not self._wants(ev, filters):
+            for hook, proto, fn, rule in hooks:
+                if not rule.matches(ev):
                     continue
                 if ev.phase == "process":
                     fn(ev.cpu, ProcessEvent(ev))
@@ -118,6 +98,16 @@ class Panda:
                 fn(ev.cpu, proto, Syscall(ev), hook, *args)
         finally:
             plugins.hypermem._local.event = None
+
+
+def _rule(phase, nr, arg_filter, comm_filter):
+    """The hook's rule: its filter as a Lua hook's, checked by the same
+    code (arg1..arg6, comm), and the fetches its handler reads."""
+    keys = {"arg%d" % (i + 1): v for i, v in enumerate(arg_filter or [])
+            if v is not None}
+    if comm_filter:
+        keys["comm"] = comm_filter
+    return _core.Rule(KINDS[phase], nr, keys)
 
 
 class ProcessEvent:

@@ -15,13 +15,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "filter.h"
 #include "output.h"
 #include "script.h"
-#include "ops.h"
 #include "syscalls.h"
 
 #define HANDLERS_KEY "hypermem-run.handlers"
-#define ANY_SYSCALL (-1)
+#define ANY_SYSCALL FILTER_ANY_NR
 #define PHASE_USER 3
 #define PHASE_PROCESS 4
 /* Lua instructions between checks for a stop (timeout, error, hm.stop). */
@@ -95,160 +95,50 @@ static const uint32_t phase_kinds[] = {
 	[PHASE_PROCESS] = HM_EVENT_PROCESS,
 };
 
-/* A filter value: an integer, or { lo, hi }. Signed if a bound is < 0. */
-static void filter_value(lua_State *L, const char *key,
-			 struct hm_sub_cond *c)
+/* The Lua value on the stack's top as a filter's value. */
+static struct filter_value lua_filter_value(lua_State *L)
 {
-	lua_Integer lo, hi;
+	struct filter_value v = { .type = FILTER_OTHER };
 	int ok_lo, ok_hi;
 
-	if (lua_type(L, -1) == LUA_TTABLE) {
+	switch (lua_type(L, -1)) {
+	case LUA_TSTRING:
+		v.type = FILTER_TEXT;
+		v.text = lua_tolstring(L, -1, &v.len);
+		break;
+	case LUA_TTABLE:
 		lua_rawgeti(L, -1, 1);
 		lua_rawgeti(L, -2, 2);
-		lo = lua_tointegerx(L, -2, &ok_lo);
-		hi = lua_tointegerx(L, -1, &ok_hi);
+		v.lo = lua_tointegerx(L, -2, &ok_lo);
+		v.hi = lua_tointegerx(L, -1, &ok_hi);
 		lua_pop(L, 2);
-		if (!ok_lo || !ok_hi)
-			luaL_error(L, "filter %s: a range is { lo, hi } of "
-				   "integers", key);
-	} else {
-		lo = lua_tointegerx(L, -1, &ok_lo);
-		if (!ok_lo)
-			luaL_error(L, "filter %s: an integer or { lo, hi }",
-				   key);
-		hi = lo;
+		if (ok_lo && ok_hi)
+			v.type = FILTER_RANGE;
+		break;
+	case LUA_TNUMBER:
+		v.lo = lua_tointegerx(L, -1, &ok_lo);
+		if (ok_lo)
+			v.type = FILTER_INTEGER;
+		break;
 	}
-	if (lo < 0 || hi < 0 || c->field == HM_FIELD_RET)
-		c->flags = HM_COND_SIGNED;
-	if (c->flags & HM_COND_SIGNED ? lo > hi : (uint64_t)lo > (uint64_t)hi)
-		luaL_error(L, "filter %s: lo is above hi", key);
-	c->lo = (uint64_t)lo;
-	c->hi = (uint64_t)hi;
-}
-
-/* comm = "name": the bytes of lo then hi, NUL-padded. */
-static void filter_comm(lua_State *L, struct hm_sub_cond *c)
-{
-	char name[HM_COMM_LEN] = { 0 };
-	size_t len;
-	const char *v = lua_tolstring(L, -1, &len);
-
-	if (lua_type(L, -1) != LUA_TSTRING || len >= HM_COMM_LEN ||
-	    strlen(v) != len)
-		luaL_error(L, "filter comm: a name of at most %d bytes",
-			   HM_COMM_LEN - 1);
-	memcpy(name, v, len);
-	memcpy(&c->lo, name, 8);
-	memcpy(&c->hi, name + 8, 8);
-}
-
-/* The field a filter key names: pid, comm, ret, argN or an argument name. */
-static int filter_field(lua_State *L, const char *key,
-			const struct syscall_desc *d, int phase)
-{
-	int i;
-
-	if (!strcmp(key, "pid"))
-		return HM_FIELD_PID;
-	if (!strcmp(key, "comm"))
-		return HM_FIELD_COMM;
-	if (!strcmp(key, "ret")) {
-		if (phase != 2)
-			luaL_error(L, "filter ret: only at \"return\"");
-		return HM_FIELD_RET;
-	}
-	if (!strncmp(key, "arg", 3) && key[3] >= '1' && key[3] <= '6' &&
-	    !key[4])
-		return HM_FIELD_ARG0 + key[3] - '1';
-	for (i = 0; d && i < 6 && d->args[i]; i++) {
-		if (!strcmp(key, d->args[i]))
-			return HM_FIELD_ARG0 + i;
-	}
-	return luaL_error(L, "filter: unknown key '%s' (pid, comm, ret, "
-			  "arg1..arg6%s)", key,
-			  d ? " or the syscall's argument names" : "");
+	return v;
 }
 
 /* The filter table at @idx into @rule's conditions, all of which hold. */
-static void parse_filter(lua_State *L, int idx, const struct syscall_desc *d,
-			 int phase, struct hm_sub_rule *rule)
+static void parse_filter(lua_State *L, int idx, struct hm_sub_rule *rule)
 {
+	char msg[FILTER_MSG_MAX];
+
 	lua_pushnil(L);
 	while (lua_next(L, idx)) {
-		struct hm_sub_cond c = { 0 };
-		const char *key;
+		struct filter_value v = lua_filter_value(L);
+		const char *key = lua_type(L, -2) == LUA_TSTRING ?
+				  lua_tostring(L, -2) : NULL;
 
-		if (lua_type(L, -2) != LUA_TSTRING)
-			luaL_error(L, "filter: keys are names");
-		key = lua_tostring(L, -2);
-		if (rule->nr_conds == HM_SUB_MAX_CONDS)
-			luaL_error(L, "filter: at most %d conditions",
-				   HM_SUB_MAX_CONDS);
-		c.field = (uint8_t)filter_field(L, key, d, phase);
-		if (c.field == HM_FIELD_COMM)
-			filter_comm(L, &c);
-		else
-			filter_value(L, key, &c);
-		rule->conds[rule->nr_conds++] = c;
+		if (filter_add(rule, key, &v, msg))
+			luaL_error(L, "%s", msg);
 		lua_pop(L, 1);
 	}
-}
-
-static int arg_index(const struct syscall_desc *d, const char *name)
-{
-	int i;
-
-	for (i = 0; i < 6 && d->args[i]; i++) {
-		if (!strcmp(d->args[i], name))
-			return i;
-	}
-	return -1;
-}
-
-static int starts_with(const char *s, const char *prefix)
-{
-	return !strncmp(s, prefix, strlen(prefix));
-}
-
-static void add_fetch(struct hm_sub_rule *rule, uint8_t what, int arg,
-		      int len_arg, uint32_t cap)
-{
-	if (arg < 0 || rule->nr_fetches == HM_SUB_MAX_FETCHES)
-		return;
-	rule->fetches[rule->nr_fetches++] = (struct hm_sub_fetch){
-		.what = what, .arg = (uint8_t)arg,
-		.len_arg = (uint8_t)(len_arg < 0 ? 0 : len_arg), .cap = cap,
-	};
-}
-
-/*
- * What a handler of @d at @phase is likely to read, fetched with the event
- * where the guest offers it: the name behind ev.fd, the path of
- * ev.filename or ev.pathname, and ev.buf's ev.count bytes where they hold
- * data (a write's entry, a read's return). A read outside them is a round
- * trip as before, with the same answer.
- */
-static void declare_fetches(const struct syscall_desc *d, int phase,
-			    struct hm_sub_rule *rule)
-{
-	int buf = arg_index(d, "buf"), len = arg_index(d, "count");
-	int enter = phase == 1;
-
-	if (len < 0)
-		len = arg_index(d, "len");
-	if (buf >= 0 && len >= 0 &&
-	    (enter ? starts_with(d->name, "write") ||
-		     starts_with(d->name, "pwrite") ||
-		     starts_with(d->name, "send") :
-		     starts_with(d->name, "read") ||
-		     starts_with(d->name, "pread") ||
-		     starts_with(d->name, "recv")))
-		add_fetch(rule, HM_FETCH_BUF, buf, len, 4096);
-	add_fetch(rule, HM_FETCH_FD_NAME, arg_index(d, "fd"), -1, 0);
-	add_fetch(rule, HM_FETCH_STR, arg_index(d, "filename"), -1, 256);
-	add_fetch(rule, HM_FETCH_STR, arg_index(d, "pathname"), -1, 256);
-	add_fetch(rule, HM_FETCH_STR, arg_index(d, "path"), -1, 256);
-	add_fetch(rule, HM_FETCH_ARGV, 0, -1, 4096);
 }
 
 /*
@@ -259,25 +149,12 @@ static void add_handler(lua_State *L, int phase, lua_Integer nr, int fn_index,
 			int filter_index)
 {
 	struct script *s = script_of(L);
-	const struct syscall_desc *d = NULL;
 	struct hm_sub_rule *rule;
 
-	if (phase == PHASE_PROCESS && nr != ANY_SYSCALL)
-		d = process_event_by_nr((uint64_t)nr);
-	else if (phase != PHASE_USER && nr != ANY_SYSCALL)
-		d = syscall_by_nr((uint64_t)nr);
 	rule = lua_newuserdatauv(L, sizeof(*rule), 0);
-	memset(rule, 0, sizeof(*rule));
-	rule->kind = phase_kinds[phase];
-	rule->flags = nr == ANY_SYSCALL ? HM_RULE_ANY_NR : 0;
-	rule->nr = nr == ANY_SYSCALL ? 0 : (uint64_t)nr;
+	filter_rule_init(rule, phase_kinds[phase], nr);
 	if (filter_index)
-		parse_filter(L, filter_index, d, phase, rule);
-	/* An exec's new argv comes with it; syscalls' reads by their args. */
-	if (phase == PHASE_PROCESS && nr == HM_PROC_EXEC)
-		add_fetch(rule, HM_FETCH_ARGV, 0, -1, 4096);
-	else if (d && phase != PHASE_PROCESS)
-		declare_fetches(d, phase, rule);
+		parse_filter(L, filter_index, rule);
 	lua_getfield(L, LUA_REGISTRYINDEX, HANDLERS_KEY);
 	lua_rawgeti(L, -1, phase);
 	lua_createtable(L, 3, 0);
@@ -472,211 +349,6 @@ void script_free(struct script *s)
 	pthread_mutex_destroy(&s->lock);
 }
 
-static void set_integer(lua_State *L, const char *key, lua_Integer v)
-{
-	lua_pushinteger(L, v);
-	lua_setfield(L, -2, key);
-}
-
-/*
- * An event's arguments and return value are written through: ev.args[i],
- * ev.<argument name> and ev.ret live in a hidden table of values (slot 0
- * the return value, 1..6 the arguments) that the event's metatables read
- * and that an assignment updates once the library took it. A slot is
- * named in a table of names (argument name or "ret" to slot).
- */
-#define UP_SCRIPT 1
-#define UP_SERIAL 2
-#define UP_VALUES 3
-#define UP_NAMES 4
-
-/* Assign the value at index 3 to slot @slot of the event. */
-static int set_slot(lua_State *L, lua_Integer slot, const char *what)
-{
-	struct script *s = lua_touserdata(L, lua_upvalueindex(UP_SCRIPT));
-	lua_Integer v = luaL_checkinteger(L, 3);
-	lua_Integer serial = lua_tointeger(L, lua_upvalueindex(UP_SERIAL));
-	const struct op_def *op = &op_defs[slot ? OP_set_arg : OP_set_return];
-	struct op_value args[2] = {
-		{ .u = slot ? (uint64_t)slot - 1 : (uint64_t)v },
-		{ .u = (uint64_t)v },
-	};
-	struct op_result r;
-	int err;
-
-	if (!s->vcpu || (lua_Integer)s->serial != serial)
-		return luaL_error(L, "%s: only inside its event's handler",
-				  what);
-	err = op_run(op, s->vcpu, args, &r);
-	if (err)
-		return luaL_error(L, "%s: %s", what, op_strerror(op, err));
-	lua_pushinteger(L, v);
-	lua_rawseti(L, lua_upvalueindex(UP_VALUES), slot);
-	return 0;
-}
-
-/* The slot ev[key] names, or -1. */
-static lua_Integer named_slot(lua_State *L)
-{
-	lua_Integer slot;
-
-	lua_pushvalue(L, 2);
-	if (lua_rawget(L, lua_upvalueindex(UP_NAMES)) != LUA_TNUMBER) {
-		lua_pop(L, 1);
-		return -1;
-	}
-	slot = lua_tointeger(L, -1);
-	lua_pop(L, 1);
-	return slot;
-}
-
-static int event_index(lua_State *L)
-{
-	lua_Integer slot = named_slot(L);
-
-	if (slot < 0)
-		return 0;
-	lua_rawgeti(L, lua_upvalueindex(UP_VALUES), slot);
-	return 1;
-}
-
-static int event_newindex(lua_State *L)
-{
-	lua_Integer slot = named_slot(L);
-
-	if (slot < 0) {
-		lua_rawset(L, 1);
-		return 0;
-	}
-	return set_slot(L, slot, lua_pushfstring(L, "ev.%s",
-						 lua_tostring(L, 2)));
-}
-
-/* The slot of ev.args[key], or 0 for an index outside 1..6. */
-static lua_Integer arg_slot(lua_State *L)
-{
-	int is_int;
-	lua_Integer i = lua_tointegerx(L, 2, &is_int);
-
-	return is_int && i >= 1 && i <= 6 ? i : 0;
-}
-
-static int args_index(lua_State *L)
-{
-	lua_Integer slot = arg_slot(L);
-
-	if (!slot)
-		return 0;
-	lua_rawgeti(L, lua_upvalueindex(UP_VALUES), slot);
-	return 1;
-}
-
-static int args_newindex(lua_State *L)
-{
-	lua_Integer slot = arg_slot(L);
-
-	if (!slot)
-		return luaL_error(L, "ev.args: index out of 1..6");
-	return set_slot(L, slot, "ev.args");
-}
-
-/*
- * Push a metatable whose index and newindex are closures on the four
- * upvalues at stack indices base + 1 .. base + 4.
- */
-static void push_proxy_meta(lua_State *L, int base, lua_CFunction index,
-			    lua_CFunction newindex)
-{
-	int k;
-
-	lua_createtable(L, 0, 2);
-	for (k = UP_SCRIPT; k <= UP_NAMES; k++)
-		lua_pushvalue(L, base + k);
-	lua_pushcclosure(L, index, UP_NAMES);
-	lua_setfield(L, -2, "__index");
-	for (k = UP_SCRIPT; k <= UP_NAMES; k++)
-		lua_pushvalue(L, base + k);
-	lua_pushcclosure(L, newindex, UP_NAMES);
-	lua_setfield(L, -2, "__newindex");
-}
-
-/* ev = { nr, name, phase, cpu, args = {...}, ret, <argument names> } */
-static void push_event(lua_State *L, struct script *s,
-		       const struct hm_event *ev)
-{
-	const struct syscall_desc *d = syscall_by_nr(ev->nr);
-	int base = lua_gettop(L), i;
-
-	lua_pushlightuserdata(L, s);
-	lua_pushinteger(L, (lua_Integer)s->serial);
-	lua_createtable(L, 7, 0);
-	if (ev->kind == HM_EVENT_SYSCALL_EXIT) {
-		lua_pushinteger(L, (lua_Integer)ev->ret);
-		lua_rawseti(L, -2, 0);
-	}
-	for (i = 0; i < 6; i++) {
-		lua_pushinteger(L, (lua_Integer)ev->args[i]);
-		lua_rawseti(L, -2, i + 1);
-	}
-	lua_createtable(L, 0, 7);
-	set_integer(L, "ret", 0);
-	for (i = 0; d && i < 6 && d->args[i]; i++)
-		set_integer(L, d->args[i], i + 1);
-
-	lua_createtable(L, 0, 5);
-	set_integer(L, "nr", (lua_Integer)ev->nr);
-	set_integer(L, "cpu", s->cpu);
-	lua_pushstring(L, ev->kind == HM_EVENT_SYSCALL_ENTER ? "enter" :
-		       "return");
-	lua_setfield(L, -2, "phase");
-	if (d) {
-		lua_pushstring(L, d->name);
-		lua_setfield(L, -2, "name");
-	}
-	lua_newtable(L);
-	push_proxy_meta(L, base, args_index, args_newindex);
-	lua_setmetatable(L, -2);
-	lua_setfield(L, -2, "args");
-	push_proxy_meta(L, base, event_index, event_newindex);
-	lua_setmetatable(L, -2);
-	lua_replace(L, base + 1);
-	lua_settop(L, base + 1);
-}
-
-/* ev = { code, nr, phase = "user", cpu, args = {...} } */
-static void push_user_event(lua_State *L, int cpu, const struct hm_event *ev)
-{
-	const struct syscall_desc *d = NULL;
-	int i;
-
-	lua_createtable(L, 0, 5);
-	set_integer(L, "code", (lua_Integer)ev->nr);
-	set_integer(L, "nr", (lua_Integer)ev->nr);
-	set_integer(L, "cpu", cpu);
-	lua_pushstring(L, ev->kind == HM_EVENT_PROCESS ? "process" : "user");
-	lua_setfield(L, -2, "phase");
-	/* A process event: its kind, its args by name, who raised it. */
-	if (ev->kind == HM_EVENT_PROCESS)
-		d = process_event_by_nr(ev->nr);
-	if (d) {
-		lua_pushstring(L, d->name);
-		lua_setfield(L, -2, "kind");
-	}
-	for (i = 0; d && i < 6 && d->args[i]; i++)
-		set_integer(L, d->args[i], (lua_Integer)ev->args[i]);
-	if (ev->flags & HM_EVENT_HAS_TASK) {
-		set_integer(L, "pid", (lua_Integer)ev->pid);
-		lua_pushstring(L, ev->comm);
-		lua_setfield(L, -2, "comm");
-	}
-	lua_createtable(L, 6, 0);
-	for (i = 0; i < 6; i++) {
-		lua_pushinteger(L, (lua_Integer)ev->args[i]);
-		lua_rawseti(L, -2, i + 1);
-	}
-	lua_setfield(L, -2, "args");
-}
-
 static int event_phase(const struct hm_event *ev)
 {
 	switch (ev->kind) {
@@ -750,6 +422,7 @@ static int handler_wants(struct script *s, lua_State *L,
 			 const struct hm_event *ev)
 {
 	const struct hm_sub_rule *rule;
+	char msg[FILTER_MSG_MAX];
 	int ret;
 
 	lua_rawgeti(L, -1, 3);
@@ -758,12 +431,10 @@ static int handler_wants(struct script *s, lua_State *L,
 	if (!rule->nr_conds)
 		return 1;
 	ret = hm_vcpu_event_matches(s->vcpu, ev, rule);
-	if (ret == -EOPNOTSUPP)
-		output_error("a comm filter needs a guest that says who raised "
-			     "its events (HM_FEATURE_SUBSCRIBE); this one "
-			     "does not");
-	else if (ret < 0)
-		output_error("checking a hook's filter: %s", strerror(-ret));
+	if (ret < 0) {
+		filter_match_error(ret, msg);
+		output_error("%s", msg);
+	}
 	return ret;
 }
 
@@ -795,9 +466,9 @@ static int run_handlers(struct script *s, int cpu, const struct hm_event *ev,
 		}
 		lua_rawgeti(L, -1, 2);
 		if (phase == PHASE_USER || phase == PHASE_PROCESS)
-			push_user_event(L, cpu, ev);
+			event_push_user(L, cpu, ev);
 		else
-			push_event(L, s, ev);
+			event_push_syscall(L, s, ev);
 		if (call(L, 1)) {
 			if (!s->interrupted)
 				output_error("script error in a handler: %s",

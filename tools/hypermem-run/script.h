@@ -2,7 +2,7 @@
 /*
  * The Lua side of hypermem-run: one Lua state for the whole run, the `hm`
  * module (api.c), and the handlers the script registered, called from the
- * vCPU threads one event at a time.
+ * vCPU threads one event at a time with their ev table (event.c).
  */
 #ifndef HMRUN_SCRIPT_H
 #define HMRUN_SCRIPT_H
@@ -47,5 +47,14 @@ enum run_outcome script_outcome(void *opaque);
 
 /* api.c */
 void api_open(struct script *s);
+
+/*
+ * event.c: push the ev table of a syscall event (its args and ret written
+ * through while its handler runs, s->serial telling it apart), or of a
+ * user or process event.
+ */
+void event_push_syscall(struct lua_State *L, struct script *s,
+			const struct hm_event *ev);
+void event_push_user(struct lua_State *L, int cpu, const struct hm_event *ev);
 
 #endif

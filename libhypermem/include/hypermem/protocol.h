@@ -525,30 +525,6 @@ struct hm_sub_rule {
 	struct hm_sub_fetch fetches[HM_SUB_MAX_FETCHES];
 };
 
-/*
- * Whether a fetch (cap in the reader's byte order) is one both sides do:
- * the host refuses a rule with another, the guest skips it.
- */
-static inline int hm_sub_fetch_valid(const struct hm_sub_fetch *f,
-				     uint32_t cap)
-{
-	if (f->reserved || f->arg > 5 || f->len_arg > 5 ||
-	    cap > HM_FETCH_MAX_CAP)
-		return 0;
-	switch (f->what) {
-	case HM_FETCH_STR:
-		return cap && !f->len_arg;
-	case HM_FETCH_BUF:
-		return cap != 0;
-	case HM_FETCH_FD_NAME:
-		return !cap && !f->len_arg;
-	case HM_FETCH_ARGV:
-		return cap && !f->arg && !f->len_arg;
-	default:
-		return 0;
-	}
-}
-
 /* After the event's task, with HM_FEATURE_PREFETCH: see above. */
 #define HM_PREFETCH_MAX_ITEMS 16u
 struct hm_prefetch_header {
@@ -722,5 +698,103 @@ HM_STATIC_ASSERT(sizeof(struct hm_mailbox_ctl) == 64, mailbox_ctl_size);
 #define hm_le32(x) ((uint32_t)(x))
 #define hm_le64(x) ((uint64_t)(x))
 #endif
+
+/*
+ * The meaning of a rule, for the host and the guest: each reads a rule in
+ * its own byte order, swapped to or from the page's (numbers little-endian,
+ * a comm's bytes as they are).
+ */
+static inline void hm_sub_rule_swap(struct hm_sub_rule *r)
+{
+	unsigned int i;
+
+	r->kind = hm_le32(r->kind);
+	r->nr = hm_le64(r->nr);
+	for (i = 0; i < HM_SUB_MAX_CONDS; i++) {
+		if (r->conds[i].field == HM_FIELD_COMM)
+			continue;
+		r->conds[i].lo = hm_le64(r->conds[i].lo);
+		r->conds[i].hi = hm_le64(r->conds[i].hi);
+	}
+	for (i = 0; i < HM_SUB_MAX_FETCHES; i++)
+		r->fetches[i].cap = hm_le32(r->fetches[i].cap);
+}
+
+/* Whether the rule is about events of this kind and number. */
+static inline int hm_sub_rule_selects(const struct hm_sub_rule *r,
+				      uint32_t kind, uint64_t nr)
+{
+	return r->kind == kind && ((r->flags & HM_RULE_ANY_NR) || r->nr == nr);
+}
+
+/*
+ * Whether a condition holds for @value, the field's (an argument, the
+ * return value, the pid), or for @comm, the task's HM_COMM_LEN bytes:
+ * equal to the name in lo's bytes then hi's up to its NUL, or in all 16.
+ */
+static inline int hm_sub_cond_holds(const struct hm_sub_cond *c,
+				    uint64_t value, const char *comm)
+{
+	unsigned int i;
+
+	if (c->field != HM_FIELD_COMM) {
+		if (c->flags & HM_COND_SIGNED)
+			return (int64_t)c->lo <= (int64_t)value &&
+			       (int64_t)value <= (int64_t)c->hi;
+		return c->lo <= value && value <= c->hi;
+	}
+	for (i = 0; i < HM_COMM_LEN; i++) {
+		unsigned char want = i < 8 ?
+			((const unsigned char *)&c->lo)[i] :
+			((const unsigned char *)&c->hi)[i - 8];
+
+		if (want != (unsigned char)comm[i])
+			return 0;
+		if (!want)
+			break;
+	}
+	return 1;
+}
+
+/*
+ * Whether a condition of a rule of @kind is one both sides read: the host
+ * refuses a rule with another, the guest raises the events it may match.
+ */
+static inline int hm_sub_cond_valid(uint32_t kind, const struct hm_sub_cond *c)
+{
+	if (c->field > HM_FIELD_MAX || (c->flags & ~HM_COND_SIGNED) ||
+	    c->reserved || c->reserved2)
+		return 0;
+	if (c->field == HM_FIELD_RET && kind != HM_EVENT_SYSCALL_EXIT)
+		return 0;
+	if (c->field == HM_FIELD_COMM)
+		return !c->flags;
+	if (c->flags & HM_COND_SIGNED)
+		return (int64_t)c->lo <= (int64_t)c->hi;
+	return c->lo <= c->hi;
+}
+
+/*
+ * Whether a fetch (in the reader's byte order) is one both sides do: the
+ * host refuses a rule with another, the guest skips it.
+ */
+static inline int hm_sub_fetch_valid(const struct hm_sub_fetch *f)
+{
+	if (f->reserved || f->arg > 5 || f->len_arg > 5 ||
+	    f->cap > HM_FETCH_MAX_CAP)
+		return 0;
+	switch (f->what) {
+	case HM_FETCH_STR:
+		return f->cap && !f->len_arg;
+	case HM_FETCH_BUF:
+		return f->cap != 0;
+	case HM_FETCH_FD_NAME:
+		return !f->cap && !f->len_arg;
+	case HM_FETCH_ARGV:
+		return f->cap && !f->arg && !f->len_arg;
+	default:
+		return 0;
+	}
+}
 
 #endif

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A hook's filter, stated once for every language: the rule for the
+ * events of one kind and number, the conditions its filter names by key
+ * (pid, comm, ret, arg1..arg6 or the syscall's argument names), and the
+ * fetches its handler is likely to read, declared with it so that the
+ * guest sends them with the event. A binding turns each key and value of
+ * its language's filter into a struct filter_value and calls filter_add(),
+ * which checks it and says what is wrong in the same words for every one.
+ */
+#ifndef HM_BINDINGS_FILTER_H
+#define HM_BINDINGS_FILTER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <hypermem/hypermem.h>
+
+/* A rule's number for every syscall, user code or process event. */
+#define FILTER_ANY_NR (-1)
+
+/* Room for any of filter_add()'s and filter_match_error()'s messages. */
+#define FILTER_MSG_MAX 192
+
+enum filter_type {
+	FILTER_INTEGER,		/* lo */
+	FILTER_RANGE,		/* lo and hi */
+	FILTER_TEXT,		/* text, len bytes */
+	FILTER_OTHER,		/* anything else: an error */
+};
+
+/* A filter's value as the script gave it. */
+struct filter_value {
+	enum filter_type type;
+	int64_t lo;
+	int64_t hi;
+	const char *text;
+	size_t len;
+};
+
+/*
+ * A rule for the events of @kind (enum hm_event_kind) numbered @nr, or
+ * every one with FILTER_ANY_NR, with no condition yet, fetching what its
+ * handler is likely to read: the name behind the fd argument, the path of
+ * a filename, pathname or path argument, the bytes of buf where they hold
+ * data (a write's entry, a read's return), the new argv of an exec.
+ */
+void filter_rule_init(struct hm_sub_rule *rule, uint32_t kind, int64_t nr);
+
+/*
+ * Add the condition @key = @v to @rule (@key NULL: the language's key was
+ * no name). Returns 0, or -EINVAL with the reason in @msg.
+ */
+int filter_add(struct hm_sub_rule *rule, const char *key,
+	       const struct filter_value *v, char msg[FILTER_MSG_MAX]);
+
+/* What an error of hm_vcpu_event_matches() means for a hook, in @msg. */
+void filter_match_error(int err, char msg[FILTER_MSG_MAX]);
+
+#endif

@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Whether the host's subscription wants an event: the table it keeps in a
+ * page of the guest's, read without a doorbell while the host may rewrite
+ * it, and each rule's meaning as protocol.h defines it for both sides.
+ */
+#include "agent_internal.h"
+
+void hm_agent_ask_task(struct hm_agent *agent, struct hm_agent_task *t)
+{
+	if (t->asked)
+		return;
+	t->asked = 1;
+	hm_memset(t->comm, 0, sizeof(t->comm));
+	t->have_pid = agent->ops->pid &&
+		      agent->ops->pid(agent->ctx, &t->pid) >= 0;
+	t->have_comm = agent->ops->comm &&
+		       agent->ops->comm(agent->ctx, t->comm) >= 0;
+}
+
+/* 1: holds, 0: does not, -1: a condition this agent cannot read. */
+static int cond_holds(struct hm_agent *agent, const struct hm_sub_cond *c,
+		      const struct hm_event_record *ev,
+		      struct hm_agent_task *t)
+{
+	uint64_t v;
+
+	if (!hm_sub_cond_valid(ev->kind, c))
+		return -1;
+	switch (c->field) {
+	case HM_FIELD_RET:
+		v = ev->ret;
+		break;
+	case HM_FIELD_PID:
+		hm_agent_ask_task(agent, t);
+		if (!t->have_pid)
+			return -1;
+		v = t->pid;
+		break;
+	case HM_FIELD_COMM:
+		hm_agent_ask_task(agent, t);
+		if (!t->have_comm)
+			return -1;
+		v = 0;
+		break;
+	default:
+		v = ev->args[c->field - HM_FIELD_ARG0];
+		break;
+	}
+	return hm_sub_cond_holds(c, v, t->comm);
+}
+
+/* 1: the rule wants the event, 0: it does not, -1: unreadable rule. */
+static int rule_wants(struct hm_agent *agent, const struct hm_sub_rule *rule,
+		      const struct hm_event_record *ev,
+		      struct hm_agent_task *t)
+{
+	unsigned int i, n = rule->nr_conds;
+	int unknown = 0;
+
+	if (n > HM_SUB_MAX_CONDS || (rule->flags & ~HM_RULE_ANY_NR))
+		return -1;
+	if (!hm_sub_rule_selects(rule, ev->kind, ev->nr))
+		return 0;
+	for (i = 0; i < n; i++) {
+		int holds = cond_holds(agent, &rule->conds[i], ev, t);
+
+		if (holds == 0)
+			return 0;
+		unknown |= holds < 0;
+	}
+	return unknown ? -1 : 1;
+}
+
+static uint32_t sub_seq(const struct hm_sub_page *page)
+{
+	return hm_le32(__atomic_load_n(&page->header.seq, __ATOMIC_ACQUIRE));
+}
+
+/* One pass over the table; HM_WANT_YES for anything it cannot read. */
+static enum hm_want scan_table(struct hm_agent *agent,
+			       const struct hm_sub_page *page,
+			       const struct hm_event_record *ev,
+			       struct hm_agent_task *t,
+			       struct hm_fetch_list *fetch)
+{
+	struct hm_sub_rule rule;
+	uint32_t flags = hm_le32(page->header.flags);
+	uint32_t n = hm_le32(page->header.nr_rules), i;
+
+	if (hm_le32(page->header.magic) != HM_SUB_MAGIC ||
+	    !(flags & HM_SUB_ACTIVE))
+		return HM_WANT_GUEST;
+	if ((flags & HM_SUB_ALL) || n > HM_SUB_MAX_RULES ||
+	    (flags & ~(HM_SUB_ACTIVE | HM_SUB_ALL)))
+		return HM_WANT_YES;
+	for (i = 0; i < n; i++) {
+		int wants;
+
+		hm_memcpy(&rule, &page->rules[i], sizeof(rule));
+		hm_sub_rule_swap(&rule);
+		wants = rule_wants(agent, &rule, ev, t);
+		if (wants > 0 && fetch)
+			hm_agent_take_fetches(agent, &rule, fetch);
+		if (wants)
+			return HM_WANT_YES;	/* matched, or unreadable */
+	}
+	return HM_WANT_NO;
+}
+
+enum hm_want hm_agent_wants_fetching(struct hm_agent *agent,
+				     const struct hm_event_record *event,
+				     struct hm_fetch_list *fetch)
+{
+	const struct hm_sub_page *page = agent->sub;
+	struct hm_agent_task t = { 0 };
+	enum hm_want want;
+	uint32_t seq;
+	int tries;
+
+	if (fetch)
+		fetch->n = 0;
+	if (!agent->sub_taken || !page)
+		return HM_WANT_GUEST;
+	/* The host rewrites the page while the guest runs: see protocol.h. */
+	for (tries = 0; tries < 4; tries++) {
+		seq = sub_seq(page);
+		if (seq & 1)
+			continue;
+		want = scan_table(agent, page, event, &t, fetch);
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (sub_seq(page) == seq)
+			return want;
+		if (fetch)
+			fetch->n = 0;
+	}
+	return HM_WANT_YES;	/* never a torn table: raise, the host drops */
+}
+
+enum hm_want hm_agent_wants(struct hm_agent *agent,
+			    const struct hm_event_record *event)
+{
+	return hm_agent_wants_fetching(agent, event, NULL);
+}
