@@ -245,9 +245,6 @@ int seam_mailbox_wait(struct hm_vcpu *vcpu, int ms);
 #endif
 
 /* ops.c */
-int guest_errno(struct hm_vcpu *vcpu, uint64_t value);
-/* guest_errno() for replies where "the name does not fit" is the guest's. */
-int guest_name_errno(struct hm_vcpu *vcpu, uint64_t value);
 ssize_t request_name(struct hm_vcpu *vcpu, uint64_t op, uint64_t addr,
 		     char *buf, size_t cap);
 ssize_t read_cooperative(struct hm_vcpu *vcpu, uint64_t addr, void *buf,
@@ -296,6 +293,10 @@ void *vm_translate_prefix(const struct hm_vm *vm, uint64_t gpa, uint64_t len,
 
 /* request.c */
 int vcpu_can_request(const struct hm_vcpu *vcpu);
+/* A reply's error code, one a guest may report, or -EPROTO. */
+int guest_errno(struct hm_vcpu *vcpu, uint64_t value);
+/* guest_errno() for replies where "the name does not fit" is the guest's. */
+int guest_name_errno(struct hm_vcpu *vcpu, uint64_t value);
 int vcpu_request(struct hm_vcpu *vcpu, uint64_t op, uint64_t addr,
 		 uint64_t size, struct reply *reply);
 

@@ -11,31 +11,6 @@
 
 #include "internal.h"
 
-/*
- * What a guest may report (protocol.h): errors about its own objects, never
- * one that the caller would take for the library's own state.
- */
-static const uint8_t guest_errnos[] = { HM_GUEST_ERRNOS };
-
-int guest_errno(struct hm_vcpu *vcpu, uint64_t value)
-{
-	size_t i;
-
-	if (value == 0)
-		return -EFAULT;
-	for (i = 0; i < ARRAY_SIZE(guest_errnos); i++)
-		if (value == guest_errnos[i])
-			return -(int)value;
-	return protocol_error(vcpu);
-}
-
-int guest_name_errno(struct hm_vcpu *vcpu, uint64_t value)
-{
-	if (value == HM_ENAMETOOLONG)
-		return -ENAMETOOLONG;
-	return guest_errno(vcpu, value);
-}
-
 /* Validate one READ reply for n requested bytes: returns bytes or -errno. */
 static ssize_t read_reply_bytes(struct hm_vcpu *vcpu,
 				const struct reply *reply, size_t n)

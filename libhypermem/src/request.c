@@ -2,11 +2,37 @@
 /*
  * One request: the op goes into the region, the vCPU's transport hands it
  * to the guest and waits for the answer; then the reply's header is
- * checked once.
+ * checked once, and an error the guest reports is checked against what it
+ * may report.
  */
 #include <errno.h>
 
 #include "internal.h"
+
+/*
+ * What a guest may report (protocol.h): errors about its own objects, never
+ * one that the caller would take for the library's own state.
+ */
+static const uint8_t guest_errnos[] = { HM_GUEST_ERRNOS };
+
+int guest_errno(struct hm_vcpu *vcpu, uint64_t value)
+{
+	size_t i;
+
+	if (value == 0)
+		return -EFAULT;
+	for (i = 0; i < ARRAY_SIZE(guest_errnos); i++)
+		if (value == guest_errnos[i])
+			return -(int)value;
+	return protocol_error(vcpu);
+}
+
+int guest_name_errno(struct hm_vcpu *vcpu, uint64_t value)
+{
+	if (value == HM_ENAMETOOLONG)
+		return -ENAMETOOLONG;
+	return guest_errno(vcpu, value);
+}
 
 static int check_reply(struct hm_vcpu *vcpu, struct reply *reply)
 {
