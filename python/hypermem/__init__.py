@@ -27,8 +27,10 @@ the guest, and Machine.run() raises it.
     m.subscribe([(hypermem.ENTER, hypermem.syscall_nr("ioctl"))])
     print(m.run())
 """
-from ._core import (OPERATIONS, Event, GuestError, Machine, syscall_name,
-                    syscall_nr)
+from ._core import (OPERATIONS, VERSION, Event, GuestError, Machine,
+                    syscall_name, syscall_nr)
+
+__version__ = VERSION
 
 ENTER = 1   # a syscall's entry
 RETURN = 2  # its return

@@ -1183,6 +1183,7 @@ PyMODINIT_FUNC PyInit__core(void)
 	    PyModule_AddObjectRef(mod, "GuestError", guest_error) ||
 	    PyModule_AddObjectRef(mod, "Event", (PyObject *)&event_type) ||
 	    PyModule_AddObjectRef(mod, "Machine", (PyObject *)&machine_type) ||
+	    PyModule_AddStringConstant(mod, "VERSION", HM_PACKAGE_VERSION) ||
 	    PyModule_AddStringConstant(mod, "BUILD_GUEST", HM_BUILD_GUEST) ||
 	    PyModule_AddStringConstant(mod, "INSTALLED_GUEST",
 				       HM_INSTALLED_GUEST)) {
