@@ -95,5 +95,5 @@ for kdir in /usr/src/linux-headers-*-amd64; do
 	n=$((n + 1))
 done
 [ "$n" -ge 2 ] || { echo "headers of $n kernels, not 2"; exit 1; }
-[ "$(cat /usr/lib/modules-load.d/hypermem.conf | grep -v '^#')" = hypermem ]
+[ "$(grep -v '^#' /usr/lib/modules-load.d/hypermem.conf)" = hypermem ]
 say "loaded at boot: /usr/lib/modules-load.d/hypermem.conf"
