@@ -140,6 +140,8 @@ static const struct pci_device_id ivshmem_ids[] = {
 	{ PCI_DEVICE(PCI_VENDOR_ID_REDHAT_QUMRANET, IVSHMEM_DEVICE_ID) },
 	{ }
 };
+/* udev loads the module by this modalias when the device appears. */
+MODULE_DEVICE_TABLE(pci, ivshmem_ids);
 
 static struct pci_driver ivshmem_driver = {
 	.name = KBUILD_MODNAME,

@@ -31,8 +31,10 @@ the guest, and Machine.run() raises it.
 # program raised itself, PROCESS: a process's life, nr EXEC, EXIT or FORK.
 from ._core import (ENTER, EXEC, EXIT, FETCH_ARGV, FETCH_BUF, FETCH_FD_NAME,
                     FETCH_STR, FORK, MAX_CONDITIONS, OPERATIONS, PROCESS,
-                    RETURN, USER, Event, GuestError, Machine, Rule,
+                    RETURN, USER, VERSION, Event, GuestError, Machine, Rule,
                     syscall_name, syscall_nr)
+
+__version__ = VERSION
 
 __all__ = ["OPERATIONS", "Event", "GuestError", "Machine", "Rule",
            "syscall_name", "syscall_nr", "ENTER", "RETURN", "USER",

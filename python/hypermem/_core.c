@@ -168,6 +168,7 @@ static int add_all(PyObject *mod)
 	    PyModule_AddObjectRef(mod, "Rule", (PyObject *)&py_rule_type) ||
 	    PyModule_AddObjectRef(mod, "Machine",
 				  (PyObject *)&py_machine_type) ||
+	    PyModule_AddStringConstant(mod, "VERSION", HM_PACKAGE_VERSION) ||
 	    PyModule_AddStringConstant(mod, "BUILD_GUEST", HM_BUILD_GUEST) ||
 	    PyModule_AddStringConstant(mod, "INSTALLED_GUEST",
 				       HM_INSTALLED_GUEST))

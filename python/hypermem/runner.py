@@ -167,6 +167,9 @@ def _parse(argv):
         epilog="exit codes: 0 the guest ran to its end, 1 plugin error, "
         "2 usage error, 3 the guest crashed or did not finish, 4 KVM is "
         "not usable, 5 timeout.")
+    version = "python3 -m hypermem %s (libhypermem, Python %d.%d)" % (
+        _core.VERSION, *sys.version_info[:2])
+    p.add_argument("--version", action="version", version=version)
     p.add_argument("plugin", help="a plugin file (class ...(PyPlugin))")
     p.add_argument("--guest", help="guest-tiny's image (default: the "
                    "bundled one)")
@@ -218,7 +221,9 @@ def _guest(o):
     """The bundled guest-tiny when neither --guest nor --kernel says."""
     if o.guest or o.kernel:
         return o.guest
-    for path in (_core.BUILD_GUEST, _core.INSTALLED_GUEST):
+    # A wheel's is inside the package (-Dwheel=true).
+    wheel_guest = os.path.join(os.path.dirname(__file__), "guest-tiny.elf")
+    for path in (_core.BUILD_GUEST, wheel_guest, _core.INSTALLED_GUEST):
         if os.path.exists(path):
             return path
     return _core.INSTALLED_GUEST

@@ -43,6 +43,26 @@ PROG
 "$cc" -Wall -Werror -o "$root/prog" "$root/prog.c" $flags
 libdir=$(dirname "$(find "$root" -name 'libhypermem.so' | head -n 1)")
 LD_LIBRARY_PATH="$libdir" "$root/prog"
+
+# A VMM author's program on the installed VMM core (static, on the library).
+if [ -f "$(dirname "$pc")/hypermem-vmm.pc" ]; then
+	cat > "$root/vmm.c" <<'PROG'
+#include <stdio.h>
+#include <vmm/vmm.h>
+
+int main(void)
+{
+	printf("installed VMM core links: exit 2 is %s\n", vmm_exit_name(2));
+	return 0;
+}
+PROG
+	vmm_flags=$(pkg-config --cflags --libs hypermem-vmm)
+	echo "pkg-config hypermem-vmm: $vmm_flags"
+	[ "$sanitize" = none ] || vmm_flags="-fsanitize=$sanitize $vmm_flags"
+	# shellcheck disable=SC2086
+	"$cc" -Wall -Werror -o "$root/vmm" "$root/vmm.c" $vmm_flags
+	LD_LIBRARY_PATH="$libdir" "$root/vmm"
+fi
 # Only the public API is exported.
 if nm -D --defined-only "$libdir/libhypermem.so" | awk '{print $3}' |
 	grep -v '^hm_' | grep -v '^HYPERMEM_' | grep .; then
