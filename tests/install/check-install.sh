@@ -63,6 +63,29 @@ PROG
 	"$cc" -Wall -Werror -o "$root/vmm" "$root/vmm.c" $vmm_flags
 	LD_LIBRARY_PATH="$libdir" "$root/vmm"
 fi
+# A VMM author's program on the installed QEMU backend (static too).
+cat > "$root/qemu.c" <<'PROG'
+#include <stdio.h>
+#include <qemu/qemu.h>
+
+int main(void)
+{
+	const struct qemu_config config = { .timeout_ms = 1000 };
+	struct qemu *q;
+
+	if (qemu_new(&config, &q))
+		return 1;
+	printf("installed QEMU backend links: %s\n", qemu_socket(q));
+	qemu_free(q);
+	return 0;
+}
+PROG
+qemu_flags=$(pkg-config --cflags --libs hypermem-qemu)
+echo "pkg-config hypermem-qemu: $qemu_flags"
+[ "$sanitize" = none ] || qemu_flags="-fsanitize=$sanitize $qemu_flags"
+# shellcheck disable=SC2086
+"$cc" -Wall -Werror -o "$root/qemu" "$root/qemu.c" $qemu_flags
+LD_LIBRARY_PATH="$libdir" "$root/qemu"
 # Only the public API is exported.
 if nm -D --defined-only "$libdir/libhypermem.so" | awk '{print $3}' |
 	grep -v '^hm_' | grep -v '^HYPERMEM_' | grep .; then

@@ -70,6 +70,29 @@ gcc -Wall -Werror -o core core.c $(pkg-config --cflags --libs hypermem-vmm)
 out=$(./core)
 say "$out"
 
+cat >backend.c <<'PROG'
+#include <stdio.h>
+#include <qemu/qemu.h>
+
+int main(void)
+{
+	const struct qemu_config config = { .timeout_ms = 1000 };
+	struct qemu *q;
+
+	if (qemu_new(&config, &q))
+		return 1;
+	printf("the QEMU backend links: it would serve QEMU at %s\n",
+	       qemu_socket(q));
+	qemu_free(q);
+	return 0;
+}
+PROG
+# shellcheck disable=SC2046
+gcc -Wall -Werror -o backend backend.c \
+	$(pkg-config --cflags --libs hypermem-qemu)
+out=$(./backend)
+say "$out"
+
 # DKMS: the module for each kernel whose headers are here. The package's
 # postinst builds it for the kernels it finds; build any it left out.
 version=$(dpkg-query -W -f '${Version}' hypermem-dkms)
