@@ -44,7 +44,19 @@ PROG
 libdir=$(dirname "$(find "$root" -name 'libhypermem.so' | head -n 1)")
 LD_LIBRARY_PATH="$libdir" "$root/prog"
 
-# A VMM author's program on the installed VMM core (static, on the library).
+# link_and_run NAME PACKAGE: $root/NAME.c built with pkg-config PACKAGE's
+# flags alone, and run.
+link_and_run() {
+	extra=$(pkg-config --cflags --libs "$2")
+	echo "pkg-config $2: $extra"
+	[ "$sanitize" = none ] || extra="-fsanitize=$sanitize $extra"
+	# shellcheck disable=SC2086
+	"$cc" -Wall -Werror -o "$root/$1" "$root/$1.c" $extra
+	LD_LIBRARY_PATH="$libdir" "$root/$1"
+}
+
+# A VMM author's programs on the installed VMM core (where it is built:
+# libelf) and QEMU backend, static libraries on the shared one.
 if [ -f "$(dirname "$pc")/hypermem-vmm.pc" ]; then
 	cat > "$root/vmm.c" <<'PROG'
 #include <stdio.h>
@@ -56,14 +68,8 @@ int main(void)
 	return 0;
 }
 PROG
-	vmm_flags=$(pkg-config --cflags --libs hypermem-vmm)
-	echo "pkg-config hypermem-vmm: $vmm_flags"
-	[ "$sanitize" = none ] || vmm_flags="-fsanitize=$sanitize $vmm_flags"
-	# shellcheck disable=SC2086
-	"$cc" -Wall -Werror -o "$root/vmm" "$root/vmm.c" $vmm_flags
-	LD_LIBRARY_PATH="$libdir" "$root/vmm"
+	link_and_run vmm hypermem-vmm
 fi
-# A VMM author's program on the installed QEMU backend (static too).
 cat > "$root/qemu.c" <<'PROG'
 #include <stdio.h>
 #include <qemu/qemu.h>
@@ -80,12 +86,7 @@ int main(void)
 	return 0;
 }
 PROG
-qemu_flags=$(pkg-config --cflags --libs hypermem-qemu)
-echo "pkg-config hypermem-qemu: $qemu_flags"
-[ "$sanitize" = none ] || qemu_flags="-fsanitize=$sanitize $qemu_flags"
-# shellcheck disable=SC2086
-"$cc" -Wall -Werror -o "$root/qemu" "$root/qemu.c" $qemu_flags
-LD_LIBRARY_PATH="$libdir" "$root/qemu"
+link_and_run qemu hypermem-qemu
 # Only the public API is exported.
 if nm -D --defined-only "$libdir/libhypermem.so" | awk '{print $3}' |
 	grep -v '^hm_' | grep -v '^HYPERMEM_' | grep .; then
