@@ -7,6 +7,9 @@
 # The guest image is the build's (scripts/make-linux-guest, in WORK_DIR);
 # SCRIPTS is examples/scripts, HERE this test's folder.
 #
+#   kvm           full's run with --accel kvm (suite linux: inside
+#                 scripts/with-kvm's VM, whose KVM is real): QEMU runs the
+#                 guest on KVM and the module still rings over ivshmem
 #   full          --vmm qemu, two vCPUs, ioctl_interaction.lua: both CPUs
 #                 register over ivshmem, the script answers each CPU's
 #                 user event and both sides pass; reboot -f ends QEMU,
@@ -104,6 +107,30 @@ test_full() {
 	check "guest side passes" has "$out" "HMTEST RESULT PASS"
 	check "reboot -f ends QEMU, exit 0" test $rc -eq 0
 	check "summary says so" has "$err" "guest powered off or reset"
+}
+
+# The same guest and script with QEMU on KVM (a user's usual QEMU).
+test_kvm() {
+	[ -r /dev/kvm ] || {
+		echo "no /dev/kvm: the linux suite runs in scripts/with-kvm"
+		exit 1
+	}
+	start=$(date +%s)
+	# shellcheck disable=SC2086 # $boot is words
+	run_guest ${boot%--accel tcg*} --accel kvm ${boot#*--accel tcg} \
+		--append "$append" --cpus 2 --timeout 240 \
+		"$scripts/ioctl_interaction.lua"
+	check "QEMU boots the kernel on KVM" has "$err" \
+		"booting $work/bzImage under QEMU (KVM): 2 vCPUs, 512 MiB"
+	check "QEMU's command line asks for KVM" has "$err" "-accel kvm"
+	check "both CPUs register over ivshmem" has "$out" \
+		"loaded: 2 of 2 cpus have a host, transport ivshmem"
+	check "host side passes twice" test \
+		"$(grep -c 'host side: PASS' "$out")" = 2
+	check "guest side passes" has "$out" "HMTEST RESULT PASS"
+	check "exit 0" test "$rc" -eq 0
+	echo "# boot to the end under QEMU with KVM: $(($(date +%s) - start)) s"
+	check_nothing_left
 }
 
 test_stop() {
@@ -234,6 +261,7 @@ test_python() {
 
 case $mode in
 full) test_full ;;
+kvm) test_kvm ;;
 stop) test_stop ;;
 stall) test_stall ;;
 timeout) test_timeout ;;
