@@ -105,7 +105,15 @@ stop_libvirt() {
 	libvirtd_alive && kill -KILL "$(cat "$tmp/libvirtd.pid")"
 }
 
-trap 'stop_libvirt; rm -rf "$tmp"' EXIT
+# An interrupted test ends hypermem-run too, which may still be waiting.
+pid=
+cleanup() {
+	stop_libvirt
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null
+	rm -rf "$tmp"
+}
+
+trap cleanup EXIT
 trap 'exit 1' HUP INT TERM
 rm -f "$out" "$err"
 
