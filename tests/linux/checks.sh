@@ -27,6 +27,17 @@ not_grep() {
 	! grep "$@"
 }
 
+# wait_for FILE TEXT TENTHS: until FILE holds TEXT, TENTHS of a second at
+# most; whether it came.
+wait_for() {
+	tries=0
+	until has "$1" "$2"; do
+		[ $tries -eq "$3" ] && return 1
+		sleep 0.1
+		tries=$((tries + 1))
+	done
+}
+
 # What examples/scripts/process_info.lua printed in OUT for the guest of
 # make-linux-guest, and the run's exit code $rc.
 check_process_info() {

@@ -72,17 +72,6 @@ run_guest() {
 	sed 's/^/# /' "$err"
 }
 
-# wait_for FILE TEXT TENTHS: until FILE holds TEXT, TENTHS of a second at
-# most; whether it came.
-wait_for() {
-	tries=0
-	until has "$1" "$2"; do
-		[ $tries -eq "$3" ] && return 1
-		sleep 0.1
-		tries=$((tries + 1))
-	done
-}
-
 check_nothing_left() {
 	check "no QEMU left running" no_qemu_left
 	check "nothing left in TMPDIR" test -z "$(ls -A "$tmp")"
