@@ -15,8 +15,8 @@
 #                 exit 0, and kills QEMU
 #   stall         QEMU stopped inside an event past the deadline: the
 #                 script's read times out, the guest goes on afterwards
-#   timeout       --timeout 4 ends a guest still booting, exit 5, and
-#                 kills QEMU
+#   timeout       --timeout 4 ends a guest still booting, exit 5, says
+#                 no CPU registered and what to check, and kills QEMU
 #   socket        --qemu-socket: the test starts QEMU with the options
 #                 hypermem-run prints; the run ends when QEMU exits
 #   ps            examples/scripts/ps.lua: the process tree when
@@ -154,8 +154,8 @@ test_timeout() {
 	run_guest $boot --append "$append" --timeout 4 \
 		"$scripts/ioctl_interaction.lua"
 	check "exit 5" test $rc -eq 5
-	check "it says why" has "$err" \
-		"the guest was still running after 4 s (--timeout)"
+	check "no CPU registered yet: it says what to check" has "$err" \
+		"no guest CPU registered within 4 s of the boot (--timeout): check that hypermem is loaded"
 }
 
 # The person's QEMU: hypermem-run waits for it and says what to add.
