@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
  * The run under a stock QEMU (qemu/qemu.h): a Linux kernel booted by our
- * QEMU, or whatever the QEMU a person starts at --qemu-socket boots, its
+ * QEMU, whatever the QEMU a person starts at --qemu-socket boots, or a
+ * running QEMU the device is hot-plugged into (--attach), its
  * ivshmem-doorbell device's memory the guest's mailbox; what was booted,
  * and how the run ended as an exit code and a message.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -16,6 +18,14 @@
 
 #include "backend.h"
 #include "output.h"
+
+/*
+ * How long the guest has to let go of the device at the end of --attach:
+ * pciehp waits 5 s after QEMU's attention button (Linux's
+ * drivers/pci/hotplug/pciehp_ctrl.c), and a call in flight up to the
+ * module's mailbox_timeout_ms, 5 s.
+ */
+#define DETACH_TIMEOUT_MS 30000
 
 static int on_event(struct hm_vcpu *vcpu, const struct hm_event *ev,
 		    void *opaque)
@@ -150,6 +160,113 @@ static int announce(struct qemu *q)
 	return 0;
 }
 
+/* The attached QEMU: Ctrl-C stops the run, and the device is unplugged. */
+static struct qemu *attached;
+
+static void on_interrupt(int signo)
+{
+	(void)signo;
+	if (attached)
+		qemu_stop(attached);
+}
+
+/* SA_RESETHAND: a second Ctrl-C does not wait for the unplug. */
+static void catch_interrupts(struct qemu *q)
+{
+	static const int signals[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa = {
+		.sa_handler = on_interrupt, .sa_flags = SA_RESETHAND,
+	};
+	size_t i;
+
+	attached = q;
+	for (i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
+		sigaction(signals[i], &sa, NULL);
+}
+
+static const char *const attach_steps[] = {
+	[QEMU_ATTACH_MONITOR] = "connecting to its monitor",
+	[QEMU_ATTACH_CHARDEV] = "chardev-add",
+	[QEMU_ATTACH_CONNECT] = "taking its chardev's connection",
+	[QEMU_ATTACH_BUS] = "query-pci",
+	[QEMU_ATTACH_DEVICE] = "device_add ivshmem-doorbell",
+	[QEMU_DETACH_DEVICE] = "device_del",
+	[QEMU_DETACH_CHARDEV] = "chardev-remove",
+};
+
+static void say_attach_error(const char *qmp, int err,
+			     const struct qemu_attach_info *info)
+{
+	if (err == -EREMOTEIO)
+		output_error("QEMU at %s refused %s: %s", qmp,
+			     attach_steps[info->step], info->message);
+	else
+		output_error("QEMU at %s, %s: %s", qmp,
+			     attach_steps[info->step], strerror(-err));
+}
+
+/*
+ * QEMU could not hot-plug the device: the VM lacks a free slot that takes
+ * hot-plug (q35's root bus does not), or the device. Next best: what to
+ * start the VM with, for the next attach or for --qemu-socket.
+ */
+static void say_plug_help(const struct qemu_attach_info *info)
+{
+	if (info->step != QEMU_ATTACH_DEVICE)
+		return;
+	output_notice("the VM needs a place to hot-plug a PCI device: on q35 "
+		      "start it with a free root port (-device pcie-root-port,"
+		      "id=hmport,chassis=9,pref64-reserve=8M), a pc takes it on its root bus; "
+		      "or restart it with the device itself: hypermem-run "
+		      "--qemu-socket PATH prints its options");
+}
+
+/* Plug our device into the running QEMU; 0 or an exit code. */
+static int attach(struct qemu *q, const struct options *o)
+{
+	struct qemu_attach_info info;
+	int err;
+
+	catch_interrupts(q);
+	err = qemu_attach(q, o->attach, &info);
+	if (!err) {
+		output_info("attached to QEMU at %s: ivshmem-doorbell on %s",
+			    o->attach, info.bus[0] ? info.bus : "the root bus");
+		return 0;
+	}
+	say_attach_error(o->attach, err, &info);
+	say_plug_help(&info);
+	if (info.step == QEMU_ATTACH_MONITOR)
+		return EXIT_USAGE;
+	return err == -ETIMEDOUT ? EXIT_TIMEOUT : EXIT_GUEST;
+}
+
+/* Unplug it, the VM left running; 0 or an exit code. */
+static int detach(struct qemu *q, const struct options *o,
+		  const struct qemu_result *res)
+{
+	struct qemu_attach_info info;
+	int err;
+
+	if (res->end == QEMU_END_LEFT)
+		return 0;
+	err = qemu_detach(q, DETACH_TIMEOUT_MS, &info);
+	attached = NULL;
+	if (!err) {
+		output_info("detached from QEMU at %s: device and chardev "
+			    "removed, the VM runs on", o->attach);
+		return 0;
+	}
+	if (err == -ETIMEDOUT && info.step == QEMU_DETACH_DEVICE)
+		output_error("the guest did not let go of the device within "
+			     "%u s: it stays plugged in until the guest's "
+			     "hot-plug driver (pciehp on a PCIe port, ACPI on a "
+			     "pc) releases it", DETACH_TIMEOUT_MS / 1000);
+	else
+		say_attach_error(o->attach, err, &info);
+	return EXIT_GUEST;
+}
+
 /* Serving failed: say why, as it happens. */
 static void say_failure(const struct qemu_result *res)
 {
@@ -193,7 +310,17 @@ static int conclude(const struct run_client *client,
 	case QEMU_END_LEFT:
 		return run_finish(EXIT_OK, "QEMU disconnected", NULL);
 	case QEMU_END_TIMEOUT:
-		if (res->connected)
+		if (res->connected && !res->registered)
+			output_error("no guest CPU registered within %u s of "
+				     "the %s (--timeout): check that hypermem "
+				     "is loaded in the guest (lsmod; "
+				     "hypermem.hotplug=1 to wait for the "
+				     "device), that it sees PCI 1af4:1110 "
+				     "(lspci -d 1af4:1110), and its kernel "
+				     "log (dmesg | grep hypermem)",
+				     o->timeout_s,
+				     o->attach ? "attach" : "boot");
+		else if (res->connected)
 			run_timed_out(o);
 		else if (o->qemu_socket)
 			output_error("no QEMU connected to %s within %u s "
@@ -206,6 +333,9 @@ static int conclude(const struct run_client *client,
 		return run_finish(EXIT_TIMEOUT, "timed out", NULL);
 	case QEMU_END_FAILED:
 		return run_finish(EXIT_GUEST, "serving QEMU failed", NULL);
+	case QEMU_END_STOPPED:
+		/* Only a signal stops it: the client's stop came first. */
+		return run_finish(EXIT_OK, "interrupted", NULL);
 	default:
 		return run_finish(EXIT_GUEST, "guest did not finish", NULL);
 	}
@@ -215,21 +345,29 @@ static int conclude(const struct run_client *client,
 static int serve(struct run *r, const struct options *o, int kvm,
 		 struct qemu_result *res)
 {
-	int code = listen_for_qemu(o, r->guest);
+	int code = listen_for_qemu(o, r->guest), detached = 0;
 
 	if (code)
 		return code;
 	r->client->started(r->client->opaque, NULL);
-	code = o->qemu_socket ? announce(r->guest) : launch(r, o, kvm);
+	if (o->attach)
+		code = attach(r->guest, o);
+	else
+		code = o->qemu_socket ? announce(r->guest) : launch(r, o, kvm);
 	if (!code) {
 		qemu_run(r->guest, res);
 		say_failure(res);
 	}
+	if (!code && o->attach)
+		detached = detach(r->guest, o, res);
 	qemu_kill(r->guest);
 	terminal_restore();
 	console_flush(&r->console);
 	r->client->ended(r->client->opaque);
-	return code ? code : conclude(r->client, res, o);
+	if (code)
+		return code;
+	code = conclude(r->client, res, o);
+	return code ? code : detached;
 }
 
 /*
@@ -249,7 +387,7 @@ static int run_qemu(struct run *r, const struct options *o)
 	int kvm = 0, err, code;
 	struct qemu *q;
 
-	code = o->qemu_socket ? 0 : pick_accel(o, &kvm);
+	code = o->qemu_socket || o->attach ? 0 : pick_accel(o, &kvm);
 	if (code)
 		return code;
 	err = qemu_new(&c, &q);

@@ -89,6 +89,7 @@ int run_set_option(struct options *o, const char *name, const char *value)
 		{ "append", offsetof(struct options, append) },
 		{ "cmdline", offsetof(struct options, cmdline) },
 		{ "qemu-socket", offsetof(struct options, qemu_socket) },
+		{ "attach", offsetof(struct options, attach) },
 	};
 	size_t i;
 	int choice;
@@ -134,7 +135,7 @@ int run_set_option(struct options *o, const char *name, const char *value)
 int run_uses_qemu(const struct options *o)
 {
 	return o->vmm == RUN_VMM_QEMU ||
-	       (o->vmm == RUN_VMM_DEFAULT && o->qemu_socket);
+	       (o->vmm == RUN_VMM_DEFAULT && (o->qemu_socket || o->attach));
 }
 
 static int check_tiny_options(const struct options *o)
@@ -167,14 +168,12 @@ static int check_linux_files(const struct options *o)
 	return 0;
 }
 
-/* The QEMU a person starts has its own kernel, RAM, CPUs and accelerator. */
-static int check_socket_options(const struct options *o)
+/*
+ * The QEMU a person starts, or that runs already, has its own kernel, RAM,
+ * CPUs and accelerator.
+ */
+static int check_own_qemu(const struct options *o, const char *why)
 {
-	static const char why[] = "the QEMU you start has its own; not with "
-				  "--qemu-socket";
-	const char *path = o->qemu_socket;
-	struct stat st;
-
 	if (o->kernel)
 		return output_usage_error("--kernel %s: %s", o->kernel, why);
 	if (o->initrd)
@@ -188,6 +187,21 @@ static int check_socket_options(const struct options *o)
 	if (o->accel)
 		return output_usage_error("--accel %s: %s",
 					  accel_names[o->accel], why);
+	return 0;
+}
+
+static int check_socket_options(const struct options *o)
+{
+	const char *path = o->qemu_socket;
+	struct stat st;
+	int err = check_own_qemu(o, "the QEMU you start has its own; not "
+				 "with --qemu-socket");
+
+	if (err)
+		return err;
+	if (o->attach)
+		return output_usage_error("--attach %s: not with --qemu-socket",
+					  o->attach);
 	if (!*path || strlen(path) > SOCKET_PATH_MAX)
 		return output_usage_error("--qemu-socket '%s': want the path "
 					  "of a UNIX socket, 1 to %zu bytes",
@@ -196,6 +210,26 @@ static int check_socket_options(const struct options *o)
 	if (!lstat(path, &st) && !S_ISSOCK(st.st_mode))
 		return output_usage_error("--qemu-socket %s: there is a file "
 					  "there that is not a socket", path);
+	return 0;
+}
+
+static int check_attach_options(const struct options *o)
+{
+	const char *path = o->attach;
+	struct stat st;
+	int err = check_own_qemu(o, "the running QEMU has its own; not with "
+				 "--attach");
+
+	if (err)
+		return err;
+	if (!*path || strlen(path) > SOCKET_PATH_MAX)
+		return output_usage_error("--attach '%s': want the path of "
+					  "QEMU's QMP socket, 1 to %zu bytes",
+					  path, SOCKET_PATH_MAX);
+	if (stat(path, &st) || !S_ISSOCK(st.st_mode))
+		return output_usage_error("--attach %s: no socket there; start "
+					  "QEMU with -qmp unix:%s,server=on,"
+					  "wait=off", path, path);
 	return 0;
 }
 
@@ -213,6 +247,8 @@ static int check_qemu_options(const struct options *o)
 					  "--append", o->cmdline);
 	if (o->qemu_socket)
 		return check_socket_options(o);
+	if (o->attach)
+		return check_attach_options(o);
 	if (!qemu_machine_native())
 		return output_usage_error("--vmm qemu starts "
 					  "qemu-system-x86_64, for x86-64 "
@@ -233,6 +269,9 @@ int run_check_options(const struct options *o)
 		return output_usage_error("--qemu-socket %s: serves a QEMU, "
 					  "not with --vmm core",
 					  o->qemu_socket);
+	if (o->attach)
+		return output_usage_error("--attach %s: attaches to a QEMU, "
+					  "not with --vmm core", o->attach);
 	if (o->accel)
 		return output_usage_error("--accel %s: QEMU's, only with "
 					  "--vmm qemu", accel_names[o->accel]);

@@ -26,7 +26,7 @@ enum exit_code {
 };
 
 enum run_vmm {
-	RUN_VMM_DEFAULT,	/* the core; QEMU with --qemu-socket */
+	RUN_VMM_DEFAULT,	/* the core; QEMU with --qemu-socket, --attach */
 	RUN_VMM_CORE,
 	RUN_VMM_QEMU,
 };
@@ -42,6 +42,7 @@ struct options {
 	enum run_vmm vmm;
 	enum run_accel accel;	/* QEMU's */
 	const char *qemu_socket;	/* serve a QEMU started elsewhere */
+	const char *attach;		/* a running QEMU's QMP socket */
 	unsigned int cpus;
 	unsigned int mem_mib;		/* 0: the board's default */
 	unsigned int timeout_s;
@@ -80,7 +81,8 @@ struct run_client {
 
 /*
  * --name VALUE, for the options that take one (guest, kernel, initrd,
- * append, cmdline, cpus, mem, timeout, vmm, accel, qemu-socket): 0, or
+ * append, cmdline, cpus, mem, timeout, vmm, accel, qemu-socket,
+ * attach): 0, or
  * EXIT_USAGE after saying why. value is kept, not copied.
  */
 int run_set_option(struct options *o, const char *name, const char *value);

@@ -81,7 +81,10 @@ void hm_ivshmem_unregister(void);
 struct hm_mailbox_guest *hm_ivshmem_mailbox(void);
 /* A call on the calling CPU's slot: 0, or a negative HM_E* value. */
 int hm_ivshmem_call(unsigned int call, uint64_t offset);
-/* Takes every CPU's region back for good: the slots are going away. */
+extern bool hm_ivshmem_hotplug;
+/* Offers every online CPU's slot once loaded: a device was hot-plugged. */
+void hm_regions_offer(void);
+/* Takes every CPU's region back: the slots are going away. */
 void hm_regions_drop(void);
 
 /*

@@ -9,6 +9,11 @@
  *
  * A device without a hypermem header is someone else's: the probe says
  * -ENODEV and another driver may take it. One device only.
+ *
+ * With hotplug=1 the module loads without the device and takes one that
+ * is hot-plugged later (hypermem-run --attach): its probe offers every
+ * online CPU's slot to the host, and its removal takes them back, the
+ * module staying loaded for the next one.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -34,6 +39,11 @@ static unsigned int mailbox_timeout_ms = 5000;
 module_param(mailbox_timeout_ms, uint, 0444);
 MODULE_PARM_DESC(mailbox_timeout_ms,
 		 "transport=ivshmem: how long one call waits for the host's answer, in ms (default 5000); a CPU whose call timed out raises no event until the host lets go of its slot");
+
+bool hm_ivshmem_hotplug;
+module_param_named(hotplug, hm_ivshmem_hotplug, bool, 0444);
+MODULE_PARM_DESC(hotplug,
+		 "transport=ivshmem: load without the device, take one hot-plugged later and let it go when it is unplugged (default 0)");
 
 static struct ivshmem {
 	struct pci_dev *pdev;
@@ -98,6 +108,11 @@ static int ivshmem_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (!(pci_resource_flags(pdev, REGS_BAR) & IORESOURCE_MEM) ||
 	    !(pci_resource_flags(pdev, SHMEM_BAR) & IORESOURCE_MEM))
 		return -ENODEV;
+	/* A hot-plugged device gets what its bridge's windows have left. */
+	if (!pci_resource_start(pdev, SHMEM_BAR)) {
+		dev_err(&pdev->dev, "BAR2, the shared memory, got no address: its bridge's window is too small (QEMU: pcie-root-port,pref64-reserve=8M)\n");
+		return -ENOMEM;
+	}
 	err = pci_enable_device(pdev);
 	if (err)
 		return err;
@@ -116,6 +131,7 @@ static int ivshmem_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	dev_info(&pdev->dev, "hypermem host: %u slots of %u pages, our peer id %u\n",
 		 ivshmem.mb.nr_slots, ivshmem.mb.slot_pages,
 		 readl(ivshmem.regs + REG_IVPOSITION));
+	hm_regions_offer();
 	return 0;
 
 err_release:

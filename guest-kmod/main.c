@@ -150,6 +150,8 @@ static int slot_region(struct hm_cpu *hc, unsigned int cpu)
 	uint32_t pages;
 	uint64_t offset;
 
+	if (!mb && hm_ivshmem_hotplug)
+		return 0;
 	if (!mb || regions_dropped)
 		return no_host(cpu);
 	hc->agent.region = hm_mailbox_region(mb, cpu, &offset, &pages);
@@ -198,6 +200,28 @@ static int hm_cpu_offline(unsigned int cpu)
 	return 0;
 }
 
+static unsigned int count_active(void);
+
+void hm_regions_offer(void)
+{
+	unsigned int cpu;
+
+	cpus_read_lock();
+	if (!READ_ONCE(hm_loaded)) {
+		/* Loading offers them itself, right after the probe. */
+		cpus_read_unlock();
+		return;
+	}
+	mutex_lock(&regions_lock);
+	regions_dropped = false;
+	for_each_online_cpu(cpu)
+		slot_region(per_cpu_ptr(&hm_cpus, cpu), cpu);
+	mutex_unlock(&regions_lock);
+	pr_info("device plugged in: %u of %u cpus have a host\n",
+		count_active(), num_online_cpus());
+	cpus_read_unlock();
+}
+
 void hm_regions_drop(void)
 {
 	unsigned int cpu, live = 0;
@@ -212,7 +236,9 @@ void hm_regions_drop(void)
 	}
 	mutex_unlock(&regions_lock);
 	/* Unloading has taken every region back already: no message then. */
-	if (live)
+	if (live && hm_ivshmem_hotplug)
+		pr_info("the device was unplugged; no events until one is plugged in again\n");
+	else if (live)
 		pr_warn("the mailbox went away; no events until the module is reloaded\n");
 }
 
@@ -335,7 +361,7 @@ static int __init hm_init(void)
 					   "hypermem:online", hm_cpu_online,
 					   hm_cpu_offline);
 	if (err >= 0)
-		hm_loaded = true;
+		WRITE_ONCE(hm_loaded, true);
 	cpus_read_unlock();
 	if (err < 0)
 		goto err_hooks;

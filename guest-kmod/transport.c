@@ -112,7 +112,11 @@ static int select_named(const char *name)
 		       name);
 		return -EINVAL;
 	}
-	if (transport == HM_TRANSPORT_IVSHMEM) {
+	if (transport == HM_TRANSPORT_IVSHMEM && hm_ivshmem_hotplug) {
+		err = hm_ivshmem_register();
+		if (!err && !hm_ivshmem_mailbox())
+			pr_info("transport=ivshmem: waiting for an ivshmem-doorbell device to be plugged in\n");
+	} else if (transport == HM_TRANSPORT_IVSHMEM) {
 		err = bind_ivshmem();
 		if (err == -ENODEV)
 			pr_err("transport=ivshmem: no ivshmem-doorbell device with a hypermem host (QEMU: -device ivshmem-doorbell,chardev=...)\n");

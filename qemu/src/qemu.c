@@ -6,45 +6,21 @@
  * vCPU's thread with the VMM core; QEMU's exit only wakes the poll.
  */
 #include <errno.h>
-#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <qemu/ivshmem.h>
 #include <qemu/qemu.h>
 
+#include "deadline.h"
+#include "internal.h"
 #include "launch.h"
 
 /* How often a QEMU that is not our child is looked at for having left. */
 #define TICK_MS 100
-
-struct qemu {
-	struct qemu_config config;
-	char dir[PATH_MAX];		/* the private socket's, or "" */
-	char socket[PATH_MAX];
-	struct timespec deadline;
-	struct ivshmem_server *server;
-	struct hm_vm *hm;
-	struct hm_mailbox *mailbox;
-	struct qemu_child child;	/* ours; pid -1 for the person's */
-	struct qemu_result res;
-};
-
-/* Milliseconds until @t, rounded up; 0 once it passed. */
-static int ms_until(const struct timespec *t)
-{
-	struct timespec now;
-	long long ms;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ms = (long long)(t->tv_sec - now.tv_sec) * 1000 +
-	     (t->tv_nsec - now.tv_nsec + 999999) / 1000000;
-	return ms <= 0 ? 0 : ms > INT_MAX ? INT_MAX : (int)ms;
-}
 
 /* Our QEMU's socket, in a directory of our own: 0 or -errno. */
 static int private_socket(struct qemu *q)
@@ -83,13 +59,7 @@ int qemu_new(const struct qemu_config *c, struct qemu **ret)
 		return -ENOMEM;
 	q->config = *c;
 	q->child = QEMU_CHILD_NONE;
-	clock_gettime(CLOCK_MONOTONIC, &q->deadline);
-	q->deadline.tv_sec += c->timeout_ms / 1000;
-	q->deadline.tv_nsec += (long)(c->timeout_ms % 1000) * 1000000;
-	if (q->deadline.tv_nsec >= 1000000000) {
-		q->deadline.tv_sec++;
-		q->deadline.tv_nsec -= 1000000000;
-	}
+	q->deadline = deadline_in(c->timeout_ms);
 	if (c->socket)
 		snprintf(q->socket, sizeof(q->socket), "%s", c->socket);
 	else
@@ -221,12 +191,26 @@ static void serve(struct qemu *q)
 	}
 }
 
+/* The CPUs a guest registered on, of the mailbox's slots. */
+static unsigned int count_registered(struct qemu *q)
+{
+	struct hm_guest_info info;
+	unsigned int slot, n = 0;
+
+	for (slot = 0; slot < hm_mailbox_slots(q->mailbox); slot++)
+		n += !hm_vcpu_get_guest_info(hm_mailbox_vcpu(q->mailbox, slot),
+					     &info);
+	return n;
+}
+
+/* An attached QEMU's connection was taken by qemu_attach(). */
 void qemu_run(struct qemu *q, struct qemu_result *res)
 {
-	if (wait_for_qemu(q)) {
+	if (q->res.connected || wait_for_qemu(q)) {
 		q->res.connected = 1;
 		remove_private_socket(q);
 		serve(q);
+		q->res.registered = count_registered(q);
 	}
 	q->res.status = q->child.status;
 	*res = q->res;
@@ -270,6 +254,7 @@ void qemu_free(struct qemu *q)
 {
 	if (!q)
 		return;
+	qmp_close(q->qmp);
 	qemu_child_close(&q->child);
 	hm_mailbox_free(q->mailbox);
 	hm_vm_free(q->hm);

@@ -18,8 +18,8 @@
 #                 exit 0, and kills QEMU
 #   stall         QEMU stopped inside an event past the deadline: the
 #                 script's read times out, the guest goes on afterwards
-#   timeout       --timeout 4 ends a guest still booting, exit 5, and
-#                 kills QEMU
+#   timeout       --timeout 4 ends a guest still booting, exit 5, says
+#                 no CPU registered and what to check, and kills QEMU
 #   socket        --qemu-socket: the test starts QEMU with the options
 #                 hypermem-run prints; the run ends when QEMU exits
 #   ps            examples/scripts/ps.lua: the process tree when
@@ -30,6 +30,13 @@
 #                 and heap buffers, offsets within their mappings
 #   python        examples/plugins/ioctl_interaction.py (hypermem-run hands
 #                 it to python3 -m hypermem) on hm-siocdev-test's ioctl
+#   attach        --attach: the test starts a q35 VM with a free
+#                 pcie-root-port, a QMP socket and hypermem.hotplug=1;
+#                 hypermem-run plugs the device in, the first user event
+#                 stops the script, the device is unplugged; twice, and
+#                 the VM still runs
+#   attach-silent --attach to a VM without the module: one line says what
+#                 to check, exit 5 within --timeout, the device unplugged
 #
 # Every mode also checks that nothing is left behind: no QEMU process, no
 # socket or directory in TMPDIR.
@@ -163,8 +170,8 @@ test_timeout() {
 	run_guest $boot --append "$append" --timeout 4 \
 		"$scripts/ioctl_interaction.lua"
 	check "exit 5" test $rc -eq 5
-	check "it says why" has "$err" \
-		"the guest was still running after 4 s (--timeout)"
+	check "no CPU registered yet: it says what to check" has "$err" \
+		"no guest CPU registered within 4 s of the boot (--timeout): check that hypermem is loaded"
 }
 
 # The person's QEMU: hypermem-run waits for it and says what to add.
@@ -248,7 +255,113 @@ test_python() {
 	check "exit 0" test $rc -eq 0
 }
 
+# A q35 VM of our own with a QMP socket and a free root port for the
+# device, its console in $console; its pid in $vm.
+start_vm() {
+	qmp=$tmp/vm.qmp
+	console=$work/qemu-$mode.console
+	rm -f "$console"
+	qemu-system-x86_64 -machine q35 -accel tcg -m 512 -nodefaults \
+		-display none -serial "file:$console" -no-reboot \
+		-kernel "$work/bzImage" -initrd "$work/initramfs.cpio" \
+		-append "$append $1" -qmp "unix:$qmp,server=on,wait=off" \
+		-device pcie-root-port,id=hmport,chassis=1,pref64-reserve=8M \
+		</dev/null >"$work/qemu-$mode.qemu" 2>&1 &
+	vm=$!
+	trap 'kill $vm 2>/dev/null; rm -rf "$tmp"' EXIT
+	wait_for "$console" "HMTEST waiting for hosts" 1800
+}
+
+qmp() {
+	timeout 20 python3 "$here/qmp.py" "$qmp" "$@"
+}
+
+# 0x1af4:0x1110, ivshmem, among the VM's PCI devices.
+no_ivshmem() {
+	pci=$(qmp query-pci) &&
+		! echo "$pci" | grep -q '"vendor": 6900, "device": 4368'
+}
+
+stop_vm() {
+	qmp quit >/dev/null
+	wait $vm
+	rm -f "$qmp"
+	echo "# QEMU's output:"
+	sed 's/^/# /' "$work/qemu-$mode.qemu"
+}
+
+now_ms() {
+	echo $(($(date +%s%N) / 1000000))
+}
+
+# One attach: $1 its number. The first event's time after device_add's
+# return, which the "attached" line follows.
+attach_once() {
+	rm -f "$out" "$err"
+	start=$(now_ms)
+	"$run" --attach "$qmp" --timeout 120 "$here/qemu-stop.lua" \
+		</dev/null >"$out" 2>"$err" &
+	pid=$!
+	wait_for "$err" "attached to QEMU at" 1200
+	plugged=$(now_ms)
+	wait_for "$out" "stopping at user event" 1200
+	echo "# attach $1: device_add done after $((plugged - start)) ms," \
+		"first event $(($(now_ms) - plugged)) ms later"
+	wait $pid
+	rc=$?
+	echo "# exit code $rc after $(($(now_ms) - start)) ms; stderr:"
+	sed 's/^/# /' "$err"
+	check "attach $1: the device goes on the free root port" has "$err" \
+		"ivshmem-doorbell on hmport"
+	check "attach $1: the script sees a user event" has "$out" \
+		"stopping at user event 0x484d494f"
+	check "attach $1: exit 0" test $rc -eq 0
+	check "attach $1: it says the device is unplugged" has "$err" \
+		"device and chardev removed, the VM runs on"
+	check "attach $1: QEMU has no ivshmem device left" no_ivshmem
+}
+
+test_attach() {
+	start_vm "hypermem.transport=ivshmem hypermem.hotplug=1 hmattach"
+	check "the module waits for the device" has "$console" \
+		"waiting for an ivshmem-doorbell device to be plugged in"
+	attach_once 1
+	attach_once 2
+	check "the guest registered at each plug" test \
+		"$(grep -c 'device plugged in: 1 of 1 cpus have a host' \
+		   "$console")" = 2
+	check "and let go at each unplug" test \
+		"$(grep -c 'the device was unplugged' "$console")" = 2
+	check "the VM still runs" has_running
+	stop_vm
+}
+
+has_running() {
+	qmp query-status | grep -q '"status": "running"'
+}
+
+test_attach_silent() {
+	start_vm "hmnomodule hmattach"
+	start=$(now_ms)
+	"$run" --attach "$qmp" --timeout 10 "$scripts/ioctl_interaction.lua" \
+		</dev/null >"$out" 2>"$err"
+	rc=$?
+	elapsed=$(($(now_ms) - start))
+	echo "# exit code $rc after $elapsed ms; stderr:"
+	sed 's/^/# /' "$err"
+	check "exit 5" test $rc -eq 5
+	check "one line says what to check" grep -q \
+		"no guest CPU registered within 10 s of the attach (--timeout): check that hypermem is loaded in the guest .*lspci -d 1af4:1110.*dmesg | grep hypermem" \
+		"$err"
+	check "within the timeout and the unplug" test $elapsed -lt 45000
+	check "QEMU has no ivshmem device left" no_ivshmem
+	check "the VM still runs" has_running
+	stop_vm
+}
+
 case $mode in
+attach) test_attach ;;
+attach-silent) test_attach_silent ;;
 full) test_full ;;
 kvm) test_kvm ;;
 stop) test_stop ;;

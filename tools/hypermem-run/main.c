@@ -71,6 +71,9 @@ static const char help_text[] =
 "  --qemu-socket PATH  serve a QEMU you start (implies --vmm qemu): prints\n"
 "                    the options to give it, runs until it exits\n"
 "                      hypermem-run --qemu-socket /tmp/hm.sock script.lua\n"
+"  --attach QMP      hot-plug the device into the running QEMU whose QMP\n"
+"                    socket is QMP (implies --vmm qemu), unplug it at the end\n"
+"                      hypermem-run --attach /tmp/vm.qmp script.lua\n"
 "  --json            JSON Lines on stdout: one object per event, script\n"
 "                    output line, console line and the result\n"
 "                      hypermem-run --json | python3 -m json.tool --json-lines\n"
@@ -147,6 +150,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "vmm", required_argument, NULL, OPT_VALUED },
 		{ "accel", required_argument, NULL, OPT_VALUED },
 		{ "qemu-socket", required_argument, NULL, OPT_VALUED },
+		{ "attach", required_argument, NULL, OPT_VALUED },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },

@@ -9,8 +9,10 @@
  * server listen and lays the mailbox in the shared memory with
  * qemu_listen() (before any QEMU connects: the guest's driver reads the
  * mailbox's header when it probes the device), then either launches its
- * own QEMU on a machine type of the table (qemu_launch()) or lets a person
- * start one with the device options qemu_device_line() gives. qemu_run()
+ * own QEMU on a machine type of the table (qemu_launch()), lets a person
+ * start one with the device options qemu_device_line() gives, or plugs
+ * the device into a running QEMU through its QMP monitor (qemu_attach(),
+ * undone by qemu_detach() after the run). qemu_run()
  * takes QEMU's connection and serves the guest's doorbells on the calling
  * thread, where the event handler runs, until the run ends; qemu_kill()
  * ends our QEMU and hands over the rest of its console.
@@ -89,6 +91,7 @@ enum qemu_failure {
 struct qemu_result {
 	enum qemu_end end;
 	int connected;			/**< a QEMU connected */
+	unsigned int registered;	/**< guest CPUs that registered */
 	int status;			/**< QEMU_END_EXITED: wait status */
 	enum qemu_failure failure;	/**< QEMU_END_FAILED: what, and */
 	int error;			/**< its -errno */
@@ -145,6 +148,53 @@ void qemu_stop(struct qemu *q);
  * it: the guest gives up on a host that does not answer, and goes on.
  */
 int qemu_is_stopping(struct qemu *q);
+
+/** The step of qemu_attach() or qemu_detach() that failed, or last done. */
+enum qemu_attach_step {
+	QEMU_ATTACH_MONITOR,	/**< connecting to QMP, qmp_capabilities */
+	QEMU_ATTACH_CHARDEV,	/**< chardev-add of our socket */
+	QEMU_ATTACH_CONNECT,	/**< taking the chardev's connection */
+	QEMU_ATTACH_BUS,	/**< query-pci, for a free root port */
+	QEMU_ATTACH_DEVICE,	/**< device_add of ivshmem-doorbell */
+	QEMU_DETACH_DEVICE,	/**< device_del, until DEVICE_DELETED */
+	QEMU_DETACH_CHARDEV,	/**< chardev-remove */
+};
+
+/** What qemu_attach() and qemu_detach() did. */
+struct qemu_attach_info {
+	enum qemu_attach_step step;
+	/** The device's bus: a free PCI bridge's id, or "" (the root bus). */
+	char bus[64];
+	/** With -EREMOTEIO: QEMU's own words for refusing the step. */
+	char message[256];
+};
+
+/** The device's and its chardev's id in an attached QEMU. */
+#define QEMU_ATTACH_ID "hypermem"
+
+/**
+ * Plug the ivshmem-doorbell device served at qemu_socket() into the
+ * running QEMU whose QMP monitor listens at @qmp_path, after
+ * qemu_listen(): chardev-add, then device_add into the first PCI bridge
+ * (a q35's pcie-root-port) with an id and nothing behind it, else into
+ * the root bus (a pc's). qemu_run() then serves it; qemu_detach() takes
+ * it out. Within the run's deadline.
+ * @return 0; -EREMOTEIO, QEMU refused (@info's message); -ETIMEDOUT;
+ * -EPIPE, QEMU hung up; -EPROTO; connect()'s error for the monitor.
+ * @info's step says which; what was added is removed again on failure.
+ */
+int qemu_attach(struct qemu *q, const char *qmp_path,
+		struct qemu_attach_info *info);
+
+/**
+ * Take the device out of an attached QEMU, which goes on running:
+ * device_del, DEVICE_DELETED within @timeout_ms (the guest lets go of the
+ * device first: on a PCI Express port its pciehp driver, on a pc ACPI),
+ * then chardev-remove. 0 when nothing was attached; else as
+ * qemu_attach(), -ETIMEDOUT where the guest kept the device.
+ */
+int qemu_detach(struct qemu *q, unsigned int timeout_ms,
+		struct qemu_attach_info *info);
 
 /** Kill our QEMU unless it exited, and pass on what its console left. */
 void qemu_kill(struct qemu *q);

@@ -9,7 +9,10 @@
 # modprobe takes them (hypermem.transport=vmcall); without a transport the
 # module takes its architecture's default (port I/O on x86, HVC on arm64)
 # unless an ivshmem-doorbell device has a host. Boot with hmshell on the
-# kernel command line to get a shell instead.
+# kernel command line to get a shell instead. With hmattach, the host
+# comes and goes (hypermem-run --attach, hypermem.hotplug=1): the ioctl
+# interaction runs once a second for ever; hmnomodule leaves the module
+# out.
 /bin/busybox --install -s /bin
 export PATH=/bin
 mount -t proc proc /proc
@@ -23,9 +26,20 @@ fail() {
 }
 
 params=$(tr ' ' '\n' </proc/cmdline | sed -n 's/^hypermem\.//p')
-# shellcheck disable=SC2086 # one word per parameter
-insmod /hypermem.ko $params || fail "insmod hypermem.ko $params"
-dmesg | grep 'hypermem:'
+if grep -qw hmnomodule /proc/cmdline; then
+	echo "HMTEST hypermem not loaded"
+else
+	# shellcheck disable=SC2086 # one word per parameter
+	insmod /hypermem.ko $params || fail "insmod hypermem.ko $params"
+	dmesg | grep 'hypermem:'
+fi
+if grep -qw hmattach /proc/cmdline; then
+	echo "HMTEST waiting for hosts"
+	while :; do
+		/hm-ioctl-test >/dev/null 2>&1
+		sleep 1
+	done
+fi
 cpus=$(nproc)
 dmesg | grep -q "hypermem: loaded: $cpus of $cpus cpus" ||
 	fail "not every CPU registered with the host"
