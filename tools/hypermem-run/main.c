@@ -71,6 +71,14 @@ static const char help_text[] =
 "  --qemu-socket PATH  serve a QEMU you start (implies --vmm qemu): prints\n"
 "                    the options to give it, runs until it exits\n"
 "                      hypermem-run --qemu-socket /tmp/hm.sock script.lua\n"
+"  --drive IMAGE     with --vmm qemu: a raw disk image as /dev/vda (virtio);\n"
+"                    the guest's writes go to a temporary file, not IMAGE\n"
+"                      hypermem-run --vmm qemu --drive disk.img --kernel \\\n"
+"                        vmlinuz --append 'root=/dev/vda console=ttyS0' ps.lua\n"
+"  --qemu-arg ARG    with --vmm qemu: one more argument for QEMU, after ours\n"
+"                    (repeat it, once per argument)\n"
+"                      hypermem-run --vmm qemu --qemu-arg -device \\\n"
+"                        --qemu-arg virtio-rng-pci --kernel bzImage\n"
 "  --json            JSON Lines on stdout: one object per event, script\n"
 "                    output line, console line and the result\n"
 "                      hypermem-run --json | python3 -m json.tool --json-lines\n"
@@ -147,6 +155,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "vmm", required_argument, NULL, OPT_VALUED },
 		{ "accel", required_argument, NULL, OPT_VALUED },
 		{ "qemu-socket", required_argument, NULL, OPT_VALUED },
+		{ "drive", required_argument, NULL, OPT_VALUED },
+		{ "qemu-arg", required_argument, NULL, OPT_VALUED },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
