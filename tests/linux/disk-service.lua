@@ -62,8 +62,8 @@ end)
 hm.on_syscall("write", "enter", { comm = "hm-service" }, function(ev)
 	local path = hm.read_fd_name(ev.fd)
 	if path and path:match("^/var/lib/") then
+		local data = hm.read_bytes(ev.buf, ev.count)
 		print(string.format("  writes %q to %s",
-				    hm.read_bytes(ev.buf, ev.count):gsub("\n$", ""),
-				    path))
+				    (data:gsub("\n$", "")), path))
 	end
 end)
