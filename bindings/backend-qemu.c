@@ -110,11 +110,13 @@ static int launch(struct run *r, const struct options *o, int kvm)
 		.machine = qemu_machine_native(),
 		.kernel = o->kernel, .initrd = o->initrd,
 		.append = o->append ? o->append : LINUX_DEFAULT_APPEND,
+		.drive = o->drive,
+		.extra_args = o->qemu_args, .extra_argc = o->qemu_argc,
 		.cpus = o->cpus, .kvm = kvm, .console_input = terminal,
 		.mem_mib = o->mem_mib ? o->mem_mib :
 			   (unsigned int)(VMM_LINUX_DEFAULT_MEM_SIZE >> 20),
 	};
-	char line[1024];
+	char line[4096];
 
 	if (qemu_launch_line(r->guest, &l, line, sizeof(line))) {
 		output_error("the QEMU command line is too long");
@@ -123,6 +125,9 @@ static int launch(struct run *r, const struct options *o, int kvm)
 	output_info("booting %s under QEMU (%s): %u vCPU%s, %u MiB",
 		    o->kernel, kvm ? "KVM" : "TCG", l.cpus,
 		    l.cpus > 1 ? "s" : "", l.mem_mib);
+	if (o->drive)
+		output_info("disk: %s (virtio, /dev/vda; its writes are "
+			    "dropped at the end)", o->drive);
 	output_info("command line: %s", l.append);
 	output_info("%s", line);
 	r->console.raw = terminal && !o->json;

@@ -90,6 +90,7 @@ int run_set_option(struct options *o, const char *name, const char *value)
 		{ "cmdline", offsetof(struct options, cmdline) },
 		{ "qemu-socket", offsetof(struct options, qemu_socket) },
 		{ "attach", offsetof(struct options, attach) },
+		{ "drive", offsetof(struct options, drive) },
 	};
 	size_t i;
 	int choice;
@@ -120,6 +121,11 @@ int run_set_option(struct options *o, const char *name, const char *value)
 			return output_usage_error("--vmm %s: want core or qemu",
 						  value);
 		o->vmm = (enum run_vmm)choice;
+	} else if (!strcmp(name, "qemu-arg")) {
+		if (o->qemu_argc == RUN_MAX_QEMU_ARGS)
+			return output_usage_error("--qemu-arg %s: %u at most",
+						  value, RUN_MAX_QEMU_ARGS);
+		o->qemu_args[o->qemu_argc++] = value;
 	} else if (!strcmp(name, "accel")) {
 		choice = parse_choice(value, accel_names);
 		if (choice < 0)
@@ -187,6 +193,11 @@ static int check_own_qemu(const struct options *o, const char *why)
 	if (o->accel)
 		return output_usage_error("--accel %s: %s",
 					  accel_names[o->accel], why);
+	if (o->drive)
+		return output_usage_error("--drive %s: %s", o->drive, why);
+	if (o->qemu_argc)
+		return output_usage_error("--qemu-arg %s: %s",
+					  o->qemu_args[0], why);
 	return 0;
 }
 
@@ -258,6 +269,9 @@ static int check_qemu_options(const struct options *o)
 		return output_usage_error("--vmm qemu boots a Linux kernel: "
 					  "name it with --kernel (guest-tiny "
 					  "runs on the VMM core only)");
+	if (o->drive && access(o->drive, R_OK))
+		return output_usage_error("--drive %s: cannot read it",
+					  o->drive);
 	return check_linux_files(o);
 }
 
@@ -275,6 +289,12 @@ int run_check_options(const struct options *o)
 	if (o->accel)
 		return output_usage_error("--accel %s: QEMU's, only with "
 					  "--vmm qemu", accel_names[o->accel]);
+	if (o->drive)
+		return output_usage_error("--drive %s: QEMU's, only with "
+					  "--vmm qemu", o->drive);
+	if (o->qemu_argc)
+		return output_usage_error("--qemu-arg %s: only with --vmm "
+					  "qemu", o->qemu_args[0]);
 	if (!o->kernel)
 		return check_tiny_options(o);
 	if (o->guest)

@@ -38,11 +38,16 @@ enum run_accel {
 	RUN_ACCEL_TCG,
 };
 
+#define RUN_MAX_QEMU_ARGS 32
+
 struct options {
 	enum run_vmm vmm;
 	enum run_accel accel;	/* QEMU's */
 	const char *qemu_socket;	/* serve a QEMU started elsewhere */
 	const char *attach;		/* a running QEMU's QMP socket */
+	const char *drive;		/* our QEMU's disk image */
+	const char *qemu_args[RUN_MAX_QEMU_ARGS];	/* ours, as given */
+	unsigned int qemu_argc;
 	unsigned int cpus;
 	unsigned int mem_mib;		/* 0: the board's default */
 	unsigned int timeout_s;

@@ -101,22 +101,43 @@ static enum run_outcome run_outcome(void *opaque)
 	return r->failed ? RUN_CLIENT_FAILED : RUN_CLIENT_OK;
 }
 
-/* Each item of {name: value} through run_set_option(); 0 or exit code. */
+/* One value, or each of a list's, through run_set_option(). */
+static int set_option(struct options *o, const char *name, PyObject *v)
+{
+	const char *value;
+	Py_ssize_t i;
+	int err;
+
+	if (!PyList_Check(v)) {
+		value = PyUnicode_AsUTF8(v);
+		return value ? run_set_option(o, name, value) : -1;
+	}
+	for (i = 0; i < PyList_Size(v); i++) {
+		err = set_option(o, name, PyList_GetItem(v, i));
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/*
+ * Each item of {name: value} through run_set_option(), a list's values
+ * one by one (a repeated option); 0 or exit code.
+ */
 static int set_options(struct options *o, PyObject *dict)
 {
 	PyObject *k, *v;
 	Py_ssize_t pos = 0;
-	const char *name, *value;
+	const char *name;
 	int err;
 
 	while (PyDict_Next(dict, &pos, &k, &v)) {
 		if (v == Py_None)
 			continue;
 		name = PyUnicode_AsUTF8(k);
-		value = name ? PyUnicode_AsUTF8(v) : NULL;
-		if (!value)
+		if (!name)
 			return -1;
-		err = run_set_option(o, name, value);
+		err = set_option(o, name, v);
 		if (err)
 			return err;
 	}

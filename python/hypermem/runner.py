@@ -192,6 +192,11 @@ def _parse(argv):
     p.add_argument("--qemu-socket", dest="qemu_socket", metavar="PATH",
                    help="serve a QEMU you start yourself at PATH (the "
                    "options to give it are printed)")
+    p.add_argument("--drive", metavar="IMAGE", help="with --vmm qemu: a "
+                   "raw disk image as /dev/vda; its writes are dropped")
+    p.add_argument("--qemu-arg", dest="qemu_arg", metavar="ARG",
+                   action="append", help="with --vmm qemu: one more "
+                   "argument for QEMU (repeat it)")
     p.add_argument("--json", action="store_true",
                    help="JSON Lines on stdout: one object per event, "
                    "plugin output line, console line and the result")
@@ -199,11 +204,22 @@ def _parse(argv):
                    help="only the plugin's output")
     p.add_argument("-v", "--verbose", action="store_true",
                    help="also every event and guest-tiny's syscall trace")
-    return p.parse_args(argv)
+    return p.parse_args(_joined_qemu_args(argv))
+
+
+def _joined_qemu_args(argv):
+    """--qemu-arg -device as --qemu-arg=-device, which argparse would
+    otherwise take for an option of its own."""
+    joined, it = [], iter(argv)
+    for arg in it:
+        if arg == "--qemu-arg":
+            arg += "=" + next(it, "")
+        joined.append(arg)
+    return joined
 
 
 OPTIONS = ("guest", "kernel", "initrd", "append", "cpus", "mem", "timeout",
-           "cmdline", "vmm", "accel", "qemu_socket")
+           "cmdline", "vmm", "accel", "qemu_socket", "drive", "qemu_arg")
 
 
 def _load(path, panda):

@@ -103,14 +103,29 @@ static int add_device(struct qemu_args *a, const char *socket)
 	return a->full ? -E2BIG : 0;
 }
 
+static int add_drive(struct qemu_args *a, const char *image)
+{
+	char path[MAX_PATH_OPTION];
+
+	if (escape_commas(image, path, sizeof(path)))
+		return -ENAMETOOLONG;
+	add(a, "-drive");
+	add(a, "file=%s,if=virtio,format=raw,snapshot=on", path);
+	return 0;
+}
+
 /*
- * No default devices, monitor or display: ttyS0 on stdio, and the
- * ivshmem device. With -no-reboot a reset ends QEMU as a power-off does,
- * which ends the run as the core's reset does.
+ * No default devices, monitor or display: ttyS0 on stdio, the disk, and
+ * the ivshmem device; the caller's own arguments last, where QEMU lets a
+ * later option add to the earlier ones. With -no-reboot a reset ends QEMU
+ * as a power-off does, which ends the run as the core's reset does.
  */
 int qemu_build_args(const struct qemu_launch *c, const char *socket,
 		    struct qemu_args *a)
 {
+	unsigned int i;
+	int err;
+
 	*a = (struct qemu_args){ .argc = 0 };
 	add(a, "%s", c->machine->program);
 	if (c->machine->machine) {
@@ -144,7 +159,17 @@ int qemu_build_args(const struct qemu_launch *c, const char *socket,
 	}
 	add(a, "-append");
 	add(a, "%s", c->append);
-	return add_device(a, socket);
+	if (c->drive) {
+		err = add_drive(a, c->drive);
+		if (err)
+			return err;
+	}
+	err = add_device(a, socket);
+	if (err)
+		return err;
+	for (i = 0; i < c->extra_argc; i++)
+		add(a, "%s", c->extra_args[i]);
+	return a->full ? -E2BIG : 0;
 }
 
 static int shell_safe(const char *s)

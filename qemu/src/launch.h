@@ -13,7 +13,7 @@
 
 #include <qemu/qemu.h>
 
-#define QEMU_MAX_ARGS 48
+#define QEMU_MAX_ARGS 96
 
 struct qemu_args {
 	char *argv[QEMU_MAX_ARGS + 1];

@@ -37,6 +37,11 @@
 #                 the VM still runs
 #   attach-silent --attach to a VM without the module: one line says what
 #                 to check, exit 5 within --timeout, the device unplugged
+#   disk          the Debian disk image of scripts/make-disk-image (made
+#                 here when the cache has none; root): --drive, its own
+#                 kernel and initrd, systemd, the module from hypermem-dkms,
+#                 loaded by udev; disk-service.lua sees hm-service start,
+#                 answers its ioctl and sees what it writes to its file
 #
 # Every mode also checks that nothing is left behind: no QEMU process, no
 # socket or directory in TMPDIR.
@@ -359,6 +364,51 @@ test_attach_silent() {
 	stop_vm
 }
 
+# A realistic guest: Debian from its disk, inspected while systemd runs.
+test_disk() {
+	make_image=$here/../../scripts/make-disk-image
+	if ! made=$("$make_image" --print); then
+		start=$(date +%s)
+		"$make_image" 2>&1 | sed 's/^/# /'
+		echo "# the image made in $(($(date +%s) - start)) s"
+		made=$("$make_image" --print)
+	fi
+	check "the disk image is made (scripts/make-disk-image)" \
+		test -n "$made"
+	[ -n "$made" ] || return
+	# shellcheck disable=SC2086 # "IMAGE VMLINUZ INITRD"
+	set -- $made
+	run_guest --vmm qemu --accel tcg --drive "$1" --kernel "$2" \
+		--initrd "$3" --append "root=/dev/vda rw console=ttyS0 panic=-1" \
+		--timeout 240 "$here/disk-service.lua"
+	grep -E '^(first event|hm-service started|round [0-9]+:) ' "$out" |
+		sed 's/^/# /'
+	check "QEMU boots the image's kernel under TCG" has "$err" \
+		"booting $2 under QEMU (TCG)"
+	check "with the image as its disk" has "$err" \
+		"-drive file=$1,if=virtio,format=raw,snapshot=on"
+	check "the module registers over ivshmem" has "$out" \
+		"loaded: 1 of 1 cpus have a host, transport ivshmem"
+	check "hm-service starts from its disk" grep -q \
+		'^hm-service started (pid [0-9]*, /usr/local/sbin/hm-service): ' \
+		"$out"
+	check "under systemd, pid 1" grep -q '^  pid 1 ppid 0 uid 0 systemd$' \
+		"$out"
+	check "as its child" grep -q '^  pid [0-9]* ppid 1 uid 0 hm-service$' \
+		"$out"
+	check "the script reads the service's ifreq" has "$out" \
+		'read  name "hm0" value 42'
+	check "host side passes" has "$out" "host side: PASS"
+	check "the service sees what the host wrote" has "$out" \
+		'ioctl PASS: name "test" value 0x12345678'
+	check "and passes its round, the file too" grep -Eq \
+		'hm-service\[[0-9]+\]: round [0-9]+ PASS$' "$out"
+	check "the script sees what it writes to its file" grep -q \
+		'^  writes "round 1" to /var/lib/hm-service/round$' "$out"
+	check "the script stops the run, exit 0" test $rc -eq 0
+	check "summary says so" has "$err" "stopped by the script"
+}
+
 case $mode in
 attach) test_attach ;;
 attach-silent) test_attach_silent ;;
@@ -372,6 +422,7 @@ ps) test_ps ;;
 process-info) test_process_info ;;
 which-mapping) test_which_mapping ;;
 python) test_python ;;
+disk) test_disk ;;
 *)
 	echo "qemu-run-test.sh: unknown mode $mode" >&2
 	exit 2

@@ -74,6 +74,14 @@ static const char help_text[] =
 "  --attach QMP      hot-plug the device into the running QEMU whose QMP\n"
 "                    socket is QMP (implies --vmm qemu), unplug it at the end\n"
 "                      hypermem-run --attach /tmp/vm.qmp script.lua\n"
+"  --drive IMAGE     with --vmm qemu: a raw disk image as /dev/vda (virtio);\n"
+"                    the guest's writes go to a temporary file, not IMAGE\n"
+"                      hypermem-run --vmm qemu --drive disk.img \\\n"
+"                        --kernel vmlinuz --append root=/dev/vda ps.lua\n"
+"  --qemu-arg ARG    with --vmm qemu: one more argument for QEMU, after ours\n"
+"                    (repeat it, once per argument)\n"
+"                      hypermem-run --vmm qemu --qemu-arg -device \\\n"
+"                        --qemu-arg virtio-rng-pci --kernel bzImage\n"
 "  --json            JSON Lines on stdout: one object per event, script\n"
 "                    output line, console line and the result\n"
 "                      hypermem-run --json | python3 -m json.tool --json-lines\n"
@@ -151,6 +159,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "accel", required_argument, NULL, OPT_VALUED },
 		{ "qemu-socket", required_argument, NULL, OPT_VALUED },
 		{ "attach", required_argument, NULL, OPT_VALUED },
+		{ "drive", required_argument, NULL, OPT_VALUED },
+		{ "qemu-arg", required_argument, NULL, OPT_VALUED },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },

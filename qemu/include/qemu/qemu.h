@@ -66,6 +66,13 @@ struct qemu_launch {
 	const char *kernel;
 	const char *initrd;		/**< or NULL */
 	const char *append;
+	/**
+	 * A raw disk image, or NULL: a virtio disk (/dev/vda) whose writes
+	 * go to a temporary file (snapshot=on), so the image stays as it is.
+	 */
+	const char *drive;
+	const char *const *extra_args;	/**< @extra_argc more, as given */
+	unsigned int extra_argc;
 	unsigned int cpus;
 	unsigned int mem_mib;
 	int kvm;			/**< -accel kvm, else tcg */
