@@ -44,6 +44,12 @@ static DEFINE_PER_CPU(struct hm_cpu, hm_cpus);
 static enum cpuhp_state hm_cpuhp_state;
 /* Set once loading is over: from then on, a CPU without a host is no error. */
 static bool hm_loaded;
+/*
+ * Loading, and a device plugged in meanwhile: the probe's offer waits for
+ * the CPUs' setup, then offers what the setup found no mailbox for.
+ * Taken before the CPU hotplug lock.
+ */
+static DEFINE_MUTEX(load_lock);
 /* Against a hot-unplug of the mailbox, which takes every region back. */
 static DEFINE_MUTEX(regions_lock);
 static bool regions_dropped;
@@ -152,6 +158,9 @@ static int slot_region(struct hm_cpu *hc, unsigned int cpu)
 
 	if (!mb && hm_ivshmem_hotplug)
 		return 0;
+	/* Offered by the CPUs' setup after a probe during loading. */
+	if (READ_ONCE(hc->active))
+		return 0;
 	if (!mb || regions_dropped)
 		return no_host(cpu);
 	hc->agent.region = hm_mailbox_region(mb, cpu, &offset, &pages);
@@ -206,10 +215,12 @@ void hm_regions_offer(void)
 {
 	unsigned int cpu;
 
+	mutex_lock(&load_lock);
 	cpus_read_lock();
 	if (!READ_ONCE(hm_loaded)) {
-		/* Loading offers them itself, right after the probe. */
+		/* The probe in pci_register_driver(): loading offers them. */
 		cpus_read_unlock();
+		mutex_unlock(&load_lock);
 		return;
 	}
 	mutex_lock(&regions_lock);
@@ -220,6 +231,7 @@ void hm_regions_offer(void)
 	pr_info("device plugged in: %u of %u cpus have a host\n",
 		count_active(), num_online_cpus());
 	cpus_read_unlock();
+	mutex_unlock(&load_lock);
 }
 
 void hm_regions_drop(void)
@@ -235,11 +247,12 @@ void hm_regions_drop(void)
 		drop_region(hc);
 	}
 	mutex_unlock(&regions_lock);
-	/* Unloading has taken every region back already: no message then. */
-	if (live && hm_ivshmem_hotplug)
+	/*
+	 * Unloading has taken every region back already: no message then.
+	 * The driver stays registered: a device plugged in again is probed.
+	 */
+	if (live)
 		pr_info("the device was unplugged; no events until one is plugged in again\n");
-	else if (live)
-		pr_warn("the mailbox went away; no events until the module is reloaded\n");
 }
 
 static int raise_here(const struct hm_event_record *event, struct hm_ctx *ctx,
@@ -356,6 +369,7 @@ static int __init hm_init(void)
 	err = hm_hooks_start();
 	if (err)
 		goto err_transport;
+	mutex_lock(&load_lock);
 	cpus_read_lock();
 	err = cpuhp_setup_state_cpuslocked(CPUHP_AP_ONLINE_DYN,
 					   "hypermem:online", hm_cpu_online,
@@ -363,6 +377,7 @@ static int __init hm_init(void)
 	if (err >= 0)
 		WRITE_ONCE(hm_loaded, true);
 	cpus_read_unlock();
+	mutex_unlock(&load_lock);
 	if (err < 0)
 		goto err_hooks;
 	hm_cpuhp_state = err;

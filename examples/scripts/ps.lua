@@ -3,9 +3,13 @@
 --   PS_WHEN=worker hypermem-run --cmdline scenario=exec ps.lua
 --   PS_WHEN=hm-ps-test hypermem-run --kernel vmlinux --initrd ... ps.lua
 --
+--   PS_WHEN=now hypermem-run --attach /tmp/vm.qmp ps.lua
+--
 -- "Starts" is the return of its successful execve, where the new image's
--- name is the task's comm. Threads fold into their process (a count);
--- kernel threads are listed in brackets, as ps does.
+-- name is the task's comm; "now" is the first system call any process
+-- makes, and the run ends after the tree (for a VM that runs already).
+-- Threads fold into their process (a count); kernel threads are listed
+-- in brackets, as ps does.
 
 local program = os.getenv("PS_WHEN") or "worker"
 
@@ -43,8 +47,18 @@ local function tree(list)
 	end
 end
 
-hm.on_syscall("execve", "return", { comm = program, ret = 0 }, function(ev)
-	print(string.format("%s started (pid %d, %s):", program,
-			    hm.get_proc_pid(), assert(hm.exe())))
-	tree(assert(hm.processes()))
-end)
+if program == "now" then
+	hm.on_syscall("*", "enter", function(ev)
+		print(string.format("at pid %d's %s:", hm.get_proc_pid(),
+				    ev.name or "system call " .. ev.nr))
+		tree(assert(hm.processes()))
+		hm.stop()
+	end)
+else
+	hm.on_syscall("execve", "return", { comm = program, ret = 0 },
+		      function(ev)
+		print(string.format("%s started (pid %d, %s):", program,
+				    hm.get_proc_pid(), assert(hm.exe())))
+		tree(assert(hm.processes()))
+	end)
+end

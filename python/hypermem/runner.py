@@ -192,6 +192,9 @@ def _parse(argv):
     p.add_argument("--qemu-socket", dest="qemu_socket", metavar="PATH",
                    help="serve a QEMU you start yourself at PATH (the "
                    "options to give it are printed)")
+    p.add_argument("--attach", metavar="QMP_SOCKET", help="hot-plug the "
+                   "device into a running QEMU through its QMP monitor, "
+                   "run the plugin, unplug it at the end (Ctrl-C too)")
     p.add_argument("--drive", metavar="IMAGE", help="with --vmm qemu: a "
                    "raw disk image as /dev/vda; its writes are dropped")
     p.add_argument("--qemu-arg", dest="qemu_arg", metavar="ARG",
@@ -219,7 +222,8 @@ def _joined_qemu_args(argv):
 
 
 OPTIONS = ("guest", "kernel", "initrd", "append", "cpus", "mem", "timeout",
-           "cmdline", "vmm", "accel", "qemu_socket", "drive", "qemu_arg")
+           "cmdline", "vmm", "accel", "qemu_socket", "attach", "drive",
+           "qemu_arg")
 
 
 def _load(path, panda):
@@ -265,7 +269,7 @@ def main(argv):
             return EXIT_SCRIPT
         options = {name.replace("_", "-"): getattr(o, name)
                    for name in OPTIONS}
-        if not (o.vmm == "qemu" or o.qemu_socket):
+        if not (o.vmm == "qemu" or o.qemu_socket or o.attach):
             options["guest"] = _guest(o)
         # Ctrl-C ends the run at once, as it ends hypermem-run.
         signal.signal(signal.SIGINT, signal.SIG_DFL)

@@ -1,7 +1,8 @@
--- The disk image's hm-service (scripts/make-disk-image), inspected from
--- its start: its process and its parent when it starts, then the ioctl
--- interaction (ioctl_interaction.lua's) on its round and what it writes
--- to its file; the second round ends the run.
+-- The disk image's hm-service (scripts/make-disk-image), inspected while
+-- it runs: at its first ioctl its process and its parent, then the ioctl
+-- interaction (ioctl_interaction.lua's) and what it writes to its file;
+-- the second ioctl ends the run. udev loads the module by the device's
+-- modalias, often after hm-service started: its exec may come before.
 
 local SIOCDEVPRIVATE = 0x89f0
 local IFNAMSIZ = 16
@@ -40,18 +41,15 @@ hm.on_process("exec", function(ev)
 	end
 end)
 
-hm.on_syscall("execve", "return", { comm = "hm-service", ret = 0 },
-	      function(ev)
-	since_start(string.format("hm-service started (pid %d, %s):",
-				  hm.get_proc_pid(), assert(hm.exe())))
-	show_service(hm.get_proc_pid())
-end)
-
 hm.on_syscall("ioctl", "enter", { comm = "hm-service",
 				  cmd = SIOCDEVPRIVATE }, function(ev)
 	rounds = rounds + 1
 	since_start(string.format("round %d: ioctl(SIOCDEVPRIVATE)", rounds))
-	if rounds == 2 then
+	if rounds == 1 then
+		print(string.format("hm-service (pid %d, %s):",
+				    hm.get_proc_pid(), assert(hm.exe())))
+		show_service(hm.get_proc_pid())
+	elseif rounds == 2 then
 		hm.stop()
 		return
 	end

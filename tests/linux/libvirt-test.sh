@@ -14,15 +14,27 @@
 # as nobody; hypermem-run stays the caller's and makes its socket
 # connectable by anyone (umask 0), in a folder only nobody can write.
 #
-# usage: libvirt-test.sh HYPERMEM_RUN WORK_DIR SCRIPTS DOMAIN_XML
+# Mode disk: the Debian disk VM of scripts/make-disk-image (made here
+# when the cache has none; root) as a user's running domain
+# (hypermem-disk-domain.xml, its disk a qcow2 overlay), without the
+# device. Its hm-service runs rounds without a host; then, twice,
+# hypermem-run listens, `virsh attach-device --live` plugs
+# hypermem-shmem.xml in, udev loads the module by its modalias, the run
+# goes (ps.lua, then the ioctl interaction plugin in Python until
+# Ctrl-C), and `virsh detach-device --live` takes the device out again;
+# the domain runs on.
+#
+# usage: libvirt-test.sh boot|disk HYPERMEM_RUN WORK_DIR EXAMPLES
+#   EXAMPLES: the examples folder (scripts/, plugins/, libvirt/)
 set -u
-run=$1 work=$2 scripts=$3 template=$4
-out=$work/libvirt.out
-err=$work/libvirt.err
+mode=$1 run=$2 work=$3 examples=$4
+scripts=$examples/scripts
+out=$work/libvirt-$mode.out
+err=$work/libvirt-$mode.err
 # shellcheck source=checks.sh
 . "$(dirname "$0")/checks.sh"
 
-for program in libvirtd virsh virt-xml-validate qemu-system-x86_64; do
+for program in libvirtd virsh virt-xml-validate qemu-system-x86_64 qemu-img; do
 	PATH=$PATH:/usr/sbin command -v $program >/dev/null || {
 		echo "$program is not installed (scripts/install-deps)"
 		exit 1
@@ -33,7 +45,14 @@ sock=$tmp/hm.sock
 console=$tmp/console.log
 xml=$tmp/domain.xml
 uri=qemu:///session
-domain=hypermem-guest
+case $mode in
+boot) domain=hypermem-guest template=$examples/libvirt/hypermem-domain.xml ;;
+disk) domain=hypermem-disk template=$examples/libvirt/hypermem-disk-domain.xml ;;
+*)
+	echo "libvirt-test.sh: unknown mode $mode" >&2
+	exit 2
+	;;
+esac
 qemu_log=$tmp/cache/libvirt/qemu/log/$domain.log
 
 if [ "$(id -u)" -eq 0 ]; then
@@ -120,44 +139,150 @@ rm -f "$out" "$err"
 # No log daemon: QEMU's log goes to a file of libvirtd's.
 mkdir -p "$tmp/config/libvirt" "$tmp/run"
 echo 'stdio_handler = "file"' >"$tmp/config/libvirt/qemu.conf"
-cp "$work/bzImage" "$work/initramfs.cpio" "$tmp/"
+if [ "$mode" = boot ]; then
+	cp "$work/bzImage" "$work/initramfs.cpio" "$tmp/"
+else
+	disk_image || exit 1
+	# shellcheck disable=SC2086 # "IMAGE VMLINUZ INITRD"
+	set -- $made
+	cp "$2" "$tmp/vmlinuz"
+	cp "$3" "$tmp/initrd.img"
+	# The image where the domain's user can read it: a link (or a copy,
+	# on another file system) beside the overlay.
+	ln "$1" "$tmp/disk.img" 2>/dev/null ||
+		cp --sparse=always "$1" "$tmp/disk.img"
+	qemu-img create -q -f qcow2 -b "$tmp/disk.img" -F raw "$tmp/disk.qcow2"
+	sed "s|/srv/hypermem|$tmp|g" "$examples/libvirt/hypermem-shmem.xml" \
+		>"$tmp/shmem.xml"
+fi
 sed "s|/srv/hypermem|$tmp|g" "$template" >"$xml"
 chmod -R a+rX "$tmp"
-[ "$(id -u)" -eq 0 ] && chown -R nobody "$tmp/config" "$tmp/run"
+# QEMU, as nobody, writes the disk's overlay.
+[ "$(id -u)" -eq 0 ] && chown -R nobody "$tmp/config" "$tmp/run" &&
+	{ [ "$mode" = boot ] || chown nobody "$tmp/disk.qcow2"; }
 chmod 700 "$tmp/run"
 
-start=$(date +%s)
-check "the domain's XML is valid" virt-xml-validate "$xml" domain
-check "libvirtd starts" libvirt timeout 60 libvirtd --daemon --timeout 300 \
-	--pid-file "$tmp/libvirtd.pid"
+libvirt_up() {
+	check "the domain's XML is valid" virt-xml-validate "$xml" domain
+	check "libvirtd starts" libvirt timeout 60 libvirtd --daemon \
+		--timeout 300 --pid-file "$tmp/libvirtd.pid"
+}
 
-(
-	umask $socket_umask
-	exec "$run" --qemu-socket "$sock" --timeout 240 \
+# hypermem-run --qemu-socket in the background ($pid), its arguments
+# after the script's environment $1; once it listens.
+listen() {
+	rm -f "$out" "$err"
+	(
+		umask $socket_umask
+		exec env "$@"
+	) </dev/null >"$out" 2>"$err" &
+	pid=$!
+	check "hypermem-run listens" wait_for "$err" "start it with: " 300
+}
+
+test_boot() {
+	start=$(date +%s)
+	libvirt_up
+	listen "$run" --qemu-socket "$sock" --timeout 240 \
 		"$scripts/ioctl_interaction.lua"
-) </dev/null >"$out" 2>"$err" &
-pid=$!
-check "hypermem-run listens" wait_for "$err" "start it with: " 300
-check "virsh creates the transient domain" virsh_ create "$xml"
-wait $pid
-rc=$?
-echo "# hypermem-run's exit code $rc after $(($(date +%s) - start)) s; stderr:"
-sed 's/^/# /' "$err"
+	check "virsh creates the transient domain" virsh_ create "$xml"
+	wait $pid
+	rc=$?
+	pid=
+	echo "# hypermem-run's exit code $rc after $(($(date +%s) - start)) s; stderr:"
+	sed 's/^/# /' "$err"
 
-check "libvirt gives QEMU the ivshmem-doorbell device" has "$qemu_log" \
-	'"driver":"ivshmem-doorbell","id":"shmem0","chardev":"charshmem0","vectors":1'
-check "on a chardev connected to the socket" has "$qemu_log" \
-	"-chardev socket,id=charshmem0,path=$sock"
-check "the module registers over ivshmem" has "$console" \
-	"loaded: 1 of 1 cpus have a host, transport ivshmem"
-check "host side passes" has "$out" "host side: PASS"
-check "guest side passes" has "$console" "HMTEST RESULT PASS"
-check "QEMU's exit ends the run, exit 0" test $rc -eq 0
-check "summary says so" has "$err" "QEMU disconnected"
-# libvirtd hears of QEMU's end a moment after hypermem-run.
-check "the guest's reboot ends the transient domain" within 100 domain_gone
-check "the socket is gone" test ! -e "$sock"
+	check "libvirt gives QEMU the ivshmem-doorbell device" has "$qemu_log" \
+		'"driver":"ivshmem-doorbell","id":"shmem0","chardev":"charshmem0","vectors":1'
+	check "on a chardev connected to the socket" has "$qemu_log" \
+		"-chardev socket,id=charshmem0,path=$sock"
+	check "the module registers over ivshmem" has "$console" \
+		"loaded: 1 of 1 cpus have a host, transport ivshmem"
+	check "host side passes" has "$out" "host side: PASS"
+	check "guest side passes" has "$console" "HMTEST RESULT PASS"
+	check "QEMU's exit ends the run, exit 0" test $rc -eq 0
+	check "summary says so" has "$err" "QEMU disconnected"
+	# libvirtd hears of QEMU's end a moment after hypermem-run.
+	check "the guest's reboot ends the transient domain" within 100 domain_gone
+	check "the socket is gone" test ! -e "$sock"
+}
 
+now_ms() {
+	echo $(($(date +%s%N) / 1000000))
+}
+
+shmem_plugged() {
+	virsh_ dumpxml "$domain" | grep -q "<shmem name='hypermem'>"
+}
+
+# Unplug the device libvirt's way; the guest lets go ($1: which time).
+detach() {
+	check "attach $1: virsh detach-device takes the device out" \
+		virsh_ detach-device "$domain" "$tmp/shmem.xml" --live
+	check "attach $1: libvirt's domain has no shmem left" \
+		within 300 not_plugged
+	check "attach $1: the guest let go" within 300 grep -q \
+		"the device was unplugged" "$console"
+}
+
+not_plugged() {
+	! shmem_plugged
+}
+
+domain_running() {
+	virsh_ domstate "$domain" | grep -q running
+}
+
+test_disk() {
+	libvirt_up
+	check "virsh creates the domain, its disk an overlay" \
+		virsh_ create "$xml" || return
+	booted=$(now_ms)
+	check "hm-service runs its rounds without a host" \
+		wait_for_re "$console" 'hm-service\[[0-9]+\]: round 1 FAIL' 2400 ||
+		return
+	echo "# hm-service's first round after $(($(now_ms) - booted)) ms"
+	check "nothing loaded hypermem at boot" lacks "$console" \
+		"hypermem: loaded"
+
+	listen PS_WHEN=now "$run" --qemu-socket "$sock" --timeout 120 \
+		"$scripts/ps.lua"
+	start=$(now_ms)
+	check "attach 1: virsh attach-device plugs the device in" \
+		virsh_ attach-device "$domain" "$tmp/shmem.xml" --live || return
+	wait $pid
+	rc=$?
+	pid=
+	echo "# attach 1 (ps.lua): exit code $rc $(($(now_ms) - start)) ms" \
+		"after attach-device; stdout and stderr:"
+	sed 's/^/# /' "$out" "$err"
+	check_disk_ps "$out" "$console"
+	check "attach 1: the script stops the run, exit 0" test $rc -eq 0
+	detach 1
+
+	listen "$run" --qemu-socket "$sock" --timeout 120 \
+		"$examples/plugins/ioctl_interaction.py"
+	start=$(now_ms)
+	check "attach 2: virsh attach-device plugs it in again" \
+		virsh_ attach-device "$domain" "$tmp/shmem.xml" --live
+	check "attach 2: the plugin's round" wait_for "$out" \
+		"plugins.ioctl_interaction: Found pid:" 1200
+	echo "# attach 2 (ioctl_interaction.py): its round" \
+		"$(($(now_ms) - start)) ms after attach-device; Ctrl-C"
+	kill -INT $pid
+	wait $pid
+	rc=$?
+	pid=
+	echo "# exit code $rc; stdout and stderr:"
+	sed 's/^/# /' "$out" "$err"
+	check_disk_plugin "$out" "$console"
+	check "Ctrl-C ends the run, exit 0" test $rc -eq 0
+	detach 2
+	check "the domain runs on" domain_running
+	check "the socket is gone" test ! -e "$sock"
+}
+
+test_$mode
 stop_libvirt
 check "libvirtd stops" test -z "$(pgrep -f "libvirtd .*$tmp")"
 check "no QEMU left running" no_qemu_left

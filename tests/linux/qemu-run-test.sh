@@ -37,10 +37,17 @@
 #                 the VM still runs
 #   attach-silent --attach to a VM without the module: one line says what
 #                 to check, exit 5 within --timeout, the device unplugged
+#   attach-refused q35 without a free root port: QEMU's refusal, what the
+#                 VM needs, nothing left plugged, the VM runs on
+#   attach-pc     a pc machine: the device on its root bus
+#   disk-attach   the Debian disk VM started by the test, attached to
+#                 after its service ran: udev loads the module by
+#                 modalias; ps.lua, then ioctl_interaction.py until
+#                 Ctrl-C; the VM and its service run on
 #   disk          the Debian disk image of scripts/make-disk-image (made
 #                 here when the cache has none; root): --drive, its own
 #                 kernel and initrd, systemd, the module from hypermem-dkms,
-#                 loaded by udev; disk-service.lua sees hm-service start,
+#                 loaded by udev; disk-service.lua finds hm-service,
 #                 answers its ioctl and sees what it writes to its file
 #
 # Every mode also checks that nothing is left behind: no QEMU process, no
@@ -260,20 +267,31 @@ test_python() {
 	check "exit 0" test $rc -eq 0
 }
 
-# A q35 VM of our own with a QMP socket and a free root port for the
-# device, its console in $console; its pid in $vm.
-start_vm() {
+# A VM of our own with a QMP socket, its console in $console; its pid in
+# $vm. $1: the machine's options (a q35 with a free root port for the
+# device, or another); the rest: QEMU's other options.
+start_qemu() {
+	machine=$1
+	shift
 	qmp=$tmp/vm.qmp
 	console=$work/qemu-$mode.console
 	rm -f "$console"
-	qemu-system-x86_64 -machine q35 -accel tcg -m 512 -nodefaults \
+	# shellcheck disable=SC2086 # $machine: options
+	qemu-system-x86_64 $machine -accel tcg -m 512 -nodefaults \
 		-display none -serial "file:$console" -no-reboot \
-		-kernel "$work/bzImage" -initrd "$work/initramfs.cpio" \
-		-append "$append $1" -qmp "unix:$qmp,server=on,wait=off" \
-		-device pcie-root-port,id=hmport,chassis=1,pref64-reserve=8M \
+		-qmp "unix:$qmp,server=on,wait=off" "$@" \
 		</dev/null >"$work/qemu-$mode.qemu" 2>&1 &
 	vm=$!
 	trap 'kill $vm 2>/dev/null; rm -rf "$tmp"' EXIT
+}
+
+q35_port="-machine q35 -device pcie-root-port,id=hmport,chassis=1,pref64-reserve=8M"
+
+# The test guest: $1 what its init and the module are told; $2 the
+# machine (default q35 with the free port).
+start_vm() {
+	start_qemu "${2:-$q35_port}" -kernel "$work/bzImage" \
+		-initrd "$work/initramfs.cpio" -append "$append $1"
 	wait_for "$console" "HMTEST waiting for hosts" 1800
 }
 
@@ -299,8 +317,9 @@ now_ms() {
 	echo $(($(date +%s%N) / 1000000))
 }
 
-# One attach: $1 its number. The first event's time after device_add's
-# return, which the "attached" line follows.
+# One attach: $1 its number, $2 where the device goes (default the free
+# root port). The first event's time after device_add's return, which
+# the "attached" line follows.
 attach_once() {
 	rm -f "$out" "$err"
 	start=$(now_ms)
@@ -316,8 +335,8 @@ attach_once() {
 	rc=$?
 	echo "# exit code $rc after $(($(now_ms) - start)) ms; stderr:"
 	sed 's/^/# /' "$err"
-	check "attach $1: the device goes on the free root port" has "$err" \
-		"ivshmem-doorbell on hmport"
+	check "attach $1: the device goes on ${2:-hmport}" has "$err" \
+		"ivshmem-doorbell on ${2:-hmport}"
 	check "attach $1: the script sees a user event" has "$out" \
 		"stopping at user event 0x484d494f"
 	check "attach $1: exit 0" test $rc -eq 0
@@ -366,22 +385,13 @@ test_attach_silent() {
 
 # A realistic guest: Debian from its disk, inspected while systemd runs.
 test_disk() {
-	make_image=$here/../../scripts/make-disk-image
-	if ! made=$("$make_image" --print); then
-		start=$(date +%s)
-		"$make_image" 2>&1 | sed 's/^/# /'
-		echo "# the image made in $(($(date +%s) - start)) s"
-		made=$("$make_image" --print)
-	fi
-	check "the disk image is made (scripts/make-disk-image)" \
-		test -n "$made"
-	[ -n "$made" ] || return
+	disk_image || return
 	# shellcheck disable=SC2086 # "IMAGE VMLINUZ INITRD"
 	set -- $made
 	run_guest --vmm qemu --accel tcg --drive "$1" --kernel "$2" \
 		--initrd "$3" --append "root=/dev/vda rw console=ttyS0 panic=-1" \
 		--timeout 240 "$here/disk-service.lua"
-	grep -E '^(first event|hm-service started|round [0-9]+:) ' "$out" |
+	grep -E '^(first event|round [0-9]+:) ' "$out" |
 		sed 's/^/# /'
 	check "QEMU boots the image's kernel under TCG" has "$err" \
 		"booting $2 under QEMU (TCG)"
@@ -389,9 +399,8 @@ test_disk() {
 		"-drive file=$1,if=virtio,format=raw,snapshot=on"
 	check "the module registers over ivshmem" has "$out" \
 		"loaded: 1 of 1 cpus have a host, transport ivshmem"
-	check "hm-service starts from its disk" grep -q \
-		'^hm-service started (pid [0-9]*, /usr/local/sbin/hm-service): ' \
-		"$out"
+	check "hm-service runs from its disk" grep -q \
+		'^hm-service (pid [0-9]*, /usr/local/sbin/hm-service):$' "$out"
 	check "under systemd, pid 1" grep -q '^  pid 1 ppid 0 uid 0 systemd$' \
 		"$out"
 	check "as its child" grep -q '^  pid [0-9]* ppid 1 uid 0 hm-service$' \
@@ -404,13 +413,120 @@ test_disk() {
 	check "and passes its round, the file too" grep -Eq \
 		'hm-service\[[0-9]+\]: round [0-9]+ PASS$' "$out"
 	check "the script sees what it writes to its file" grep -q \
-		'^  writes "round 1" to /var/lib/hm-service/round$' "$out"
+		'^  writes "round [0-9]*" to /var/lib/hm-service/round$' "$out"
 	check "the script stops the run, exit 0" test $rc -eq 0
 	check "summary says so" has "$err" "stopped by the script"
 }
 
+# q35 without a free root port: QEMU refuses the device on its root
+# bus; its message, what the VM needs, nothing left plugged, the VM runs.
+test_attach_refused() {
+	start_vm "hypermem.transport=ivshmem hypermem.hotplug=1 hmattach" \
+		"-machine q35"
+	"$run" --attach "$qmp" --timeout 60 "$here/qemu-stop.lua" \
+		</dev/null >"$out" 2>"$err"
+	rc=$?
+	echo "# exit code $rc; stderr:"
+	sed 's/^/# /' "$err"
+	check "QEMU's own message" grep -q \
+		"QEMU at $qmp refused device_add ivshmem-doorbell: .*hotplug" "$err"
+	check "what the VM needs" has "$err" \
+		"start it with a free root port (-device pcie-root-port"
+	check "exit 3" test $rc -eq 3
+	check "QEMU has no ivshmem device" no_ivshmem
+	check "nor our chardev" no_chardev
+	check "the VM still runs" has_running
+	stop_vm
+}
+
+no_chardev() {
+	chardevs=$(qmp query-chardev) &&
+		! echo "$chardevs" | grep -q '"label": "hypermem'
+}
+
+# A pc machine takes the device on its root bus (ACPI hot-plug).
+test_attach_pc() {
+	start_vm "hypermem.transport=ivshmem hypermem.hotplug=1 hmattach" \
+		"-machine pc"
+	attach_once 1 "the root bus"
+	check "the guest registered" has "$console" \
+		"device plugged in: 1 of 1 cpus have a host"
+	check "and let go at the unplug" has "$console" \
+		"the device was unplugged"
+	check "the VM still runs" has_running
+	stop_vm
+}
+
+# The Debian disk VM, running for a while before anyone attaches: its
+# hm-service has run rounds without a host (FAIL), hypermem is not
+# loaded. The attach plugs the device in and udev loads the module by
+# its modalias; ps.lua shows the processes under systemd and ends the
+# run; a second attach runs the ioctl interaction plugin (Python) on
+# the service until Ctrl-C, which unplugs the device; the VM runs on.
+test_disk_attach() {
+	disk_image || return
+	# shellcheck disable=SC2086 # "IMAGE VMLINUZ INITRD"
+	set -- $made
+	start_qemu "$q35_port" -kernel "$2" -initrd "$3" \
+		-append "root=/dev/vda rw console=ttyS0 panic=-1" \
+		-drive "file=$1,if=virtio,format=raw,snapshot=on"
+	booted=$(now_ms)
+	wait_for_re "$console" 'hm-service\[[0-9]+\]: round 1 FAIL' 2400
+	echo "# hm-service's first round, without a host: after" \
+		"$(($(now_ms) - booted)) ms"
+	check "nothing loaded hypermem at boot" lacks "$console" \
+		"hypermem: loaded"
+
+	rm -f "$out" "$err"
+	start=$(now_ms)
+	PS_WHEN=now "$run" --attach "$qmp" --timeout 120 \
+		"$scripts/ps.lua" </dev/null >"$out" 2>"$err"
+	rc=$?
+	echo "# attach 1 (ps.lua): exit code $rc after $(($(now_ms) - start))" \
+		"ms; stdout and stderr:"
+	sed 's/^/# /' "$out" "$err"
+	check "attach 1: the device goes on the free root port" has "$err" \
+		"ivshmem-doorbell on hmport"
+	check_disk_ps "$out" "$console"
+	check "attach 1: exit 0" test $rc -eq 0
+	check "attach 1: the device is unplugged" has "$err" \
+		"device and chardev removed, the VM runs on"
+	check "attach 1: QEMU has no ivshmem device left" no_ivshmem
+
+	rm -f "$out" "$err"
+	start=$(now_ms)
+	"$run" --attach "$qmp" --timeout 120 \
+		"$plugins/ioctl_interaction.py" </dev/null >"$out" 2>"$err" &
+	pid=$!
+	wait_for "$err" "attached to QEMU at" 1200
+	plugged=$(now_ms)
+	wait_for "$out" "plugins.ioctl_interaction: Found pid:" 1200
+	echo "# attach 2 (ioctl_interaction.py): device_add done after" \
+		"$((plugged - start)) ms, the plugin's round" \
+		"$(($(now_ms) - plugged)) ms later; Ctrl-C"
+	kill -INT $pid
+	wait $pid
+	rc=$?
+	echo "# exit code $rc after $(($(now_ms) - start)) ms; stdout and stderr:"
+	sed 's/^/# /' "$out" "$err"
+	check_disk_plugin "$out" "$console"
+	check "Ctrl-C unplugs the device" has "$err" \
+		"device and chardev removed, the VM runs on"
+	check "attach 2: QEMU has no ivshmem device left" no_ivshmem
+	check "the guest let go at each unplug" test \
+		"$(grep -c 'the device was unplugged' "$console")" = 2
+	check "the VM still runs" has_running
+	rounds=$(grep -c 'hm-service\[[0-9]*\]: round' "$console")
+	check "and so does hm-service" wait_for_re "$console" \
+		"hm-service\\[[0-9]+\\]: round $((rounds + 1)) " 600
+	stop_vm
+}
+
 case $mode in
 attach) test_attach ;;
+attach-refused) test_attach_refused ;;
+attach-pc) test_attach_pc ;;
+disk-attach) test_disk_attach ;;
 attach-silent) test_attach_silent ;;
 full) test_full ;;
 kvm) test_kvm ;;
