@@ -119,7 +119,7 @@ struct hm_stats {
 	uint64_t round_trips;	/**< requests sent to the guest */
 	uint64_t exits;		/**< KVM exits seen while driving ops */
 	uint64_t ioctls;	/**< ioctls the library issued */
-	uint64_t timeouts;	/**< operations that timed out */
+	uint64_t timeouts;	/**< operations past the host's deadline */
 	uint64_t protocol_errors; /**< malformed guest replies and calls */
 };
 
@@ -299,8 +299,10 @@ HM_EXPORT void hm_vcpu_get_stats(struct hm_vcpu *vcpu, struct hm_stats *stats);
  * elsewhere they fail with -EBUSY, and with -ENOTCONN when no guest
  * registered. Other errors common to all: -ETIMEDOUT (the guest did not
  * answer in time; the event is then abandoned and later operations in it
- * fail fast with -ETIMEDOUT), -EPROTO (a malformed reply), and whatever the
- * exit handler returned. Errors the guest reports about its own objects
+ * fail fast with -ETIMEDOUT), -EPROTO (a malformed reply), -ECONNABORTED
+ * (on a mailbox: the guest gave up waiting for the host, its own deadline;
+ * the event is abandoned likewise), and whatever the exit handler
+ * returned. Errors the guest reports about its own objects
  * (-EFAULT, -EBADF, -ENOENT, ...: the HM_E* list in protocol.h) pass
  * through; a guest reporting any other number, one of the codes above
  * included, gets -EPROTO: the library's own codes always mean what they say.
@@ -539,7 +541,10 @@ HM_EXPORT int hm_vcpu_set_return(struct hm_vcpu *vcpu, uint64_t ret);
  * hm_vcpu_translate(), hm_vcpu_walk() and HM_READ_DIRECT:
  * -EOPNOTSUPP; HM_READ_HYBRID reads cooperatively), the exit handler
  * (never called) and hm_vcpu_handle_exit() (-EINVAL). Stats count the
- * guest's doorbells as exits, and no ioctls.
+ * guest's doorbells as exits, and no ioctls. A guest that stops waiting
+ * for an answer (protocol.h, HM_TURN_GAVE_UP) fails the operation with
+ * -ECONNABORTED, not counted as a timeout: -ETIMEDOUT is the host's own
+ * deadline only.
  */
 struct hm_mailbox;
 

@@ -254,8 +254,10 @@
  * A guest that waited past its deadline swaps HOST for HM_TURN_GAVE_UP
  * and does not use the slot until the host, whose own swap then fails,
  * has swapped GAVE_UP back to GUEST (same seq), which it does once it
- * has stopped writing the region. A host that finds any other turn than
- * the one it expects treats the call or reply as malformed.
+ * has stopped writing the region; the host library fails the operation
+ * in progress with ECONNABORTED (ETIMEDOUT is its own deadline's). A host
+ * that finds any other turn than the one it expects treats the call or
+ * reply as malformed.
  */
 #ifndef HYPERMEM_PROTOCOL_H
 #define HYPERMEM_PROTOCOL_H
@@ -341,9 +343,9 @@ enum hm_call {
  * these: each describes the guest's own objects (an address, a descriptor,
  * a file). Numbers that would tell the host's caller something about the
  * host library itself (ETIMEDOUT, ENOTCONN, EBUSY, EPROTO, ENOMEM,
- * EOPNOTSUPP, ...) are refused as protocol errors. HM_ENAMETOOLONG is
- * taken only from READ_FD_NAME and READ_FILE replies (a name or path that
- * does not fit); a guest short of memory reports HM_EIO.
+ * EOPNOTSUPP, ECONNABORTED, ...) are refused as protocol errors.
+ * HM_ENAMETOOLONG is taken only from READ_FD_NAME and READ_FILE replies (a
+ * name or path that does not fit); a guest short of memory reports HM_EIO.
  */
 #define HM_EPERM 1
 #define HM_ENOENT 2
