@@ -293,7 +293,12 @@ void *vm_translate_prefix(const struct hm_vm *vm, uint64_t gpa, uint64_t len,
 
 /* request.c */
 int vcpu_can_request(const struct hm_vcpu *vcpu);
-/* A reply's error code, one a guest may report, or -EPROTO. */
+/*
+ * An error code as a guest may report it (HM_ENAMETOOLONG only for a
+ * @name), or -EPROTO; counts nothing.
+ */
+int reported_errno(uint64_t value, bool name);
+/* A reply's error code, one a guest may report, or -EPROTO (counted). */
 int guest_errno(struct hm_vcpu *vcpu, uint64_t value);
 /* guest_errno() for replies where "the name does not fit" is the guest's. */
 int guest_name_errno(struct hm_vcpu *vcpu, uint64_t value);
