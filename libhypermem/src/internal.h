@@ -42,7 +42,7 @@ struct hm_vm {
 	struct hm_sub_rule *sub_rules;	/* host byte order */
 	size_t sub_nr_rules;
 	uint32_t sub_flags;		/* HM_SUB_*, 0: no subscription */
-	uint32_t sub_seq;		/* even; the pages' seq */
+	uint32_t sub_seq;		/* even; the last seq a page got */
 };
 
 /* The control registers a page walk needs, read once per event. */

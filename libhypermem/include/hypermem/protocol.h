@@ -103,8 +103,9 @@
  * A host that takes it answers op = HM_RESP_SUBSCRIBE_OK and from then on
  * keeps a struct hm_sub_page there, rewriting it whenever it changes its
  * mind, while the guest runs: seq is odd while a rewrite is under way and
- * grows by two with each one, so a guest reads seq, the table, then seq
- * again, and uses what it read only when both are the same even number.
+ * only grows, by two or more with each one, so a guest reads seq, the
+ * table, then seq again, and uses what it read only when both are the
+ * same even number.
  *
  * A page with HM_SUB_ACTIVE clear (as the host leaves it until it has a
  * subscription) leaves the choice to the guest, as before the feature.
