@@ -146,6 +146,11 @@ struct hm_vcpu {
 	uint64_t event_pid;
 	/* hm_vcpu_use_process()'s pid in this event, 0: the event's task. */
 	uint64_t target;
+	/*
+	 * The event's task's pid as the guest told it before the first
+	 * switch away, where events do not carry it; 0: not asked.
+	 */
+	uint64_t own_pid;
 	struct prefetch prefetch;
 
 	/*
@@ -251,6 +256,13 @@ ssize_t read_cooperative(struct hm_vcpu *vcpu, uint64_t addr, void *buf,
 			 size_t len);
 ssize_t read_str_cooperative(struct hm_vcpu *vcpu, uint64_t addr, char *buf,
 			     size_t cap);
+
+/* process.c */
+/*
+ * The pid of the task that raised the event, whichever process the
+ * operations act on (hm_vcpu_use_process()).
+ */
+int event_task_pid(struct hm_vcpu *vcpu, uint64_t *pid);
 
 /* control.c */
 /* End the event, with the handler's control record when @clean. */

@@ -196,7 +196,7 @@ static int cond_holds(struct hm_vcpu *vcpu, const struct hm_event *ev,
 		if (ev->flags & HM_EVENT_HAS_TASK) {
 			v = ev->pid;
 		} else {
-			err = hm_vcpu_get_proc_pid(vcpu, &v);
+			err = event_task_pid(vcpu, &v);
 			if (err)
 				return err;
 		}

@@ -178,6 +178,52 @@ static void matches_every_condition_as_the_guest_does(void **state)
 	assert_int_equal(hm_vcpu_event_matches(NULL, &ev, &r), -EOPNOTSUPP);
 }
 
+/*
+ * A guest whose events do not say their task, and a handler that turned
+ * to another process: a pid condition is still the event's task's.
+ */
+static struct fake_process other_process = { .pid = 99 };
+
+static void guest_with_another_process(struct fake_guest *g)
+{
+	g->agent.features |= HM_FEATURE_PID_ACCESS;
+	g->other = &other_process;
+	guest_one_event(g);
+}
+
+static void pid_condition_after_use_process(struct unit *u,
+					    const struct hm_event *ev)
+{
+	struct hm_sub_rule r = {
+		.kind = HM_EVENT_SYSCALL_ENTER, .nr = NR_IOCTL, .nr_conds = 1,
+		.conds = { { .field = HM_FIELD_PID, .lo = PID, .hi = PID } },
+	};
+	uint64_t pid;
+
+	assert_int_equal(ev->flags & HM_EVENT_HAS_TASK, 0);
+	assert_int_equal(hm_vcpu_use_process(u->vcpu, other_process.pid), 0);
+	assert_int_equal(hm_vcpu_get_proc_pid(u->vcpu, &pid), 0);
+	assert_int_equal(pid, other_process.pid);
+	assert_int_equal(hm_vcpu_event_matches(u->vcpu, ev, &r), 1);
+	r.conds[0].lo = r.conds[0].hi = other_process.pid;
+	assert_int_equal(hm_vcpu_event_matches(u->vcpu, ev, &r), 0);
+	/* Back on the event's task: the same answers. */
+	assert_int_equal(hm_vcpu_use_process(u->vcpu, 0), 0);
+	assert_int_equal(hm_vcpu_event_matches(u->vcpu, ev, &r), 0);
+	r.conds[0].lo = r.conds[0].hi = PID;
+	assert_int_equal(hm_vcpu_event_matches(u->vcpu, ev, &r), 1);
+}
+
+static void pid_condition_is_the_event_tasks_after_use_process(void **state)
+{
+	struct unit *u = unit_new(guest_with_another_process);
+
+	(void)state;
+	assert_int_equal(unit_run(u, pid_condition_after_use_process), 0);
+	assert_int_equal(u->events, 1);
+	unit_free(u);
+}
+
 /* ---- the agent's reading of a table ---- */
 
 static struct hm_sub_page page;
@@ -534,6 +580,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(malformed_rules_are_einval),
 		cmocka_unit_test(matches_every_condition_as_the_guest_does),
+		cmocka_unit_test(
+			pid_condition_is_the_event_tasks_after_use_process),
 		cmocka_unit_test(agent_follows_a_well_formed_table),
 		cmocka_unit_test(
 			agent_raises_everything_on_a_table_it_cannot_read),

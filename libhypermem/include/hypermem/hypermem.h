@@ -105,7 +105,8 @@ HM_EXPORT void hm_vm_unsubscribe(struct hm_vm *vm);
  * Whether @p rule (host byte order) matches @p event of @p vcpu: its kind,
  * nr and every condition. A pid or comm condition uses the event's task
  * (HM_EVENT_HAS_TASK); without it a pid is asked of the guest (inside the
- * event handler only) and a comm cannot be known.
+ * event handler only) and a comm cannot be known. The pid is always the
+ * task's that raised the event, after hm_vcpu_use_process() too.
  * @return 1, 0; -EOPNOTSUPP for a comm condition on an event without its
  * task; an error of hm_vcpu_get_proc_pid().
  */
@@ -443,11 +444,15 @@ HM_EXPORT ssize_t hm_vcpu_read_file(struct hm_vcpu *vcpu, const char *path,
  * its relatives (read_str, readv, the integers; always through the guest,
  * whatever the read mode, whose page tables are the event task's), the
  * writes, hm_vcpu_get_proc_args, _env, _pid, hm_vcpu_read_fd_name and
- * hm_vcpu_read_socket_info. Each event starts with its own task.
+ * hm_vcpu_read_socket_info. Each event starts with its own task. Where
+ * events do not carry their task (no HM_FEATURE_SUBSCRIBE), leaving it
+ * the first time asks its pid first (one round trip), for
+ * hm_vcpu_event_matches().
  * @return 0; -ESRCH (no such process, a kernel thread); -EAGAIN where the
  * guest cannot reach another process without sleeping from where it
  * raised the event (the Linux module's syscall and process events: use a
- * user event); -EOPNOTSUPP without the feature.
+ * user event); -EOPNOTSUPP without the feature; an error of asking the
+ * pid (hm_vcpu_get_proc_pid()).
  */
 HM_EXPORT int hm_vcpu_use_process(struct hm_vcpu *vcpu, uint64_t pid);
 
