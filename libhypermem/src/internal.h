@@ -115,9 +115,14 @@ struct transport_ops {
 struct hm_vcpu {
 	struct hm_vm *vm;
 	const struct transport_ops *ops;
-	/* The KVM transport's (transport-kvm.c), unused by the others. */
+	/*
+	 * The KVM transport's (transport-kvm.c), unused by the others. A call
+	 * is open from its exit until the host sets its result: the event's
+	 * until its end or its first request resumes the vCPU.
+	 */
 	int fd;
 	struct kvm_run *run;
+	bool call_open;
 	void *data;			/* the VMM's */
 
 	struct hm_region *region;	/* NULL until registered */
