@@ -64,6 +64,8 @@ static bool readable(const struct hm_vcpu *vcpu, const struct hm_translation *t)
  * Copy guest-physical bytes slot by slot: a large page may lie on two
  * adjacent slots, or run past the end of RAM. Returns the bytes copied, up
  * to the first one that is not RAM or, with stop_at_nul, the first NUL.
+ * The NUL is looked for in the copy: another vCPU may write the RAM
+ * meanwhile. (Bytes past it may be copied too, within len.)
  */
 static size_t copy_ram(const struct hm_vm *vm, uint64_t gpa, char *buf,
 		       size_t len, bool stop_at_nul)
@@ -78,13 +80,11 @@ static size_t copy_ram(const struct hm_vm *vm, uint64_t gpa, char *buf,
 
 		if (!hva)
 			break;
-		nul = stop_at_nul ? memchr(hva, '\0', n) : NULL;
-		if (nul)
-			n = (size_t)(nul - hva) + 1;
 		memcpy(buf + done, hva, n);
-		done += n;
+		nul = stop_at_nul ? memchr(buf + done, '\0', n) : NULL;
 		if (nul)
-			break;
+			return (size_t)(nul - buf) + 1;
+		done += n;
 	}
 	return done;
 }

@@ -42,7 +42,7 @@ struct hm_vm {
 	struct hm_sub_rule *sub_rules;	/* host byte order */
 	size_t sub_nr_rules;
 	uint32_t sub_flags;		/* HM_SUB_*, 0: no subscription */
-	uint32_t sub_seq;		/* even; the pages' seq */
+	uint32_t sub_seq;		/* even; the last seq a page got */
 };
 
 /* The control registers a page walk needs, read once per event. */
@@ -115,9 +115,14 @@ struct transport_ops {
 struct hm_vcpu {
 	struct hm_vm *vm;
 	const struct transport_ops *ops;
-	/* The KVM transport's (transport-kvm.c), unused by the others. */
+	/*
+	 * The KVM transport's (transport-kvm.c), unused by the others. A call
+	 * is open from its exit until the host sets its result: the event's
+	 * until its end or its first request resumes the vCPU.
+	 */
 	int fd;
 	struct kvm_run *run;
+	bool call_open;
 	void *data;			/* the VMM's */
 
 	struct hm_region *region;	/* NULL until registered */
@@ -146,6 +151,11 @@ struct hm_vcpu {
 	uint64_t event_pid;
 	/* hm_vcpu_use_process()'s pid in this event, 0: the event's task. */
 	uint64_t target;
+	/*
+	 * The event's task's pid as the guest told it before the first
+	 * switch away, where events do not carry it; 0: not asked.
+	 */
+	uint64_t own_pid;
 	struct prefetch prefetch;
 
 	/*
@@ -252,6 +262,13 @@ ssize_t read_cooperative(struct hm_vcpu *vcpu, uint64_t addr, void *buf,
 ssize_t read_str_cooperative(struct hm_vcpu *vcpu, uint64_t addr, char *buf,
 			     size_t cap);
 
+/* process.c */
+/*
+ * The pid of the task that raised the event, whichever process the
+ * operations act on (hm_vcpu_use_process()).
+ */
+int event_task_pid(struct hm_vcpu *vcpu, uint64_t *pid);
+
 /* control.c */
 /* End the event, with the handler's control record when @clean. */
 void control_end_event(struct hm_vcpu *vcpu, bool clean);
@@ -293,7 +310,12 @@ void *vm_translate_prefix(const struct hm_vm *vm, uint64_t gpa, uint64_t len,
 
 /* request.c */
 int vcpu_can_request(const struct hm_vcpu *vcpu);
-/* A reply's error code, one a guest may report, or -EPROTO. */
+/*
+ * An error code as a guest may report it (HM_ENAMETOOLONG only for a
+ * @name), or -EPROTO; counts nothing.
+ */
+int reported_errno(uint64_t value, bool name);
+/* A reply's error code, one a guest may report, or -EPROTO (counted). */
 int guest_errno(struct hm_vcpu *vcpu, uint64_t value);
 /* guest_errno() for replies where "the name does not fit" is the guest's. */
 int guest_name_errno(struct hm_vcpu *vcpu, uint64_t value);

@@ -71,10 +71,11 @@ static bool swap_turn(const struct hm_vcpu *vcpu, uint32_t from, uint32_t to,
 }
 
 /*
- * Hand the region back: the answer is in it. -ETIMEDOUT when the guest
+ * Hand the region back: the answer is in it. -ECONNABORTED when the guest
  * gave up waiting meanwhile (acknowledged here, so that it may use the
- * slot again), -EPROTO when it made up a turn of its own: either way it
- * no longer waits for this answer.
+ * slot again): its own deadline, not the host's -ETIMEDOUT; -EPROTO when
+ * it made up a turn of its own. Either way it no longer waits for this
+ * answer.
  */
 static int give_turn(struct hm_vcpu *vcpu)
 {
@@ -87,7 +88,7 @@ static int give_turn(struct hm_vcpu *vcpu)
 	if (seen != HM_TURN(seq, HM_TURN_GAVE_UP))
 		return protocol_error(vcpu);
 	swap_turn(vcpu, seen, HM_TURN(seq, HM_TURN_GUEST), &seen);
-	return -ETIMEDOUT;
+	return -ECONNABORTED;
 }
 
 /* Take the call the guest handed over with @turn: call and arg, once. */

@@ -153,6 +153,8 @@ ssize_t hm_vcpu_write(struct hm_vcpu *vcpu, uint64_t addr, const void *buf,
 /*
  * Each request asks for the room left in buf, NUL slot included, so that a
  * string that exactly fills buf is told apart from one that is too long.
+ * Each reply is copied out of the region once, then checked in buf: the
+ * guest may write the region meanwhile.
  */
 ssize_t read_str_cooperative(struct hm_vcpu *vcpu, uint64_t addr, char *buf,
 			     size_t cap)
@@ -172,15 +174,17 @@ ssize_t read_str_cooperative(struct hm_vcpu *vcpu, uint64_t addr, char *buf,
 		if (reply.code == HM_RESP_READ_FAIL)
 			return guest_errno(vcpu, reply.size);
 		if ((reply.code != HM_RESP_READ_OK &&
-		     reply.code != HM_RESP_READ_PARTIAL) || reply.size > n ||
-		    memchr(region_data(vcpu), '\0', reply.size))
+		     reply.code != HM_RESP_READ_PARTIAL) || reply.size > n)
 			return protocol_error(vcpu);
+		memcpy(buf + done, region_data(vcpu), reply.size);
+		if (memchr(buf + done, '\0', reply.size)) {
+			buf[done] = '\0';
+			return protocol_error(vcpu);
+		}
 		if (done + reply.size == cap) {
-			memcpy(buf + done, region_data(vcpu), reply.size - 1);
 			buf[cap - 1] = '\0';
 			return -ENAMETOOLONG;
 		}
-		memcpy(buf + done, region_data(vcpu), reply.size);
 		done += reply.size;
 		buf[done] = '\0';
 		if (reply.code == HM_RESP_READ_PARTIAL)

@@ -12,25 +12,34 @@
 
 /* As read_proc_area() takes (process.c). */
 #define PREFETCH_MAX_AREA (16 << 20)
+/* Linux's MAX_ERRNO: no error result lies below its negation. */
+#define MAX_ERRNO 4095
 
 void prefetch_drop(struct hm_vcpu *vcpu)
 {
 	vcpu->prefetch.nr_items = 0;
 }
 
-static int check_item(struct hm_vcpu *vcpu, const struct hm_event *ev,
+/*
+ * One item, against its event; the caller counts the protocol error. A
+ * result is negated only above -MAX_ERRNO: INT32_MIN has no negation.
+ */
+static int check_item(const struct hm_event *ev,
 		      const struct hm_prefetch_item *it, const uint8_t *data)
 {
 	int32_t result = (int32_t)hm_le32((uint32_t)it->result);
 	uint16_t flags = hm_le16(it->flags);
 	uint64_t len = hm_le64(it->len);
 
+	if (result < -MAX_ERRNO)
+		return -EPROTO;
 	if (it->what == HM_FETCH_ARGV) {
 		if (it->arg || it->addr || flags)
 			return -EPROTO;
 		if (result < 0)
-			return !len && guest_errno(vcpu, (uint64_t)-result) !=
-				       -EPROTO ? 0 : -EPROTO;
+			return !len && reported_errno((uint64_t)-result,
+						      false) != -EPROTO ?
+			       0 : -EPROTO;
 		return len <= (uint64_t)result &&
 		       result <= PREFETCH_MAX_AREA ? 0 : -EPROTO;
 	}
@@ -49,8 +58,9 @@ static int check_item(struct hm_vcpu *vcpu, const struct hm_event *ev,
 		if (flags)
 			return -EPROTO;
 		if (result < 0)
-			return !len && guest_name_errno(vcpu, (uint64_t)-result)
-				       != -EPROTO ? 0 : -EPROTO;
+			return !len && reported_errno((uint64_t)-result,
+						      true) != -EPROTO ?
+			       0 : -EPROTO;
 		return (uint64_t)result == len && !memchr(data, '\0', len) ?
 		       0 : -EPROTO;
 	default:
@@ -95,7 +105,7 @@ int prefetch_take(struct hm_vcpu *vcpu, const struct hm_event *ev,
 		padded = (len + 7) & ~7ull;
 		if (len > size - off || padded > size - off)
 			return -EPROTO;
-		err = check_item(vcpu, ev, &it, p->buf + off);
+		err = check_item(ev, &it, p->buf + off);
 		if (err)
 			return err;
 		p->items[i] = (struct prefetch_item){

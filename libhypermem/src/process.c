@@ -153,9 +153,20 @@ int hm_vcpu_get_proc_pid(struct hm_vcpu *vcpu, uint64_t *pid)
 	return 0;
 }
 
+int event_task_pid(struct hm_vcpu *vcpu, uint64_t *pid)
+{
+	int err = vcpu_can_request(vcpu);
+
+	if (err || !vcpu->target)
+		return err ? err : hm_vcpu_get_proc_pid(vcpu, pid);
+	*pid = vcpu->own_pid ? vcpu->own_pid : vcpu->event_pid;
+	return 0;
+}
+
 /*
  * A name in slices: each asks for the room left in buf, NUL slot included,
  * and each reply repeats the name's whole length, which must not change.
+ * A slice is copied out of the region once, then checked in buf.
  */
 static ssize_t read_fd_name_slices(struct hm_vcpu *vcpu, int64_t fd,
 				   char *buf, size_t cap)
@@ -177,8 +188,7 @@ static ssize_t read_fd_name_slices(struct hm_vcpu *vcpu, int64_t fd,
 			return guest_name_errno(vcpu, reply.size);
 		if (reply.code != HM_RESP_READ_OK || reply.addr < offset ||
 		    (offset && reply.addr != total) ||
-		    reply.size != min_size(n, reply.addr - offset) ||
-		    memchr(region_data(vcpu), '\0', reply.size))
+		    reply.size != min_size(n, reply.addr - offset))
 			return protocol_error(vcpu);
 		total = reply.addr;
 		if (total >= cap) {
@@ -186,6 +196,10 @@ static ssize_t read_fd_name_slices(struct hm_vcpu *vcpu, int64_t fd,
 			return -ENAMETOOLONG;
 		}
 		memcpy(buf + offset, region_data(vcpu), reply.size);
+		if (memchr(buf + offset, '\0', reply.size)) {
+			buf[offset] = '\0';
+			return protocol_error(vcpu);
+		}
 		offset += reply.size;
 		buf[offset] = '\0';
 		if (offset == total)
@@ -288,6 +302,16 @@ int hm_vcpu_use_process(struct hm_vcpu *vcpu, uint64_t pid)
 		return -EOPNOTSUPP;
 	if (pid > INT32_MAX)
 		return -ESRCH;
+	/*
+	 * Leaving the task of an event that did not carry it: a pid
+	 * condition will still need its pid (event_task_pid()).
+	 */
+	if (!vcpu->target && !vcpu->own_pid &&
+	    !(vcpu->guest.features & HM_FEATURE_SUBSCRIBE)) {
+		err = hm_vcpu_get_proc_pid(vcpu, &vcpu->own_pid);
+		if (err)
+			return err;
+	}
 	err = vcpu_request(vcpu, HM_OP_USE_PROCESS, pid, 0, &reply);
 	if (err)
 		return err;

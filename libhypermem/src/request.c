@@ -15,23 +15,32 @@
  */
 static const uint8_t guest_errnos[] = { HM_GUEST_ERRNOS };
 
-int guest_errno(struct hm_vcpu *vcpu, uint64_t value)
+int reported_errno(uint64_t value, bool name)
 {
 	size_t i;
 
 	if (value == 0)
 		return -EFAULT;
+	if (name && value == HM_ENAMETOOLONG)
+		return -ENAMETOOLONG;
 	for (i = 0; i < ARRAY_SIZE(guest_errnos); i++)
 		if (value == guest_errnos[i])
 			return -(int)value;
-	return protocol_error(vcpu);
+	return -EPROTO;
+}
+
+int guest_errno(struct hm_vcpu *vcpu, uint64_t value)
+{
+	int err = reported_errno(value, false);
+
+	return err == -EPROTO ? protocol_error(vcpu) : err;
 }
 
 int guest_name_errno(struct hm_vcpu *vcpu, uint64_t value)
 {
-	if (value == HM_ENAMETOOLONG)
-		return -ENAMETOOLONG;
-	return guest_errno(vcpu, value);
+	int err = reported_errno(value, true);
+
+	return err == -EPROTO ? protocol_error(vcpu) : err;
 }
 
 static int check_reply(struct hm_vcpu *vcpu, struct reply *reply)

@@ -50,15 +50,20 @@ static void to_wire(struct hm_sub_rule *w, const struct hm_sub_rule *r)
 	hm_sub_rule_swap(w);
 }
 
-/* Under sub_lock. seq: odd, then the table, then the next even value. */
-static void write_page(const struct hm_vm *vm, struct hm_sub_page *page)
+/*
+ * Under sub_lock. seq: odd, then the table, then the next even value,
+ * above every value any page had before: a guest that reads the same even
+ * seq around its copy of the table has read one whole table.
+ */
+static void write_page(struct hm_vm *vm, struct hm_sub_page *page)
 {
 	bool fits = vm->sub_nr_rules <= HM_SUB_MAX_RULES;
 	uint32_t flags = vm->sub_flags | (fits ? 0 : HM_SUB_ALL);
 	size_t n = fits ? vm->sub_nr_rules : 0, i;
 	struct hm_sub_rule wire;
 
-	__atomic_store_n(&page->header.seq, hm_le32(vm->sub_seq + 1),
+	vm->sub_seq += 2;
+	__atomic_store_n(&page->header.seq, hm_le32(vm->sub_seq - 1),
 			 __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	page->header.magic = hm_le32(HM_SUB_MAGIC);
@@ -68,7 +73,7 @@ static void write_page(const struct hm_vm *vm, struct hm_sub_page *page)
 		to_wire(&wire, &vm->sub_rules[i]);
 		memcpy(&page->rules[i], &wire, sizeof(wire));
 	}
-	__atomic_store_n(&page->header.seq, hm_le32(vm->sub_seq + 2),
+	__atomic_store_n(&page->header.seq, hm_le32(vm->sub_seq),
 			 __ATOMIC_RELEASE);
 }
 
@@ -79,7 +84,6 @@ static void write_all(struct hm_vm *vm)
 
 	for (v = vm->sub_vcpus; v; v = v->sub_next)
 		write_page(vm, v->sub_page);
-	vm->sub_seq += 2;
 }
 
 static void replace(struct hm_vm *vm, struct hm_sub_rule *rules, size_t n,
@@ -192,7 +196,7 @@ static int cond_holds(struct hm_vcpu *vcpu, const struct hm_event *ev,
 		if (ev->flags & HM_EVENT_HAS_TASK) {
 			v = ev->pid;
 		} else {
-			err = hm_vcpu_get_proc_pid(vcpu, &v);
+			err = event_task_pid(vcpu, &v);
 			if (err)
 				return err;
 		}

@@ -78,6 +78,14 @@ static int drive(struct hm_vcpu *vcpu)
 {
 	int err;
 
+	/*
+	 * The first request resumes the event's own call: KVM returns it
+	 * whatever result the exit holds (protocol.h: the host sets 0).
+	 */
+	if (vcpu->call_open) {
+		arch_complete_call(vcpu, 0);
+		vcpu->call_open = false;
+	}
 	watchdog_start_deadline(vcpu);
 	for (;;) {
 		err = run_to_next_exit(vcpu);
@@ -112,7 +120,9 @@ static int handle_exit(struct hm_vcpu *vcpu)
 		arch_complete_call(vcpu, -EBUSY);
 		return -EBUSY;
 	}
+	vcpu->call_open = true;
 	err = vcpu_dispatch(vcpu, &call);
+	vcpu->call_open = false;
 	arch_complete_call(vcpu, err);
 	return err ? err : 1;
 }

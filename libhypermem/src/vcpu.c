@@ -213,6 +213,7 @@ static int run_event_handler(struct hm_vcpu *vcpu,
 	vcpu->event_kind = event->kind;
 	vcpu->event_pid = event->pid;
 	vcpu->target = 0;
+	vcpu->own_pid = 0;
 	err = vm->event_fn(vcpu, event, vm->event_opaque);
 	vcpu->in_event = false;
 	vcpu->ops->disarm_watchdog(vcpu);

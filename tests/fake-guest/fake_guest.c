@@ -269,13 +269,21 @@ static long op_proc_path(void *ctx, uint64_t pid, enum hm_proc_path which,
 				 buf, cap);
 }
 
-/* Only the current process exists: 0 and its pid reach it. */
+/* The event's task by 0 or its pid, the other process by its pid. */
 static long op_use_process(void *ctx, uint64_t pid, uint64_t *tgid)
 {
 	struct fake_guest *g = ctx;
+	struct fake_process *own = g->event_task ? g->event_task : g->current;
 
-	if (!process(g, pid))
+	if (g->other && pid == g->other->pid) {
+		g->event_task = own;
+		g->current = g->other;
+	} else if (!pid || pid == own->pid) {
+		g->event_task = NULL;
+		g->current = own;
+	} else {
 		return -HM_ESRCH;
+	}
 	*tgid = g->current->pid;
 	return 0;
 }

@@ -81,6 +81,12 @@ struct fake_guest {
 	char name_buf[HM_NAME_MAX];	/* the agent's, for long fd names */
 	enum fake_transport transport;
 	struct fake_process *current;	/* the task that raised the event */
+	/*
+	 * Another process, which USE_PROCESS makes current by its pid until
+	 * pid 0 or the event's own task's; NULL: none.
+	 */
+	struct fake_process *other;
+	struct fake_process *event_task; /* while other is current */
 
 	fake_guest_fn main;
 	void *opaque;			/* for the test's guest program */

@@ -20,8 +20,18 @@ static void never(struct unit *u, const struct hm_event *ev)
 	fail_msg("no event may reach the handler");
 }
 
+static unsigned int replies;
+
+/* Before the first reply the event's HVC is the last call that returned. */
+static void note_event_x0(struct fake_guest *g)
+{
+	if (!replies++)
+		x0_seen[2] = g->regs.result;
+}
+
 static void guest_registers_then_raises(struct fake_guest *g)
 {
+	g->before_reply = note_event_x0;
 	fake_guest_register(g);
 	x0_seen[0] = g->regs.result;
 	fake_guest_raise(g, HM_EVENT_USER, 1, 0, 0, 0);
@@ -40,7 +50,8 @@ static void read_one(struct unit *u, const struct hm_event *ev)
 
 /*
  * KVM leaves the function ID in X0 when it forwards a call, and SMCCC has
- * no such result: registration, event and reply are each answered with 0.
+ * no such result: registration, event and reply are each answered with 0,
+ * the event's before its first request resumes the vCPU.
  */
 static void answered_calls_leave_zero_in_x0(void **state)
 {
@@ -48,12 +59,18 @@ static void answered_calls_leave_zero_in_x0(void **state)
 
 	(void)state;
 	memset(x0_seen, 0xaa, sizeof(x0_seen));
+	replies = 0;
 	assert_int_equal(unit_run(u, read_one), 0);
 	assert_int_equal(u->events, 1);
+	assert_int_equal(replies, 1);
 	assert_int_equal(x0_seen[0], 0);
 	assert_int_equal(x0_seen[1], 0);
-	/* One X0 for each of the three calls, the only register written. */
-	assert_int_equal(u->g->regs.writes, 3);
+	assert_int_equal(x0_seen[2], 0);
+	/*
+	 * X0, the only register written: registration, event, reply, and
+	 * the reply again with the event's result as the event ends.
+	 */
+	assert_int_equal(u->g->regs.writes, 4);
 	unit_free(u);
 }
 

@@ -101,12 +101,49 @@ static void vmcall_transport_serves_requests(void **state)
 	unit_free(u);
 }
 
+/* RAX as the event's VMCALL returned it, when the guest served a request. */
+static uint64_t event_rax;
+static unsigned int replies;
+
+static void note_event_rax(struct fake_guest *g)
+{
+	/* Before the first reply the event's VMCALL is the last exit. */
+	if (!replies++)
+		event_rax = g->run->hypercall.ret;
+}
+
+static void guest_vmcall_noting(struct fake_guest *g)
+{
+	g->before_reply = note_event_rax;
+	guest_vmcall(g);
+}
+
+/*
+ * The first request resumes the event's VMCALL: KVM returns whatever
+ * hypercall.ret holds, so the host must have set it (protocol.h: 0).
+ */
+static void vmcall_of_an_event_that_makes_requests_returns_zero(void **s)
+{
+	struct unit *u = unit_new(guest_vmcall_noting);
+
+	(void)s;
+	replies = 0;
+	event_rax = 0xaa;
+	assert_int_equal(unit_run(u, vmcall_read), 0);
+	assert_int_equal(u->events, 1);
+	assert_int_equal(replies, 1);
+	assert_int_equal(event_rax, 0);
+	unit_free(u);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(port_in_on_doorbell_reads_all_ones),
 		cmocka_unit_test(four_byte_port_in_is_eproto_not_a_call),
 		cmocka_unit_test(vmcall_transport_serves_requests),
+		cmocka_unit_test(
+			vmcall_of_an_event_that_makes_requests_returns_zero),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -243,11 +243,17 @@ static struct hm_prefetch_item *one_item(uint8_t what, uint64_t addr,
 	return it;
 }
 
+/* The last forged event's protocol errors. */
+static uint64_t forged_errors;
+
 static int forged_event(void)
 {
 	struct unit *u = unit_new(guest_forged_area);
 	int ret = unit_run(u, NULL), events = u->events;
+	struct hm_stats stats;
 
+	hm_vcpu_get_stats(u->vcpu, &stats);
+	forged_errors = stats.protocol_errors;
 	unit_free(u);
 	return ret == -EPROTO ? 0 : ret ? ret : events + 100;
 }
@@ -308,12 +314,42 @@ static void hostile_prefetch_areas_are_eproto(void **state)
 	assert_int_equal(forged_event(), 0);
 }
 
+/*
+ * A result below Linux's errno range, INT32_MIN among them, whose negation
+ * overflows: refused before it is read as an errno, and each malformed
+ * record is one protocol error.
+ */
+static void results_below_the_errno_range_are_eproto(void **state)
+{
+	static const int32_t results[] = { INT32_MIN, -4096, -110 };
+	struct hm_prefetch_item *it;
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < sizeof(results) / sizeof(results[0]); i++) {
+		it = one_item(HM_FETCH_ARGV, 0, results[i], 0);
+		it->arg = 0;
+		assert_int_equal(forged_event(), 0);
+		assert_int_equal(forged_errors, 1);
+		one_item(HM_FETCH_FD_NAME, 3, results[i], 0);
+		assert_int_equal(forged_event(), 0);
+		assert_int_equal(forged_errors, 1);
+	}
+	/* The same records with an errno the guest may report: taken. */
+	it = one_item(HM_FETCH_ARGV, 0, -HM_EFAULT, 0);
+	it->arg = 0;
+	assert_int_equal(forged_event(), 101);
+	one_item(HM_FETCH_FD_NAME, 3, -HM_EBADF, 0);
+	assert_int_equal(forged_event(), 101);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(fetched_answers_equal_round_trips),
 		cmocka_unit_test(fetched_buffer_at_the_edge_of_a_hole),
 		cmocka_unit_test(hostile_prefetch_areas_are_eproto),
+		cmocka_unit_test(results_below_the_errno_range_are_eproto),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

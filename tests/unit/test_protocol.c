@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "race.h"
 #include "unit.h"
 
 /* Hostile guests answer request number n with respond(g, r, n). */
@@ -252,6 +253,49 @@ static void string_reply_with_nul_inside_is_eproto(void **state)
 {
 	(void)state;
 	run_hostile(nul_inside, read_str_once);
+}
+
+/*
+ * Another vCPU writes a NUL into a reply right after the host looked for
+ * one there (race.h): what the host returns is what it checked.
+ */
+static void str_raced(struct unit *u, const struct hm_event *ev)
+{
+	char *got = malloc(STR_LEN + 1);
+
+	(void)ev;
+	assert_non_null(got);
+	race_nul_after_look(u->g->agent.region, HM_PAGE_SIZE);
+	assert_int_equal(hm_vcpu_read_str(u->vcpu, VA_STR, got, STR_LEN + 1),
+			 STR_LEN);
+	assert_int_equal(strlen(got), STR_LEN);
+	assert_string_equal(got, u->str);
+	free(got);
+}
+
+static void read_str_returns_the_bytes_it_checked(void **state)
+{
+	(void)state;
+	unit_with_event(str_raced);
+}
+
+static void fd_name_raced(struct unit *u, const struct hm_event *ev)
+{
+	char name[LONG_NAME_LEN + 1];
+
+	(void)ev;
+	assert_true(u->g->agent.features & HM_FEATURE_FD_NAME_OFFSET);
+	race_nul_after_look(u->g->agent.region, HM_PAGE_SIZE);
+	assert_int_equal(hm_vcpu_read_fd_name(u->vcpu, FD_LONG, name,
+					      sizeof(name)), LONG_NAME_LEN);
+	assert_int_equal(strlen(name), LONG_NAME_LEN);
+	assert_string_equal(name, u->long_name);
+}
+
+static void fd_name_returns_the_bytes_it_checked(void **state)
+{
+	(void)state;
+	unit_with_event(fd_name_raced);
 }
 
 static void shifting_total(struct fake_guest *g, struct hm_region *r,
@@ -836,6 +880,8 @@ int main(void)
 		cmocka_unit_test(guest_reported_enametoolong_is_eproto),
 		cmocka_unit_test(guest_reported_etimedout_is_eproto),
 		cmocka_unit_test(string_reply_with_nul_inside_is_eproto),
+		cmocka_unit_test(read_str_returns_the_bytes_it_checked),
+		cmocka_unit_test(fd_name_returns_the_bytes_it_checked),
 		cmocka_unit_test(proc_area_inconsistent_totals_are_eproto),
 		cmocka_unit_test(fd_name_slices_disagreeing_on_length_are_eproto),
 		cmocka_unit_test(pid_and_socket_replies_are_checked),

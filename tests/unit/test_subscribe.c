@@ -178,6 +178,52 @@ static void matches_every_condition_as_the_guest_does(void **state)
 	assert_int_equal(hm_vcpu_event_matches(NULL, &ev, &r), -EOPNOTSUPP);
 }
 
+/*
+ * A guest whose events do not say their task, and a handler that turned
+ * to another process: a pid condition is still the event's task's.
+ */
+static struct fake_process other_process = { .pid = 99 };
+
+static void guest_with_another_process(struct fake_guest *g)
+{
+	g->agent.features |= HM_FEATURE_PID_ACCESS;
+	g->other = &other_process;
+	guest_one_event(g);
+}
+
+static void pid_condition_after_use_process(struct unit *u,
+					    const struct hm_event *ev)
+{
+	struct hm_sub_rule r = {
+		.kind = HM_EVENT_SYSCALL_ENTER, .nr = NR_IOCTL, .nr_conds = 1,
+		.conds = { { .field = HM_FIELD_PID, .lo = PID, .hi = PID } },
+	};
+	uint64_t pid;
+
+	assert_int_equal(ev->flags & HM_EVENT_HAS_TASK, 0);
+	assert_int_equal(hm_vcpu_use_process(u->vcpu, other_process.pid), 0);
+	assert_int_equal(hm_vcpu_get_proc_pid(u->vcpu, &pid), 0);
+	assert_int_equal(pid, other_process.pid);
+	assert_int_equal(hm_vcpu_event_matches(u->vcpu, ev, &r), 1);
+	r.conds[0].lo = r.conds[0].hi = other_process.pid;
+	assert_int_equal(hm_vcpu_event_matches(u->vcpu, ev, &r), 0);
+	/* Back on the event's task: the same answers. */
+	assert_int_equal(hm_vcpu_use_process(u->vcpu, 0), 0);
+	assert_int_equal(hm_vcpu_event_matches(u->vcpu, ev, &r), 0);
+	r.conds[0].lo = r.conds[0].hi = PID;
+	assert_int_equal(hm_vcpu_event_matches(u->vcpu, ev, &r), 1);
+}
+
+static void pid_condition_is_the_event_tasks_after_use_process(void **state)
+{
+	struct unit *u = unit_new(guest_with_another_process);
+
+	(void)state;
+	assert_int_equal(unit_run(u, pid_condition_after_use_process), 0);
+	assert_int_equal(u->events, 1);
+	unit_free(u);
+}
+
 /* ---- the agent's reading of a table ---- */
 
 static struct hm_sub_page page;
@@ -317,6 +363,7 @@ static struct {
 	int taken;
 	uint64_t op_after[4];
 	enum hm_want want[4];
+	uint32_t seq[4];
 } guest;
 
 static enum hm_want wants_of(struct fake_guest *g, uint32_t kind, uint64_t nr,
@@ -367,6 +414,48 @@ static void guest_gets_the_table_and_raises_what_it_wants(void **state)
 	assert_int_equal(u->events, 1);
 	assert_int_equal(u->event.pid, PID);
 	assert_string_equal(u->event.comm, "worker");
+	unit_free(u);
+}
+
+static uint32_t seq_of(struct fake_guest *g)
+{
+	return hm_le32(__atomic_load_n(&g->agent.sub->header.seq,
+				       __ATOMIC_ACQUIRE));
+}
+
+/*
+ * The page is taken after a subscription, then the table changes twice: a
+ * guest that read the count before a rewrite and again after it must see
+ * it grow, or it would take a torn table for a whole one.
+ */
+static void guest_takes_a_page_then_the_table_changes(struct fake_guest *g)
+{
+	struct unit *u = g->opaque;
+
+	fake_guest_offer_sub(g);
+	fake_guest_register(g);
+	guest.taken = g->agent.sub_taken;
+	guest.seq[0] = seq_of(g);
+	assert_int_equal(hm_vm_subscribe(u->vm, &write_fd3, 1, 0), 0);
+	guest.seq[1] = seq_of(g);
+	hm_vm_unsubscribe(u->vm);
+	guest.seq[2] = seq_of(g);
+}
+
+static void page_sequence_count_only_grows(void **state)
+{
+	struct unit *u = unit_new(guest_takes_a_page_then_the_table_changes);
+	unsigned int i;
+
+	(void)state;
+	memset(&guest, 0, sizeof(guest));
+	assert_int_equal(hm_vm_subscribe(u->vm, &write_fd3, 1, 0), 0);
+	assert_int_equal(unit_run(u, NULL), 0);
+	assert_true(guest.taken);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(guest.seq[i] % 2, 0);
+	assert_in_range(guest.seq[1], guest.seq[0] + 1, UINT32_MAX);
+	assert_in_range(guest.seq[2], guest.seq[1] + 1, UINT32_MAX);
 	unit_free(u);
 }
 
@@ -491,11 +580,14 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(malformed_rules_are_einval),
 		cmocka_unit_test(matches_every_condition_as_the_guest_does),
+		cmocka_unit_test(
+			pid_condition_is_the_event_tasks_after_use_process),
 		cmocka_unit_test(agent_follows_a_well_formed_table),
 		cmocka_unit_test(
 			agent_raises_everything_on_a_table_it_cannot_read),
 		cmocka_unit_test(
 			guest_gets_the_table_and_raises_what_it_wants),
+		cmocka_unit_test(page_sequence_count_only_grows),
 		cmocka_unit_test(no_subscription_leaves_the_guest_to_choose),
 		cmocka_unit_test(bad_pages_are_refused),
 		cmocka_unit_test(subscribe_call_without_the_feature_is_eproto),

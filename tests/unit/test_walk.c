@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "race.h"
 #include "unit.h"
 #include <x86-regs.h>
 
@@ -485,6 +486,28 @@ static void direct_and_hybrid_read_str(void **state)
 	run(false, strings, check_strings);
 }
 
+/*
+ * Another vCPU writes a NUL into the string right after the host looked
+ * for one in guest RAM (race.h): what the host returns is what it checked.
+ */
+static void check_str_raced(struct unit *unit, const struct hm_event *ev)
+{
+	char buf[64];
+
+	(void)ev;
+	assert_int_equal(hm_vm_set_read_mode(unit->vm, HM_READ_DIRECT), 0);
+	race_nul_after_look(unit->g->ram + (DATA_GPA - FAKE_RAM_GPA), 4096);
+	assert_int_equal(hm_vcpu_read_str(unit->vcpu, VA_STR + 100, buf,
+					  sizeof(buf)), 6);
+	assert_string_equal(buf, "direct");
+}
+
+static void direct_read_str_returns_the_bytes_it_checked(void **state)
+{
+	(void)state;
+	run(false, strings, check_str_raced);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -502,6 +525,7 @@ int main(void)
 		cmocka_unit_test(direct_read_stops_at_first_page_not_present),
 		cmocka_unit_test(hybrid_read_asks_guest_for_pages_not_present),
 		cmocka_unit_test(direct_and_hybrid_read_str),
+		cmocka_unit_test(direct_read_str_returns_the_bytes_it_checked),
 		cmocka_unit_test(direct_read_spans_large_page_on_two_slots),
 		cmocka_unit_test(
 			direct_read_past_end_of_ram_returns_readable_prefix),

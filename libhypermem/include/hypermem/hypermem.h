@@ -105,7 +105,8 @@ HM_EXPORT void hm_vm_unsubscribe(struct hm_vm *vm);
  * Whether @p rule (host byte order) matches @p event of @p vcpu: its kind,
  * nr and every condition. A pid or comm condition uses the event's task
  * (HM_EVENT_HAS_TASK); without it a pid is asked of the guest (inside the
- * event handler only) and a comm cannot be known.
+ * event handler only) and a comm cannot be known. The pid is always the
+ * task's that raised the event, after hm_vcpu_use_process() too.
  * @return 1, 0; -EOPNOTSUPP for a comm condition on an event without its
  * task; an error of hm_vcpu_get_proc_pid().
  */
@@ -119,7 +120,7 @@ struct hm_stats {
 	uint64_t round_trips;	/**< requests sent to the guest */
 	uint64_t exits;		/**< KVM exits seen while driving ops */
 	uint64_t ioctls;	/**< ioctls the library issued */
-	uint64_t timeouts;	/**< operations that timed out */
+	uint64_t timeouts;	/**< operations past the host's deadline */
 	uint64_t protocol_errors; /**< malformed guest replies and calls */
 };
 
@@ -299,8 +300,10 @@ HM_EXPORT void hm_vcpu_get_stats(struct hm_vcpu *vcpu, struct hm_stats *stats);
  * elsewhere they fail with -EBUSY, and with -ENOTCONN when no guest
  * registered. Other errors common to all: -ETIMEDOUT (the guest did not
  * answer in time; the event is then abandoned and later operations in it
- * fail fast with -ETIMEDOUT), -EPROTO (a malformed reply), and whatever the
- * exit handler returned. Errors the guest reports about its own objects
+ * fail fast with -ETIMEDOUT), -EPROTO (a malformed reply), -ECONNABORTED
+ * (on a mailbox: the guest gave up waiting for the host, its own deadline;
+ * the event is abandoned likewise), and whatever the exit handler
+ * returned. Errors the guest reports about its own objects
  * (-EFAULT, -EBADF, -ENOENT, ...: the HM_E* list in protocol.h) pass
  * through; a guest reporting any other number, one of the codes above
  * included, gets -EPROTO: the library's own codes always mean what they say.
@@ -441,11 +444,15 @@ HM_EXPORT ssize_t hm_vcpu_read_file(struct hm_vcpu *vcpu, const char *path,
  * its relatives (read_str, readv, the integers; always through the guest,
  * whatever the read mode, whose page tables are the event task's), the
  * writes, hm_vcpu_get_proc_args, _env, _pid, hm_vcpu_read_fd_name and
- * hm_vcpu_read_socket_info. Each event starts with its own task.
+ * hm_vcpu_read_socket_info. Each event starts with its own task. Where
+ * events do not carry their task (no HM_FEATURE_SUBSCRIBE), leaving it
+ * the first time asks its pid first (one round trip), for
+ * hm_vcpu_event_matches().
  * @return 0; -ESRCH (no such process, a kernel thread); -EAGAIN where the
  * guest cannot reach another process without sleeping from where it
  * raised the event (the Linux module's syscall and process events: use a
- * user event); -EOPNOTSUPP without the feature.
+ * user event); -EOPNOTSUPP without the feature; an error of asking the
+ * pid (hm_vcpu_get_proc_pid()).
  */
 HM_EXPORT int hm_vcpu_use_process(struct hm_vcpu *vcpu, uint64_t pid);
 
@@ -539,7 +546,10 @@ HM_EXPORT int hm_vcpu_set_return(struct hm_vcpu *vcpu, uint64_t ret);
  * hm_vcpu_translate(), hm_vcpu_walk() and HM_READ_DIRECT:
  * -EOPNOTSUPP; HM_READ_HYBRID reads cooperatively), the exit handler
  * (never called) and hm_vcpu_handle_exit() (-EINVAL). Stats count the
- * guest's doorbells as exits, and no ioctls.
+ * guest's doorbells as exits, and no ioctls. A guest that stops waiting
+ * for an answer (protocol.h, HM_TURN_GAVE_UP) fails the operation with
+ * -ECONNABORTED, not counted as a timeout: -ETIMEDOUT is the host's own
+ * deadline only.
  */
 struct hm_mailbox;
 

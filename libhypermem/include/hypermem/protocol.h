@@ -103,8 +103,9 @@
  * A host that takes it answers op = HM_RESP_SUBSCRIBE_OK and from then on
  * keeps a struct hm_sub_page there, rewriting it whenever it changes its
  * mind, while the guest runs: seq is odd while a rewrite is under way and
- * grows by two with each one, so a guest reads seq, the table, then seq
- * again, and uses what it read only when both are the same even number.
+ * only grows, by two or more with each one, so a guest reads seq, the
+ * table, then seq again, and uses what it read only when both are the
+ * same even number.
  *
  * A page with HM_SUB_ACTIVE clear (as the host leaves it until it has a
  * subscription) leaves the choice to the guest, as before the feature.
@@ -254,8 +255,10 @@
  * A guest that waited past its deadline swaps HOST for HM_TURN_GAVE_UP
  * and does not use the slot until the host, whose own swap then fails,
  * has swapped GAVE_UP back to GUEST (same seq), which it does once it
- * has stopped writing the region. A host that finds any other turn than
- * the one it expects treats the call or reply as malformed.
+ * has stopped writing the region; the host library fails the operation
+ * in progress with ECONNABORTED (ETIMEDOUT is its own deadline's). A host
+ * that finds any other turn than the one it expects treats the call or
+ * reply as malformed.
  */
 #ifndef HYPERMEM_PROTOCOL_H
 #define HYPERMEM_PROTOCOL_H
@@ -341,9 +344,9 @@ enum hm_call {
  * these: each describes the guest's own objects (an address, a descriptor,
  * a file). Numbers that would tell the host's caller something about the
  * host library itself (ETIMEDOUT, ENOTCONN, EBUSY, EPROTO, ENOMEM,
- * EOPNOTSUPP, ...) are refused as protocol errors. HM_ENAMETOOLONG is
- * taken only from READ_FD_NAME and READ_FILE replies (a name or path that
- * does not fit); a guest short of memory reports HM_EIO.
+ * EOPNOTSUPP, ECONNABORTED, ...) are refused as protocol errors.
+ * HM_ENAMETOOLONG is taken only from READ_FD_NAME and READ_FILE replies (a
+ * name or path that does not fit); a guest short of memory reports HM_EIO.
  */
 #define HM_EPERM 1
 #define HM_ENOENT 2
