@@ -165,28 +165,53 @@ static int announce(struct qemu *q)
 	return 0;
 }
 
-/* The attached QEMU: Ctrl-C stops the run, and the device is unplugged. */
-static struct qemu *attached;
+/*
+ * Ctrl-C, SIGTERM and SIGHUP stop the run being served: the operation a
+ * handler waits on ends at once, QEMU is killed or, attached, its device
+ * unplugged. The signal's previous action comes back with it, so that a
+ * second one does what it did before (no waiting for the unplug; the
+ * terminal restored, console.c). A signal the caller ignores stays so.
+ */
+static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP };
+static struct sigaction saved_actions[3];
+static struct qemu *serving;
 
-static void on_interrupt(int signo)
+static void on_stop_signal(int signo)
 {
-	(void)signo;
-	if (attached)
-		qemu_stop(attached);
-}
-
-/* SA_RESETHAND: a second Ctrl-C does not wait for the unplug. */
-static void catch_interrupts(struct qemu *q)
-{
-	static const int signals[] = { SIGINT, SIGTERM, SIGHUP };
-	struct sigaction sa = {
-		.sa_handler = on_interrupt, .sa_flags = SA_RESETHAND,
-	};
 	size_t i;
 
-	attached = q;
-	for (i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
-		sigaction(signals[i], &sa, NULL);
+	for (i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
+		if (stop_signals[i] == signo)
+			sigaction(signo, &saved_actions[i], NULL);
+	if (serving)
+		qemu_stop(serving);
+}
+
+static void catch_stop_signals(struct qemu *q)
+{
+	struct sigaction sa = { .sa_handler = on_stop_signal };
+	size_t i;
+
+	if (serving)
+		return;
+	serving = q;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++) {
+		sigaction(stop_signals[i], NULL, &saved_actions[i]);
+		if (saved_actions[i].sa_handler != SIG_IGN)
+			sigaction(stop_signals[i], &sa, NULL);
+	}
+}
+
+static void release_stop_signals(void)
+{
+	size_t i;
+
+	if (!serving)
+		return;
+	for (i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
+		sigaction(stop_signals[i], &saved_actions[i], NULL);
+	serving = NULL;
 }
 
 static const char *const attach_steps[] = {
@@ -232,7 +257,7 @@ static int attach(struct qemu *q, const struct options *o)
 	struct qemu_attach_info info;
 	int err;
 
-	catch_interrupts(q);
+	catch_stop_signals(q);
 	err = qemu_attach(q, o->attach, &info);
 	if (!err) {
 		output_info("attached to QEMU at %s: ivshmem-doorbell on %s",
@@ -256,7 +281,6 @@ static int detach(struct qemu *q, const struct options *o,
 	if (res->end == QEMU_END_LEFT)
 		return 0;
 	err = qemu_detach(q, DETACH_TIMEOUT_MS, &info);
-	attached = NULL;
 	if (!err) {
 		output_info("detached from QEMU at %s: device and chardev "
 			    "removed, the VM runs on", o->attach);
@@ -279,6 +303,9 @@ static void say_failure(const struct qemu_result *res)
 		return;
 	if (res->failure == QEMU_FAILED_ACCEPT)
 		output_error("taking QEMU's connection: %s",
+			     strerror(-res->error));
+	else if (res->failure == QEMU_FAILED_WATCH)
+		output_error("starting the run's deadline: %s",
 			     strerror(-res->error));
 	else
 		output_error("waiting for the guest: %s",
@@ -360,11 +387,14 @@ static int serve(struct run *r, const struct options *o, int kvm,
 	else
 		code = o->qemu_socket ? announce(r->guest) : launch(r, o, kvm);
 	if (!code) {
+		/* After launch(): its terminal handling is what comes back. */
+		catch_stop_signals(r->guest);
 		qemu_run(r->guest, res);
 		say_failure(res);
 	}
 	if (!code && o->attach)
 		detached = detach(r->guest, o, res);
+	release_stop_signals();
 	qemu_kill(r->guest);
 	terminal_restore();
 	console_flush(&r->console);

@@ -18,12 +18,13 @@
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
 #include <qemu/ivshmem.h>
+
+#include "ivshmem_peer.h"
 
 #define VECTORS 2
 #define SHM_SIZE (1u << 20)
@@ -38,42 +39,19 @@ static const char *qemu, *machine;
 /* Connect as QEMU does, before the server takes the connection. */
 static int connect_client(void)
 {
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	int fd = ivshmem_peer_connect(path);
 
 	assert_true(fd >= 0);
-	memcpy(addr.sun_path, path, strlen(path) + 1);
-	assert_int_equal(connect(fd, (struct sockaddr *)&addr, sizeof(addr)),
-			 0);
 	return fd;
 }
 
-/* One message: its little-endian number, and its fd or -1. */
+/* One message: its number, and its fd or -1. */
 static int64_t receive(int sock, int *fd)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} control;
-	unsigned char bytes[8];
-	struct iovec iov = { .iov_base = bytes, .iov_len = sizeof(bytes) };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = control.buf,
-		.msg_controllen = sizeof(control.buf),
-	};
-	struct cmsghdr *c;
-	uint64_t v = 0;
-	int i;
+	int64_t value;
 
-	assert_int_equal(recvmsg(sock, &msg, 0), sizeof(bytes));
-	for (i = 7; i >= 0; i--)
-		v = v << 8 | bytes[i];
-	*fd = -1;
-	c = CMSG_FIRSTHDR(&msg);
-	if (c && c->cmsg_type == SCM_RIGHTS)
-		memcpy(fd, CMSG_DATA(c), sizeof(int));
-	return (int64_t)v;
+	assert_int_equal(ivshmem_peer_receive(sock, &value, fd), 0);
+	return value;
 }
 
 struct client {

@@ -93,6 +93,7 @@ enum qemu_end {
 enum qemu_failure {
 	QEMU_FAILED_ACCEPT,	/**< taking QEMU's connection */
 	QEMU_FAILED_POLL,	/**< waiting for the guest */
+	QEMU_FAILED_WATCH,	/**< starting the deadline's thread */
 };
 
 struct qemu_result {
@@ -142,11 +143,16 @@ int qemu_launch(struct qemu *q, const struct qemu_launch *l);
 
 /**
  * Take QEMU's connection, then serve the guest's doorbells and pass its
- * console on, until the run ends (qemu_is_stopping()).
+ * console on, until the run ends (qemu_is_stopping()). A thread of its
+ * own keeps the deadline: at the deadline, as at qemu_stop(), a handler's
+ * operation ends at once (-ECANCELED) rather than at its next answer.
  */
 void qemu_run(struct qemu *q, struct qemu_result *res);
 
-/** End the run; safe from the event handler. */
+/**
+ * End the run, and the operation a handler waits on with it; safe from
+ * the event handler, any thread and a signal handler.
+ */
 void qemu_stop(struct qemu *q);
 
 /**
