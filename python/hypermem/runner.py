@@ -267,7 +267,8 @@ def main(argv):
                    for name in OPTIONS}
         if not (o.vmm == "qemu" or o.qemu_socket):
             options["guest"] = _guest(o)
-        # Ctrl-C ends the run at once, as it ends hypermem-run.
+        # Ctrl-C ends the run as it ends hypermem-run: at once on the
+        # core; under QEMU the run catches it and stops.
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         return _core.run(panda.dispatch, panda.rules(), options)
     finally:
