@@ -42,6 +42,12 @@ struct hm_vcpu *py_event_take(EventObject *self);
 void py_event_give(EventObject *self);
 /* RuntimeError: the Event was used after its handler returned. */
 void py_event_gone(void);
+/*
+ * Raise GuestError(-@err, @text) with op, where and addr (taken; None
+ * where not one); NULL.
+ */
+PyObject *py_raise_guest_error(int err, const char *text, const char *op,
+			       const char *where, PyObject *addr);
 /* Event's methods from bindings/ops.c, then the type; 0 or -1 (raised). */
 int py_event_ready(void);
 /*

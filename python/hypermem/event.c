@@ -61,29 +61,36 @@ static int set_attr(PyObject *obj, const char *name, PyObject *v)
 	return err;
 }
 
-/* GuestError(errno, strerror) with op, addr (None where not one), where. */
-static PyObject *raise_guest(const struct op_def *op,
-			     const struct op_value *args,
-			     const struct op_result *r, int err)
+PyObject *py_raise_guest_error(int err, const char *text, const char *op,
+				const char *where, PyObject *addr)
 {
-	PyObject *e = PyObject_CallFunction(py_guest_error, "is", -err,
-					    op_strerror(op, err));
-	char where[256];
+	PyObject *e = PyObject_CallFunction(py_guest_error, "is", -err, text);
+	int failed = !e || set_attr(e, "op", PyUnicode_FromString(op)) ||
+		     set_attr(e, "where", PyUnicode_DecodeUTF8(where,
+			      (Py_ssize_t)strlen(where), "surrogateescape"));
 
-	if (!e)
-		return NULL;
-	op_where_text(op, args, r, where, sizeof(where));
-	if (set_attr(e, "op", PyUnicode_FromString(op->name)) ||
-	    set_attr(e, "where", PyUnicode_DecodeUTF8(where,
-		     (Py_ssize_t)strlen(where), "surrogateescape")) ||
-	    set_attr(e, "addr", op->where <= OP_AT_PATH ?
-		     PyLong_FromUnsignedLongLong(r->at) : Py_NewRef(Py_None))) {
-		Py_DECREF(e);
+	if (failed)
+		Py_XDECREF(addr);
+	if (failed || set_attr(e, "addr", addr)) {
+		Py_XDECREF(e);
 		return NULL;
 	}
 	PyErr_SetObject(py_guest_error, e);
 	Py_DECREF(e);
 	return NULL;
+}
+
+static PyObject *raise_guest(const struct op_def *op,
+			     const struct op_value *args,
+			     const struct op_result *r, int err)
+{
+	char where[256];
+
+	op_where_text(op, args, r, where, sizeof(where));
+	return py_raise_guest_error(err, op_strerror(op, err), op->name, where,
+				    op->where <= OP_AT_PATH ?
+				    PyLong_FromUnsignedLongLong(r->at) :
+				    Py_NewRef(Py_None));
 }
 
 /* ---- the operations' results as Python values (bindings/ops.h) ---- */

@@ -113,7 +113,10 @@ static int rule_init(RuleObject *self, PyObject *args, PyObject *kw)
 	return make_rule(&self->rule, kind, nr, filter);
 }
 
-/* matches(event) -> bool; RuntimeError where the event cannot say. */
+/*
+ * matches(event) -> bool; GuestError where the guest leaves the filter
+ * unchecked (filter.h), as an operation's failure is.
+ */
 static PyObject *rule_matches(RuleObject *self, PyObject *arg)
 {
 	char msg[FILTER_MSG_MAX];
@@ -138,8 +141,8 @@ static PyObject *rule_matches(RuleObject *self, PyObject *arg)
 	}
 	if (ret < 0) {
 		filter_match_error(ret, msg);
-		PyErr_SetString(PyExc_RuntimeError, msg);
-		return NULL;
+		return py_raise_guest_error(ret, msg, "matches", "",
+					    Py_NewRef(Py_None));
 	}
 	return PyBool_FromLong(ret);
 }

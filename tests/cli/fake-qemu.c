@@ -6,9 +6,10 @@
  * that memory. The guest registers, raises the entry of a write(2) of
  * BUF_SIZE bytes, and answers every request DELAY_MS late: an operation
  * of many round trips lasts as long as such a guest likes. It ends when
- * hypermem-run hangs up.
+ * hypermem-run hangs up. With "spoil", every reply is malformed and it
+ * hangs up itself once its guest's program is over.
  *
- * usage: fake-qemu SOCKET DELAY_MS
+ * usage: fake-qemu SOCKET DELAY_MS [spoil]
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -73,6 +74,12 @@ static void slow_reply(struct fake_guest *g)
 	usleep(delay_ms * 1000);
 }
 
+static void spoiled_reply(struct fake_guest *g)
+{
+	slow_reply(g);
+	g->agent.region->op = 0x7777;
+}
+
 static void guest_main(struct fake_guest *g)
 {
 	fake_guest_register(g);
@@ -84,14 +91,15 @@ static void guest_main(struct fake_guest *g)
 int main(int argc, char **argv)
 {
 	static struct fake_process proc = { .pid = 1, .comm = "stretch" };
-	int sock, shm, doorbell, interrupt, fd;
+	int sock, shm, doorbell, interrupt, fd, spoil;
 	struct fake_guest *g;
 	struct pollfd p;
 	struct stat st;
 	void *mem;
 
-	if (argc != 3)
+	if (argc < 3 || argc > 4 || (argc == 4 && strcmp(argv[3], "spoil")))
 		return 2;
+	spoil = argc == 4;
 	delay_ms = (unsigned int)atoi(argv[2]);
 	sock = connect_to(argv[1]);
 	/* Version 0, our id, the memory, the host's doorbell, ours. */
@@ -111,15 +119,19 @@ int main(int argc, char **argv)
 	proc.nr_maps = 1;
 	g = fake_guest_new(guest_main, NULL);
 	g->current = &proc;
-	g->before_reply = slow_reply;
+	g->before_reply = spoil ? spoiled_reply : slow_reply;
 	if (fake_guest_use_mailbox(g, mem, (size_t)st.st_size, 0, doorbell,
 				   GUEST_TIMEOUT_MS))
 		die("the mailbox");
 	fake_guest_start(g);
 	/* The server never writes after the opening: readable is its end. */
 	p = (struct pollfd){ .fd = sock, .events = POLLIN };
-	while (poll(&p, 1, -1) < 0 && errno == EINTR)
-		;
+	while (poll(&p, 1, 100) <= 0) {
+		if (spoil && fake_guest_done(g)) {
+			fprintf(stderr, "fake-qemu: the guest is done\n");
+			return 0;
+		}
+	}
 	fprintf(stderr, "fake-qemu: the server hung up\n");
 	return 0;
 }
