@@ -97,8 +97,12 @@ static int listen_for_qemu(const struct options *o, struct qemu *q)
 			     strerror(-err));
 		return EXIT_GUEST;
 	}
-	output_error("cannot serve QEMU at %s: %s", qemu_socket(q),
-		     strerror(-err));
+	if (err == -EEXIST && o->qemu_socket)
+		output_error("--qemu-socket %s: there is a file there that is "
+			     "not a socket", o->qemu_socket);
+	else
+		output_error("cannot serve QEMU at %s: %s", qemu_socket(q),
+			     strerror(-err));
 	return o->qemu_socket ? EXIT_USAGE : EXIT_GUEST;
 }
 
@@ -251,6 +255,17 @@ static void say_plug_help(const struct qemu_attach_info *info)
 		      "--qemu-socket PATH prints its options");
 }
 
+/* The QEMU that connected runs as another user. */
+static void say_other_user(const struct options *o)
+{
+	if (o->qemu_user)
+		output_notice("only a QEMU of user %s is served (--qemu-user)",
+			      o->qemu_user);
+	else
+		output_notice("only a QEMU of this user is served: name the "
+			      "user yours runs as with --qemu-user");
+}
+
 /* Plug our device into the running QEMU; 0 or an exit code. */
 static int attach(struct qemu *q, const struct options *o)
 {
@@ -266,6 +281,8 @@ static int attach(struct qemu *q, const struct options *o)
 	}
 	say_attach_error(o->attach, err, &info);
 	say_plug_help(&info);
+	if (err == -EACCES && info.step == QEMU_ATTACH_CONNECT)
+		say_other_user(o);
 	if (info.step == QEMU_ATTACH_MONITOR)
 		return EXIT_USAGE;
 	return err == -ETIMEDOUT ? EXIT_TIMEOUT : EXIT_GUEST;
@@ -297,8 +314,15 @@ static int detach(struct qemu *q, const struct options *o,
 }
 
 /* Serving failed: say why, as it happens. */
-static void say_failure(const struct qemu_result *res)
+static void say_failure(const struct options *o,
+			const struct qemu_result *res)
 {
+	if (res->refused) {
+		output_error("refused %u connection%s of another user at %s",
+			     res->refused, res->refused > 1 ? "s" : "",
+			     o->qemu_socket ? o->qemu_socket : "the socket");
+		say_other_user(o);
+	}
 	if (res->end != QEMU_END_FAILED)
 		return;
 	if (res->failure == QEMU_FAILED_ACCEPT)
@@ -390,7 +414,7 @@ static int serve(struct run *r, const struct options *o, int kvm,
 		/* After launch(): its terminal handling is what comes back. */
 		catch_stop_signals(r->guest);
 		qemu_run(r->guest, res);
-		say_failure(res);
+		say_failure(o, res);
 	}
 	if (!code && o->attach)
 		detached = detach(r->guest, o, res);
@@ -414,7 +438,9 @@ static int serve(struct run *r, const struct options *o, int kvm,
 static int run_qemu(struct run *r, const struct options *o)
 {
 	const struct qemu_config c = {
-		.socket = o->qemu_socket, .timeout_ms = o->timeout_s * 1000,
+		.socket = o->qemu_socket,
+		.peer_uid = o->qemu_user ? &o->qemu_uid : NULL,
+		.timeout_ms = o->timeout_s * 1000,
 		.console_fn = console_write, .console_opaque = &r->console,
 		.event_fn = on_event, .event_opaque = r,
 	};

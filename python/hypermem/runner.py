@@ -206,6 +206,9 @@ def _parse(argv):
     p.add_argument("--qemu-socket", dest="qemu_socket", metavar="PATH",
                    help="serve a QEMU you start yourself at PATH (the "
                    "options to give it are printed)")
+    p.add_argument("--qemu-user", dest="qemu_user", metavar="USER",
+                   help="serve a QEMU that runs as USER (a name or a uid) "
+                   "and no other (default: this user's own)")
     p.add_argument("--drive", metavar="IMAGE", help="with --vmm qemu: a "
                    "raw disk image as /dev/vda; its writes are dropped")
     p.add_argument("--qemu-arg", dest="qemu_arg", metavar="ARG",
@@ -233,7 +236,8 @@ def _joined_qemu_args(argv):
 
 
 OPTIONS = ("guest", "kernel", "initrd", "append", "cpus", "mem", "timeout",
-           "cmdline", "vmm", "accel", "qemu_socket", "drive", "qemu_arg")
+           "cmdline", "vmm", "accel", "qemu_socket", "qemu_user", "drive",
+           "qemu_arg")
 
 
 def _load(path, panda):

@@ -28,6 +28,8 @@ struct qemu {
 	struct ivshmem_server *server;
 	struct hm_vm *hm;
 	struct hm_mailbox *mailbox;
+	/* Its first page as laid out (header, control words; zeros after). */
+	unsigned char mailbox_page[HM_PAGE_SIZE];
 	struct qemu_child child;	/* ours; pid -1 for the person's */
 	struct qemu_result res;		/* res.end: changed by qemu_end_run() */
 	struct qmp *qmp;		/* an attached QEMU's monitor */

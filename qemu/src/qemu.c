@@ -114,6 +114,8 @@ int qemu_listen(struct qemu *q, int *mailbox_failed)
 	err = ivshmem_server_new(q->socket, QEMU_SHM_SIZE, 1, &q->server);
 	if (err)
 		return err;
+	if (q->config.peer_uid)
+		ivshmem_server_set_peer_uid(q->server, *q->config.peer_uid);
 	*mailbox_failed = 1;
 	shm = ivshmem_server_shm(q->server, &size);
 	err = hm_vm_new(&q->hm);
@@ -122,9 +124,27 @@ int qemu_listen(struct qemu *q, int *mailbox_failed)
 	if (q->config.event_fn)
 		hm_vm_set_event_handler(q->hm, q->config.event_fn,
 					q->config.event_opaque);
-	return hm_mailbox_new(q->hm, shm, size, HM_MAX_REGION_PAGES,
-			      ivshmem_server_doorbell_fd(q->server, 0),
-			      &q->mailbox);
+	err = hm_mailbox_new(q->hm, shm, size, HM_MAX_REGION_PAGES,
+			     ivshmem_server_doorbell_fd(q->server, 0),
+			     &q->mailbox);
+	if (!err)
+		memcpy(q->mailbox_page, shm, sizeof(q->mailbox_page));
+	return err;
+}
+
+/*
+ * A QEMU had the memory and left: new memory and eventfds where the old
+ * were (the mailbox's pointer and fd stay right), laid out again.
+ */
+static int renew_memory(struct qemu *q)
+{
+	size_t size;
+	int err = ivshmem_server_renew(q->server);
+
+	if (!err)
+		memcpy(ivshmem_server_shm(q->server, &size), q->mailbox_page,
+		       sizeof(q->mailbox_page));
+	return err;
 }
 
 int qemu_device_line(const struct qemu *q, char *buf, size_t cap)
@@ -174,7 +194,11 @@ static void fail(struct qemu *q, enum qemu_failure failure, int err)
 	qemu_end_run(q, QEMU_END_FAILED);
 }
 
-/* Take QEMU's connection: 1, or 0 when the run ends before. */
+/*
+ * Take QEMU's connection: 1, or 0 when the run ends before. A process of
+ * another user is refused and counted; one that left during the opening
+ * took the memory with it.
+ */
 static int wait_for_qemu(struct qemu *q)
 {
 	int ms, err;
@@ -185,7 +209,12 @@ static int wait_for_qemu(struct qemu *q)
 					    (unsigned int)ms : TICK_MS);
 		if (!err)
 			return 1;
-		if (err != -ETIMEDOUT && err != -EPIPE)
+		if (err == -EACCES)
+			q->res.refused++;
+		else if (err == -ESTALE)
+			err = renew_memory(q);
+		if (err && err != -ETIMEDOUT && err != -EPIPE &&
+		    err != -EACCES)
 			fail(q, QEMU_FAILED_ACCEPT, err);
 	}
 	return 0;

@@ -10,6 +10,10 @@
 #   spoiled  the guest answers malformed: the pid it is asked for a hook's
 #            filter is the guest's failure, said, the hook skipped, and
 #            the run goes on until the guest is done, exit 0
+#   stranger fake-qemu runs as nobody (root only; else a skip): refused,
+#            counted and said at --timeout 2, exit 5
+#   named    the same with --qemu-user nobody: served (spoiled's guest),
+#            exit 0
 #
 # Every mode: the socket is gone at the end.
 #
@@ -35,20 +39,34 @@ wait_gone() {
 	done
 }
 
-# --timeout; when the run must end, in s from its start; fake-qemu's.
+# --timeout; when the run must end, in s from its start; fake-qemu's
+# arguments, and who runs it; hypermem-run's own.
+as=
+run_args=
 case $mode in
 timeout) timeout=2 end=2 fake_args=1000 ;;
 sigint) timeout=60 end=0 fake_args=1000 ;;
 spoiled) timeout=60 end=10 fake_args="0 spoil" ;;
+stranger | named)
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "skip: running fake-qemu as another user needs root"
+		exit 77
+	fi
+	as="setpriv --reuid=nobody --regid=$(id -g nobody) --clear-groups"
+	chmod 755 "$tmp"
+	timeout=2 end=2 fake_args="0 spoil"
+	[ "$mode" = named ] && timeout=60 end=10 run_args="--qemu-user nobody"
+	;;
 *) echo "fake-qemu-run.sh: unknown mode $mode" >&2; exit 2 ;;
 esac
 start=$(now_ms)
 # A background job ignores SIGINT; a terminal's Ctrl-C meets the default.
-env --default-signal=INT "$run" --qemu-socket "$sock" --timeout $timeout \
-	"$script" </dev/null >"$out" 2>"$err" &
+# shellcheck disable=SC2086 # $run_args is words
+(umask 0; exec env --default-signal=INT "$run" --qemu-socket "$sock" \
+	--timeout $timeout $run_args "$script") </dev/null >"$out" 2>"$err" &
 pid=$!
-# shellcheck disable=SC2086 # $fake_args is words
-"$fake_qemu" "$sock" $fake_args 2>"$tmp/fake-qemu.err" &
+# shellcheck disable=SC2086 # $as and $fake_args are words
+$as "$fake_qemu" "$sock" $fake_args 2>"$tmp/fake-qemu.err" &
 fake=$!
 if [ "$mode" = sigint ]; then
 	check "the read starts" wait_for "$out" "reading" 100
@@ -77,7 +95,16 @@ sigint)
 	check "exit 0" test $rc -eq 0
 	check "the summary says interrupted" has "$err" "interrupted"
 	;;
-spoiled)
+stranger)
+	check "exit 5" test $rc -eq 5
+	check "the refusal is said" has "$err" \
+		"refused 1 connection of another user at $sock"
+	check "with what to do" has "$err" \
+		"only a QEMU of this user is served: name the user yours runs as with --qemu-user"
+	check "its guest never registered" lacks "$tmp/fake-qemu.err" \
+		"registered: 0"
+	;;
+spoiled | named)
 	check "exit 0" test $rc -eq 0
 	check "the guest's failure is said" has "$err" \
 		"the guest failed a hook's filter check: Protocol error; the hook is skipped for that event"
@@ -86,7 +113,7 @@ spoiled)
 	check "the run ends when QEMU leaves" has "$err" "QEMU disconnected"
 	;;
 esac
-if [ "$mode" != spoiled ]; then
+if [ "$mode" = timeout ] || [ "$mode" = sigint ]; then
 	check "the read was cut short" grep -q '^read: .*Operation canceled' \
 		"$out"
 fi

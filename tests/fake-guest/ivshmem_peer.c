@@ -40,11 +40,16 @@ int ivshmem_peer_receive(int sock, int64_t *value, int *fd)
 	};
 	struct cmsghdr *c;
 	uint64_t v = 0;
+	ssize_t n;
 	int i;
 
 	*fd = -1;
-	if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) != sizeof(bytes))
+	n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+	if (n != sizeof(bytes)) {
+		if (n >= 0)
+			errno = EPIPE;
 		return -1;
+	}
 	for (i = 7; i >= 0; i--)
 		v = v << 8 | bytes[i];
 	c = CMSG_FIRSTHDR(&msg);

@@ -11,8 +11,9 @@
 # state, configuration and sockets in a temporary folder (XDG_*), so that
 # the test neither needs nor disturbs a system libvirtd. libvirtd as root
 # is always the system instance, so as root libvirtd, virsh and QEMU run
-# as nobody; hypermem-run stays the caller's and makes its socket
-# connectable by anyone (umask 0), in a folder only nobody can write.
+# as nobody; hypermem-run stays the caller's, serves nobody's QEMU
+# (--qemu-user) and makes its socket connectable by anyone (umask 0), in
+# a folder only nobody can write.
 #
 # usage: libvirt-test.sh HYPERMEM_RUN WORK_DIR SCRIPTS DOMAIN_XML
 set -u
@@ -43,11 +44,13 @@ if [ "$(id -u)" -eq 0 ]; then
 			--clear-groups "$@"
 	}
 	socket_umask=000
+	qemu_user="--qemu-user nobody"
 else
 	as_libvirt() {
 		"$@"
 	}
 	socket_umask=077
+	qemu_user=
 fi
 
 # The session instance finds everything through XDG_*; LIBVIRT_AUTOSTART=0
@@ -133,7 +136,8 @@ check "libvirtd starts" libvirt timeout 60 libvirtd --daemon --timeout 300 \
 
 (
 	umask $socket_umask
-	exec "$run" --qemu-socket "$sock" --timeout 240 \
+	# shellcheck disable=SC2086 # $qemu_user is words
+	exec "$run" --qemu-socket "$sock" $qemu_user --timeout 240 \
 		"$scripts/ioctl_interaction.lua"
 ) </dev/null >"$out" 2>"$err" &
 pid=$!

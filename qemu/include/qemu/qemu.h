@@ -23,6 +23,7 @@
 #define QEMU_QEMU_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include <hypermem/hypermem.h>
 
@@ -53,6 +54,11 @@ struct qemu_config {
 	 * one in a private directory, removed once our QEMU connected.
 	 */
 	const char *socket;
+	/**
+	 * The user a QEMU must run as to be served (another is refused:
+	 * qemu_result.refused); NULL: this process's effective user.
+	 */
+	const uid_t *peer_uid;
 	unsigned int timeout_ms;	/**< the whole run's, from qemu_new() */
 	qemu_console_fn console_fn;	/**< NULL: the console is dropped */
 	void *console_opaque;
@@ -99,6 +105,7 @@ enum qemu_failure {
 struct qemu_result {
 	enum qemu_end end;
 	int connected;			/**< a QEMU connected */
+	unsigned int refused;		/**< connections of another user */
 	unsigned int registered;	/**< guest CPUs that registered */
 	int status;			/**< QEMU_END_EXITED: wait status */
 	enum qemu_failure failure;	/**< QEMU_END_FAILED: what, and */
