@@ -47,7 +47,7 @@ struct options {
 	enum run_accel accel;	/* QEMU's */
 	const char *qemu_socket;	/* serve a QEMU started elsewhere */
 	const char *attach;		/* a running QEMU's QMP socket */
-	const char *qemu_user;		/* the user QEMU runs as, or NULL */
+	const char *qemu_user;		/* QEMU's user, or NULL: ours */
 	uid_t qemu_uid;			/* its uid */
 	const char *drive;		/* our QEMU's disk image */
 	const char *qemu_args[RUN_MAX_QEMU_ARGS];	/* ours, as given */

@@ -31,7 +31,7 @@ struct qemu {
 	/* Its first page as laid out (header, control words; zeros after). */
 	unsigned char mailbox_page[HM_PAGE_SIZE];
 	struct qemu_child child;	/* ours; pid -1 for the person's */
-	struct qemu_result res;		/* res.end: changed by qemu_end_run() */
+	struct qemu_result res;		/* res.end: by qemu_end_run() */
 	struct qmp *qmp;		/* an attached QEMU's monitor */
 	int chardev_added;		/* by qemu_attach(), to remove */
 	int device_added;

@@ -289,9 +289,9 @@ void qemu_run(struct qemu *q, struct qemu_result *res)
 {
 	int err = pthread_create(&q->watch, NULL, watch_deadline, q);
 
-	if (err)
+	if (err) {
 		fail(q, QEMU_FAILED_WATCH, -err);
-	else if (q->res.connected || wait_for_qemu(q)) {
+	} else if (q->res.connected || wait_for_qemu(q)) {
 		q->res.connected = 1;
 		remove_private_socket(q);
 		serve(q);

@@ -235,10 +235,11 @@ static void *race(void *arg)
 	uint64_t x = r->seed | 1;
 	unsigned int n;
 
-	for (n = 0; n < r->writes && !__atomic_load_n(&r->stop,
-							__ATOMIC_RELAXED); n++) {
+	for (n = 0; n < r->writes; n++) {
 		uint64_t v = next_random(&x);
 
+		if (__atomic_load_n(&r->stop, __ATOMIC_RELAXED))
+			break;
 		switch (v % 5) {
 		case 0:
 			__atomic_store_n(&ctl0()->turn, (uint32_t)(v >> 8),

@@ -301,7 +301,8 @@ HM_EXPORT void hm_vcpu_get_stats(struct hm_vcpu *vcpu, struct hm_stats *stats);
  * answer in time; the event is then abandoned and later operations in it
  * fail fast with -ETIMEDOUT), -EPROTO (a malformed reply), whatever the
  * exit handler returned, and -ECANCELED once a mailbox was stopped
- * (hm_mailbox_stop(); the event is abandoned the same way). Errors the guest reports about its own objects
+ * (hm_mailbox_stop(); the event is abandoned the same way). Errors the
+ * guest reports about its own objects
  * (-EFAULT, -EBADF, -ENOENT, ...: the HM_E* list in protocol.h) pass
  * through; a guest reporting any other number, one of the codes above
  * included, gets -EPROTO: the library's own codes always mean what they say.
