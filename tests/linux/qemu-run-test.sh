@@ -18,6 +18,8 @@
 #                 exit 0, and kills QEMU
 #   stall         QEMU stopped inside an event past the deadline: the
 #                 script's read times out, the guest goes on afterwards
+#   interrupt     SIGINT while a read waits on a stopped QEMU: the read is
+#                 canceled at once, exit 0, "interrupted", QEMU killed
 #   timeout       --timeout 4 ends a guest still booting, exit 5, says
 #                 no CPU registered and what to check, and kills QEMU
 #   socket        --qemu-socket: the test starts QEMU with the options
@@ -168,6 +170,34 @@ test_stall() {
 		"$out"
 	check "the guest goes on to its end" has "$out" "HMTEST RESULT"
 	check "exit 0" test $rc -eq 0
+}
+
+# Ctrl-C while the script's read waits on QEMU (stopped, so that it
+# cannot answer): the run ends at once, not at the read's deadline.
+test_interrupt() {
+	# shellcheck disable=SC2086
+	env --default-signal=INT "$run" $boot --append "$append" \
+		--timeout 240 "$here/qemu-stall.lua" </dev/null >"$out" \
+		2>"$err" &
+	pid=$!
+	wait_for "$out" "reading" 1200
+	qemu=$(pgrep -f "qemu-system-x86_64 .*$tmp" | head -n 1)
+	check "the event starts, QEMU runs" test -n "$qemu"
+	[ -n "$qemu" ] && kill -STOP "$qemu"
+	sleep 0.5
+	start=$(now_ms)
+	kill -INT $pid
+	wait $pid
+	rc=$?
+	elapsed=$(($(now_ms) - start))
+	echo "# exit code $rc after $elapsed ms; stderr:"
+	sed 's/^/# /' "$err"
+	check "the run ends within a second of SIGINT" test $elapsed -lt 1000
+	check "the read that waited is canceled" grep -Eq \
+		'^after [0-9]+ reads: read_int: 0x[0-9a-f]+: Operation canceled$' \
+		"$out"
+	check "exit 0" test $rc -eq 0
+	check "the summary says interrupted" has "$err" "interrupted"
 }
 
 test_timeout() {
@@ -416,6 +446,7 @@ full) test_full ;;
 kvm) test_kvm ;;
 stop) test_stop ;;
 stall) test_stall ;;
+interrupt) test_interrupt ;;
 timeout) test_timeout ;;
 socket) test_socket ;;
 ps) test_ps ;;
