@@ -147,18 +147,24 @@ test_stop() {
 	check "the guest is not let finish" lacks "$out" "HMTEST RESULT"
 }
 
-# QEMU stopped (SIGSTOP) inside an event for longer than the deadline: the
-# read fails with a timeout, the run goes on, and the guest, let go on,
-# gets the event's end and finishes.
-test_stall() {
+# qemu-stall.lua run by "$@" in the background ($pid), its QEMU ($qemu)
+# stopped (SIGSTOP) once the script reads.
+start_stalled() {
 	# shellcheck disable=SC2086
-	"$run" $boot --append "$append" --timeout 240 "$here/qemu-stall.lua" \
+	"$@" $boot --append "$append" --timeout 240 "$here/qemu-stall.lua" \
 		</dev/null >"$out" 2>"$err" &
 	pid=$!
 	wait_for "$out" "reading" 1200
 	qemu=$(pgrep -f "qemu-system-x86_64 .*$tmp" | head -n 1)
 	check "the event starts, QEMU runs" test -n "$qemu"
 	[ -n "$qemu" ] && kill -STOP "$qemu"
+}
+
+# QEMU stopped inside an event for longer than the deadline: the read
+# fails with a timeout, the run goes on, and the guest, let go on, gets
+# the event's end and finishes.
+test_stall() {
+	start_stalled "$run"
 	sleep 4
 	[ -n "$qemu" ] && kill -CONT "$qemu"
 	wait $pid
@@ -175,15 +181,9 @@ test_stall() {
 # Ctrl-C while the script's read waits on QEMU (stopped, so that it
 # cannot answer): the run ends at once, not at the read's deadline.
 test_interrupt() {
-	# shellcheck disable=SC2086
-	env --default-signal=INT "$run" $boot --append "$append" \
-		--timeout 240 "$here/qemu-stall.lua" </dev/null >"$out" \
-		2>"$err" &
-	pid=$!
-	wait_for "$out" "reading" 1200
-	qemu=$(pgrep -f "qemu-system-x86_64 .*$tmp" | head -n 1)
-	check "the event starts, QEMU runs" test -n "$qemu"
-	[ -n "$qemu" ] && kill -STOP "$qemu"
+	# A background job ignores SIGINT; a terminal's Ctrl-C meets the
+	# default.
+	start_stalled env --default-signal=INT "$run"
 	sleep 0.5
 	start=$(now_ms)
 	kill -INT $pid
