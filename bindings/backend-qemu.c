@@ -97,8 +97,12 @@ static int listen_for_qemu(const struct options *o, struct qemu *q)
 			     strerror(-err));
 		return EXIT_GUEST;
 	}
-	output_error("cannot serve QEMU at %s: %s", qemu_socket(q),
-		     strerror(-err));
+	if (err == -EEXIST && o->qemu_socket)
+		output_error("--qemu-socket %s: there is a file there that is "
+			     "not a socket", o->qemu_socket);
+	else
+		output_error("cannot serve QEMU at %s: %s", qemu_socket(q),
+			     strerror(-err));
 	return o->qemu_socket ? EXIT_USAGE : EXIT_GUEST;
 }
 
@@ -165,28 +169,53 @@ static int announce(struct qemu *q)
 	return 0;
 }
 
-/* The attached QEMU: Ctrl-C stops the run, and the device is unplugged. */
-static struct qemu *attached;
+/*
+ * Ctrl-C, SIGTERM and SIGHUP stop the run being served: the operation a
+ * handler waits on ends at once, QEMU is killed or, attached, its device
+ * unplugged. The signal's previous action comes back with it, so that a
+ * second one does what it did before (no waiting for the unplug; the
+ * terminal restored, console.c). A signal the caller ignores stays so.
+ */
+static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP };
+static struct sigaction saved_actions[3];
+static struct qemu *serving;
 
-static void on_interrupt(int signo)
+static void on_stop_signal(int signo)
 {
-	(void)signo;
-	if (attached)
-		qemu_stop(attached);
-}
-
-/* SA_RESETHAND: a second Ctrl-C does not wait for the unplug. */
-static void catch_interrupts(struct qemu *q)
-{
-	static const int signals[] = { SIGINT, SIGTERM, SIGHUP };
-	struct sigaction sa = {
-		.sa_handler = on_interrupt, .sa_flags = SA_RESETHAND,
-	};
 	size_t i;
 
-	attached = q;
-	for (i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
-		sigaction(signals[i], &sa, NULL);
+	for (i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
+		if (stop_signals[i] == signo)
+			sigaction(signo, &saved_actions[i], NULL);
+	if (serving)
+		qemu_stop(serving);
+}
+
+static void catch_stop_signals(struct qemu *q)
+{
+	struct sigaction sa = { .sa_handler = on_stop_signal };
+	size_t i;
+
+	if (serving)
+		return;
+	serving = q;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++) {
+		sigaction(stop_signals[i], NULL, &saved_actions[i]);
+		if (saved_actions[i].sa_handler != SIG_IGN)
+			sigaction(stop_signals[i], &sa, NULL);
+	}
+}
+
+static void release_stop_signals(void)
+{
+	size_t i;
+
+	if (!serving)
+		return;
+	for (i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
+		sigaction(stop_signals[i], &saved_actions[i], NULL);
+	serving = NULL;
 }
 
 static const char *const attach_steps[] = {
@@ -226,13 +255,24 @@ static void say_plug_help(const struct qemu_attach_info *info)
 		      "--qemu-socket PATH prints its options");
 }
 
+/* The QEMU that connected runs as another user. */
+static void say_other_user(const struct options *o)
+{
+	if (o->qemu_user)
+		output_notice("only a QEMU of user %s is served (--qemu-user)",
+			      o->qemu_user);
+	else
+		output_notice("only a QEMU of this user is served: name the "
+			      "user yours runs as with --qemu-user");
+}
+
 /* Plug our device into the running QEMU; 0 or an exit code. */
 static int attach(struct qemu *q, const struct options *o)
 {
 	struct qemu_attach_info info;
 	int err;
 
-	catch_interrupts(q);
+	catch_stop_signals(q);
 	err = qemu_attach(q, o->attach, &info);
 	if (!err) {
 		output_info("attached to QEMU at %s: ivshmem-doorbell on %s",
@@ -241,6 +281,8 @@ static int attach(struct qemu *q, const struct options *o)
 	}
 	say_attach_error(o->attach, err, &info);
 	say_plug_help(&info);
+	if (err == -EACCES && info.step == QEMU_ATTACH_CONNECT)
+		say_other_user(o);
 	if (info.step == QEMU_ATTACH_MONITOR)
 		return EXIT_USAGE;
 	return err == -ETIMEDOUT ? EXIT_TIMEOUT : EXIT_GUEST;
@@ -256,7 +298,6 @@ static int detach(struct qemu *q, const struct options *o,
 	if (res->end == QEMU_END_LEFT)
 		return 0;
 	err = qemu_detach(q, DETACH_TIMEOUT_MS, &info);
-	attached = NULL;
 	if (!err) {
 		output_info("detached from QEMU at %s: device and chardev "
 			    "removed, the VM runs on", o->attach);
@@ -273,12 +314,22 @@ static int detach(struct qemu *q, const struct options *o,
 }
 
 /* Serving failed: say why, as it happens. */
-static void say_failure(const struct qemu_result *res)
+static void say_failure(const struct options *o,
+			const struct qemu_result *res)
 {
+	if (res->refused) {
+		output_error("refused %u connection%s of another user at %s",
+			     res->refused, res->refused > 1 ? "s" : "",
+			     o->qemu_socket ? o->qemu_socket : "the socket");
+		say_other_user(o);
+	}
 	if (res->end != QEMU_END_FAILED)
 		return;
 	if (res->failure == QEMU_FAILED_ACCEPT)
 		output_error("taking QEMU's connection: %s",
+			     strerror(-res->error));
+	else if (res->failure == QEMU_FAILED_WATCH)
+		output_error("starting the run's deadline: %s",
 			     strerror(-res->error));
 	else
 		output_error("waiting for the guest: %s",
@@ -360,11 +411,14 @@ static int serve(struct run *r, const struct options *o, int kvm,
 	else
 		code = o->qemu_socket ? announce(r->guest) : launch(r, o, kvm);
 	if (!code) {
+		/* After launch(): its terminal handling is what comes back. */
+		catch_stop_signals(r->guest);
 		qemu_run(r->guest, res);
-		say_failure(res);
+		say_failure(o, res);
 	}
 	if (!code && o->attach)
 		detached = detach(r->guest, o, res);
+	release_stop_signals();
 	qemu_kill(r->guest);
 	terminal_restore();
 	console_flush(&r->console);
@@ -384,7 +438,9 @@ static int serve(struct run *r, const struct options *o, int kvm,
 static int run_qemu(struct run *r, const struct options *o)
 {
 	const struct qemu_config c = {
-		.socket = o->qemu_socket, .timeout_ms = o->timeout_s * 1000,
+		.socket = o->qemu_socket,
+		.peer_uid = o->qemu_user ? &o->qemu_uid : NULL,
+		.timeout_ms = o->timeout_s * 1000,
 		.console_fn = console_write, .console_opaque = &r->console,
 		.event_fn = on_event, .event_opaque = r,
 	};

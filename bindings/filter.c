@@ -201,7 +201,9 @@ void filter_match_error(int err, char msg[FILTER_MSG_MAX])
 {
 	if (err == -EOPNOTSUPP)
 		fail(msg, "a comm filter needs a guest that says who raised "
-		     "its events (HM_FEATURE_SUBSCRIBE); this one does not");
+		     "its events (HM_FEATURE_SUBSCRIBE); this one does not: "
+		     "its hook is skipped");
 	else
-		fail(msg, "checking a hook's filter: %s", strerror(-err));
+		fail(msg, "the guest failed a hook's filter check: %s; the "
+		     "hook is skipped for that event", strerror(-err));
 }

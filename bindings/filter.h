@@ -54,7 +54,11 @@ void filter_rule_init(struct hm_sub_rule *rule, uint32_t kind, int64_t nr);
 int filter_add(struct hm_sub_rule *rule, const char *key,
 	       const struct filter_value *v, char msg[FILTER_MSG_MAX]);
 
-/* What an error of hm_vcpu_event_matches() means for a hook, in @msg. */
+/*
+ * What an error of hm_vcpu_event_matches() means for a hook, in @msg:
+ * the guest's failure (its pid lookup) or shortcoming (no task with its
+ * events), never the script's. The hook is skipped and the run goes on.
+ */
 void filter_match_error(int err, char msg[FILTER_MSG_MAX]);
 
 #endif

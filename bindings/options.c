@@ -4,6 +4,8 @@
  * of what each guest and backend takes, and whether KVM can be used.
  */
 #include <errno.h>
+#include <limits.h>
+#include <pwd.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +62,22 @@ static int parse_uint(const char *s, unsigned int min, unsigned int max,
 	if (errno || end == s || *end || *s == '-' || v < min || v > max)
 		return -1;
 	*ret = (unsigned int)v;
+	return 0;
+}
+
+/* A user's name or number, as --qemu-user takes it: 0 or -1. */
+static int parse_user(const char *s, uid_t *ret)
+{
+	struct passwd *pw = getpwnam(s);
+	unsigned int uid;
+
+	if (pw) {
+		*ret = pw->pw_uid;
+		return 0;
+	}
+	if (parse_uint(s, 0, UINT_MAX - 1, &uid))
+		return -1;
+	*ret = (uid_t)uid;
 	return 0;
 }
 
@@ -126,6 +144,11 @@ int run_set_option(struct options *o, const char *name, const char *value)
 			return output_usage_error("--qemu-arg %s: %u at most",
 						  value, RUN_MAX_QEMU_ARGS);
 		o->qemu_args[o->qemu_argc++] = value;
+	} else if (!strcmp(name, "qemu-user")) {
+		if (parse_user(value, &o->qemu_uid))
+			return output_usage_error("--qemu-user %s: no such "
+						  "user", value);
+		o->qemu_user = value;
 	} else if (!strcmp(name, "accel")) {
 		choice = parse_choice(value, accel_names);
 		if (choice < 0)
@@ -204,7 +227,6 @@ static int check_own_qemu(const struct options *o, const char *why)
 static int check_socket_options(const struct options *o)
 {
 	const char *path = o->qemu_socket;
-	struct stat st;
 	int err = check_own_qemu(o, "the QEMU you start has its own; not "
 				 "with --qemu-socket");
 
@@ -213,14 +235,11 @@ static int check_socket_options(const struct options *o)
 	if (o->attach)
 		return output_usage_error("--attach %s: not with --qemu-socket",
 					  o->attach);
+	/* What is there, the server sees when it makes the socket. */
 	if (!*path || strlen(path) > SOCKET_PATH_MAX)
 		return output_usage_error("--qemu-socket '%s': want the path "
 					  "of a UNIX socket, 1 to %zu bytes",
 					  path, SOCKET_PATH_MAX);
-	/* The server replaces a socket there, and only a socket. */
-	if (!lstat(path, &st) && !S_ISSOCK(st.st_mode))
-		return output_usage_error("--qemu-socket %s: there is a file "
-					  "there that is not a socket", path);
 	return 0;
 }
 
@@ -295,6 +314,9 @@ int run_check_options(const struct options *o)
 	if (o->qemu_argc)
 		return output_usage_error("--qemu-arg %s: only with --vmm "
 					  "qemu", o->qemu_args[0]);
+	if (o->qemu_user)
+		return output_usage_error("--qemu-user %s: only with --vmm "
+					  "qemu", o->qemu_user);
 	if (!o->kernel)
 		return check_tiny_options(o);
 	if (o->guest)

@@ -10,6 +10,8 @@
 #ifndef HM_BINDINGS_RUN_H
 #define HM_BINDINGS_RUN_H
 
+#include <sys/types.h>
+
 #include <hypermem/hypermem.h>
 
 #include "output.h"
@@ -45,6 +47,8 @@ struct options {
 	enum run_accel accel;	/* QEMU's */
 	const char *qemu_socket;	/* serve a QEMU started elsewhere */
 	const char *attach;		/* a running QEMU's QMP socket */
+	const char *qemu_user;		/* QEMU's user, or NULL: ours */
+	uid_t qemu_uid;			/* its uid */
 	const char *drive;		/* our QEMU's disk image */
 	const char *qemu_args[RUN_MAX_QEMU_ARGS];	/* ours, as given */
 	unsigned int qemu_argc;

@@ -39,6 +39,7 @@ struct hm_mailbox {
 	uint64_t slots_offset;
 	int doorbell_fd;
 	bool serving;
+	bool stopping;		/* hm_mailbox_stop(): from any thread */
 	/* A wait inside a request took doorbells meant for other slots. */
 	bool rescan;
 	struct hm_vcpu **vcpus;
@@ -153,9 +154,15 @@ int real_mailbox_wait(struct hm_vcpu *vcpu, int ms)
 	return wait_doorbell(vcpu->mb, ms);
 }
 
+static bool stopping(const struct hm_mailbox *mb)
+{
+	return __atomic_load_n(&mb->stopping, __ATOMIC_ACQUIRE);
+}
+
 /*
  * One request: the header is in the region; hand it to the guest and
- * wait, under the deadline, for its reply call on the next seq.
+ * wait, under the deadline, for its reply call on the next seq. A stop
+ * ends the wait at once: no slot's request outlives its run.
  */
 static int drive(struct hm_vcpu *vcpu)
 {
@@ -165,6 +172,8 @@ static int drive(struct hm_vcpu *vcpu)
 	unsigned int spins = 0;
 	int err;
 
+	if (stopping(vcpu->mb))
+		return -ECANCELED;
 	watchdog_start_deadline(vcpu);
 	err = give_turn(vcpu);
 	if (err)
@@ -183,6 +192,8 @@ static int drive(struct hm_vcpu *vcpu)
 		/* Anything but "working on it" is a turn the guest made up. */
 		if (turn != waiting)
 			return protocol_error(vcpu);
+		if (stopping(vcpu->mb))
+			return -ECANCELED;
 		/* A guest that answers at once is not worth a sleep. */
 		if (spins++ < SPIN_LOOKS) {
 			cpu_pause();
@@ -329,6 +340,18 @@ int hm_mailbox_serve(struct hm_mailbox *mb)
 	}
 	mb->serving = false;
 	return first_err ? first_err : served;
+}
+
+/* Only async-signal-safe calls: a signal handler may stop the run. */
+void hm_mailbox_stop(struct hm_mailbox *mb)
+{
+	uint64_t one = 1;
+	int saved = errno;
+
+	__atomic_store_n(&mb->stopping, true, __ATOMIC_RELEASE);
+	/* Wake a request's wait; a full counter has a wakeup pending. */
+	if (write(mb->doorbell_fd, &one, sizeof(one)) < 0)
+		errno = saved;
 }
 
 int hm_mailbox_new(struct hm_vm *vm, void *mem, size_t size,

@@ -51,8 +51,14 @@ static PyObject *arg_names(const struct syscall_desc *d)
 	while (d && n < 6 && d->args[n])
 		n++;
 	t = PyTuple_New(n);
-	for (i = 0; t && i < n; i++)
-		PyTuple_SET_ITEM(t, i, PyUnicode_FromString(d->args[i]));
+	for (i = 0; t && i < n; i++) {
+		PyObject *name = PyUnicode_FromString(d->args[i]);
+
+		if (!name)
+			Py_CLEAR(t);
+		else
+			PyTuple_SET_ITEM(t, i, name);
+	}
 	return t;
 }
 

@@ -11,12 +11,20 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
+#include <pthread.h>
 #include <stddef.h>
 
 #include <hypermem/hypermem.h>
 
+/*
+ * A handler may hand its Event to another thread: whoever uses the vCPU
+ * holds lock, taken and released with the GIL released (no holder ever
+ * waits for the GIL), so that two threads never interleave requests and
+ * the handler's return waits for an operation in progress.
+ */
 typedef struct {
 	PyObject_HEAD
+	pthread_mutex_t lock;
 	struct hm_vcpu *vcpu;	/* NULL once its handler returned */
 	struct hm_event ev;
 	unsigned int cpu;
@@ -26,8 +34,20 @@ typedef struct {
 /* event.c */
 extern PyObject *py_guest_error;
 extern PyTypeObject py_event_type;
-/* The event's vCPU, or NULL with RuntimeError set: its handler returned. */
-struct hm_vcpu *py_event_live(EventObject *self);
+/*
+ * Without the GIL: the event's vCPU, locked, or NULL (its handler
+ * returned); py_event_give() unlocks it.
+ */
+struct hm_vcpu *py_event_take(EventObject *self);
+void py_event_give(EventObject *self);
+/* RuntimeError: the Event was used after its handler returned. */
+void py_event_gone(void);
+/*
+ * Raise GuestError(-@err, @text) with op, where and addr (taken; None
+ * where not one); NULL.
+ */
+PyObject *py_raise_guest_error(int err, const char *text, const char *op,
+			       const char *where, PyObject *addr);
 /* Event's methods from bindings/ops.c, then the type; 0 or -1 (raised). */
 int py_event_ready(void);
 /*

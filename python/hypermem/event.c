@@ -9,6 +9,7 @@
 #include "core.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,12 +19,34 @@
 
 PyObject *py_guest_error;
 
-struct hm_vcpu *py_event_live(EventObject *self)
+void py_event_gone(void)
 {
-	if (!self->vcpu)
-		PyErr_SetString(PyExc_RuntimeError,
-				"operation outside its event's handler");
-	return self->vcpu;
+	PyErr_SetString(PyExc_RuntimeError,
+			"operation outside its event's handler");
+}
+
+/* Refused before its arguments are converted: its handler returned. */
+static bool live(EventObject *self)
+{
+	if (!__atomic_load_n(&self->vcpu, __ATOMIC_ACQUIRE)) {
+		py_event_gone();
+		return false;
+	}
+	return true;
+}
+
+struct hm_vcpu *py_event_take(EventObject *self)
+{
+	pthread_mutex_lock(&self->lock);
+	if (self->vcpu)
+		return self->vcpu;
+	pthread_mutex_unlock(&self->lock);
+	return NULL;
+}
+
+void py_event_give(EventObject *self)
+{
+	pthread_mutex_unlock(&self->lock);
 }
 
 /* obj.name = v, taking v (NULL: an error is set). */
@@ -38,29 +61,36 @@ static int set_attr(PyObject *obj, const char *name, PyObject *v)
 	return err;
 }
 
-/* GuestError(errno, strerror) with op, addr (None where not one), where. */
-static PyObject *raise_guest(const struct op_def *op,
-			     const struct op_value *args,
-			     const struct op_result *r, int err)
+PyObject *py_raise_guest_error(int err, const char *text, const char *op,
+				const char *where, PyObject *addr)
 {
-	PyObject *e = PyObject_CallFunction(py_guest_error, "is", -err,
-					    op_strerror(op, err));
-	char where[256];
+	PyObject *e = PyObject_CallFunction(py_guest_error, "is", -err, text);
+	int failed = !e || set_attr(e, "op", PyUnicode_FromString(op)) ||
+		     set_attr(e, "where", PyUnicode_DecodeUTF8(where,
+			      (Py_ssize_t)strlen(where), "surrogateescape"));
 
-	if (!e)
-		return NULL;
-	op_where_text(op, args, r, where, sizeof(where));
-	if (set_attr(e, "op", PyUnicode_FromString(op->name)) ||
-	    set_attr(e, "where", PyUnicode_DecodeUTF8(where,
-		     (Py_ssize_t)strlen(where), "surrogateescape")) ||
-	    set_attr(e, "addr", op->where <= OP_AT_PATH ?
-		     PyLong_FromUnsignedLongLong(r->at) : Py_NewRef(Py_None))) {
-		Py_DECREF(e);
+	if (failed)
+		Py_XDECREF(addr);
+	if (failed || set_attr(e, "addr", addr)) {
+		Py_XDECREF(e);
 		return NULL;
 	}
 	PyErr_SetObject(py_guest_error, e);
 	Py_DECREF(e);
 	return NULL;
+}
+
+static PyObject *raise_guest(const struct op_def *op,
+			     const struct op_value *args,
+			     const struct op_result *r, int err)
+{
+	char where[256];
+
+	op_where_text(op, args, r, where, sizeof(where));
+	return py_raise_guest_error(err, op_strerror(op, err), op->name, where,
+				    op->where <= OP_AT_PATH ?
+				    PyLong_FromUnsignedLongLong(r->at) :
+				    Py_NewRef(Py_None));
 }
 
 /* ---- the operations' results as Python values (bindings/ops.h) ---- */
@@ -335,9 +365,10 @@ static PyObject *event_call(EventObject *self, PyObject *args,
 		emit_begin_list, emit_begin_record, emit_key, emit_end, &pe,
 	};
 	PyObject *out = NULL;
+	struct hm_vcpu *vcpu;
 	struct op_result r;
 	unsigned int i;
-	int err;
+	int err = 0;
 
 	if (given < required_args(op) || given > op->nargs) {
 		/* The doc's signature: "name(args)". */
@@ -350,7 +381,7 @@ static PyObject *event_call(EventObject *self, PyObject *args,
 		Py_XDECREF(sig);
 		return NULL;
 	}
-	if (!py_event_live(self))
+	if (!live(self))
 		return NULL;
 	for (i = 0; i < op->nargs; i++) {
 		if (i >= given)
@@ -359,9 +390,18 @@ static PyObject *event_call(EventObject *self, PyObject *args,
 				  &views[i], &copies[i]))
 			goto out;
 	}
+	/* The conversions may have run Python code, the handler returned. */
 	Py_BEGIN_ALLOW_THREADS
-	err = op_run(op, self->vcpu, v, &r);
+	vcpu = py_event_take(self);
+	if (vcpu) {
+		err = op_run(op, vcpu, v, &r);
+		py_event_give(self);
+	}
 	Py_END_ALLOW_THREADS
+	if (!vcpu) {
+		py_event_gone();
+		goto out;
+	}
 	if (err == -EINVAL && op->einval) {
 		PyErr_Format(PyExc_ValueError, "%s: %s", op->name, op->einval);
 	} else if (err) {
@@ -401,21 +441,29 @@ static PyCFunction const op_methods[OP_COUNT] = {
 static PyObject *exits(EventObject *self)
 {
 	struct hm_stats stats;
+	struct hm_vcpu *vcpu;
+	uint64_t n = 0;
 
 	if (!self->core)
 		Py_RETURN_NONE;
-	if (!py_event_live(self))
+	Py_BEGIN_ALLOW_THREADS
+	vcpu = py_event_take(self);
+	if (vcpu) {
+		hm_vcpu_get_stats(vcpu, &stats);
+		n = vmm_cpu_exits(vcpu) + stats.exits;
+		py_event_give(self);
+	}
+	Py_END_ALLOW_THREADS
+	if (!vcpu) {
+		py_event_gone();
 		return NULL;
-	hm_vcpu_get_stats(self->vcpu, &stats);
-	return PyLong_FromUnsignedLongLong(vmm_cpu_exits(self->vcpu) +
-					   stats.exits);
+	}
+	return PyLong_FromUnsignedLongLong(n);
 }
 
 static PyObject *event_get(EventObject *self, void *what)
 {
 	const struct hm_event *ev = &self->ev;
-	PyObject *t;
-	int i;
 
 	switch ((int)(intptr_t)what) {
 	case 0:
@@ -426,11 +474,13 @@ static PyObject *event_get(EventObject *self, void *what)
 	case 1:
 		return PyLong_FromUnsignedLongLong(ev->nr);
 	case 2:
-		t = PyTuple_New(6);
-		for (i = 0; t && i < 6; i++)
-			PyTuple_SET_ITEM(t, i,
-				PyLong_FromUnsignedLongLong(ev->args[i]));
-		return t;
+		return Py_BuildValue("(KKKKKK)",
+			(unsigned long long)ev->args[0],
+			(unsigned long long)ev->args[1],
+			(unsigned long long)ev->args[2],
+			(unsigned long long)ev->args[3],
+			(unsigned long long)ev->args[4],
+			(unsigned long long)ev->args[5]);
 	case 3:
 		if (ev->kind != HM_EVENT_SYSCALL_EXIT)
 			Py_RETURN_NONE;
@@ -474,11 +524,18 @@ static PyGetSetDef event_getset[] = {
 /* The operations, filled from bindings/ops.c before the type is ready. */
 static PyMethodDef event_methods[OP_COUNT + 1];
 
+static void event_dealloc(EventObject *e)
+{
+	pthread_mutex_destroy(&e->lock);
+	Py_TYPE(e)->tp_free((PyObject *)e);
+}
+
 PyTypeObject py_event_type = {
 	PyVarObject_HEAD_INIT(NULL, 0)
 	.tp_name = "hypermem.Event",
 	.tp_basicsize = sizeof(EventObject),
 	.tp_flags = Py_TPFLAGS_DEFAULT,
+	.tp_dealloc = (destructor)event_dealloc,
 	.tp_doc = "A guest event; its methods act on the process that "
 		  "raised it, inside its handler only.",
 	.tp_methods = event_methods,
@@ -493,12 +550,18 @@ int py_call_handler(PyObject *handler, struct hm_vcpu *vcpu, int cpu,
 
 	if (!e)
 		return -1;
+	pthread_mutex_init(&e->lock, NULL);
 	e->vcpu = vcpu;
 	e->ev = *ev;
 	e->cpu = cpu;
 	e->core = core;
 	r = PyObject_CallOneArg(handler, (PyObject *)e);
-	e->vcpu = NULL;
+	/* After another thread's operation on it, if one is under way. */
+	Py_BEGIN_ALLOW_THREADS
+	pthread_mutex_lock(&e->lock);
+	__atomic_store_n(&e->vcpu, NULL, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&e->lock);
+	Py_END_ALLOW_THREADS
 	Py_DECREF(e);
 	Py_XDECREF(r);
 	return r ? 0 : -1;

@@ -4,13 +4,18 @@
  * Python function called per guest event with an Event. The VM runs with
  * the GIL released; each event and each console write takes it on its
  * vCPU thread. A handler's exception stops the guest and is raised again
- * by Machine.run().
+ * by Machine.run(), and so is what a signal raised meanwhile (Ctrl-C's
+ * KeyboardInterrupt): run() waits where signals reach it.
  */
 #include "core.h"
 
 #include <errno.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <vmm/vmm.h>
 
@@ -67,15 +72,33 @@ static void on_console(int cpu, const char *buf, size_t len, void *opaque)
 	PyGILState_Release(g);
 }
 
+/* A handler that holds its Machine makes a cycle: the collector's. */
+static int machine_traverse(MachineObject *m, visitproc visit, void *arg)
+{
+	Py_VISIT(m->handler);
+	Py_VISIT(m->console);
+	Py_VISIT(m->err_type);
+	Py_VISIT(m->err_value);
+	Py_VISIT(m->err_tb);
+	return 0;
+}
+
+static int machine_clear(MachineObject *m)
+{
+	Py_CLEAR(m->handler);
+	Py_CLEAR(m->console);
+	Py_CLEAR(m->err_type);
+	Py_CLEAR(m->err_value);
+	Py_CLEAR(m->err_tb);
+	return 0;
+}
+
 static void machine_dealloc(MachineObject *m)
 {
+	PyObject_GC_UnTrack(m);
 	if (m->vm)
 		vmm_free(m->vm);
-	Py_XDECREF(m->handler);
-	Py_XDECREF(m->console);
-	Py_XDECREF(m->err_type);
-	Py_XDECREF(m->err_value);
-	Py_XDECREF(m->err_tb);
+	machine_clear(m);
 	Py_TYPE(m)->tp_free((PyObject *)m);
 }
 
@@ -122,16 +145,14 @@ static int machine_init(MachineObject *m, PyObject *args, PyObject *kw)
 	c.timeout_ms = (unsigned int)(timeout * 1000);
 	c.event_fn = on_event;
 	c.event_opaque = m;
+	/* A second __init__ after a failed one replaces what it kept. */
 	if (console && console != Py_None) {
 		c.console_fn = on_console;
 		c.console_opaque = m;
-		Py_INCREF(console);
-		m->console = console;
+		Py_XSETREF(m->console, Py_NewRef(console));
 	}
-	if (handler && handler != Py_None) {
-		Py_INCREF(handler);
-		m->handler = handler;
-	}
+	if (handler && handler != Py_None)
+		Py_XSETREF(m->handler, Py_NewRef(handler));
 	/* KVM first, so that its error is not blamed on the image. */
 	err = vmm_check_kvm();
 	if (err) {
@@ -175,11 +196,113 @@ static PyObject *machine_subscribe(MachineObject *m, PyObject *arg)
 	Py_RETURN_NONE;
 }
 
-/* run() -> dict: how the run ended; a handler's exception is raised. */
+/* vmm_run() on a thread of its own; done_fd says it returned. */
+struct run_thread {
+	struct vmm *vm;
+	struct vmm_result *res;
+	int err;
+	int done_fd;
+};
+
+static void *run_thread(void *arg)
+{
+	struct run_thread *t = arg;
+	uint64_t one = 1;
+
+	t->err = vmm_run(t->vm, t->res);
+	/* An eventfd far from its limit: the write cannot fail. */
+	if (write(t->done_fd, &one, sizeof(one)) < 0)
+		abort();
+	return NULL;
+}
+
+/*
+ * The signals a person or a program sends a process, which must reach
+ * the thread that runs Python's handlers: the run's threads (the vCPUs
+ * are created by it) block them. The core's kick signal stays theirs.
+ */
+static void stop_signals(sigset_t *set)
+{
+	static const int signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT,
+				       SIGUSR1, SIGUSR2, SIGALRM, SIGCHLD,
+				       SIGWINCH };
+	size_t i;
+
+	sigemptyset(set);
+	for (i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
+		sigaddset(set, signals[i]);
+}
+
+/* How often Python's handlers run when a signal went to another thread. */
+#define SIGNAL_TICK_NS 200000000L
+
+/*
+ * Wait for @t's run with the GIL released, in ppoll(), the one place
+ * the stop signals reach this thread; each one runs Python's handlers.
+ * The first exception they raise (Ctrl-C's KeyboardInterrupt) stops the
+ * guest, comes back in @raised (type, value, traceback), and the wait
+ * goes on to the run's end:
+ * its threads never outlive run().
+ */
+static void wait_for_run(MachineObject *m, struct run_thread *t,
+			 const sigset_t *unblocked, PyObject *raised[3])
+{
+	const struct timespec tick = { 0, SIGNAL_TICK_NS };
+	struct pollfd p = { .fd = t->done_fd, .events = POLLIN };
+	int n;
+
+	for (;;) {
+		Py_BEGIN_ALLOW_THREADS
+		n = ppoll(&p, 1, &tick, unblocked);
+		Py_END_ALLOW_THREADS
+		if (n > 0)
+			return;
+		if (!PyErr_CheckSignals())
+			continue;
+		if (raised[0]) {
+			PyErr_Clear();
+			continue;
+		}
+		PyErr_Fetch(&raised[0], &raised[1], &raised[2]);
+		vmm_stop(m->vm);
+	}
+}
+
+/* vmm_run() where signals reach Python; its error, or a raised one. */
+static int run_interruptibly(MachineObject *m, struct vmm_result *res,
+			     PyObject *raised[3])
+{
+	struct run_thread t = { .vm = m->vm, .res = res };
+	sigset_t block, old;
+	pthread_t thread;
+	int err;
+
+	t.done_fd = eventfd(0, EFD_CLOEXEC);
+	if (t.done_fd < 0)
+		return -errno;
+	stop_signals(&block);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
+	err = pthread_create(&thread, NULL, run_thread, &t);
+	if (!err) {
+		wait_for_run(m, &t, &old, raised);
+		pthread_join(thread, NULL);
+		err = t.err;
+	} else {
+		err = -err;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	close(t.done_fd);
+	return err;
+}
+
+/*
+ * run() -> dict: how the run ended; a handler's exception is raised, and
+ * before it what a signal raised while the guest ran.
+ */
 static PyObject *machine_run(MachineObject *m, PyObject *noargs)
 {
 	struct vmm_result *res;
-	PyObject *d;
+	PyObject *d, *raised[3] = { NULL, NULL, NULL };
 	int err;
 
 	(void)noargs;
@@ -188,9 +311,16 @@ static PyObject *machine_run(MachineObject *m, PyObject *noargs)
 	res = calloc(1, sizeof(*res));
 	if (!res)
 		return PyErr_NoMemory();
-	Py_BEGIN_ALLOW_THREADS
-	err = vmm_run(m->vm, res);
-	Py_END_ALLOW_THREADS
+	err = run_interruptibly(m, res, raised);
+	if (raised[0]) {
+		/* The handler's error came from the stop, if it failed. */
+		Py_CLEAR(m->err_type);
+		Py_CLEAR(m->err_value);
+		Py_CLEAR(m->err_tb);
+		free(res);
+		PyErr_Restore(raised[0], raised[1], raised[2]);
+		return NULL;
+	}
 	if (m->err_type) {
 		PyErr_Restore(m->err_type, m->err_value, m->err_tb);
 		m->err_type = m->err_value = m->err_tb = NULL;
@@ -231,7 +361,9 @@ PyTypeObject py_machine_type = {
 	PyVarObject_HEAD_INIT(NULL, 0)
 	.tp_name = "hypermem.Machine",
 	.tp_basicsize = sizeof(MachineObject),
-	.tp_flags = Py_TPFLAGS_DEFAULT,
+	.tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+	.tp_traverse = (traverseproc)machine_traverse,
+	.tp_clear = (inquiry)machine_clear,
 	.tp_doc = "A guest under KVM: guest-tiny or Linux.",
 	.tp_new = PyType_GenericNew,
 	.tp_init = (initproc)machine_init,

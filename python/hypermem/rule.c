@@ -113,26 +113,36 @@ static int rule_init(RuleObject *self, PyObject *args, PyObject *kw)
 	return make_rule(&self->rule, kind, nr, filter);
 }
 
-/* matches(event) -> bool; RuntimeError where the event cannot say. */
+/*
+ * matches(event) -> bool; GuestError where the guest leaves the filter
+ * unchecked (filter.h), as an operation's failure is.
+ */
 static PyObject *rule_matches(RuleObject *self, PyObject *arg)
 {
 	char msg[FILTER_MSG_MAX];
+	struct hm_vcpu *vcpu;
 	EventObject *e;
-	int ret;
+	int ret = 0;
 
 	if (!PyObject_TypeCheck(arg, &py_event_type))
 		return PyErr_Format(PyExc_TypeError, "matches: an Event");
 	e = (EventObject *)arg;
-	if (!py_event_live(e))
-		return NULL;
 	/* A pid condition may ask the guest. */
 	Py_BEGIN_ALLOW_THREADS
-	ret = hm_vcpu_event_matches(e->vcpu, &e->ev, &self->rule);
+	vcpu = py_event_take(e);
+	if (vcpu) {
+		ret = hm_vcpu_event_matches(vcpu, &e->ev, &self->rule);
+		py_event_give(e);
+	}
 	Py_END_ALLOW_THREADS
+	if (!vcpu) {
+		py_event_gone();
+		return NULL;
+	}
 	if (ret < 0) {
 		filter_match_error(ret, msg);
-		PyErr_SetString(PyExc_RuntimeError, msg);
-		return NULL;
+		return py_raise_guest_error(ret, msg, "matches", "",
+					    Py_NewRef(Py_None));
 	}
 	return PyBool_FromLong(ret);
 }

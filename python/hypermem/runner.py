@@ -11,6 +11,7 @@ end, 1 a plugin error (with its traceback), 2 usage error, 3 the guest
 crashed or did not finish, 4 KVM is not usable, 5 timeout.
 """
 import argparse
+import errno
 import os
 import runpy
 import signal
@@ -19,7 +20,7 @@ import threading
 import traceback
 
 from . import _core
-from .plugin import Hook, Proto, PyPlugin, Syscall, plugins
+from .plugin import GuestError, Hook, Proto, PyPlugin, Syscall, plugins
 
 EXIT_OK, EXIT_SCRIPT, EXIT_USAGE, EXIT_GUEST, EXIT_KVM, EXIT_TIMEOUT = \
     0, 1, 2, 3, 4, 5
@@ -32,6 +33,7 @@ class Panda:
 
     def __init__(self):
         self.hooks = {}     # (nr, phase) -> [(hook, proto, fn, rule)]
+        self.unchecked = set()  # rules the guest left unchecked, said
 
     def hsyscall(self, name, arg_filter=None, comm_filter=None):
         """Register for "on_sys_<syscall>_enter" or "..._return".
@@ -78,6 +80,18 @@ class Panda:
             return fn
         return register
 
+    def _wants(self, rule, ev):
+        """Whether the hook of rule wants ev. A filter the guest leaves
+        unchecked is not met, said once per hook: the guest's failure,
+        not the plugin's, and the run goes on."""
+        try:
+            return rule.matches(ev)
+        except GuestError as e:
+            if e.errno != errno.ECANCELED and rule not in self.unchecked:
+                self.unchecked.add(rule)
+                _core.error(e.strerror)
+            return False
+
     def rules(self):
         return [rule for hooks in self.hooks.values()
                 for _, _, _, rule in hooks]
@@ -89,7 +103,7 @@ class Panda:
         plugins.hypermem._local.event = ev
         try:
             for hook, proto, fn, rule in hooks:
-                if not rule.matches(ev):
+                if not self._wants(rule, ev):
                     continue
                 if ev.phase == "process":
                     fn(ev.cpu, ProcessEvent(ev))
@@ -195,6 +209,9 @@ def _parse(argv):
     p.add_argument("--attach", metavar="QMP_SOCKET", help="hot-plug the "
                    "device into a running QEMU through its QMP monitor, "
                    "run the plugin, unplug it at the end (Ctrl-C too)")
+    p.add_argument("--qemu-user", dest="qemu_user", metavar="USER",
+                   help="serve a QEMU that runs as USER (a name or a uid) "
+                   "and no other (default: this user's own)")
     p.add_argument("--drive", metavar="IMAGE", help="with --vmm qemu: a "
                    "raw disk image as /dev/vda; its writes are dropped")
     p.add_argument("--qemu-arg", dest="qemu_arg", metavar="ARG",
@@ -222,8 +239,8 @@ def _joined_qemu_args(argv):
 
 
 OPTIONS = ("guest", "kernel", "initrd", "append", "cpus", "mem", "timeout",
-           "cmdline", "vmm", "accel", "qemu_socket", "attach", "drive",
-           "qemu_arg")
+           "cmdline", "vmm", "accel", "qemu_socket", "qemu_user", "attach",
+           "drive", "qemu_arg")
 
 
 def _load(path, panda):
@@ -271,7 +288,8 @@ def main(argv):
                    for name in OPTIONS}
         if not (o.vmm == "qemu" or o.qemu_socket or o.attach):
             options["guest"] = _guest(o)
-        # Ctrl-C ends the run at once, as it ends hypermem-run.
+        # Ctrl-C ends the run as it ends hypermem-run: at once on the
+        # core; under QEMU the run catches it and stops.
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         return _core.run(panda.dispatch, panda.rules(), options)
     finally:

@@ -3,7 +3,10 @@
  * The backend (qemu/qemu.h): the ivshmem server, the mailbox in its
  * memory, QEMU ours (launch.h) or the person's, and the one loop that
  * serves the guest. Handlers run on that loop's thread, as they run on a
- * vCPU's thread with the VMM core; QEMU's exit only wakes the poll.
+ * vCPU's thread with the VMM core; QEMU's exit only wakes the poll. A
+ * handler's operation holds that thread: whatever ends the run (a stop,
+ * the deadline's own thread) also stops the mailbox, which ends the
+ * operation at once.
  */
 #include <errno.h>
 #include <poll.h>
@@ -50,13 +53,37 @@ static void remove_private_socket(struct qemu *q)
 	q->dir[0] = 0;
 }
 
+/* The deadline's condition waits on CLOCK_MONOTONIC, as deadline_in(). */
+static int init_watch(struct qemu *q)
+{
+	pthread_condattr_t attr;
+	int err;
+
+	err = pthread_condattr_init(&attr);
+	if (err)
+		return -err;
+	err = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	if (!err)
+		err = pthread_cond_init(&q->watch_cond, &attr);
+	pthread_condattr_destroy(&attr);
+	if (err)
+		return -err;
+	pthread_mutex_init(&q->watch_lock, NULL);
+	return 0;
+}
+
 int qemu_new(const struct qemu_config *c, struct qemu **ret)
 {
 	struct qemu *q = calloc(1, sizeof(*q));
-	int err = 0;
+	int err;
 
 	if (!q)
 		return -ENOMEM;
+	err = init_watch(q);
+	if (err) {
+		free(q);
+		return err;
+	}
 	q->config = *c;
 	q->child = QEMU_CHILD_NONE;
 	q->deadline = deadline_in(c->timeout_ms);
@@ -87,6 +114,8 @@ int qemu_listen(struct qemu *q, int *mailbox_failed)
 	err = ivshmem_server_new(q->socket, QEMU_SHM_SIZE, 1, &q->server);
 	if (err)
 		return err;
+	if (q->config.peer_uid)
+		ivshmem_server_set_peer_uid(q->server, *q->config.peer_uid);
 	*mailbox_failed = 1;
 	shm = ivshmem_server_shm(q->server, &size);
 	err = hm_vm_new(&q->hm);
@@ -95,9 +124,27 @@ int qemu_listen(struct qemu *q, int *mailbox_failed)
 	if (q->config.event_fn)
 		hm_vm_set_event_handler(q->hm, q->config.event_fn,
 					q->config.event_opaque);
-	return hm_mailbox_new(q->hm, shm, size, HM_MAX_REGION_PAGES,
-			      ivshmem_server_doorbell_fd(q->server, 0),
-			      &q->mailbox);
+	err = hm_mailbox_new(q->hm, shm, size, HM_MAX_REGION_PAGES,
+			     ivshmem_server_doorbell_fd(q->server, 0),
+			     &q->mailbox);
+	if (!err)
+		memcpy(q->mailbox_page, shm, sizeof(q->mailbox_page));
+	return err;
+}
+
+/*
+ * A QEMU had the memory and left: new memory and eventfds where the old
+ * were (the mailbox's pointer and fd stay right), laid out again.
+ */
+static int renew_memory(struct qemu *q)
+{
+	size_t size;
+	int err = ivshmem_server_renew(q->server);
+
+	if (!err)
+		memcpy(ivshmem_server_shm(q->server, &size), q->mailbox_page,
+		       sizeof(q->mailbox_page));
+	return err;
 }
 
 int qemu_device_line(const struct qemu *q, char *buf, size_t cap)
@@ -142,12 +189,16 @@ static int read_console(struct qemu *q, int fd)
 
 static void fail(struct qemu *q, enum qemu_failure failure, int err)
 {
-	q->res.end = QEMU_END_FAILED;
 	q->res.failure = failure;
 	q->res.error = err;
+	qemu_end_run(q, QEMU_END_FAILED);
 }
 
-/* Take QEMU's connection: 1, or 0 when the run ends before. */
+/*
+ * Take QEMU's connection: 1, or 0 when the run ends before. A process of
+ * another user is refused and counted; one that left during the opening
+ * took the memory with it.
+ */
 static int wait_for_qemu(struct qemu *q)
 {
 	int ms, err;
@@ -158,7 +209,12 @@ static int wait_for_qemu(struct qemu *q)
 					    (unsigned int)ms : TICK_MS);
 		if (!err)
 			return 1;
-		if (err != -ETIMEDOUT && err != -EPIPE)
+		if (err == -EACCES)
+			q->res.refused++;
+		else if (err == -ESTALE)
+			err = renew_memory(q);
+		if (err && err != -ETIMEDOUT && err != -EPIPE &&
+		    err != -EACCES)
 			fail(q, QEMU_FAILED_ACCEPT, err);
 	}
 	return 0;
@@ -203,23 +259,64 @@ static unsigned int count_registered(struct qemu *q)
 	return n;
 }
 
+/* Until the run is served or its deadline passes: then end it. */
+static void *watch_deadline(void *arg)
+{
+	struct qemu *q = arg;
+	int err = 0;
+
+	pthread_mutex_lock(&q->watch_lock);
+	while (!q->served && err != ETIMEDOUT)
+		err = pthread_cond_timedwait(&q->watch_cond, &q->watch_lock,
+					     &q->deadline);
+	pthread_mutex_unlock(&q->watch_lock);
+	if (err == ETIMEDOUT)
+		qemu_end_run(q, QEMU_END_TIMEOUT);
+	return NULL;
+}
+
+static void stop_watching(struct qemu *q)
+{
+	pthread_mutex_lock(&q->watch_lock);
+	q->served = 1;
+	pthread_cond_signal(&q->watch_cond);
+	pthread_mutex_unlock(&q->watch_lock);
+	pthread_join(q->watch, NULL);
+}
+
 /* An attached QEMU's connection was taken by qemu_attach(). */
 void qemu_run(struct qemu *q, struct qemu_result *res)
 {
-	if (q->res.connected || wait_for_qemu(q)) {
+	int err = pthread_create(&q->watch, NULL, watch_deadline, q);
+
+	if (err) {
+		fail(q, QEMU_FAILED_WATCH, -err);
+	} else if (q->res.connected || wait_for_qemu(q)) {
 		q->res.connected = 1;
 		remove_private_socket(q);
 		serve(q);
 		q->res.registered = count_registered(q);
 	}
+	if (!err)
+		stop_watching(q);
 	q->res.status = q->child.status;
 	*res = q->res;
+	res->end = __atomic_load_n(&q->res.end, __ATOMIC_ACQUIRE);
+}
+
+void qemu_end_run(struct qemu *q, enum qemu_end why)
+{
+	enum qemu_end running = QEMU_END_RUNNING;
+
+	__atomic_compare_exchange_n(&q->res.end, &running, why, 0,
+				    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+	if (q->mailbox)
+		hm_mailbox_stop(q->mailbox);
 }
 
 void qemu_stop(struct qemu *q)
 {
-	if (q->res.end == QEMU_END_RUNNING)
-		q->res.end = QEMU_END_STOPPED;
+	qemu_end_run(q, QEMU_END_STOPPED);
 }
 
 /* Whether QEMU is gone: ours exited, or the person's hung up. */
@@ -233,13 +330,23 @@ static enum qemu_end qemu_gone(struct qemu *q)
 	return QEMU_END_RUNNING;
 }
 
+static enum qemu_end run_end(struct qemu *q)
+{
+	return __atomic_load_n(&q->res.end, __ATOMIC_ACQUIRE);
+}
+
 int qemu_is_stopping(struct qemu *q)
 {
-	if (q->res.end == QEMU_END_RUNNING && !ms_until(&q->deadline))
-		q->res.end = QEMU_END_TIMEOUT;
-	if (q->res.end == QEMU_END_RUNNING)
-		q->res.end = qemu_gone(q);
-	return q->res.end != QEMU_END_RUNNING;
+	enum qemu_end gone;
+
+	if (run_end(q) == QEMU_END_RUNNING && !ms_until(&q->deadline))
+		qemu_end_run(q, QEMU_END_TIMEOUT);
+	if (run_end(q) == QEMU_END_RUNNING) {
+		gone = qemu_gone(q);
+		if (gone != QEMU_END_RUNNING)
+			qemu_end_run(q, gone);
+	}
+	return run_end(q) != QEMU_END_RUNNING;
 }
 
 void qemu_kill(struct qemu *q)
@@ -261,6 +368,8 @@ void qemu_free(struct qemu *q)
 	ivshmem_server_free(q->server);
 	if (q->dir[0])
 		rmdir(q->dir);
+	pthread_cond_destroy(&q->watch_cond);
+	pthread_mutex_destroy(&q->watch_lock);
 	free(q);
 }
 

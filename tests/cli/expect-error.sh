@@ -1,6 +1,6 @@
 #!/bin/sh
 # Run hypermem-run where it must fail: check the exit code and that stderr
-# holds each expected text.
+# holds each expected text, and none of those given as !TEXT.
 # usage: expect-error.sh HYPERMEM_RUN CODE TEXT... -- [ARGS...]
 run=$1
 want=$2
@@ -26,9 +26,19 @@ if [ $rc -ne "$want" ]; then
 	exit 1
 fi
 printf '%s' "$texts" | while IFS= read -r text; do
-	if ! grep -qF -- "$text" "$err"; then
-		echo "FAIL: stderr has no: $text"
-		exit 1
-	fi
+	case $text in
+	!*)
+		if grep -qF -- "${text#!}" "$err"; then
+			echo "FAIL: stderr has: ${text#!}"
+			exit 1
+		fi
+		;;
+	*)
+		if ! grep -qF -- "$text" "$err"; then
+			echo "FAIL: stderr has no: $text"
+			exit 1
+		fi
+		;;
+	esac
 done || exit 1
 echo "PASS"

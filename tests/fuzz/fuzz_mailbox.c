@@ -5,15 +5,22 @@
  * page, written from the input between the host's steps; inside an
  * event, each request's answer (the turn word the guest leaves, the
  * reply's header and data) comes from the input too, through the
- * mailbox_wait seam, as do the operations the handler calls.
+ * mailbox_wait seam, as do the operations the handler calls. Meanwhile a
+ * second thread, the guest's other CPU, writes slot 0's turn word, call,
+ * arg and region header and data as the host serves, from a generator
+ * seeded by the input's hash: what the host reads twice may differ in
+ * between.
  *
  * Checked: hm_mailbox_serve() returns a count or an error the protocol
  * names; every operation's result within its bounds and every string
- * terminated; and the host never writes outside slot 0 (its control
- * word, region and subscription page): the header, the other control
- * words and the other slots keep their bytes.
+ * terminated where its length says, with no NUL before; and the host
+ * never writes outside slot 0 (its control word, region and subscription
+ * page): the header, the other control words and the other slots keep
+ * their bytes.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -129,9 +136,11 @@ static int answer(struct hm_vcpu *vcpu, int ms, void *opaque)
 	return 0;
 }
 
-static bool terminated(const char *buf, size_t cap)
+/* A string of @got bytes: its NUL there, and none before. */
+static bool terminated(const char *buf, size_t cap, ssize_t got)
 {
-	return memchr(buf, '\0', cap) != NULL;
+	return memchr(buf, '\0', cap) != NULL &&
+	       (got < 0 || strlen(buf) == (size_t)got);
 }
 
 static int on_event(struct hm_vcpu *vcpu, const struct hm_event *ev,
@@ -158,7 +167,8 @@ static int on_event(struct hm_vcpu *vcpu, const struct hm_event *ev,
 		case 1:
 			len = 1 + fuzz_u16(&in) % (sizeof(buf) - 1);
 			got = hm_vcpu_read_str(vcpu, fuzz_u64(&in), buf, len);
-			FUZZ_CHECK(got < (ssize_t)len && terminated(buf, len));
+			FUZZ_CHECK(got < (ssize_t)len &&
+				   terminated(buf, len, got));
 			break;
 		case 2:
 			if (!hm_vcpu_get_proc_args(vcpu, &argv, &argc))
@@ -168,7 +178,8 @@ static int on_event(struct hm_vcpu *vcpu, const struct hm_event *ev,
 			len = 1 + fuzz_u16(&in) % (sizeof(buf) - 1);
 			got = hm_vcpu_read_fd_name(vcpu, fuzz_u8(&in), buf,
 						   len);
-			FUZZ_CHECK(got < (ssize_t)len && terminated(buf, len));
+			FUZZ_CHECK(got < (ssize_t)len &&
+				   terminated(buf, len, got));
 			break;
 		default:
 			if (!hm_vcpu_list_processes(vcpu, &procs, &count))
@@ -196,6 +207,88 @@ static void check_outside(void)
 			   MEM_SIZE - HM_PAGE_SIZE - SLOT_BYTES));
 }
 
+/* The guest's other CPU: @writes stores into slot 0, then it stops. */
+struct racer {
+	pthread_t thread;
+	uint64_t seed;
+	unsigned int writes;
+	int stop;
+};
+
+static uint64_t next_random(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+/* An aligned word of the region's header or first data bytes. */
+static uint64_t *region_word(uint64_t v)
+{
+	return (uint64_t *)(slot0() + 8 * (v % 64));
+}
+
+static void *race(void *arg)
+{
+	struct racer *r = arg;
+	uint64_t x = r->seed | 1;
+	unsigned int n;
+
+	for (n = 0; n < r->writes; n++) {
+		uint64_t v = next_random(&x);
+
+		if (__atomic_load_n(&r->stop, __ATOMIC_RELAXED))
+			break;
+		switch (v % 5) {
+		case 0:
+			__atomic_store_n(&ctl0()->turn, (uint32_t)(v >> 8),
+					 __ATOMIC_RELAXED);
+			break;
+		case 1:
+			__atomic_store_n(&ctl0()->call, (uint32_t)(v >> 8),
+					 __ATOMIC_RELAXED);
+			__atomic_store_n(&ctl0()->arg, next_random(&x),
+					 __ATOMIC_RELAXED);
+			break;
+		case 2:
+		case 3:
+			__atomic_store_n(region_word(v >> 8), next_random(&x),
+					 __ATOMIC_RELAXED);
+			break;
+		default:
+			sched_yield();
+			break;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * Seeded by a hash of the whole input, which the rest reads as before:
+ * the corpus keeps its meaning, and each input races its own way.
+ */
+static void race_start(struct racer *r, const uint8_t *data, size_t size)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	size_t i;
+
+	for (i = 0; i < size; i++)
+		h = (h ^ data[i]) * 0x100000001b3ull;
+	r->seed = h;
+	r->writes = (unsigned int)(h >> 56) * 64u;
+	r->stop = 0;
+	if (pthread_create(&r->thread, NULL, race, r))
+		abort();
+}
+
+static void race_end(struct racer *r)
+{
+	__atomic_store_n(&r->stop, 1, __ATOMIC_RELAXED);
+	if (pthread_join(r->thread, NULL))
+		abort();
+}
+
 static void setup(void)
 {
 	static const struct hm_seams seams = { .mailbox_wait = answer };
@@ -211,6 +304,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	struct racer racer;
 	int step;
 
 	if (efd < 0)
@@ -221,6 +315,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	memcpy(before, mem, sizeof(mem));
 	hm_vm_set_timeout(vm, 1 + fuzz_u8(&in) % 50);
+	race_start(&racer, data, size);
 	for (step = 0; step < MAX_STEPS && in.size; step++) {
 		int ret;
 
@@ -244,6 +339,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(serve_result_ok(ret));
 		check_outside();
 	}
+	race_end(&racer);
 	hm_mailbox_free(mb);
 	return 0;
 }

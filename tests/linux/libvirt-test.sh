@@ -11,8 +11,9 @@
 # state, configuration and sockets in a temporary folder (XDG_*), so that
 # the test neither needs nor disturbs a system libvirtd. libvirtd as root
 # is always the system instance, so as root libvirtd, virsh and QEMU run
-# as nobody; hypermem-run stays the caller's and makes its socket
-# connectable by anyone (umask 0), in a folder only nobody can write.
+# as nobody; hypermem-run stays the caller's, serves nobody's QEMU
+# (--qemu-user) and makes its socket connectable by anyone (umask 0), in
+# a folder only nobody can write.
 #
 # Mode disk: the Debian disk VM of scripts/make-disk-image (made here
 # when the cache has none; root) as a user's running domain
@@ -62,11 +63,13 @@ if [ "$(id -u)" -eq 0 ]; then
 			--clear-groups "$@"
 	}
 	socket_umask=000
+	qemu_user="--qemu-user nobody"
 else
 	as_libvirt() {
 		"$@"
 	}
 	socket_umask=077
+	qemu_user=
 fi
 
 # The session instance finds everything through XDG_*; LIBVIRT_AUTOSTART=0
@@ -168,8 +171,8 @@ libvirt_up() {
 		--timeout 300 --pid-file "$tmp/libvirtd.pid"
 }
 
-# hypermem-run --qemu-socket in the background ($pid), its arguments
-# after the script's environment $1; once it listens.
+# hypermem-run --qemu-socket in the background ($pid): env's arguments
+# (the script's environment, hypermem-run, its options); once it listens.
 listen() {
 	rm -f "$out" "$err"
 	(
@@ -183,7 +186,8 @@ listen() {
 test_boot() {
 	start=$(date +%s)
 	libvirt_up
-	listen "$run" --qemu-socket "$sock" --timeout 240 \
+	# shellcheck disable=SC2086 # $qemu_user: words
+	listen "$run" --qemu-socket "$sock" $qemu_user --timeout 240 \
 		"$scripts/ioctl_interaction.lua"
 	check "virsh creates the transient domain" virsh_ create "$xml"
 	wait $pid
@@ -245,8 +249,9 @@ test_disk() {
 	check "nothing loaded hypermem at boot" lacks "$console" \
 		"hypermem: loaded"
 
-	listen PS_WHEN=now "$run" --qemu-socket "$sock" --timeout 120 \
-		"$scripts/ps.lua"
+	# shellcheck disable=SC2086 # $qemu_user: words
+	listen PS_WHEN=now "$run" --qemu-socket "$sock" $qemu_user \
+		--timeout 120 "$scripts/ps.lua"
 	start=$(now_ms)
 	check "attach 1: virsh attach-device plugs the device in" \
 		virsh_ attach-device "$domain" "$tmp/shmem.xml" --live || return
@@ -260,7 +265,8 @@ test_disk() {
 	check "attach 1: the script stops the run, exit 0" test $rc -eq 0
 	detach 1
 
-	listen "$run" --qemu-socket "$sock" --timeout 120 \
+	# shellcheck disable=SC2086 # $qemu_user: words
+	listen "$run" --qemu-socket "$sock" $qemu_user --timeout 120 \
 		"$examples/plugins/ioctl_interaction.py"
 	start=$(now_ms)
 	check "attach 2: virsh attach-device plugs it in again" \
@@ -282,7 +288,7 @@ test_disk() {
 	check "the socket is gone" test ! -e "$sock"
 }
 
-test_$mode
+"test_$mode"
 stop_libvirt
 check "libvirtd stops" test -z "$(pgrep -f "libvirtd .*$tmp")"
 check "no QEMU left running" no_qemu_left

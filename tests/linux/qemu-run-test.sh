@@ -18,6 +18,8 @@
 #                 exit 0, and kills QEMU
 #   stall         QEMU stopped inside an event past the deadline: the
 #                 script's read times out, the guest goes on afterwards
+#   interrupt     SIGINT while a read waits on a stopped QEMU: the read is
+#                 canceled at once, exit 0, "interrupted", QEMU killed
 #   timeout       --timeout 4 ends a guest still booting, exit 5, says
 #                 no CPU registered and what to check, and kills QEMU
 #   socket        --qemu-socket: the test starts QEMU with the options
@@ -152,18 +154,24 @@ test_stop() {
 	check "the guest is not let finish" lacks "$out" "HMTEST RESULT"
 }
 
-# QEMU stopped (SIGSTOP) inside an event for longer than the deadline: the
-# read fails with a timeout, the run goes on, and the guest, let go on,
-# gets the event's end and finishes.
-test_stall() {
+# qemu-stall.lua run by "$@" in the background ($pid), its QEMU ($qemu)
+# stopped (SIGSTOP) once the script reads.
+start_stalled() {
 	# shellcheck disable=SC2086
-	"$run" $boot --append "$append" --timeout 240 "$here/qemu-stall.lua" \
+	"$@" $boot --append "$append" --timeout 240 "$here/qemu-stall.lua" \
 		</dev/null >"$out" 2>"$err" &
 	pid=$!
 	wait_for "$out" "reading" 1200
 	qemu=$(pgrep -f "qemu-system-x86_64 .*$tmp" | head -n 1)
 	check "the event starts, QEMU runs" test -n "$qemu"
 	[ -n "$qemu" ] && kill -STOP "$qemu"
+}
+
+# QEMU stopped inside an event for longer than the deadline: the read
+# fails with a timeout, the run goes on, and the guest, let go on, gets
+# the event's end and finishes.
+test_stall() {
+	start_stalled "$run"
 	sleep 4
 	[ -n "$qemu" ] && kill -CONT "$qemu"
 	wait $pid
@@ -175,6 +183,28 @@ test_stall() {
 		"$out"
 	check "the guest goes on to its end" has "$out" "HMTEST RESULT"
 	check "exit 0" test $rc -eq 0
+}
+
+# Ctrl-C while the script's read waits on QEMU (stopped, so that it
+# cannot answer): the run ends at once, not at the read's deadline.
+test_interrupt() {
+	# A background job ignores SIGINT; a terminal's Ctrl-C meets the
+	# default.
+	start_stalled env --default-signal=INT "$run"
+	sleep 0.5
+	start=$(now_ms)
+	kill -INT $pid
+	wait $pid
+	rc=$?
+	elapsed=$(($(now_ms) - start))
+	echo "# exit code $rc after $elapsed ms; stderr:"
+	sed 's/^/# /' "$err"
+	check "the run ends within a second of SIGINT" test $elapsed -lt 1000
+	check "the read that waited is canceled" grep -Eq \
+		'^after [0-9]+ reads: read_int: 0x[0-9a-f]+: Operation canceled$' \
+		"$out"
+	check "exit 0" test $rc -eq 0
+	check "the summary says interrupted" has "$err" "interrupted"
 }
 
 test_timeout() {
@@ -532,6 +562,7 @@ full) test_full ;;
 kvm) test_kvm ;;
 stop) test_stop ;;
 stall) test_stall ;;
+interrupt) test_interrupt ;;
 timeout) test_timeout ;;
 socket) test_socket ;;
 ps) test_ps ;;

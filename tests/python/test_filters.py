@@ -13,9 +13,9 @@ import tempfile
 
 import hypermem
 from hypermem.runner import Panda
+from tap import check, done
 
 WRITE = hypermem.syscall_nr("write")
-failures = 0
 
 # A bad filter as a Lua hook states it, and as a Python plugin does:
 # through panda.hsyscall()'s arguments or a Rule's filter.
@@ -34,13 +34,6 @@ CASES = (
     ("{fd = 'x'}", {"fd": "x"}, "filter fd: an integer, or lo and hi for "
      "a range"),
 )
-
-
-def check(ok, what):
-    global failures
-    print(("ok - " if ok else "not ok - ") + what, flush=True)
-    if not ok:
-        failures += 1
 
 
 def lua_error(filter_text):
@@ -84,4 +77,4 @@ check(fetches == ((hypermem.FETCH_BUF, 1, 2, 4096),
                   (hypermem.FETCH_FD_NAME, 0, 0, 0),
                   (hypermem.FETCH_ARGV, 0, 0, 4096)),
       "a write hook declares its fetches (%r)" % (fetches,))
-sys.exit(1 if failures else 0)
+done()

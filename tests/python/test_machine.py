@@ -2,25 +2,23 @@
 """The hypermem package against guest-tiny in KVM: the ioctl interaction
 through Event methods, a failing operation (GuestError with errno, op and
 address), an Event kept past its handler, a handler's exception raised by
-Machine.run(), and a subscription.
+Machine.run(), a subscription, an Event used from other threads, and
+Ctrl-C while run() waits.
 
 usage: test_machine.py GUEST_TINY_ELF
 """
 import errno
+import os
+import signal
 import sys
+import threading
+import time
 
 import hypermem
+from tap import check, done
 
 ELF = sys.argv[1]
 IOCTL = hypermem.syscall_nr("ioctl")
-failures = 0
-
-
-def check(ok, what):
-    global failures
-    print(("ok - " if ok else "not ok - ") + what, flush=True)
-    if not ok:
-        failures += 1
 
 
 def machine(cmdline, handler):
@@ -168,6 +166,149 @@ except ZeroDivisionError as e:
     check(str(e) == "from the handler",
           "run() raises the handler's exception")
 
+
+# Two threads on one Event: their requests take turns, none fails.
+shared = {}
+
+
+def shared_handler(ev):
+    if ev.phase != "enter" or ev.nr != IOCTL or "reads" in shared:
+        return
+    reads = shared["reads"] = []
+
+    def reader():
+        for _ in range(200):
+            try:
+                reads.append(ev.read_str(ev.args[2], 16))
+            except Exception as e:
+                reads.append("%s: %s" % (type(e).__name__, e))
+    threads = [threading.Thread(target=reader) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
+m = machine("scenario=ioctl", shared_handler)
+m.run()
+bad = [r for r in shared.get("reads", []) if r != "eth0"]
+check(len(shared.get("reads", [])) == 400 and not bad,
+      "two threads read through one Event (%d reads, wrong: %r)"
+      % (len(shared.get("reads", [])), bad[:3]))
+
+
+# ev.args with each of its allocations failing in turn: MemoryError or
+# the whole tuple, never a tuple with a hole (SystemError).
+try:
+    import _testcapi
+except ImportError:
+    _testcapi = None
+args_results = set()
+
+
+def args_handler(ev):
+    if ev.phase != "enter" or ev.nr != IOCTL or args_results:
+        return
+    for n in range(1, 10):
+        got = error = None
+        _testcapi.set_nomemory(n, n + 1)
+        try:
+            got = ev.args
+        except BaseException as e:
+            error = e
+        finally:
+            _testcapi.remove_mem_hooks()
+        # A hole (NULL) is only seen by touching it: a crash.
+        args_results.add(type(error).__name__ if error is not None else
+                         "ok" if len(got) == 6 and
+                         all(type(a) is int for a in got) else "wrong")
+
+
+if _testcapi is None:
+    print("# skip: no _testcapi to fail allocations with")
+else:
+    m = machine("scenario=ioctl", args_handler)
+    m.run()
+    check(args_results <= {"ok", "MemoryError"} and
+          "MemoryError" in args_results,
+          "ev.args under failing allocations (%s)"
+          % ", ".join(sorted(args_results)))
+
+
+# Ctrl-C while run() waits and a handler's operations go on: run()
+# raises KeyboardInterrupt at once, the guest stopped.
+interrupted = {}
+
+
+def interrupting_handler(ev):
+    if ev.phase != "enter" or ev.nr != IOCTL or "at" in interrupted:
+        return
+    interrupted["at"] = time.monotonic()
+    os.kill(os.getpid(), signal.SIGINT)
+    try:
+        while True:
+            ev.read_int(ev.args[2])
+    except hypermem.GuestError as e:
+        interrupted["error"] = e.errno
+
+
+m = machine("scenario=ioctl", interrupting_handler)
+signal.signal(signal.SIGINT, signal.default_int_handler)
+try:
+    m.run()
+    check(False, "Ctrl-C ends run() with KeyboardInterrupt (it returned)")
+except KeyboardInterrupt:
+    took = time.monotonic() - interrupted.get("at", 0)
+    check(took < 5, "Ctrl-C ends run() with KeyboardInterrupt (%.2f s)"
+          % took)
+except Exception as e:
+    check(False, "Ctrl-C ends run() with KeyboardInterrupt (%s: %s)"
+          % (type(e).__name__, e))
+check(interrupted.get("error") == errno.ECANCELED,
+      "the handler's operation is canceled (%s)"
+      % interrupted.get("error"))
+
+# Another thread's operation whose argument is converted while the
+# handler returns: RuntimeError, not an operation on no vCPU.
+class SlowAddress:
+    def __init__(self, addr, converting):
+        self.addr = addr
+        self.converting = converting
+
+    def __index__(self):
+        self.converting.set()
+        time.sleep(0.5)
+        return self.addr
+
+
+late = {}
+
+
+def late_handler(ev):
+    if ev.phase != "enter" or ev.nr != IOCTL or "thread" in late:
+        return
+    converting = threading.Event()
+
+    def worker():
+        try:
+            ev.read_int(SlowAddress(ev.args[2], converting))
+            late["result"] = "no error"
+        except Exception as e:
+            late["result"] = "%s: %s" % (type(e).__name__, e)
+    late["thread"] = threading.Thread(target=worker)
+    late["thread"].start()
+    converting.wait()
+
+
+m = machine("scenario=ioctl", late_handler)
+m.run()
+late["thread"].join()
+check(late.get("result") ==
+      "RuntimeError: operation outside its event's handler",
+      "an operation converted past its handler's return refuses (%s)"
+      % late.get("result"))
+
+
 # A guest image that is not there: OSError naming it.
 try:
     hypermem.Machine("/nonexistent/guest.elf")
@@ -176,4 +317,4 @@ except OSError as e:
     check(e.filename == "/nonexistent/guest.elf",
           "a missing image raises OSError naming it (%s)" % e)
 
-sys.exit(1 if failures else 0)
+done()

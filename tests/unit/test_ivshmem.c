@@ -7,6 +7,7 @@
  * server's refusals.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,12 +19,14 @@
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
-#include <sys/un.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
 #include <qemu/ivshmem.h>
+
+#include "ivshmem_peer.h"
 
 #define VECTORS 2
 #define SHM_SIZE (1u << 20)
@@ -38,42 +41,19 @@ static const char *qemu, *machine;
 /* Connect as QEMU does, before the server takes the connection. */
 static int connect_client(void)
 {
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	int fd = ivshmem_peer_connect(path);
 
 	assert_true(fd >= 0);
-	memcpy(addr.sun_path, path, strlen(path) + 1);
-	assert_int_equal(connect(fd, (struct sockaddr *)&addr, sizeof(addr)),
-			 0);
 	return fd;
 }
 
-/* One message: its little-endian number, and its fd or -1. */
+/* One message: its number, and its fd or -1. */
 static int64_t receive(int sock, int *fd)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} control;
-	unsigned char bytes[8];
-	struct iovec iov = { .iov_base = bytes, .iov_len = sizeof(bytes) };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = control.buf,
-		.msg_controllen = sizeof(control.buf),
-	};
-	struct cmsghdr *c;
-	uint64_t v = 0;
-	int i;
+	int64_t value;
 
-	assert_int_equal(recvmsg(sock, &msg, 0), sizeof(bytes));
-	for (i = 7; i >= 0; i--)
-		v = v << 8 | bytes[i];
-	*fd = -1;
-	c = CMSG_FIRSTHDR(&msg);
-	if (c && c->cmsg_type == SCM_RIGHTS)
-		memcpy(fd, CMSG_DATA(c), sizeof(int));
-	return (int64_t)v;
+	assert_int_equal(ivshmem_peer_receive(sock, &value, fd), 0);
+	return value;
 }
 
 struct client {
@@ -126,6 +106,19 @@ static struct ivshmem_server *new_server(void)
 	return s;
 }
 
+/* The server takes @c, which maps the memory it got: its mapping. */
+static uint8_t *take(struct ivshmem_server *s, struct client *c)
+{
+	uint8_t *theirs;
+
+	assert_int_equal(ivshmem_server_accept(s, 1000), 0);
+	opening(c);
+	theirs = mmap(NULL, SHM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
+		      c->shm, 0);
+	assert_true(theirs != MAP_FAILED);
+	return theirs;
+}
+
 static void opening_gives_memory_and_doorbells_each_way(void **state)
 {
 	struct ivshmem_server *s = new_server();
@@ -136,12 +129,8 @@ static void opening_gives_memory_and_doorbells_each_way(void **state)
 	size_t size;
 
 	(void)state;
-	assert_int_equal(ivshmem_server_accept(s, 1000), 0);
-	opening(&c);
 	/* One memory: what the guest writes, the host reads. */
-	theirs = mmap(NULL, SHM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
-		      c.shm, 0);
-	assert_true(theirs != MAP_FAILED);
+	theirs = take(s, &c);
 	ours = ivshmem_server_shm(s, &size);
 	assert_int_equal(size, SHM_SIZE);
 	theirs[SHM_SIZE - 1] = 0x5a;
@@ -275,6 +264,226 @@ static void bad_arguments_are_refused(void **state)
 			 -ENAMETOOLONG);
 }
 
+/* The server's own socket calls, spoiled on demand (--wrap). */
+int __real_bind(int fd, const struct sockaddr *addr, socklen_t len);
+int __wrap_bind(int fd, const struct sockaddr *addr, socklen_t len);
+int __real_listen(int fd, int backlog);
+int __wrap_listen(int fd, int backlog);
+
+static int fail_listen;
+static void (*before_bind)(void);
+
+int __wrap_bind(int fd, const struct sockaddr *addr, socklen_t len)
+{
+	void (*fn)(void) = before_bind;
+
+	before_bind = NULL;
+	if (fn)
+		fn();
+	return __real_bind(fd, addr, len);
+}
+
+int __wrap_listen(int fd, int backlog)
+{
+	if (fail_listen) {
+		fail_listen = 0;
+		errno = EADDRINUSE;
+		return -1;
+	}
+	return __real_listen(fd, backlog);
+}
+
+static void a_failed_listen_leaves_no_socket(void **state)
+{
+	struct ivshmem_server *s;
+
+	(void)state;
+	snprintf(path, sizeof(path), "/tmp/hm-ivshmem-test-%d", getpid());
+	fail_listen = 1;
+	assert_int_equal(ivshmem_server_new(path, SHM_SIZE, VECTORS, &s),
+			 -EADDRINUSE);
+	assert_int_equal(access(path, F_OK), -1);
+}
+
+/* Where the server was told to listen: a folder of its own. */
+static char dir[48], moved[64], elsewhere[48];
+
+static void make_dirs(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/hm-ivshmem-dir-%d", getpid());
+	snprintf(moved, sizeof(moved), "%s.moved", dir);
+	snprintf(elsewhere, sizeof(elsewhere), "/tmp/hm-ivshmem-else-%d",
+		 getpid());
+	assert_int_equal(mkdir(dir, 0700), 0);
+	assert_int_equal(mkdir(elsewhere, 0700), 0);
+	snprintf(path, sizeof(path), "%s/hm.sock", dir);
+}
+
+/* Someone who can write the parent swaps the folder for a link. */
+static void swap_dir(void)
+{
+	assert_int_equal(rename(dir, moved), 0);
+	assert_int_equal(symlink(elsewhere, dir), 0);
+}
+
+static void the_socket_goes_where_its_path_was_looked_at(void **state)
+{
+	struct ivshmem_server *s;
+	char there[96], redirected[96];
+
+	(void)state;
+	make_dirs();
+	snprintf(there, sizeof(there), "%s/hm.sock", moved);
+	snprintf(redirected, sizeof(redirected), "%s/hm.sock", elsewhere);
+	before_bind = swap_dir;
+	assert_int_equal(ivshmem_server_new(path, SHM_SIZE, VECTORS, &s), 0);
+	assert_int_equal(access(redirected, F_OK), -1);
+	assert_int_equal(access(there, F_OK), 0);
+	ivshmem_server_free(s);
+	assert_int_equal(access(there, F_OK), -1);
+	assert_int_equal(unlink(dir), 0);
+	assert_int_equal(rmdir(moved), 0);
+	assert_int_equal(rmdir(elsewhere), 0);
+}
+
+static void a_file_that_is_not_a_socket_is_kept(void **state)
+{
+	struct ivshmem_server *s;
+	int fd;
+
+	(void)state;
+	snprintf(path, sizeof(path), "/tmp/hm-ivshmem-test-%d", getpid());
+	unlink(path);
+	fd = open(path, O_CREAT | O_EXCL | O_WRONLY, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(ivshmem_server_new(path, SHM_SIZE, VECTORS, &s),
+			 -EEXIST);
+	assert_int_equal(access(path, F_OK), 0);
+	assert_int_equal(unlink(path), 0);
+}
+
+static void a_socket_left_there_is_replaced(void **state)
+{
+	struct ivshmem_server *s, *old;
+
+	(void)state;
+	old = new_server();
+	/* Gone without its cleanup: its socket file stays. */
+	assert_int_equal(rename(path, "/tmp/hm-ivshmem-keep"), 0);
+	ivshmem_server_free(old);
+	assert_int_equal(rename("/tmp/hm-ivshmem-keep", path), 0);
+	assert_int_equal(ivshmem_server_new(path, SHM_SIZE, VECTORS, &s), 0);
+	ivshmem_server_free(s);
+	assert_int_equal(access(path, F_OK), -1);
+}
+
+static void a_second_qemu_waits_for_the_first(void **state)
+{
+	struct ivshmem_server *s = new_server();
+	struct client a = { .sock = connect_client() };
+	int b = connect_client();
+	struct pollfd p = { .fd = b, .events = POLLIN };
+
+	(void)state;
+	assert_int_equal(ivshmem_server_accept(s, 1000), 0);
+	opening(&a);
+	assert_int_equal(ivshmem_server_accept(s, 100), -EISCONN);
+	/* B got nothing; A is still the one served. */
+	assert_int_equal(poll(&p, 1, 0), 0);
+	assert_int_equal(ivshmem_server_connected(s), 1);
+	close(b);
+	close_client(&a);
+	ivshmem_server_free(s);
+}
+
+/*
+ * A QEMU that had the memory and eventfds and left keeps them: the next
+ * one gets new ones (ivshmem_server_renew()), never those.
+ */
+static void the_next_qemu_gets_new_memory(void **state)
+{
+	struct ivshmem_server *s = new_server();
+	struct client a = { .sock = connect_client() };
+	struct client b = { 0 };
+	struct stat st_a, st_b;
+	uint8_t *theirs, *ours;
+	uint64_t one = 1;
+	size_t size;
+
+	(void)state;
+	theirs = take(s, &a);
+	ours = ivshmem_server_shm(s, &size);
+	close(a.sock);
+	assert_int_equal(ivshmem_server_connected(s), 0);
+	b.sock = connect_client();
+	assert_int_equal(ivshmem_server_accept(s, 1000), -ESTALE);
+	assert_int_equal(ivshmem_server_renew(s), 0);
+	assert_int_equal(ivshmem_server_accept(s, 1000), 0);
+	opening(&b);
+	/* B's memory is another file; the server's pointer is B's now. */
+	assert_int_equal(fstat(a.shm, &st_a), 0);
+	assert_int_equal(fstat(b.shm, &st_b), 0);
+	assert_true(st_a.st_ino != st_b.st_ino);
+	assert_ptr_equal(ivshmem_server_shm(s, &size), ours);
+	theirs[0] = 0x5a;
+	assert_int_equal(ours[0], 0);
+	/* A's doorbell rings nothing of the server's. */
+	assert_int_equal(write(a.doorbell[0], &one, sizeof(one)), sizeof(one));
+	assert_int_equal(ivshmem_server_take(s, 0), 0);
+	assert_int_equal(write(b.doorbell[0], &one, sizeof(one)), sizeof(one));
+	assert_int_equal(ivshmem_server_take(s, 0), 1);
+	munmap(theirs, SHM_SIZE);
+	a.sock = -1;
+	close_client(&a);
+	close_client(&b);
+	ivshmem_server_free(s);
+}
+
+/*
+ * A QEMU of another user (nobody; as root only) is let go without a word:
+ * the first recv() of its connection says how many bytes came.
+ */
+static void another_users_qemu_gets_nothing(void **state)
+{
+	struct ivshmem_server *s;
+	ssize_t got = -1;
+	int fds[2], status;
+	pid_t pid;
+
+	(void)state;
+	if (geteuid())
+		skip();
+	s = new_server();
+	/* A socket anyone may connect to: the check is the server's. */
+	assert_int_equal(chmod(path, 0777), 0);
+	assert_int_equal(pipe(fds), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (!pid) {
+		char buf[8];
+		int sock;
+
+		if (setresgid(65534, 65534, 65534) ||
+		    setresuid(65534, 65534, 65534))
+			_exit(2);
+		sock = ivshmem_peer_connect(path);
+		if (sock < 0)
+			_exit(3);
+		got = recv(sock, buf, sizeof(buf), 0);
+		_exit(write(fds[1], &got, sizeof(got)) == sizeof(got) ? 0 : 4);
+	}
+	close(fds[1]);
+	assert_int_equal(ivshmem_server_accept(s, 5000), -EACCES);
+	assert_int_equal(read(fds[0], &got, sizeof(got)), sizeof(got));
+	assert_int_equal(got, 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(status, 0);
+	close(fds[0]);
+	assert_int_equal(ivshmem_server_connected(s), 0);
+	ivshmem_server_free(s);
+}
+
 /* test-ivshmem [QEMU MACHINE]: with them, also against that stock QEMU. */
 int main(int argc, char **argv)
 {
@@ -283,6 +492,13 @@ int main(int argc, char **argv)
 		cmocka_unit_test(nobody_connecting_times_out),
 		cmocka_unit_test(a_qemu_that_leaves_at_once_is_epipe),
 		cmocka_unit_test(bad_arguments_are_refused),
+		cmocka_unit_test(a_failed_listen_leaves_no_socket),
+		cmocka_unit_test(the_socket_goes_where_its_path_was_looked_at),
+		cmocka_unit_test(a_file_that_is_not_a_socket_is_kept),
+		cmocka_unit_test(a_socket_left_there_is_replaced),
+		cmocka_unit_test(a_second_qemu_waits_for_the_first),
+		cmocka_unit_test(another_users_qemu_gets_nothing),
+		cmocka_unit_test(the_next_qemu_gets_new_memory),
 	};
 	const struct CMUnitTest qemu_tests[] = {
 		cmocka_unit_test(stock_qemu_takes_the_opening),

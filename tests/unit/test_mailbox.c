@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -305,6 +306,96 @@ static void test_guest_gives_up(void **state)
 	box_free(&b);
 }
 
+/* A guest that answers each request half a second late. */
+static void late_reply(struct fake_guest *g)
+{
+	(void)g;
+	usleep(500 * 1000);
+}
+
+struct stopper {
+	struct hm_mailbox *mb;
+	uint64_t at_ms;
+};
+
+static void *stop_later(void *arg)
+{
+	struct stopper *st = arg;
+
+	usleep(700 * 1000);
+	st->at_ms = now_ms();
+	hm_mailbox_stop(st->mb);
+	return NULL;
+}
+
+static struct box *stopped_box;
+
+/*
+ * A read of many round trips, each answered late but within its
+ * deadline: the stop from another thread ends it at once, not at its
+ * next answer, and every request after it.
+ */
+static void read_until_stopped(struct unit *u, const struct hm_event *ev)
+{
+	struct stopper st = { .mb = stopped_box->mb };
+	uint8_t *big = malloc(BUF_SIZE);
+	uint64_t done_ms;
+	pthread_t t;
+
+	(void)ev;
+	assert_non_null(big);
+	u->g->before_reply = late_reply;
+	assert_int_equal(pthread_create(&t, NULL, stop_later, &st), 0);
+	assert_int_equal(hm_vcpu_read(u->vcpu, VA_BUF, big, BUF_SIZE),
+			 -ECANCELED);
+	done_ms = now_ms();
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_true(st.at_ms && done_ms - st.at_ms < 250);
+	u->g->before_reply = NULL;
+	assert_int_equal(hm_vcpu_read(u->vcpu, VA_BUF, big, 8), -ECANCELED);
+	free(big);
+}
+
+static void test_stop_ends_a_stretched_read(void **state)
+{
+	struct hm_stats st;
+	struct box b;
+
+	(void)state;
+	box_init(&b, guest_one_event, 30000);
+	stopped_box = &b;
+	run_box(&b, read_until_stopped);
+	assert_int_equal(b.u->events, 1);
+	assert_int_equal(b.u->g->mailbox_failures, 0);
+	hm_vcpu_get_stats(b.u->vcpu, &st);
+	assert_int_equal(st.timeouts, 0);
+	box_free(&b);
+}
+
+/* Stopped before an event: its requests fail, the guest is answered. */
+static void read_once_stopped(struct unit *u, const struct hm_event *ev)
+{
+	uint8_t buf[8];
+
+	(void)ev;
+	assert_int_equal(hm_vcpu_read(u->vcpu, VA_BUF, buf, 8), -ECANCELED);
+	assert_int_equal(hm_vcpu_read(u->vcpu, VA_BUF, buf, 8), -ECANCELED);
+}
+
+static void test_stopped_mailbox_still_answers_calls(void **state)
+{
+	struct box b;
+
+	(void)state;
+	box_init(&b, guest_one_event, 5000);
+	hm_mailbox_stop(b.mb);
+	run_box(&b, read_once_stopped);
+	assert_int_equal(b.u->events, 1);
+	assert_int_equal(b.u->g->register_result, 0);
+	assert_int_equal(b.u->g->mailbox_failures, 0);
+	box_free(&b);
+}
+
 /* Two guest CPUs raising at once, each in its slot. */
 static int slot_events[2];
 
@@ -514,6 +605,8 @@ int main(void)
 		cmocka_unit_test(test_vcpu_free_keeps_slot),
 		cmocka_unit_test(test_guest_stops_answering),
 		cmocka_unit_test(test_guest_gives_up),
+		cmocka_unit_test(test_stop_ends_a_stretched_read),
+		cmocka_unit_test(test_stopped_mailbox_still_answers_calls),
 		cmocka_unit_test(test_two_slots),
 		cmocka_unit_test(test_hostile_turns),
 		cmocka_unit_test(test_arguments),

@@ -82,6 +82,10 @@ static const char help_text[] =
 "                    (repeat it, once per argument)\n"
 "                      hypermem-run --vmm qemu --qemu-arg -device \\\n"
 "                        --qemu-arg virtio-rng-pci --kernel bzImage\n"
+"  --qemu-user USER  serve a QEMU that runs as USER (a name or a uid), and\n"
+"                    no other (default: this user's own)\n"
+"                      hypermem-run --qemu-socket /tmp/hm.sock \\\n"
+"                        --qemu-user libvirt-qemu script.lua\n"
 "  --json            JSON Lines on stdout: one object per event, script\n"
 "                    output line, console line and the result\n"
 "                      hypermem-run --json | python3 -m json.tool --json-lines\n"
@@ -161,6 +165,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "attach", required_argument, NULL, OPT_VALUED },
 		{ "drive", required_argument, NULL, OPT_VALUED },
 		{ "qemu-arg", required_argument, NULL, OPT_VALUED },
+		{ "qemu-user", required_argument, NULL, OPT_VALUED },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },

@@ -2,8 +2,9 @@
 /*
  * The Lua state, the handler registry and event dispatch. Handlers live in
  * a registry table, per phase ("enter", "return", then user events) a list
- * of { nr, fn, rule } in registration order (nr -1 matches every call or
- * code; rule, a struct hm_sub_rule userdata, holds the hook's filter).
+ * of { nr, fn, rule[, said] } in registration order (nr -1 matches every
+ * call or code; rule, a struct hm_sub_rule userdata, holds the hook's
+ * filter; said: the guest's failure to have it checked was said).
  * The handlers' rules are the VM's subscription: the guest raises only
  * what some handler wants. Events from all vCPUs are serialized by s->lock
  * because a Lua state is not thread-safe.
@@ -417,12 +418,35 @@ static void subscribe(struct script *s)
 	free(rules);
 }
 
-/* Whether the handler on the stack's top wants @ev: 1, 0, or -errno. */
+/*
+ * The guest could not have a hook's filter checked (filter.h): said once
+ * per hook, in the handler's entry (its field 4), unless the run is
+ * stopping.
+ */
+static void say_guest_fault(lua_State *L, int err)
+{
+	char msg[FILTER_MSG_MAX];
+	int said;
+
+	lua_rawgeti(L, -1, 4);
+	said = lua_toboolean(L, -1);
+	lua_pop(L, 1);
+	if (said || err == -ECANCELED)
+		return;
+	lua_pushboolean(L, 1);
+	lua_rawseti(L, -2, 4);
+	filter_match_error(err, msg);
+	output_error("%s", msg);
+}
+
+/*
+ * Whether the handler on the stack's top wants @ev: 1 or 0. A filter the
+ * guest leaves unchecked is not met: the guest's fault, the run goes on.
+ */
 static int handler_wants(struct script *s, lua_State *L,
 			 const struct hm_event *ev)
 {
 	const struct hm_sub_rule *rule;
-	char msg[FILTER_MSG_MAX];
 	int ret;
 
 	lua_rawgeti(L, -1, 3);
@@ -431,11 +455,9 @@ static int handler_wants(struct script *s, lua_State *L,
 	if (!rule->nr_conds)
 		return 1;
 	ret = hm_vcpu_event_matches(s->vcpu, ev, rule);
-	if (ret < 0) {
-		filter_match_error(ret, msg);
-		output_error("%s", msg);
-	}
-	return ret;
+	if (ret < 0)
+		say_guest_fault(L, ret);
+	return ret > 0;
 }
 
 /* Run the handlers matching the event; 0, or -ECANCELED after an error. */
@@ -444,7 +466,7 @@ static int run_handlers(struct script *s, int cpu, const struct hm_event *ev,
 {
 	lua_State *L = s->L;
 	lua_Integer i, n, nr;
-	int ret = 0, wants;
+	int ret = 0;
 
 	lua_getfield(L, LUA_REGISTRYINDEX, HANDLERS_KEY);
 	lua_rawgeti(L, -1, phase);
@@ -458,10 +480,8 @@ static int run_handlers(struct script *s, int cpu, const struct hm_event *ev,
 			lua_pop(L, 1);
 			continue;
 		}
-		wants = handler_wants(s, L, ev);
-		if (wants <= 0) {
+		if (!handler_wants(s, L, ev)) {
 			lua_pop(L, 1);
-			ret = wants < 0 ? -ECANCELED : 0;
 			continue;
 		}
 		lua_rawgeti(L, -1, 2);

@@ -302,8 +302,9 @@ HM_EXPORT void hm_vcpu_get_stats(struct hm_vcpu *vcpu, struct hm_stats *stats);
  * answer in time; the event is then abandoned and later operations in it
  * fail fast with -ETIMEDOUT), -EPROTO (a malformed reply), -ECONNABORTED
  * (on a mailbox: the guest gave up waiting for the host, its own deadline;
- * the event is abandoned likewise), and whatever the exit handler
- * returned. Errors the guest reports about its own objects
+ * the event is abandoned likewise), whatever the exit handler returned,
+ * and -ECANCELED once a mailbox was stopped (hm_mailbox_stop(); the event
+ * is abandoned the same way). Errors the guest reports about its own objects
  * (-EFAULT, -EBADF, -ENOENT, ...: the HM_E* list in protocol.h) pass
  * through; a guest reporting any other number, one of the codes above
  * included, gets -EPROTO: the library's own codes always mean what they say.
@@ -582,6 +583,17 @@ HM_EXPORT struct hm_vcpu *hm_mailbox_vcpu(struct hm_mailbox *mb,
  * serving the rest: the guest has been answered either way.
  */
 HM_EXPORT int hm_mailbox_serve(struct hm_mailbox *mb);
+
+/**
+ * End every operation on @p mb's slots, for good: the request a handler
+ * waits on fails at once with -ECANCELED, not at its reply or deadline,
+ * and so does every request after it (the event is abandoned, as after
+ * -ETIMEDOUT). hm_mailbox_serve() still answers the guest's calls, so a
+ * guest is never left waiting. Safe from any thread and from a signal
+ * handler: a VMM calls it when its run ends (a stop, its deadline), since
+ * the thread that would notice is the one the operation holds.
+ */
+HM_EXPORT void hm_mailbox_stop(struct hm_mailbox *mb);
 
 #ifdef __cplusplus
 }

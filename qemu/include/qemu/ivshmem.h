@@ -11,6 +11,7 @@
 #define QEMU_IVSHMEM_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #define IVSHMEM_HOST_ID 0
 #define IVSHMEM_GUEST_ID 1
@@ -19,24 +20,43 @@
 struct ivshmem_server;
 
 /*
- * Listen on @path (a socket made there, the old one replaced) with
- * @shm_size bytes of shared memory (a power of two, as QEMU's BAR wants;
- * zeroed) and @vectors interrupt vectors each way.
- * @return 0; -EINVAL; -ENAMETOOLONG for a path a socket cannot have; the
- * error of socket(), bind(), memfd_create() or eventfd().
+ * Listen on @path with @shm_size bytes of shared memory (a power of two,
+ * as QEMU's BAR wants; zeroed) and @vectors interrupt vectors each way.
+ * The socket is made through @path's folder, opened once: a socket left
+ * there is replaced, any other file refused. QEMU must run as this
+ * process's effective user (ivshmem_server_set_peer_uid()).
+ * @return 0; -EINVAL; -ENAMETOOLONG for a path a socket cannot have;
+ * -EEXIST, a file there that is not a socket; the error of open(),
+ * socket(), bind(), listen(), memfd_create() or eventfd(). No socket file
+ * is left behind on failure.
  */
 int ivshmem_server_new(const char *path, size_t shm_size,
 		       unsigned int vectors, struct ivshmem_server **ret);
 void ivshmem_server_free(struct ivshmem_server *s);
 
+/* Take a QEMU of @uid only, instead of this process's effective user. */
+void ivshmem_server_set_peer_uid(struct ivshmem_server *s, uid_t uid);
+
 /*
  * Take the next QEMU that connects, within @timeout_ms, and send it the
  * protocol's opening: version, its id, the shared memory, the host's
- * eventfds (its doorbells to us) and its own (our interrupts to it). A
- * QEMU taken before is let go.
- * @return 0; -ETIMEDOUT; -EPIPE when it left during the opening.
+ * eventfds (its doorbells to us) and its own (our interrupts to it). One
+ * at a time: while one is connected, the next waits.
+ * @return 0; -ETIMEDOUT; -EPIPE when it left during the opening; -EACCES
+ * for a process of another user (SO_PEERCRED), let go without a word;
+ * -EISCONN while the one taken is connected; -ESTALE when a QEMU had the
+ * memory and eventfds and left: ivshmem_server_renew() first.
  */
 int ivshmem_server_accept(struct ivshmem_server *s, unsigned int timeout_ms);
+
+/*
+ * New shared memory (zeroed) mapped where the old was and new eventfds
+ * under the old numbers, for the next QEMU: the pointer and the fds the
+ * caller holds stay valid, and a QEMU that had the old ones keeps only
+ * them. 0; -EISCONN while a QEMU is connected; the error of
+ * memfd_create(), mmap() or eventfd().
+ */
+int ivshmem_server_renew(struct ivshmem_server *s);
 
 /* The shared memory, as the host maps it. */
 void *ivshmem_server_shm(const struct ivshmem_server *s, size_t *size);

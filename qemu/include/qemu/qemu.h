@@ -23,6 +23,7 @@
 #define QEMU_QEMU_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include <hypermem/hypermem.h>
 
@@ -53,6 +54,11 @@ struct qemu_config {
 	 * one in a private directory, removed once our QEMU connected.
 	 */
 	const char *socket;
+	/**
+	 * The user a QEMU must run as to be served (another is refused:
+	 * qemu_result.refused); NULL: this process's effective user.
+	 */
+	const uid_t *peer_uid;
 	unsigned int timeout_ms;	/**< the whole run's, from qemu_new() */
 	qemu_console_fn console_fn;	/**< NULL: the console is dropped */
 	void *console_opaque;
@@ -93,11 +99,13 @@ enum qemu_end {
 enum qemu_failure {
 	QEMU_FAILED_ACCEPT,	/**< taking QEMU's connection */
 	QEMU_FAILED_POLL,	/**< waiting for the guest */
+	QEMU_FAILED_WATCH,	/**< starting the deadline's thread */
 };
 
 struct qemu_result {
 	enum qemu_end end;
 	int connected;			/**< a QEMU connected */
+	unsigned int refused;		/**< connections of another user */
 	unsigned int registered;	/**< guest CPUs that registered */
 	int status;			/**< QEMU_END_EXITED: wait status */
 	enum qemu_failure failure;	/**< QEMU_END_FAILED: what, and */
@@ -142,11 +150,16 @@ int qemu_launch(struct qemu *q, const struct qemu_launch *l);
 
 /**
  * Take QEMU's connection, then serve the guest's doorbells and pass its
- * console on, until the run ends (qemu_is_stopping()).
+ * console on, until the run ends (qemu_is_stopping()). A thread of its
+ * own keeps the deadline: at the deadline, as at qemu_stop(), a handler's
+ * operation ends at once (-ECANCELED) rather than at its next answer.
  */
 void qemu_run(struct qemu *q, struct qemu_result *res);
 
-/** End the run; safe from the event handler. */
+/**
+ * End the run, and the operation a handler waits on with it; safe from
+ * the event handler, any thread and a signal handler.
+ */
 void qemu_stop(struct qemu *q);
 
 /**
