@@ -32,12 +32,29 @@ struct second {
 	int connect_error;
 };
 
+/*
+ * The rest of the opening, as QEMU reads it: the peers' eventfds, ours
+ * (id, one vector) last. Leaving before it would fail the opening.
+ */
+static void take_eventfds(int sock, int64_t id)
+{
+	int64_t value;
+	int fd;
+
+	do {
+		if (ivshmem_peer_receive(sock, &value, &fd))
+			return;
+		if (fd >= 0)
+			close(fd);
+	} while (value != id);
+}
+
 /* Connect as QEMU, take the opening, look at the memory, leave. */
 static void *second_qemu(void *arg)
 {
 	struct second *got = arg;
 	int sock = -1, shm = -1, fd, tries;
-	int64_t value;
+	int64_t value, id = -1;
 	struct stat st;
 	void *mem;
 
@@ -52,9 +69,10 @@ static void *second_qemu(void *arg)
 	}
 	/* Version, id, then the memory. */
 	if (!ivshmem_peer_receive(sock, &value, &fd) &&
-	    !ivshmem_peer_receive(sock, &value, &fd) &&
+	    !ivshmem_peer_receive(sock, &id, &fd) &&
 	    !ivshmem_peer_receive(sock, &value, &shm) && shm >= 0 &&
 	    !fstat(shm, &st)) {
+		take_eventfds(sock, id);
 		mem = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED,
 			   shm, 0);
 		if (mem != MAP_FAILED) {
