@@ -112,7 +112,7 @@ static inline void cpu_pause(void)
 #endif
 }
 
-/* Milliseconds left before the request's deadline, at least 1; 0: none. */
+/* Milliseconds left before the operation's deadline, at least 1; 0: none. */
 static int ms_left(const struct hm_vcpu *vcpu)
 {
 	struct timespec now;
@@ -154,7 +154,8 @@ int real_mailbox_wait(struct hm_vcpu *vcpu, int ms)
 
 /*
  * One request: the header is in the region; hand it to the guest and
- * wait, under the deadline, for its reply call on the next seq.
+ * wait, under the operation's deadline, for its reply call on the next
+ * seq.
  */
 static int drive(struct hm_vcpu *vcpu)
 {
@@ -164,7 +165,6 @@ static int drive(struct hm_vcpu *vcpu)
 	unsigned int spins = 0;
 	int err;
 
-	watchdog_start_deadline(vcpu);
 	err = give_turn(vcpu);
 	if (err)
 		return err;
