@@ -123,30 +123,33 @@ static int run_write_ptr(struct hm_vcpu *vcpu, const struct op_value *a,
 	return hm_vcpu_write_ptr(vcpu, a[0].u, a[1].u);
 }
 
+/* A list the library gave, as many values as entries: OP_MAX_ENTRIES. */
+static int take_list(struct op_result *r, void *list, int err)
+{
+	if (err)
+		return err;
+	r->data = list;
+	return r->count > OP_MAX_ENTRIES ? -E2BIG : 0;
+}
+
 static int run_get_proc_args(struct hm_vcpu *vcpu, const struct op_value *a,
 			     struct op_result *r)
 {
 	char **argv;
-	int err;
+	int err = hm_vcpu_get_proc_args(vcpu, &argv, &r->count);
 
 	(void)a;
-	err = hm_vcpu_get_proc_args(vcpu, &argv, &r->count);
-	if (!err)
-		r->data = argv;
-	return err;
+	return take_list(r, err ? NULL : argv, err);
 }
 
 static int run_get_proc_env(struct hm_vcpu *vcpu, const struct op_value *a,
 			    struct op_result *r)
 {
 	struct hm_env_var *vars;
-	int err;
+	int err = hm_vcpu_get_proc_env(vcpu, &vars, &r->count);
 
 	(void)a;
-	err = hm_vcpu_get_proc_env(vcpu, &vars, &r->count);
-	if (!err)
-		r->data = vars;
-	return err;
+	return take_list(r, err ? NULL : vars, err);
 }
 
 static int run_get_proc_pid(struct hm_vcpu *vcpu, const struct op_value *a,
@@ -171,24 +174,23 @@ static int run_read_fd_name(struct hm_vcpu *vcpu, const struct op_value *a,
 	return 0;
 }
 
-/* Up to max bytes from offset: the library's reads until end of file. */
+/* Up to max bytes from offset: one operation, to the end of the file. */
 static int run_read_file(struct hm_vcpu *vcpu, const struct op_value *a,
 			 struct op_result *r)
 {
 	size_t max = a[1].u;
-	ssize_t n = 1;
+	ssize_t n = 0;
 
 	if (take_buffer(r, max))
 		return -ENOMEM;
-	while (r->len < max && n > 0) {
-		n = hm_vcpu_read_file(vcpu, a[0].p, a[2].u + r->len,
-				      (char *)r->data + r->len,
-				      max - r->len);
-		if (n > 0)
-			r->len += (size_t)n;
-	}
-	r->at = a[2].u + r->len;
-	return n < 0 ? (int)n : 0;
+	r->at = a[2].u;
+	if (max)
+		n = hm_vcpu_read_file(vcpu, a[0].p, a[2].u, r->data, max);
+	if (n < 0)
+		return (int)n;
+	r->len = (size_t)n;
+	r->at += r->len;
+	return 0;
 }
 
 static int run_read_socket_info(struct hm_vcpu *vcpu,
@@ -227,13 +229,10 @@ static int run_processes(struct hm_vcpu *vcpu, const struct op_value *a,
 			 struct op_result *r)
 {
 	struct hm_process *list;
-	int err;
+	int err = hm_vcpu_list_processes(vcpu, &list, &r->count);
 
 	(void)a;
-	err = hm_vcpu_list_processes(vcpu, &list, &r->count);
-	if (!err)
-		r->data = list;
-	return err;
+	return take_list(r, err ? NULL : list, err);
 }
 
 static int run_maps(struct hm_vcpu *vcpu, const struct op_value *a,
@@ -242,9 +241,7 @@ static int run_maps(struct hm_vcpu *vcpu, const struct op_value *a,
 	struct hm_mapping *maps;
 	int err = hm_vcpu_get_maps(vcpu, a[0].u, &maps, &r->count);
 
-	if (!err)
-		r->data = maps;
-	return err;
+	return take_list(r, err ? NULL : maps, err);
 }
 
 static int run_fds(struct hm_vcpu *vcpu, const struct op_value *a,
@@ -253,9 +250,7 @@ static int run_fds(struct hm_vcpu *vcpu, const struct op_value *a,
 	struct hm_open_file *files;
 	int err = hm_vcpu_get_fds(vcpu, a[0].u, &files, &r->count);
 
-	if (!err)
-		r->data = files;
-	return err;
+	return take_list(r, err ? NULL : files, err);
 }
 
 static int run_path(struct hm_vcpu *vcpu, const struct op_value *a,
@@ -714,6 +709,8 @@ const char *op_strerror(const struct op_def *op, int err)
 		return op->einval;
 	if (err == -EOPNOTSUPP && op->where == OP_AT_SYSCALL)
 		return "the guest does not offer event control";
+	if (err == -E2BIG)
+		return "more than one operation may take (entries or memory)";
 	return strerror(-err);
 }
 

@@ -51,6 +51,13 @@ struct op_arg {
 
 #define OP_MAX_ARGS 4
 
+/*
+ * Most entries one operation turns into values (an argv's strings, an
+ * environment's variables, a list's entries): -E2BIG past it. A table or
+ * dict per entry costs a few hundred bytes in either language.
+ */
+#define OP_MAX_ENTRIES 65536u
+
 /* An argument's value, as the binding converted it. */
 struct op_value {
 	uint64_t u;		/* ADDR, WORD, INT (as int64_t), INDEX */

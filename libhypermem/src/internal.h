@@ -28,6 +28,7 @@ struct hm_vm {
 	hm_exit_fn exit_fn;
 	void *exit_opaque;
 	unsigned int timeout_ms;
+	size_t op_memory;		/* one operation's budget, in bytes */
 	int kick_signal;
 	unsigned int nr_vcpus;
 	enum hm_read_mode read_mode;
@@ -130,7 +131,14 @@ struct hm_vcpu {
 	size_t chunk;			/* bytes of data[] in the region */
 
 	bool in_event;
-	bool in_op;
+	bool in_op;			/* a request is with the guest */
+	/*
+	 * The public operation in progress (operation.c): how deep its calls
+	 * nest, whether its deadline runs, what it allocated so far.
+	 */
+	unsigned int op_depth;
+	bool op_timed;
+	size_t op_bytes;
 	int event_error;		/* set when the event is abandoned */
 	uint32_t event_kind;		/* of the event in progress */
 	struct hm_event_control control; /* host byte order until sent */
@@ -268,6 +276,23 @@ ssize_t read_str_cooperative(struct hm_vcpu *vcpu, uint64_t addr, char *buf,
  * operations act on (hm_vcpu_use_process()).
  */
 int event_task_pid(struct hm_vcpu *vcpu, uint64_t *pid);
+/* operation.c */
+struct hm_vcpu *op_enter(struct hm_vcpu *vcpu);
+void op_leave(struct hm_vcpu **vcpu);
+/*
+ * The bounds of the public operation that runs to the end of the block
+ * (operation.c): the outermost one starts them, those it calls share them.
+ */
+#define OPERATION(vcpu)                                                   \
+	struct hm_vcpu *operation_ __attribute__((cleanup(op_leave), unused)) \
+		= op_enter(vcpu)
+/* Before each request: 0, or -ETIMEDOUT once the deadline has passed. */
+int op_deadline(struct hm_vcpu *vcpu);
+/*
+ * realloc(@old, @size) (malloc for NULL) charged to the operation's
+ * budget: NULL with *err -E2BIG past it or -ENOMEM, @old kept.
+ */
+void *op_realloc(struct hm_vcpu *vcpu, void *old, size_t size, int *err);
 
 /* control.c */
 /* End the event, with the handler's control record when @clean. */

@@ -114,7 +114,7 @@ static inline void cpu_pause(void)
 #endif
 }
 
-/* Milliseconds left before the request's deadline, at least 1; 0: none. */
+/* Milliseconds left before the operation's deadline, at least 1; 0: none. */
 static int ms_left(const struct hm_vcpu *vcpu)
 {
 	struct timespec now;
@@ -161,8 +161,8 @@ static bool stopping(const struct hm_mailbox *mb)
 
 /*
  * One request: the header is in the region; hand it to the guest and
- * wait, under the deadline, for its reply call on the next seq. A stop
- * ends the wait at once: no slot's request outlives its run.
+ * wait, under the operation's deadline, for its reply call on the next
+ * seq. A stop ends the wait at once: no slot's request outlives its run.
  */
 static int drive(struct hm_vcpu *vcpu)
 {
@@ -174,7 +174,6 @@ static int drive(struct hm_vcpu *vcpu)
 
 	if (stopping(vcpu->mb))
 		return -ECANCELED;
-	watchdog_start_deadline(vcpu);
 	err = give_turn(vcpu);
 	if (err)
 		return err;

@@ -103,6 +103,7 @@ ssize_t hm_vcpu_read_direct(struct hm_vcpu *vcpu, uint64_t addr, void *buf,
 ssize_t hm_vcpu_read(struct hm_vcpu *vcpu, uint64_t addr, void *buf,
 		     size_t len)
 {
+	OPERATION(vcpu);
 	int err = check_range(vcpu, addr, len);
 
 	if (err)
@@ -123,6 +124,7 @@ ssize_t hm_vcpu_read(struct hm_vcpu *vcpu, uint64_t addr, void *buf,
 ssize_t hm_vcpu_write(struct hm_vcpu *vcpu, uint64_t addr, const void *buf,
 		      size_t len)
 {
+	OPERATION(vcpu);
 	size_t done = 0;
 	int err = check_range(vcpu, addr, len);
 
@@ -224,6 +226,7 @@ static ssize_t read_str_direct(struct hm_vcpu *vcpu, uint64_t addr, char *buf,
 ssize_t hm_vcpu_read_str(struct hm_vcpu *vcpu, uint64_t addr, char *buf,
 			 size_t cap)
 {
+	OPERATION(vcpu);
 	ssize_t ret;
 	int err;
 

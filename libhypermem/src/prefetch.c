@@ -213,11 +213,9 @@ bool prefetch_proc_args(struct hm_vcpu *vcpu, char **area, size_t *len,
 		if (it->what != HM_FETCH_ARGV || it->result < 0 ||
 		    it->len != (size_t)it->result)
 			continue;
-		*area = malloc(it->len + 1);
-		if (!*area) {
-			*err = -ENOMEM;
+		*area = op_realloc(vcpu, NULL, it->len + 1, err);
+		if (!*area)
 			return true;
-		}
 		memcpy(*area, it->data, it->len);
 		(*area)[it->len] = '\0';
 		*len = it->len;

@@ -13,7 +13,9 @@
 
 /*
  * Fetch a whole argv or environment block. Each reply's addr is the block's
- * total size, which must not change between chunks.
+ * total size, which must not change between chunks, and each carries all
+ * that was asked up to the end: a shorter one says that the guest could
+ * read no further, so that the replies are as few as the region allows.
  */
 static int read_proc_area(struct hm_vcpu *vcpu, uint64_t op, char **ret,
 			  size_t *ret_len)
@@ -33,11 +35,12 @@ static int read_proc_area(struct hm_vcpu *vcpu, uint64_t op, char **ret,
 				  reply.size > reply.addr - offset ||
 				  (reply.size == 0 && offset < reply.addr)))
 			err = protocol_error(vcpu);
+		else if (!err && reply.size < min_size(vcpu->chunk,
+						      reply.addr - offset))
+			err = -EFAULT;
 		if (!err && !area) {
 			total = reply.addr;
-			area = malloc(total + 1);
-			if (!area)
-				err = -ENOMEM;
+			area = op_realloc(vcpu, NULL, total + 1, &err);
 		}
 		if (err) {
 			free(area);
@@ -65,6 +68,7 @@ static size_t count_strings(const char *area, size_t len)
 
 int hm_vcpu_get_proc_args(struct hm_vcpu *vcpu, char ***argv, size_t *argc)
 {
+	OPERATION(vcpu);
 	char *area, *strings, **vec;
 	size_t len, n, i;
 	int err = vcpu_can_request(vcpu);
@@ -76,10 +80,10 @@ int hm_vcpu_get_proc_args(struct hm_vcpu *vcpu, char ***argv, size_t *argc)
 	if (err)
 		return err;
 	n = count_strings(area, len);
-	vec = malloc((n + 1) * sizeof(*vec) + len + 1);
+	vec = op_realloc(vcpu, NULL, (n + 1) * sizeof(*vec) + len + 1, &err);
 	if (!vec) {
 		free(area);
-		return -ENOMEM;
+		return err;
 	}
 	strings = (char *)(vec + n + 1);
 	memcpy(strings, area, len + 1);
@@ -97,6 +101,7 @@ int hm_vcpu_get_proc_args(struct hm_vcpu *vcpu, char ***argv, size_t *argc)
 int hm_vcpu_get_proc_env(struct hm_vcpu *vcpu, struct hm_env_var **vars,
 			 size_t *count)
 {
+	OPERATION(vcpu);
 	struct hm_env_var *vec;
 	char *area, *strings;
 	size_t len, n, i;
@@ -105,10 +110,10 @@ int hm_vcpu_get_proc_env(struct hm_vcpu *vcpu, struct hm_env_var **vars,
 	if (err)
 		return err;
 	n = count_strings(area, len);
-	vec = malloc(n * sizeof(*vec) + len + 1);
+	vec = op_realloc(vcpu, NULL, n * sizeof(*vec) + len + 1, &err);
 	if (!vec) {
 		free(area);
-		return -ENOMEM;
+		return err;
 	}
 	strings = (char *)(vec + n);
 	memcpy(strings, area, len + 1);
@@ -133,6 +138,7 @@ int hm_vcpu_get_proc_env(struct hm_vcpu *vcpu, struct hm_env_var **vars,
 
 int hm_vcpu_get_proc_pid(struct hm_vcpu *vcpu, uint64_t *pid)
 {
+	OPERATION(vcpu);
 	struct reply reply;
 	int err;
 
@@ -210,6 +216,7 @@ static ssize_t read_fd_name_slices(struct hm_vcpu *vcpu, int64_t fd,
 ssize_t hm_vcpu_read_fd_name(struct hm_vcpu *vcpu, int64_t fd, char *buf,
 			     size_t cap)
 {
+	OPERATION(vcpu);
 	ssize_t ret;
 	int err;
 
@@ -255,11 +262,16 @@ ssize_t request_name(struct hm_vcpu *vcpu, uint64_t op, uint64_t addr,
 	return (ssize_t)reply.size;
 }
 
+/*
+ * As many requests as it takes, each carrying at least a byte: a reply of
+ * none is the end of the file, as is a short one that reaches the size
+ * the guest gave (0: unknown, as /proc's files have it).
+ */
 ssize_t hm_vcpu_read_file(struct hm_vcpu *vcpu, const char *path,
 			  uint64_t offset, void *buf, size_t len)
 {
+	OPERATION(vcpu);
 	size_t path_size = strlen(path) + 1, done = 0;
-
 	int err;
 
 	if (len > SSIZE_MAX || path_size == 1)
@@ -285,7 +297,8 @@ ssize_t hm_vcpu_read_file(struct hm_vcpu *vcpu, const char *path,
 			return protocol_error(vcpu);
 		memcpy((char *)buf + done, region_data(vcpu), reply.size);
 		done += reply.size;
-		if (reply.size < n)
+		if (!reply.size || (reply.size < n && reply.addr &&
+				    offset + done >= reply.addr))
 			break;
 	}
 	return (ssize_t)done;
@@ -293,6 +306,7 @@ ssize_t hm_vcpu_read_file(struct hm_vcpu *vcpu, const char *path,
 
 int hm_vcpu_use_process(struct hm_vcpu *vcpu, uint64_t pid)
 {
+	OPERATION(vcpu);
 	struct reply reply;
 	int err = vcpu_can_request(vcpu);
 
@@ -362,6 +376,7 @@ ssize_t hm_vcpu_write_file(struct hm_vcpu *vcpu, const char *path,
 			   uint64_t offset, const void *buf, size_t len,
 			   uint32_t flags, uint32_t mode)
 {
+	OPERATION(vcpu);
 	struct hm_write_file head = { .flags = flags, .mode = mode };
 	size_t path_size = strlen(path) + 1, room, done = 0;
 	ssize_t n;
@@ -398,6 +413,7 @@ ssize_t hm_vcpu_write_file(struct hm_vcpu *vcpu, const char *path,
 int hm_vcpu_read_socket_info(struct hm_vcpu *vcpu, int64_t fd,
 			     struct hm_socket_info *info)
 {
+	OPERATION(vcpu);
 	struct hm_socket_info wire;
 	struct reply reply;
 	int err = vcpu_request(vcpu, HM_OP_READ_SOCKET_INFO, (uint64_t)fd,

@@ -197,6 +197,7 @@ static int check_pieces(struct hm_vcpu *vcpu, struct hm_iovec *v, size_t n)
 
 ssize_t hm_vcpu_readv(struct hm_vcpu *vcpu, struct hm_iovec *pieces, size_t n)
 {
+	OPERATION(vcpu);
 	enum hm_read_mode mode = vcpu_read_mode(vcpu);
 	ssize_t full = 0;
 	size_t i;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * One request: the op goes into the region, the vCPU's transport hands it
- * to the guest and waits for the answer; then the reply's header is
+ * to the guest and waits for the answer, under the deadline of the
+ * operation it is part of (operation.c); then the reply's header is
  * checked once, and an error the guest reports is checked against what it
  * may report.
  */
@@ -83,15 +84,21 @@ int vcpu_request(struct hm_vcpu *vcpu, uint64_t op, uint64_t addr,
 	if (err)
 		return err;
 
-	set_region_header(vcpu->region, op, addr, size);
-	vcpu->stats.round_trips++;
-	vcpu->in_op = true;
-	err = vcpu->ops->drive(vcpu);
-	vcpu->in_op = false;
+	/* One deadline for the operation, whatever its number of requests. */
+	err = op_deadline(vcpu);
+	if (!err) {
+		set_region_header(vcpu->region, op, addr, size);
+		vcpu->stats.round_trips++;
+		vcpu->in_op = true;
+		err = vcpu->ops->drive(vcpu);
+		vcpu->in_op = false;
+	}
 	if (err) {
 		/*
 		 * The guest's state is unknown: abandon the event rather than
-		 * mistake a late answer for the next request's.
+		 * mistake a late answer for the next request's. A deadline
+		 * that passed between two requests abandons it too: what took
+		 * the operation that long would take the next one as long.
 		 */
 		if (err == -ETIMEDOUT)
 			vcpu->stats.timeouts++;

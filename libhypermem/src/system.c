@@ -4,7 +4,9 @@
  * and working directory of any process (protocol.h, "The whole system").
  * A list comes a reply at a time; each reply is copied out of the region
  * once and checked in the copy: entries inside it, keys in ascending order
- * from the request's cursor, names without NUL, a next cursor past them.
+ * from the request's cursor, names without NUL, a next cursor past them,
+ * and as many entries as fit. Everything a list takes on the host counts
+ * against the operation's budget (operation.c).
  */
 #include <errno.h>
 #include <limits.h>
@@ -13,11 +15,9 @@
 
 #include "internal.h"
 
-/* Most a list may take on the host; a guest that sends more is refused. */
-#define LIST_MAX_BYTES (64u << 20)
-
 /* A list being collected: entries of one public type, names in a pool. */
 struct collect {
+	struct hm_vcpu *vcpu;
 	char *entries;
 	size_t entry_size;
 	size_t count;
@@ -27,20 +27,20 @@ struct collect {
 	size_t names_cap;
 };
 
-static int grow(char **buf, size_t *cap, size_t need)
+/* Room for @need bytes in @buf, twice what it had, or 4 KiB, or @need. */
+static int grow(struct hm_vcpu *vcpu, char **buf, size_t *cap, size_t need)
 {
-	size_t n = *cap ? *cap : 4096;
+	size_t n = *cap ? *cap * 2 : 4096;
 	char *more;
+	int err;
 
 	if (need <= *cap)
 		return 0;
-	if (need > LIST_MAX_BYTES)
-		return -E2BIG;
-	while (n < need)
-		n *= 2;
-	more = realloc(*buf, n);
+	if (n < need)
+		n = need;
+	more = op_realloc(vcpu, *buf, n, &err);
 	if (!more)
-		return -ENOMEM;
+		return err;
 	*buf = more;
 	*cap = n;
 	return 0;
@@ -49,7 +49,8 @@ static int grow(char **buf, size_t *cap, size_t need)
 /* Room for one more entry; its address. */
 static void *add_entry(struct collect *c, int *err)
 {
-	*err = grow(&c->entries, &c->cap, (c->count + 1) * c->entry_size);
+	*err = grow(c->vcpu, &c->entries, &c->cap,
+		    (c->count + 1) * c->entry_size);
 	if (*err)
 		return NULL;
 	return c->entries + c->count++ * c->entry_size;
@@ -59,7 +60,8 @@ static void *add_entry(struct collect *c, int *err)
 static int add_name(struct collect *c, const char *name, size_t len,
 		    uintptr_t *offset)
 {
-	int err = grow(&c->names, &c->names_cap, c->names_len + len + 1);
+	int err = grow(c->vcpu, &c->names, &c->names_cap,
+		       c->names_len + len + 1);
 
 	if (err)
 		return err;
@@ -71,21 +73,21 @@ static int add_name(struct collect *c, const char *name, size_t len,
 }
 
 /*
- * The entries, then the names, in one allocation for the caller; @fix
- * turns each entry's name offset into a pointer into it.
+ * The entries, then the names, in one allocation for the caller (the
+ * entries' own, grown); @fix turns each entry's name offset into a
+ * pointer into it.
  */
 static int finish(struct collect *c, void **ret, size_t *count,
 		  void (*fix)(void *entry, const char *names))
 {
-	size_t entries = c->count * c->entry_size;
-	char *out = malloc(entries + c->names_len + 1);
-	size_t i;
+	size_t entries = c->count * c->entry_size, i;
+	int err;
+	char *out = op_realloc(c->vcpu, c->entries,
+			       entries + c->names_len + 1, &err);
 
 	if (!out)
-		return -ENOMEM;
-	/* An empty list has no entries buffer at all. */
-	if (entries)
-		memcpy(out, c->entries, entries);
+		return err;
+	c->entries = NULL;
 	if (c->names_len)
 		memcpy(out + entries, c->names, c->names_len);
 	for (i = 0; fix && i < c->count; i++)
@@ -259,25 +261,43 @@ static long parse_fd(struct hm_vcpu *vcpu, const uint8_t *at, size_t left,
 	return n;
 }
 
+/* One kind of list: its op and feature, how its entries are read. */
+struct list_kind {
+	uint64_t feature;
+	uint64_t op;
+	size_t entry_size;	/* of the public type */
+	/*
+	 * The most an entry takes in a reply (a name, padded, is at most
+	 * HM_NAME_MAX bytes): the guest stops a reply only where its next
+	 * entry does not fit, so one that is not the last leaves less room.
+	 */
+	size_t wire_max;
+	parse_fn *parse;
+	void (*fix)(void *entry, const char *names);
+};
+
 /*
- * Walk a list to its end. Each reply must hold at least one entry unless
- * it is the last, and its next cursor must lie past its entries: a walk
- * always moves forward, so a guest cannot keep the host in it.
+ * Walk a list to its end. Each reply but the last must hold as many
+ * entries as fit, and its next cursor must lie past its entries: a walk
+ * always moves forward, as few replies as the region allows.
  */
-static int walk_list(struct hm_vcpu *vcpu, uint64_t op, uint64_t pid,
-		     parse_fn *parse, struct collect *c)
+static int walk_list(struct hm_vcpu *vcpu, const struct list_kind *kind,
+		     uint64_t pid, struct collect *c)
 {
-	uint8_t *copy = malloc(vcpu->chunk);
 	struct walk w = { 0 };
 	uint64_t next = 0;
 	size_t len = 0, at;
 	long n;
-	int err = copy ? 0 : -ENOMEM;
+	int err = 0;
+	uint8_t *copy = op_realloc(vcpu, NULL, vcpu->chunk, &err);
 
+	if (!copy)
+		return err;
 	while (!err) {
-		err = list_request(vcpu, op, pid, w.cursor, copy, &len, &next);
+		err = list_request(vcpu, kind->op, pid, w.cursor, copy, &len,
+				   &next);
 		for (at = 0; !err && at < len; at += (size_t)n) {
-			n = parse(vcpu, copy + at, len - at, &w, c);
+			n = kind->parse(vcpu, copy + at, len - at, &w, c);
 			if (n < 0)
 				err = (int)n;
 			w.any = true;
@@ -285,8 +305,10 @@ static int walk_list(struct hm_vcpu *vcpu, uint64_t op, uint64_t pid,
 		if (err || !next)
 			break;
 		/* Maps resume at the next start, at or past the last end. */
-		if (!len || next <= w.cursor ||
-		    (op == HM_OP_PROC_MAPS ? next < w.last : next <= w.last))
+		if (!len || vcpu->chunk - len >= kind->wire_max ||
+		    next <= w.cursor ||
+		    (kind->op == HM_OP_PROC_MAPS ? next < w.last :
+						   next <= w.last))
 			err = protocol_error(vcpu);
 		w.cursor = next;
 	}
@@ -317,17 +339,30 @@ static void fix_fd(void *entry, const char *names)
 	f->name = names + (uintptr_t)f->name;
 }
 
-static int list(struct hm_vcpu *vcpu, uint64_t feature, uint64_t op,
-		uint64_t pid, size_t entry_size, parse_fn *parse,
-		void (*fix)(void *, const char *), void **ret, size_t *count)
+static const struct list_kind processes = {
+	HM_FEATURE_PROC_LIST, HM_OP_PROC_LIST, sizeof(struct hm_process),
+	sizeof(struct hm_proc_entry), parse_proc, NULL,
+};
+static const struct list_kind maps = {
+	HM_FEATURE_PROC_MAPS, HM_OP_PROC_MAPS, sizeof(struct hm_mapping),
+	sizeof(struct hm_map_entry) + HM_NAME_MAX, parse_map, fix_map,
+};
+static const struct list_kind fds = {
+	HM_FEATURE_PROC_FDS, HM_OP_PROC_FDS, sizeof(struct hm_open_file),
+	sizeof(struct hm_fd_entry) + HM_NAME_MAX, parse_fd, fix_fd,
+};
+
+static int list(struct hm_vcpu *vcpu, const struct list_kind *kind,
+		uint64_t pid, void **ret, size_t *count)
 {
-	struct collect c = { .entry_size = entry_size };
-	int err = list_start(vcpu, feature);
+	OPERATION(vcpu);
+	struct collect c = { .vcpu = vcpu, .entry_size = kind->entry_size };
+	int err = list_start(vcpu, kind->feature);
 
 	if (!err)
-		err = walk_list(vcpu, op, pid, parse, &c);
+		err = walk_list(vcpu, kind, pid, &c);
 	if (!err)
-		err = finish(&c, ret, count, fix);
+		err = finish(&c, ret, count, kind->fix);
 	collect_free(&c);
 	return err;
 }
@@ -335,27 +370,25 @@ static int list(struct hm_vcpu *vcpu, uint64_t feature, uint64_t op,
 int hm_vcpu_list_processes(struct hm_vcpu *vcpu, struct hm_process **ret,
 			   size_t *count)
 {
-	return list(vcpu, HM_FEATURE_PROC_LIST, HM_OP_PROC_LIST, 0,
-		    sizeof(**ret), parse_proc, NULL, (void **)ret, count);
+	return list(vcpu, &processes, 0, (void **)ret, count);
 }
 
 int hm_vcpu_get_maps(struct hm_vcpu *vcpu, uint64_t pid,
 		     struct hm_mapping **ret, size_t *count)
 {
-	return list(vcpu, HM_FEATURE_PROC_MAPS, HM_OP_PROC_MAPS, pid,
-		    sizeof(**ret), parse_map, fix_map, (void **)ret, count);
+	return list(vcpu, &maps, pid, (void **)ret, count);
 }
 
 int hm_vcpu_get_fds(struct hm_vcpu *vcpu, uint64_t pid,
 		    struct hm_open_file **ret, size_t *count)
 {
-	return list(vcpu, HM_FEATURE_PROC_FDS, HM_OP_PROC_FDS, pid,
-		    sizeof(**ret), parse_fd, fix_fd, (void **)ret, count);
+	return list(vcpu, &fds, pid, (void **)ret, count);
 }
 
 static ssize_t proc_path(struct hm_vcpu *vcpu, uint64_t op, uint64_t pid,
 			 char *buf, size_t cap)
 {
+	OPERATION(vcpu);
 	int err;
 
 	if (!cap || cap > SSIZE_MAX)

@@ -3,7 +3,7 @@
  * The exit transport: a vCPU of the VMM's, its calls doorbells that exit
  * KVM_RUN (decoded by the architecture code). A request runs the guest
  * until it rings the reply doorbell, the VMM's own exits handed to its exit
- * handler on the way, under the event's deadline.
+ * handler on the way, under the operation's deadline (operation.c).
  */
 #include <errno.h>
 #include <linux/kvm.h>
@@ -86,7 +86,6 @@ static int drive(struct hm_vcpu *vcpu)
 		arch_complete_call(vcpu, 0);
 		vcpu->call_open = false;
 	}
-	watchdog_start_deadline(vcpu);
 	for (;;) {
 		err = run_to_next_exit(vcpu);
 		if (!err) {

@@ -14,6 +14,7 @@ int hm_vm_new(struct hm_vm **ret)
 	if (!vm)
 		return -ENOMEM;
 	vm->timeout_ms = HM_DEFAULT_TIMEOUT_MS;
+	vm->op_memory = HM_DEFAULT_MEMORY_BUDGET;
 	vm->kick_signal = SIGRTMIN + 7;
 	pthread_mutex_init(&vm->sub_lock, NULL);
 	*ret = vm;
@@ -122,6 +123,14 @@ int hm_vm_set_timeout(struct hm_vm *vm, unsigned int ms)
 	if (!ms)
 		return -EINVAL;
 	vm->timeout_ms = ms;
+	return 0;
+}
+
+int hm_vm_set_memory_budget(struct hm_vm *vm, size_t bytes)
+{
+	if (!bytes)
+		return -EINVAL;
+	vm->op_memory = bytes;
 	return 0;
 }
 

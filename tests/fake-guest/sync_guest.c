@@ -116,6 +116,11 @@ static void sync_clock(struct timespec *now, void *opaque)
 	now->tv_nsec = (long)(now_ns % 1000000000ull);
 }
 
+uint64_t sync_guest_clock_ns(void)
+{
+	return now_ns;
+}
+
 static const struct hm_seams seams = {
 	.kvm_run = sync_kvm_run,
 	.vcpu_ioctl = sync_vcpu_ioctl,
@@ -178,4 +183,30 @@ void sync_guest_raise(struct sync_guest *g, uint32_t kind, uint64_t nr)
 	struct hm_event_record ev = { .kind = kind, .nr = nr };
 
 	hm_agent_raise(&g->agent, &ev);
+}
+
+struct event_call {
+	int (*fn)(struct hm_vcpu *vcpu, struct sync_guest *g);
+	int result;
+};
+
+static int call_in_event(struct hm_vcpu *vcpu, const struct hm_event *ev,
+			 void *opaque)
+{
+	struct event_call *call = opaque;
+
+	(void)ev;
+	call->result = call->fn(vcpu, hm_vcpu_get_data(vcpu));
+	return 0;
+}
+
+int sync_guest_event(struct sync_guest *g,
+		     int (*fn)(struct hm_vcpu *vcpu, struct sync_guest *g))
+{
+	struct event_call call = { fn, -1 };
+
+	hm_vm_set_event_handler(hm_vcpu_get_vm(g->vcpu), call_in_event, &call);
+	sync_guest_raise(g, HM_EVENT_USER, 7);
+	hm_vm_set_event_handler(hm_vcpu_get_vm(g->vcpu), NULL, NULL);
+	return call.result;
 }

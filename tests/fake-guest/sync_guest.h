@@ -72,8 +72,21 @@ void sync_guest_free(struct sync_guest *g);
  */
 void sync_guest_map(struct sync_guest *g);
 
+/*
+ * The clock the library sees, in ns: it moves a second at each KVM_RUN a
+ * guest leaves unanswered (silent), and only then.
+ */
+uint64_t sync_guest_clock_ns(void);
+
 /* Guest side: register the region; raise an event, served until it ends. */
 int sync_guest_register(struct sync_guest *g);
 void sync_guest_raise(struct sync_guest *g, uint32_t kind, uint64_t nr);
+
+/*
+ * Raise a user event whose handler (the VM's, from now on) runs @fn on
+ * the guest's vCPU: what @fn returned, -1 when the event never ran.
+ */
+int sync_guest_event(struct sync_guest *g,
+		     int (*fn)(struct hm_vcpu *vcpu, struct sync_guest *g));
 
 #endif

@@ -22,6 +22,13 @@
 		}                                                          \
 	} while (0)
 
+/*
+ * fuzz_alloc.c, in the targets linked with it: the bytes this thread
+ * allocated from begin to end, every allocation added up.
+ */
+void fuzz_alloc_begin(void);
+size_t fuzz_alloc_end(void);
+
 /* The input, consumed from the front; zeros once it is used up. */
 struct fuzz_input {
 	const uint8_t *data;

@@ -21,6 +21,9 @@
  * answer of an operation was honest, no guest entry after a timeout, a
  * subscription page taken only when well offered and then always a
  * consistent table, and an event's task within what READ_PROCPID allows.
+ * Every operation ends within its deadline on the seams' clock however
+ * late each reply comes, and allocates within the memory budget the input
+ * picks, all its allocations added up (fuzz_alloc.c).
  */
 #include <errno.h>
 #include <signal.h>
@@ -43,7 +46,7 @@ static struct hm_vm *vm;
 static struct sync_guest *guests[NR_GUESTS];
 static struct fuzz_input in;
 static uint8_t pristine[SYNC_MEM_SIZE];
-static size_t args_len, file_len;
+static size_t args_len, file_len, budget;
 
 /* Whether every answer since the last reset was the honest agent's. */
 static bool honest;
@@ -233,7 +236,7 @@ static void spoil(struct sync_guest *g)
 	struct hm_region *r = g->agent.region;
 
 	g->reply_call = 0;
-	switch (how % 9) {
+	switch (how % 10) {
 	case 0:
 		r->op = hm_le64(fuzz_u8(&in) % 24);
 		break;
@@ -254,6 +257,10 @@ static void spoil(struct sync_guest *g)
 		/* Serial bytes before the next reply: the VMM's exits. */
 		g->foreign = fuzz_u8(&in) % 3;
 		return;
+	case 6:
+		/* The next reply a second or two late: it may time out. */
+		g->silent = 1 + fuzz_u8(&in) % 2;
+		break;
 	default:
 		return;		/* honest */
 	}
@@ -490,7 +497,7 @@ static void op_misc(struct hm_vcpu *vcpu, bool check)
 	ssize_t got;
 	int err;
 
-	switch (fuzz_u8(&in) % 7) {
+	switch (fuzz_u8(&in) % 9) {
 	case 0:
 		err = hm_vcpu_get_proc_pid(vcpu, &v);
 		if (check && honest)
@@ -512,10 +519,14 @@ static void op_misc(struct hm_vcpu *vcpu, bool check)
 		break;
 	case 4:
 		hm_vcpu_read_u32(vcpu, pick_addr(), &v32);
-		hm_vcpu_read_ptr(vcpu, pick_addr(), &v);
 		break;
 	case 5:
+		hm_vcpu_read_ptr(vcpu, pick_addr(), &v);
+		break;
+	case 6:
 		hm_vcpu_write_u64(vcpu, pick_addr(), fuzz_u64(&in));
+		break;
+	case 7:
 		hm_vcpu_write_ptr(vcpu, pick_addr(), fuzz_u64(&in));
 		break;
 	default:
@@ -640,11 +651,15 @@ static int on_event(struct hm_vcpu *vcpu, const struct hm_event *ev,
 		uint8_t what = fuzz_u8(&in);
 		unsigned int runs = g->kvm_runs;
 		int gone = abandoned(vcpu);
+		uint64_t start;
 
 		honest = episode_honest && !gone;
 		g->silent = what & 0x80 ? fuzz_u8(&in) % 4 : 0;
 		if (g->silent)
 			honest = false;
+		/* One operation each, its time and its allocations counted. */
+		start = sync_guest_clock_ns();
+		fuzz_alloc_begin();
 		switch (what % 9) {
 		case 0: op_read(vcpu, g, model_holds); break;
 		case 1: op_read_str(vcpu, g, model_holds); break;
@@ -655,6 +670,9 @@ static int on_event(struct hm_vcpu *vcpu, const struct hm_event *ev,
 		case 6: op_system(vcpu, model_holds); break;
 		default: op_misc(vcpu, model_holds); break;
 		}
+		FUZZ_CHECK(fuzz_alloc_end() <= budget);
+		FUZZ_CHECK(sync_guest_clock_ns() - start <=
+			   HM_DEFAULT_TIMEOUT_MS * 1000000ull);
 		g->silent = 0;
 		/* An abandoned event never enters the guest again. */
 		if (gone)
@@ -867,6 +885,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		reset(guests[i]);
 	args_len = fuzz_u16(&in) % 0x6000;
 	file_len = fuzz_u16(&in) % 0x8000;
+	/* 1 KiB to 64 MiB: small ones reached by the model's argv and lists. */
+	budget = (size_t)1024 << fuzz_u8(&in) % 17;
+	FUZZ_CHECK(hm_vm_set_memory_budget(vm, budget) == 0);
 	spoiled = fuzz_u8(&in) % 4;
 	for (i = 0; i < spoiled; i++) {
 		struct sync_guest *g = guests[fuzz_u8(&in) % NR_GUESTS];

@@ -13,10 +13,13 @@
  *
  * Checked: hm_mailbox_serve() returns a count or an error the protocol
  * names; every operation's result within its bounds and every string
- * terminated where its length says, with no NUL before; and the host
- * never writes outside slot 0 (its control word, region and subscription
- * page): the header, the other control words and the other slots keep
- * their bytes.
+ * terminated where its length says, with no NUL before; every operation
+ * over by its deadline on the seams' clock, which moves only while the
+ * host waits for an answer (as far as the input says, never past the wait
+ * it was asked for), and within the memory budget the input picks, all
+ * its allocations added up (fuzz_alloc.c); and the host never writes
+ * outside slot 0 (its control word, region and subscription page): the
+ * header, the other control words and the other slots keep their bytes.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -42,6 +45,16 @@ static struct fuzz_input in;
 static struct hm_vm *vm;
 static struct hm_mailbox *mb;
 static int efd = -1;
+static uint64_t now_ms;		/* the seams' clock */
+static unsigned int timeout_ms;
+static size_t budget;
+
+static void seam_clock(struct timespec *now, void *opaque)
+{
+	(void)opaque;
+	now->tv_sec = (time_t)(now_ms / 1000);
+	now->tv_nsec = (long)(now_ms % 1000) * 1000000;
+}
 
 static struct hm_mailbox_ctl *ctl0(void)
 {
@@ -110,27 +123,37 @@ static int answer(struct hm_vcpu *vcpu, int ms, void *opaque)
 	struct hm_region *r = (struct hm_region *)slot0();
 	uint32_t turn = ctl0()->turn;
 	uint16_t size;
+	uint8_t how = fuzz_u8(&in) % 8;
 
 	(void)vcpu;
-	(void)ms;
 	(void)opaque;
-	switch (fuzz_u8(&in) % 8) {
+	/* What comes, comes within the wait; silence, at its end. */
+	if (how)
+		now_ms += fuzz_u8(&in) % ((unsigned int)ms + 1);
+	else
+		now_ms += (unsigned int)ms;
+	switch (how) {
 	case 0:
-		return -ETIMEDOUT;	/* no answer before the deadline */
+		return 0;	/* no answer before the deadline */
 	case 1:
 		ctl0()->turn = (uint32_t)fuzz_u64(&in);
 		return 0;
 	case 2:
 		poke();
 		return 0;
+	case 3:
+		/* All that was asked, as a slow but honest guest has it. */
+		r->op = HM_RESP_READ_OK;
+		break;
 	default:
+		r->op = fuzz_u8(&in) % 32;
+		r->addr = fuzz_u64(&in);
+		size = fuzz_u16(&in);
+		r->size = fuzz_u8(&in) % 4 ?
+			  size % (REGION_PAGES * HM_PAGE_SIZE) : size;
+		fuzz_bytes(&in, r->data, fuzz_u16(&in) % 512);
 		break;
 	}
-	r->op = fuzz_u8(&in) % 32;
-	r->addr = fuzz_u64(&in);
-	size = fuzz_u16(&in);
-	r->size = fuzz_u8(&in) % 4 ? size % (REGION_PAGES * HM_PAGE_SIZE) : size;
-	fuzz_bytes(&in, r->data, fuzz_u16(&in) % 512);
 	ctl0()->call = fuzz_u8(&in) % 8 ? HM_CALL_REPLY : fuzz_u8(&in);
 	ctl0()->turn = HM_TURN(HM_TURN_SEQ(turn) + 1, HM_TURN_HOST);
 	return 0;
@@ -157,7 +180,9 @@ static int on_event(struct hm_vcpu *vcpu, const struct hm_event *ev,
 		char **argv;
 		ssize_t got;
 		size_t len;
+		uint64_t start = now_ms;
 
+		fuzz_alloc_begin();
 		switch (fuzz_u8(&in) % 5) {
 		case 0:
 			len = fuzz_u16(&in) % sizeof(buf);
@@ -186,6 +211,8 @@ static int on_event(struct hm_vcpu *vcpu, const struct hm_event *ev,
 				free(procs);
 			break;
 		}
+		FUZZ_CHECK(fuzz_alloc_end() <= budget);
+		FUZZ_CHECK(now_ms - start <= timeout_ms);
 	}
 	return -(int)(fuzz_u8(&in) % 2);
 }
@@ -291,7 +318,9 @@ static void race_end(struct racer *r)
 
 static void setup(void)
 {
-	static const struct hm_seams seams = { .mailbox_wait = answer };
+	static const struct hm_seams seams = {
+		.clock = seam_clock, .mailbox_wait = answer,
+	};
 
 	hm_seams_set(&seams);
 	efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -314,7 +343,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (hm_mailbox_new(vm, mem, MEM_SIZE, REGION_PAGES, efd, &mb))
 		abort();
 	memcpy(before, mem, sizeof(mem));
-	hm_vm_set_timeout(vm, 1 + fuzz_u8(&in) % 50);
+	timeout_ms = 1 + fuzz_u8(&in) % 50;
+	hm_vm_set_timeout(vm, timeout_ms);
+	budget = (size_t)1024 << fuzz_u8(&in) % 17;
+	FUZZ_CHECK(hm_vm_set_memory_budget(vm, budget) == 0);
 	race_start(&racer, data, size);
 	for (step = 0; step < MAX_STEPS && in.size; step++) {
 		int ret;

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "seams.h"
 #include "unit.h"
 
 #define MEM_SIZE (1u << 20)
@@ -566,6 +567,97 @@ static void test_hostile_turns(void **state)
 	box_free(&b);
 }
 
+/*
+ * A guest that answers every request of the argv in full, 60 ms after it
+ * came, on the seams' clock: each request within a 100 ms deadline of its
+ * own, the operation far past one.
+ */
+#define SLOW_AREA (1u << 20)
+#define SLOW_TIMEOUT_MS 100
+#define SLOW_REPLY_MS 60
+
+static uint64_t seam_ns;
+
+static void seam_now(struct timespec *now, void *opaque)
+{
+	(void)opaque;
+	now->tv_sec = (time_t)(seam_ns / 1000000000u);
+	now->tv_nsec = (long)(seam_ns % 1000000000u);
+}
+
+static int answer_late(struct hm_vcpu *vcpu, int ms, void *opaque)
+{
+	struct box *b = opaque;
+	struct hm_region *r = (struct hm_region *)(b->mem + HM_PAGE_SIZE);
+	uint64_t offset = r->addr, n = r->size;
+	uint32_t turn = ctl0(b)->turn;
+
+	(void)vcpu;
+	if (ms < SLOW_REPLY_MS) {
+		seam_ns += (uint64_t)ms * 1000000u;
+		return 0;
+	}
+	seam_ns += SLOW_REPLY_MS * 1000000u;
+	assert_int_equal(r->op, HM_OP_READ_PROCARGS);
+	if (n > SLOW_AREA - offset)
+		n = SLOW_AREA - offset;
+	memset(r->data, 'a', n);
+	r->op = HM_RESP_READ_OK;
+	r->addr = SLOW_AREA;
+	r->size = n;
+	ctl0(b)->call = HM_CALL_REPLY;
+	ctl0(b)->turn = HM_TURN(HM_TURN_SEQ(turn) + 1, HM_TURN_HOST);
+	return 0;
+}
+
+static int stretched_args(struct hm_vcpu *vcpu, const struct hm_event *ev,
+			  void *opaque)
+{
+	uint64_t start = seam_ns;
+	struct hm_stats st;
+	char **argv;
+	size_t argc;
+
+	(void)ev;
+	(void)opaque;
+	assert_int_equal(hm_vcpu_get_proc_args(vcpu, &argv, &argc),
+			 -ETIMEDOUT);
+	/* The second reply would come at 120 ms: the deadline, 100, ends it. */
+	assert_int_equal(seam_ns - start, SLOW_TIMEOUT_MS * 1000000u);
+	hm_vcpu_get_stats(vcpu, &st);
+	assert_int_equal(st.round_trips, 2);
+	assert_int_equal(st.timeouts, 1);
+	return 0;
+}
+
+static void test_stretched_proc_args_end_at_the_deadline(void **state)
+{
+	struct box b;
+	const struct hm_seams seams = {
+		.clock = seam_now, .mailbox_wait = answer_late, .opaque = &b,
+	};
+	struct hm_region *r;
+
+	(void)state;
+	box_init(&b, NULL, 0);
+	r = (struct hm_region *)(b.mem + HM_PAGE_SIZE);
+	write_hello(&b);
+	((struct hm_hello *)r->data)->features = 0;
+	hand_over(&b, 1, HM_CALL_REGISTER, HM_PAGE_SIZE);
+	assert_int_equal(hm_mailbox_serve(b.mb), 1);
+	assert_int_equal(hm_vm_set_timeout(b.u->vm, SLOW_TIMEOUT_MS), 0);
+	hm_vm_set_event_handler(b.u->vm, stretched_args, NULL);
+	hm_seams_set(&seams);
+	r->op = HM_OP_EVENT;
+	r->size = sizeof(struct hm_event_record);
+	memset(r->data, 0, r->size);
+	((struct hm_event_record *)r->data)->kind = HM_EVENT_USER;
+	hand_over(&b, 2, HM_CALL_EVENT, 0);
+	assert_int_equal(hm_mailbox_serve(b.mb), 1);
+	hm_seams_set(NULL);
+	box_free(&b);
+}
+
 static void test_arguments(void **state)
 {
 	struct hm_mailbox *mb;
@@ -609,6 +701,7 @@ int main(void)
 		cmocka_unit_test(test_stopped_mailbox_still_answers_calls),
 		cmocka_unit_test(test_two_slots),
 		cmocka_unit_test(test_hostile_turns),
+		cmocka_unit_test(test_stretched_proc_args_end_at_the_deadline),
 		cmocka_unit_test(test_arguments),
 	};
 

@@ -15,18 +15,6 @@
 
 #include "sync_guest.h"
 
-static int (*body)(struct hm_vcpu *vcpu, struct sync_guest *g);
-static int body_result;
-
-static int on_event(struct hm_vcpu *vcpu, const struct hm_event *ev,
-		    void *opaque)
-{
-	(void)ev;
-	(void)opaque;
-	body_result = body(vcpu, hm_vcpu_get_data(vcpu));
-	return 0;
-}
-
 /* Register, raise one event whose handler runs @fn, tear down. */
 static void one_event(int (*fn)(struct hm_vcpu *, struct sync_guest *))
 {
@@ -34,13 +22,9 @@ static void one_event(int (*fn)(struct hm_vcpu *, struct sync_guest *))
 	struct sync_guest *g;
 
 	assert_int_equal(hm_vm_new(&vm), 0);
-	hm_vm_set_event_handler(vm, on_event, NULL);
 	g = sync_guest_new(vm, 0);
-	body = fn;
-	body_result = -1;
 	assert_int_equal(sync_guest_register(g), 0);
-	sync_guest_raise(g, HM_EVENT_USER, 7);
-	assert_int_equal(body_result, 0);
+	assert_int_equal(sync_guest_event(g, fn), 0);
 	sync_guest_free(g);
 	hm_vm_free(vm);
 }

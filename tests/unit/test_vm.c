@@ -85,6 +85,8 @@ static void settings_are_validated(void **state)
 	assert_int_equal(hm_vm_new(&vm), 0);
 	assert_int_equal(hm_vm_set_timeout(vm, 0), -EINVAL);
 	assert_int_equal(hm_vm_set_timeout(vm, 50), 0);
+	assert_int_equal(hm_vm_set_memory_budget(vm, 0), -EINVAL);
+	assert_int_equal(hm_vm_set_memory_budget(vm, 4096), 0);
 	assert_int_equal(hm_vm_set_kick_signal(vm, 0), -EINVAL);
 	assert_int_equal(hm_vm_set_kick_signal(vm, SIGKILL), -EINVAL);
 	assert_int_equal(hm_vm_set_kick_signal(vm, SIGRTMAX + 1), -EINVAL);

@@ -196,6 +196,9 @@ struct hm_translation {
 /** Default deadline of one operation, in milliseconds. */
 #define HM_DEFAULT_TIMEOUT_MS 2000u
 
+/** Default memory budget of one operation, in bytes (64 MiB). */
+#define HM_DEFAULT_MEMORY_BUDGET (64u << 20)
+
 /**
  * Create a VM context with no RAM and no handlers.
  * @return 0, or -ENOMEM.
@@ -223,12 +226,24 @@ HM_EXPORT void hm_vm_set_exit_handler(struct hm_vm *vm, hm_exit_fn fn,
 				      void *opaque);
 
 /**
- * Set the deadline of one operation. When it passes, the vCPU is kicked out
- * of KVM_RUN by the signal set with hm_vm_set_kick_signal() and the
- * operation fails with -ETIMEDOUT.
+ * Set the deadline of one operation (one hm_vcpu_* call), which its first
+ * request starts and no later request restarts: a guest that answers each
+ * request just in time cannot stretch an operation of many round trips
+ * past it. When it passes, the vCPU is kicked out of KVM_RUN by the signal
+ * set with hm_vm_set_kick_signal() (a mailbox request stops waiting) and
+ * the operation fails with -ETIMEDOUT.
  * @return 0, or -EINVAL for 0.
  */
 HM_EXPORT int hm_vm_set_timeout(struct hm_vm *vm, unsigned int ms);
+
+/**
+ * Set the memory budget of one operation: everything it allocates on the
+ * host, every allocation added up (a buffer as it grows, the result handed
+ * to the caller included), whatever sizes the guest's replies claim. An
+ * operation that would go past it fails with -E2BIG.
+ * @return 0, or -EINVAL for 0.
+ */
+HM_EXPORT int hm_vm_set_memory_budget(struct hm_vm *vm, size_t bytes);
 
 /**
  * Choose the signal that interrupts KVM_RUN at a deadline (default
@@ -298,16 +313,24 @@ HM_EXPORT void hm_vcpu_get_stats(struct hm_vcpu *vcpu, struct hm_stats *stats);
 /*
  * Operations. Valid only inside the event handler of the same vCPU:
  * elsewhere they fail with -EBUSY, and with -ENOTCONN when no guest
- * registered. Other errors common to all: -ETIMEDOUT (the guest did not
- * answer in time; the event is then abandoned and later operations in it
- * fail fast with -ETIMEDOUT), -EPROTO (a malformed reply), -ECONNABORTED
- * (on a mailbox: the guest gave up waiting for the host, its own deadline;
- * the event is abandoned likewise), whatever the exit handler returned,
- * and -ECANCELED once a mailbox was stopped (hm_mailbox_stop(); the event
- * is abandoned the same way). Errors the guest reports about its own objects
- * (-EFAULT, -EBADF, -ENOENT, ...: the HM_E* list in protocol.h) pass
- * through; a guest reporting any other number, one of the codes above
- * included, gets -EPROTO: the library's own codes always mean what they say.
+ * registered. Each one is bounded, however many round trips it takes and
+ * whatever the guest answers: in time by one deadline (hm_vm_set_timeout())
+ * and in host memory by one budget (hm_vm_set_memory_budget()), shared by
+ * the operations it calls itself; and each reply must carry what the
+ * protocol says it holds (a chunk of an argv all that was asked, a list's
+ * reply as many entries as fit), so that the round trips are as few as
+ * the region allows. Other errors common to all: -ETIMEDOUT (the deadline
+ * passed, or the guest did not answer in time; the event is then abandoned
+ * and later operations in it fail fast with -ETIMEDOUT), -E2BIG (it would
+ * allocate past its budget: an argv, an environment, a list), -EPROTO (a
+ * malformed reply), -ECONNABORTED (on a mailbox: the guest gave up waiting
+ * for the host, its own deadline; the event is abandoned likewise),
+ * -ECANCELED once a mailbox was stopped (hm_mailbox_stop(); the event is
+ * abandoned the same way), and whatever the exit handler returned. These
+ * are the host's own. Errors the guest reports about its own objects (-EFAULT,
+ * -EBADF, -ENOENT, ...: the HM_E* list in protocol.h) pass through; a
+ * guest reporting any other number, one of the codes above included, gets
+ * -EPROTO: the library's own codes always mean what they say.
  */
 
 /**
@@ -404,7 +427,9 @@ HM_EXPORT int hm_vcpu_write_ptr(struct hm_vcpu *vcpu, uint64_t addr,
 /**
  * The argument vector of the task that raised the event. @p *argv is one
  * allocation, NULL-terminated, released with free().
- * @return 0; -ENOMEM; -EPROTO.
+ * @return 0; -EFAULT where the guest could not read all of it; -E2BIG
+ * past the memory budget (16 MiB of empty strings: as many pointers);
+ * -ENOMEM; -EPROTO.
  */
 HM_EXPORT int hm_vcpu_get_proc_args(struct hm_vcpu *vcpu, char ***argv,
 				    size_t *argc);
@@ -432,9 +457,12 @@ HM_EXPORT ssize_t hm_vcpu_read_fd_name(struct hm_vcpu *vcpu, int64_t fd,
 				       char *buf, size_t cap);
 
 /**
- * Read up to @p len bytes of the guest file @p path from @p offset.
- * @return bytes read (0 at end of file); -ENOENT; -ENAMETOOLONG for a
- * path that does not fit in a request.
+ * Read @p len bytes of the guest file @p path from @p offset, in as many
+ * requests as it takes (each reply carries a byte at least).
+ * @return bytes read: @p len, fewer only where the file ends (a reply of
+ * none, or a short one that reaches the size the guest gave), 0 at or
+ * past its end; -ENOENT; -ENAMETOOLONG for a path that does not fit in a
+ * request.
  */
 HM_EXPORT ssize_t hm_vcpu_read_file(struct hm_vcpu *vcpu, const char *path,
 				    uint64_t offset, void *buf, size_t len);
@@ -486,8 +514,8 @@ HM_EXPORT int hm_vcpu_read_socket_info(struct hm_vcpu *vcpu, int64_t fd,
  * in as many round trips as the region needs (about 70 tasks, or 50 to
  * 100 mappings, in a one-page region), each checked: entries inside the
  * reply, in ascending order from where the request said, names without
- * NUL; any break of that is -EPROTO. Each list is one allocation,
- * released with free().
+ * NUL, as many as fit unless it is the last; any break of that is -EPROTO.
+ * Each list is one allocation, released with free().
  *
  * hm_vcpu_list_processes(): every task, threads and kernel threads
  * included, in ascending pid order; a task that starts or ends during the
@@ -499,7 +527,8 @@ HM_EXPORT int hm_vcpu_read_socket_info(struct hm_vcpu *vcpu, int64_t fd,
  * (up to one region's data[]).
  * @return 0 or the path's length; -ESRCH (no such process, or a kernel
  * thread); -EAGAIN where the guest cannot look without sleeping from
- * where it raised the event; -E2BIG for a list past 64 MiB.
+ * where it raised the event; -E2BIG for a list past the memory budget
+ * (with the default's 64 MiB, about 20 MiB of list).
  */
 HM_EXPORT int hm_vcpu_list_processes(struct hm_vcpu *vcpu,
 				     struct hm_process **list, size_t *count);

@@ -47,6 +47,10 @@
  *                       see below). PROCARGS/PROCENV/READ_FILE: bytes
  *                       of this chunk; addr = total length of the area (argv
  *                       or environment block, or the file's size).
+ *                       PROCARGS/PROCENV: all that was asked up to the
+ *                       area's end; fewer say that the guest could read
+ *                       no further (the host reports EFAULT). READ_FILE:
+ *                       a byte at least; none, the end of the file.
  *                       SOCKET_INFO: sizeof(struct hm_socket_info).
  * HM_RESP_READ_PARTIAL  bytes read before the first unreadable byte
  *                       (0 < size < requested); data[] holds them.
@@ -163,7 +167,8 @@
  * Beyond the task that raised the event: every task, and the memory map,
  * open files, executable and working directory of any process, named by
  * a pid (0: the task that raised the event). Lists come as many entries
- * as fit in the request's size (<= data[]); each request says where to
+ * as fit in the request's size (<= data[]: a reply that is not the last
+ * and leaves room for any entry is malformed); each request says where to
  * start (a cursor) and each reply, in addr, where the next one starts, 0
  * after the last entry. The cursors only grow, so a walk ends, and an
  * entry is sent once or, created behind the cursor meanwhile, not at all.
