@@ -69,18 +69,36 @@ static int cpu_has_virtualization(void)
 	return found;
 }
 
-/* --accel: whether QEMU gets KVM (*kvm); 0, or an exit code. */
+/* The machine type our QEMU boots the guest on: its architecture's. */
+static const struct qemu_machine *guest_machine(const struct options *o)
+{
+	return o->arch ? qemu_machine_find(o->arch) : qemu_machine_native();
+}
+
+/*
+ * --accel: whether QEMU gets KVM (*kvm); 0, or an exit code. KVM runs
+ * guests of the host's own architecture only; TCG emulates the others.
+ */
 static int pick_accel(const struct options *o, int *kvm)
 {
+	int native = guest_machine(o) == qemu_machine_native();
+
 	switch (o->accel) {
 	case RUN_ACCEL_TCG:
 		*kvm = 0;
 		return 0;
 	case RUN_ACCEL_KVM:
 		*kvm = 1;
+		if (!native) {
+			output_error("--accel kvm: KVM runs guests of this "
+				     "machine's architecture, not %s ones; "
+				     "QEMU emulates those (--accel tcg)",
+				     o->arch);
+			return EXIT_USAGE;
+		}
 		return run_check_kvm();
 	default:
-		*kvm = !vmm_check_kvm() && cpu_has_virtualization();
+		*kvm = native && !vmm_check_kvm() && cpu_has_virtualization();
 		return 0;
 	}
 }
@@ -110,24 +128,33 @@ static int listen_for_qemu(const struct options *o, struct qemu *q)
 static int launch(struct run *r, const struct options *o, int kvm)
 {
 	int terminal = isatty(STDIN_FILENO), err;
+	const struct qemu_machine *m = guest_machine(o);
+	char line[4096], append[64];
 	const struct qemu_launch l = {
-		.machine = qemu_machine_native(),
+		.machine = m,
 		.kernel = o->kernel, .initrd = o->initrd,
-		.append = o->append ? o->append : LINUX_DEFAULT_APPEND,
+		.append = o->append ? o->append : append,
 		.drive = o->drive,
 		.extra_args = o->qemu_args, .extra_argc = o->qemu_argc,
 		.cpus = o->cpus, .kvm = kvm, .console_input = terminal,
-		.mem_mib = o->mem_mib ? o->mem_mib :
-			   (unsigned int)(VMM_LINUX_DEFAULT_MEM_SIZE >> 20),
+		.mem_mib = o->mem_mib ? o->mem_mib : m->mem_mib,
 	};
-	char line[4096];
 
-	if (qemu_launch_line(r->guest, &l, line, sizeof(line))) {
+	snprintf(append, sizeof(append), "console=%s", m->console);
+	err = qemu_launch_line(r->guest, &l, line, sizeof(line));
+	if (err == -EOPNOTSUPP) {
+		output_error("--vmm qemu: %s guests run on QEMU's %s machine, "
+			     "whose interrupt controller has no MSI-X for "
+			     "ivshmem-doorbell: not supported yet", m->arch,
+			     m->machine);
+		return EXIT_USAGE;
+	}
+	if (err) {
 		output_error("the QEMU command line is too long");
 		return EXIT_USAGE;
 	}
-	output_info("booting %s under QEMU (%s): %u vCPU%s, %u MiB",
-		    o->kernel, kvm ? "KVM" : "TCG", l.cpus,
+	output_info("booting %s under QEMU (%s, %s): %u vCPU%s, %u MiB",
+		    o->kernel, m->arch, kvm ? "KVM" : "TCG", l.cpus,
 		    l.cpus > 1 ? "s" : "", l.mem_mib);
 	if (o->drive)
 		output_info("disk: %s (virtio, /dev/vda; its writes are "
@@ -337,9 +364,9 @@ static void say_failure(const struct options *o,
 }
 
 /* QEMU exits 0 after a power-off and, with -no-reboot, a reset. */
-static int conclude_exit(int status)
+static int conclude_exit(const struct options *o, int status)
 {
-	const char *program = qemu_machine_native()->program;
+	const char *program = guest_machine(o)->program;
 
 	if (WIFEXITED(status) && !WEXITSTATUS(status))
 		return run_finish(EXIT_OK, "guest powered off or reset", NULL);
@@ -362,7 +389,7 @@ static int conclude(const struct run_client *client,
 		return code;
 	switch (res->end) {
 	case QEMU_END_EXITED:
-		return conclude_exit(res->status);
+		return conclude_exit(o, res->status);
 	case QEMU_END_LEFT:
 		return run_finish(EXIT_OK, "QEMU disconnected", NULL);
 	case QEMU_END_TIMEOUT:

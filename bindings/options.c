@@ -110,6 +110,7 @@ int run_set_option(struct options *o, const char *name, const char *value)
 		{ "attach", offsetof(struct options, attach) },
 		{ "drive", offsetof(struct options, drive) },
 	};
+	char names[128];
 	size_t i;
 	int choice;
 
@@ -149,6 +150,13 @@ int run_set_option(struct options *o, const char *name, const char *value)
 			return output_usage_error("--qemu-user %s: no such "
 						  "user", value);
 		o->qemu_user = value;
+	} else if (!strcmp(name, "arch")) {
+		if (!qemu_machine_find(value)) {
+			qemu_machine_names(names, sizeof(names));
+			return output_usage_error("--arch %s: want one of %s",
+						  value, names);
+		}
+		o->arch = value;
 	} else if (!strcmp(name, "accel")) {
 		choice = parse_choice(value, accel_names);
 		if (choice < 0)
@@ -263,8 +271,71 @@ static int check_attach_options(const struct options *o)
 	return 0;
 }
 
+/*
+ * The kernel's architecture from its header, into o->arch, where --arch
+ * did not name it: 0; -ENOEXEC, -EOPNOTSUPP (@f says what it is), or
+ * the error of reading the file.
+ */
+static int kernel_arch(struct options *o, struct qemu_kernel_format *f)
+{
+	int err;
+
+	*f = (struct qemu_kernel_format){ NULL, NULL };
+	if (o->arch || !o->kernel)
+		return 0;
+	err = qemu_kernel_file_arch(o->kernel, f);
+	if (!err)
+		o->arch = f->arch;
+	return err;
+}
+
+/* QEMU boots any architecture of its table; the kernel must say which. */
+static int check_qemu_arch(struct options *o)
+{
+	struct qemu_kernel_format f;
+	char names[128];
+	int err = kernel_arch(o, &f);
+
+	if (!err)
+		return 0;
+	qemu_machine_names(names, sizeof(names));
+	if (err == -EOPNOTSUPP)
+		return output_usage_error("--kernel %s: %s, which no QEMU "
+					  "machine here boots (--arch: %s)",
+					  o->kernel, f.format, names);
+	if (err == -ENOEXEC)
+		return output_usage_error("cannot tell the architecture of "
+					  "%s: use --arch (%s)", o->kernel,
+					  names);
+	return output_usage_error("--kernel %s: %s", o->kernel,
+				  strerror(-err));
+}
+
+/*
+ * The core runs guests of the host's own architecture: a kernel for
+ * another is refused here, one it cannot tell is its loader's to judge.
+ */
+static int check_core_arch(struct options *o)
+{
+	const struct qemu_machine *native = qemu_machine_native();
+	struct qemu_kernel_format f;
+
+	kernel_arch(o, &f);
+	if (!o->arch || (native && !strcmp(o->arch, native->arch)))
+		return 0;
+	if (f.arch)
+		return output_usage_error("--kernel %s: %s (%s), which the "
+					  "VMM core does not run here; "
+					  "--vmm qemu boots it under QEMU",
+					  o->kernel, f.format, o->arch);
+	return output_usage_error("--arch %s: the VMM core runs guests of "
+				  "this machine's architecture only; --vmm "
+				  "qemu boots %s guests under QEMU", o->arch,
+				  o->arch);
+}
+
 /* guest-tiny needs the core; QEMU boots Linux only. */
-static int check_qemu_options(const struct options *o)
+static int check_qemu_options(struct options *o)
 {
 	if (o->guest)
 		return output_usage_error("--guest %s: guest-tiny runs on the "
@@ -279,11 +350,6 @@ static int check_qemu_options(const struct options *o)
 		return check_socket_options(o);
 	if (o->attach)
 		return check_attach_options(o);
-	if (!qemu_machine_native())
-		return output_usage_error("--vmm qemu starts "
-					  "qemu-system-x86_64, for x86-64 "
-					  "guests only: leave --vmm out, the "
-					  "VMM core boots an arm64 Image");
 	if (!o->kernel)
 		return output_usage_error("--vmm qemu boots a Linux kernel: "
 					  "name it with --kernel (guest-tiny "
@@ -291,11 +357,13 @@ static int check_qemu_options(const struct options *o)
 	if (o->drive && access(o->drive, R_OK))
 		return output_usage_error("--drive %s: cannot read it",
 					  o->drive);
-	return check_linux_files(o);
+	return check_linux_files(o) || check_qemu_arch(o) ? EXIT_USAGE : 0;
 }
 
-int run_check_options(const struct options *o)
+int run_check_options(struct options *o)
 {
+	int err;
+
 	if (run_uses_qemu(o))
 		return check_qemu_options(o);
 	if (o->qemu_socket)
@@ -318,7 +386,8 @@ int run_check_options(const struct options *o)
 		return output_usage_error("--qemu-user %s: only with --vmm "
 					  "qemu", o->qemu_user);
 	if (!o->kernel)
-		return check_tiny_options(o);
+		return check_tiny_options(o) || check_core_arch(o) ?
+		       EXIT_USAGE : 0;
 	if (o->guest)
 		return output_usage_error("--guest %s: a guest-tiny image, not "
 					  "with --kernel", o->guest);
@@ -326,5 +395,6 @@ int run_check_options(const struct options *o)
 		return output_usage_error("--cmdline %s: guest-tiny's; give "
 					  "the kernel its command line with "
 					  "--append", o->cmdline);
-	return check_linux_files(o);
+	err = check_linux_files(o);
+	return err ? err : check_core_arch(o);
 }

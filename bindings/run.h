@@ -58,6 +58,11 @@ struct options {
 	const char *cmdline;		/* guest-tiny's */
 	const char *guest;
 	const char *kernel;		/* Linux instead of guest-tiny */
+	/*
+	 * The guest's architecture, a name of QEMU's machine table: --arch,
+	 * else the kernel's (run_check_options()); NULL: the host's.
+	 */
+	const char *arch;
 	const char *initrd;
 	const char *append;		/* the kernel's command line */
 	const char *script;
@@ -90,13 +95,17 @@ struct run_client {
 
 /*
  * --name VALUE, for the options that take one (guest, kernel, initrd,
- * append, cmdline, cpus, mem, timeout, vmm, accel, qemu-socket,
+ * append, cmdline, cpus, mem, timeout, vmm, accel, arch, qemu-socket,
  * attach): 0, or
  * EXIT_USAGE after saying why. value is kept, not copied.
  */
 int run_set_option(struct options *o, const char *name, const char *value);
-/* Each guest has its own options: 0, or EXIT_USAGE after saying why. */
-int run_check_options(const struct options *o);
+/*
+ * Each guest has its own options: 0, or EXIT_USAGE after saying why. A
+ * kernel's architecture, unless --arch named it, is read from its file
+ * into o->arch.
+ */
+int run_check_options(struct options *o);
 /* Whether the guest runs under QEMU rather than on the VMM core. */
 int run_uses_qemu(const struct options *o);
 /* Whether /dev/kvm can be used: 0, or EXIT_NO_KVM after what to do. */

@@ -199,8 +199,12 @@ def _parse(argv):
     p.add_argument("--cmdline", help="guest-tiny's command line (default "
                    "\"scenario=demo\")")
     p.add_argument("--vmm", help="core (default: this project's VMM on "
-                   "/dev/kvm) or qemu (qemu-system-x86_64 with an "
-                   "ivshmem-doorbell device; needs --kernel)")
+                   "/dev/kvm) or qemu (the qemu-system-* of the kernel's "
+                   "architecture with an ivshmem-doorbell device; needs "
+                   "--kernel)")
+    p.add_argument("--arch", help="the guest's architecture: x86_64, "
+                   "aarch64, arm, mipsel or mips64el (default: the "
+                   "kernel's, read from its header)")
     p.add_argument("--accel", help="with --vmm qemu: kvm, tcg or auto "
                    "(default: kvm where /dev/kvm can run it)")
     p.add_argument("--qemu-socket", dest="qemu_socket", metavar="PATH",
@@ -239,8 +243,8 @@ def _joined_qemu_args(argv):
 
 
 OPTIONS = ("guest", "kernel", "initrd", "append", "cpus", "mem", "timeout",
-           "cmdline", "vmm", "accel", "qemu_socket", "qemu_user", "attach",
-           "drive", "qemu_arg")
+           "cmdline", "vmm", "accel", "arch", "qemu_socket", "qemu_user",
+           "attach", "drive", "qemu_arg")
 
 
 def _load(path, panda):

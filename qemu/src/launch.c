@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Our QEMU (launch.h), on a machine type of the table. Its stdout is
- * ttyS0 (a stdio chardev) on a pipe the backend reads as the VMM core's
+ * the machine's serial port (a stdio chardev) on a pipe the backend reads as the VMM core's
  * console is read; its stdin is the terminal, when the guest should have
  * the keys, or /dev/null; its stderr, where QEMU says what went wrong, is
  * ours.
@@ -25,13 +25,38 @@
 #define MAX_PATH_OPTION 512
 
 /*
- * The machine types, one for each guest architecture QEMU boots here.
- * Without -machine, qemu-system-x86_64's default is a PC (i440FX).
+ * The machine types, one for each guest architecture QEMU boots here,
+ * with the CPU that TCG emulates (KVM's is the host's). Without -machine,
+ * qemu-system-x86_64's default is a PC (i440FX). On ARM, QEMU's virt
+ * (docs/system/arm/virt.rst) has a PL011 (ttyAMA0) and a GICv2m that gives
+ * PCI devices MSI-X; under KVM it takes the host's GIC. A 32-bit kernel
+ * without LPAE (Debian's armmp) reaches no PCI window above 4 GiB:
+ * highmem=off keeps them all below. Debian's qemu-system-mipsel has no
+ * ivshmem, qemu-system-mips64el has it and runs 32-bit CPUs too; Malta's
+ * interrupt controller has no MSI-X, and RAM above 256 MiB needs a kernel
+ * with highmem.
  */
 static const struct qemu_machine machines[] = {
 	{ .arch = "x86_64", .program = "qemu-system-x86_64",
-	  .package = "qemu-system-x86" },
+	  .console = "ttyS0", .package = "qemu-system-x86", .mem_mib = 512,
+	  .msix = 1 },
+	{ .arch = "aarch64", .program = "qemu-system-aarch64",
+	  .machine = "virt", .kvm_machine = "virt,gic-version=host",
+	  .cpu = "cortex-a57", .console = "ttyAMA0",
+	  .package = "qemu-system-arm", .mem_mib = 512, .msix = 1 },
+	{ .arch = "arm", .program = "qemu-system-arm",
+	  .machine = "virt,highmem=off", .cpu = "cortex-a15",
+	  .console = "ttyAMA0", .package = "qemu-system-arm", .mem_mib = 512,
+	  .msix = 1 },
+	{ .arch = "mipsel", .program = "qemu-system-mips64el",
+	  .machine = "malta", .cpu = "24Kf", .console = "ttyS0",
+	  .package = "qemu-system-mips", .mem_mib = 256 },
+	{ .arch = "mips64el", .program = "qemu-system-mips64el",
+	  .machine = "malta", .cpu = "5KEc", .console = "ttyS0",
+	  .package = "qemu-system-mips", .mem_mib = 256 },
 };
+
+#define NR_MACHINES (sizeof(machines) / sizeof(machines[0]))
 
 #if defined(__x86_64__)
 #define NATIVE_ARCH "x86_64"
@@ -39,14 +64,33 @@ static const struct qemu_machine machines[] = {
 #define NATIVE_ARCH "aarch64"
 #endif
 
-const struct qemu_machine *qemu_machine_native(void)
+const struct qemu_machine *qemu_machine_find(const char *arch)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(machines) / sizeof(machines[0]); i++)
-		if (!strcmp(machines[i].arch, NATIVE_ARCH))
+	for (i = 0; i < NR_MACHINES; i++)
+		if (!strcmp(machines[i].arch, arch))
 			return &machines[i];
 	return NULL;
+}
+
+const struct qemu_machine *qemu_machine_native(void)
+{
+	return qemu_machine_find(NATIVE_ARCH);
+}
+
+void qemu_machine_names(char *buf, size_t cap)
+{
+	size_t i, n = 0;
+	int w;
+
+	for (i = 0; i < NR_MACHINES && n < cap; i++) {
+		w = snprintf(buf + n, cap - n, "%s%s", i ? ", " : "",
+			     machines[i].arch);
+		if (w < 0)
+			break;
+		n += (size_t)w;
+	}
 }
 
 /* In QEMU's KEY=VALUE lists a comma is written twice. */
@@ -115,28 +159,34 @@ static int add_drive(struct qemu_args *a, const char *image)
 }
 
 /*
- * No default devices, monitor or display: ttyS0 on stdio, the disk, and
- * the ivshmem device; the caller's own arguments last, where QEMU lets a
+ * No default devices, monitor or display: the serial port on stdio, the
+ * disk, and the ivshmem device (none on a machine without MSI-X); the caller's own arguments last, where QEMU lets a
  * later option add to the earlier ones. With -no-reboot a reset ends QEMU
  * as a power-off does, which ends the run as the core's reset does.
  */
 int qemu_build_args(const struct qemu_launch *c, const char *socket,
 		    struct qemu_args *a)
 {
+	const struct qemu_machine *m = c->machine;
+	const char *machine = m->machine;
 	unsigned int i;
 	int err;
 
 	*a = (struct qemu_args){ .argc = 0 };
-	add(a, "%s", c->machine->program);
-	if (c->machine->machine) {
+	if (!m->msix)
+		return -EOPNOTSUPP;
+	add(a, "%s", m->program);
+	if (c->kvm && m->kvm_machine)
+		machine = m->kvm_machine;
+	if (machine) {
 		add(a, "-machine");
-		add(a, "%s", c->machine->machine);
+		add(a, "%s", machine);
 	}
 	add(a, "-accel");
 	add(a, c->kvm ? "kvm" : "tcg");
-	if (c->kvm) {
+	if (c->kvm || m->cpu) {
 		add(a, "-cpu");
-		add(a, "host");
+		add(a, "%s", c->kvm ? "host" : m->cpu);
 	}
 	add(a, "-m");
 	add(a, "%u", c->mem_mib);

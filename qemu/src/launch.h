@@ -26,7 +26,7 @@ struct qemu_args {
 struct qemu_child {
 	pid_t pid;			/* -1: none */
 	int pidfd;			/* readable once it exited */
-	int console_fd;			/* ttyS0's, non-blocking */
+	int console_fd;			/* its serial's, non-blocking */
 	int status;			/* its wait status, once reaped */
 	int reaped;
 };

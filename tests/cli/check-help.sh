@@ -3,7 +3,7 @@
 # usage: check-help.sh HYPERMEM_RUN
 help=$("$1" --help) || { echo "FAIL: --help exit code $?"; exit 1; }
 for opt in --guest --kernel --initrd --append --cpus --mem --timeout \
-	   --cmdline --vmm --accel --qemu-socket --json --quiet --verbose \
+	   --cmdline --vmm --accel --arch --qemu-socket --json --quiet --verbose \
 	   --version --help hm.on_user_event; do
 	if ! printf '%s\n' "$help" | grep -q -- "$opt"; then
 		echo "FAIL: --help does not mention $opt"
@@ -12,6 +12,7 @@ for opt in --guest --kernel --initrd --append --cpus --mem --timeout \
 done
 for example in '--guest ' '--kernel ' '--cpus 2' '--mem 128' '--timeout 5' \
 	       '--cmdline scenario=' '--vmm qemu ' '--vmm qemu --accel tcg ' \
+	       '--vmm qemu --arch aarch64 ' \
 	       '--qemu-socket ' '--json |' '-q ' '-v'; do
 	if ! printf '%s\n' "$help" | grep -qF -- "hypermem-run $example"; then
 		echo "FAIL: --help has no example with: $example"

@@ -60,11 +60,16 @@ static const char help_text[] =
 "                    scenarios: demo ioctl two smp hello sockets http exec;\n"
 "                    transport=vmcall: ring the host by VMCALL)\n"
 "                      hypermem-run --cmdline scenario=http script.lua\n"
-"  --vmm core|qemu   what runs the guest (default core); qemu starts\n"
-"                    qemu-system-x86_64 on --kernel with an ivshmem-doorbell\n"
-"                    device that the module finds, its serial on the terminal\n"
+"  --vmm core|qemu   what runs the guest (default core); qemu starts the\n"
+"                    qemu-system-* of the kernel's architecture on --kernel\n"
+"                    with an ivshmem-doorbell device that the module finds,\n"
+"                    its serial on the terminal\n"
 "                      hypermem-run --vmm qemu --kernel guest/bzImage \\\n"
 "                        --initrd guest/initramfs.cpio ioctl_interaction.lua\n"
+"  --arch ARCH       the guest's architecture: x86_64, aarch64, arm, mipsel\n"
+"                    or mips64el (default: the kernel's, read from its\n"
+"                    header; with --qemu-socket or --attach the host's)\n"
+"                      hypermem-run --vmm qemu --arch aarch64 --kernel Image\n"
 "  --accel MODE      QEMU's accelerator: kvm, tcg or auto (default: KVM\n"
 "                    where /dev/kvm opens and the CPU has VT-x or AMD-V)\n"
 "                      hypermem-run --vmm qemu --accel tcg --kernel bzImage\n"
@@ -161,6 +166,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "cmdline", required_argument, NULL, OPT_VALUED },
 		{ "vmm", required_argument, NULL, OPT_VALUED },
 		{ "accel", required_argument, NULL, OPT_VALUED },
+		{ "arch", required_argument, NULL, OPT_VALUED },
 		{ "qemu-socket", required_argument, NULL, OPT_VALUED },
 		{ "attach", required_argument, NULL, OPT_VALUED },
 		{ "drive", required_argument, NULL, OPT_VALUED },

@@ -32,10 +32,19 @@
 
 /** A QEMU program and machine type that boots a guest architecture. */
 struct qemu_machine {
-	const char *arch;	/**< the guest's, as uname -m names it */
+	const char *arch;	/**< the guest's: x86_64 aarch64 arm ... */
 	const char *program;	/**< qemu-system-... */
 	const char *machine;	/**< -machine, or NULL: the default one */
+	const char *kvm_machine; /**< -machine under KVM, or NULL: machine */
+	const char *cpu;	/**< -cpu under TCG, or NULL: the default */
+	const char *console;	/**< its serial port's name for console= */
 	const char *package;	/**< Debian's package that has program */
+	unsigned int mem_mib;	/**< guest RAM unless told */
+	/**
+	 * Whether its interrupt controller gives a PCI device MSI-X, which
+	 * ivshmem-doorbell's interrupts need (Malta's does not).
+	 */
+	int msix;
 };
 
 /**
@@ -43,6 +52,35 @@ struct qemu_machine {
  * KVM can accelerate; NULL where the table has none.
  */
 const struct qemu_machine *qemu_machine_native(void);
+
+/** The machine type for guests of @arch (its name), or NULL. */
+const struct qemu_machine *qemu_machine_find(const char *arch);
+
+/** The table's architectures' names, "x86_64, aarch64, ...", into @buf. */
+void qemu_machine_names(char *buf, size_t cap);
+
+/** How many bytes of a kernel image qemu_kernel_arch() looks at. */
+#define QEMU_KERNEL_HEAD 1024
+
+/** What qemu_kernel_arch() made of a kernel image. */
+struct qemu_kernel_format {
+	const char *arch;	/**< the table's name for it, or NULL */
+	const char *format;	/**< what it is, for people, or NULL */
+};
+
+/**
+ * Which architecture the kernel image whose first @len bytes (at most
+ * QEMU_KERNEL_HEAD are read) are @head is for: an x86 bzImage, an arm64
+ * Image, a 32-bit ARM zImage (with an EFI stub or not), or an ELF
+ * (vmlinux; Debian's MIPS vmlinuz) of the table's architectures.
+ * @return 0, @f's arch set; -EOPNOTSUPP, a format known (@f's format)
+ * for an architecture or byte order no machine type boots; -ENOEXEC.
+ */
+int qemu_kernel_arch(const void *head, size_t len,
+		     struct qemu_kernel_format *f);
+
+/** qemu_kernel_arch() on the file at @path; or open()'s, pread()'s error. */
+int qemu_kernel_file_arch(const char *path, struct qemu_kernel_format *f);
 
 /** The console callback: QEMU's serial output, cpu always -1. */
 typedef void (*qemu_console_fn)(int cpu, const char *buf, size_t len,
@@ -81,7 +119,8 @@ struct qemu_launch {
 	unsigned int extra_argc;
 	unsigned int cpus;
 	unsigned int mem_mib;
-	int kvm;			/**< -accel kvm, else tcg */
+	/** -accel kvm (only on the host's own architecture), else tcg */
+	int kvm;
 	int console_input;		/**< our stdin: the guest's serial */
 };
 
@@ -137,13 +176,16 @@ int qemu_listen(struct qemu *q, int *mailbox_failed);
  */
 int qemu_device_line(const struct qemu *q, char *buf, size_t cap);
 
-/** Our QEMU's command line for @l, as a shell takes it: 0, or -E2BIG. */
+/**
+ * Our QEMU's command line for @l, as a shell takes it: 0; -E2BIG;
+ * -EOPNOTSUPP, @l's machine has no MSI-X for ivshmem-doorbell.
+ */
 int qemu_launch_line(const struct qemu *q, const struct qemu_launch *l,
 		     char *buf, size_t cap);
 
 /**
  * Start our QEMU on @l; it dies with this process.
- * @return 0; -E2BIG; exec's error (-ENOENT: not installed), or that of
+ * @return 0; -E2BIG; -EOPNOTSUPP, the machine has no MSI-X; exec's error (-ENOENT: not installed), or that of
  * pipe(), fork() or pidfd_open().
  */
 int qemu_launch(struct qemu *q, const struct qemu_launch *l);
