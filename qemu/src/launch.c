@@ -29,12 +29,17 @@
  * with the CPU that TCG emulates (KVM's is the host's). Without -machine,
  * qemu-system-x86_64's default is a PC (i440FX). On ARM, QEMU's virt
  * (docs/system/arm/virt.rst) has a PL011 (ttyAMA0) and a GICv2m that gives
- * PCI devices MSI-X; under KVM it takes the host's GIC. A 32-bit kernel
- * without LPAE (Debian's armmp) reaches no PCI window above 4 GiB:
- * highmem=off keeps them all below. Debian's qemu-system-mipsel has no
- * ivshmem, qemu-system-mips64el has it and runs 32-bit CPUs too; Malta's
- * interrupt controller has no MSI-X, and RAM above 256 MiB needs a kernel
- * with highmem.
+ * PCI devices MSI-X; under KVM it takes the host's GIC. arm64's CPU is the
+ * newest Armv8 QEMU has, which sets the access flag in hardware
+ * (FEAT_HAFDBS): on an Armv8.0 CPU (cortex-a57) a page that fork() left
+ * old faults on its first access, and the module's reads in a syscall's
+ * event, which may not fault, fail with -EFAULT; pauth-impdef is the
+ * pointer authentication TCG runs fast. A 32-bit kernel without LPAE
+ * (Debian's armmp) reaches no PCI window above 4 GiB: highmem=off keeps
+ * them all below. Debian's qemu-system-mipsel has no ivshmem,
+ * qemu-system-mips64el has it and runs 32-bit CPUs too; Malta's interrupt
+ * controller has no MSI-X, and RAM above 256 MiB needs a kernel with
+ * highmem.
  */
 static const struct qemu_machine machines[] = {
 	{ .arch = "x86_64", .program = "qemu-system-x86_64",
@@ -42,7 +47,7 @@ static const struct qemu_machine machines[] = {
 	  .msix = 1 },
 	{ .arch = "aarch64", .program = "qemu-system-aarch64",
 	  .machine = "virt", .kvm_machine = "virt,gic-version=host",
-	  .cpu = "cortex-a57", .console = "ttyAMA0",
+	  .cpu = "max,pauth-impdef=on", .console = "ttyAMA0",
 	  .package = "qemu-system-arm", .mem_mib = 512, .msix = 1 },
 	{ .arch = "arm", .program = "qemu-system-arm",
 	  .machine = "virt,highmem=off", .cpu = "cortex-a15",

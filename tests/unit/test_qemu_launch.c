@@ -192,7 +192,7 @@ static void each_machine_has_its_program_machine_and_cpu(void **state)
 	(void)state;
 	assert_int_equal(line_for("aarch64", 0, line, sizeof(line)), 0);
 	assert_non_null(strstr(line, "qemu-system-aarch64 -machine virt "
-			       "-accel tcg -cpu cortex-a57 -m 256 "));
+			       "-accel tcg -cpu max,pauth-impdef=on -m 256 "));
 	assert_int_equal(line_for("arm", 0, line, sizeof(line)), 0);
 	assert_non_null(strstr(line, "qemu-system-arm -machine "
 			       "virt,highmem=off -accel tcg -cpu cortex-a15 "));
