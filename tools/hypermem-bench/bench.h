@@ -46,12 +46,12 @@ void bench_time(struct hm_vcpu *vcpu, int n,
 		struct bench_cell *c);
 
 /*
- * Boot DIR's bzImage and initramfs.cpio (tests/linux's) under QEMU with
- * TCG and time 8-byte and 4 KiB reads over the mailbox: 0, or -errno and
- * a reason in @why.
+ * Boot DIR's bzImage or Image and initramfs.cpio (tests/linux's) under
+ * the QEMU of the kernel's architecture (*@arch) with TCG and time 8-byte
+ * and 4 KiB reads over the mailbox: 0, or -errno and a reason in @why.
  */
-int bench_qemu_rows(const char *dir, struct bench_cell rows[2], char *why,
-		    size_t cap);
+int bench_qemu_rows(const char *dir, struct bench_cell rows[2],
+		    const char **arch, char *why, size_t cap);
 
 /* CLOCK_MONOTONIC in microseconds; doubles ascending, for qsort(). */
 double bench_now_us(void);

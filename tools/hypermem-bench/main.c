@@ -13,9 +13,11 @@
  * doorbells on an eventfd, as with QEMU's ivshmem device), and 8-byte and
  * 4 KiB reads from the Linux guest of tests/linux under a stock QEMU with
  * TCG, over the same transport (qemu_rows.c). A table for people, then
- * one line of JSON.
+ * one line of JSON. With --qemu, only those two rows, on no KVM, for the
+ * guest in LINUX_GUEST_DIR of any architecture QEMU boots here.
  *
  *   hypermem-bench GUEST_TINY_ELF [SIM_DRIVER [LINUX_GUEST_DIR]]
+ *   hypermem-bench --qemu [LINUX_GUEST_DIR]
  */
 #include <cpuid.h>
 #include <errno.h>
@@ -86,6 +88,7 @@ static int have_mailbox;
 /* 8 B and 4 KiB reads of Linux under QEMU (TCG), over the mailbox. */
 static struct bench_cell qemu_rows[2];
 static int have_qemu;
+static const char *qemu_arch;
 static char qemu_why[256];
 /* The 1 MiB cooperative read through the original one-page region. */
 static struct bench_cell one_page;
@@ -580,6 +583,27 @@ static void print_events_table(void)
 			       ev_cells[row][mode].ok ? "" : "  (FAILED)");
 }
 
+static void print_qemu_rows(void)
+{
+	if (!have_qemu) {
+		printf("qemu tcg rows: n/a (%s)\n", qemu_why);
+		return;
+	}
+	printf("one round trip (read 8 B), Linux (%s) under QEMU TCG over "
+	       "the mailbox: %.2f us\n", qemu_arch, qemu_rows[0].median_us);
+	printf("read 4 KiB, Linux (%s) under QEMU TCG over the mailbox: "
+	       "%.2f us\n", qemu_arch, qemu_rows[1].median_us);
+}
+
+/* --qemu: the QEMU rows alone, which need no KVM. */
+static int qemu_only(const char *dir)
+{
+	have_qemu = !bench_qemu_rows(dir, qemu_rows, &qemu_arch, qemu_why,
+				     sizeof(qemu_why));
+	print_qemu_rows();
+	return have_qemu ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	char model[256];
@@ -589,9 +613,12 @@ int main(int argc, char **argv)
 
 	if (argc < 2) {
 		fprintf(stderr, "usage: %s GUEST_TINY_ELF [SIM_DRIVER "
-			"[LINUX_GUEST_DIR]]\n", argv[0]);
+			"[LINUX_GUEST_DIR]]\n       %s --qemu "
+			"[LINUX_GUEST_DIR]\n", argv[0], argv[0]);
 		return 2;
 	}
+	if (!strcmp(argv[1], "--qemu"))
+		return qemu_only(argc > 2 ? argv[2] : LINUX_GUEST_DIR);
 	cpu_model(model, sizeof(model), &hypervisor);
 	kind = machine_kind(hypervisor);
 	floor_us = measure_floor();
@@ -614,7 +641,8 @@ int main(int argc, char **argv)
 	count_instructions(argc > 2 ? argv[2] : SIM_DRIVER);
 	measure_mailbox(argc > 2 ? argv[2] : SIM_DRIVER);
 	have_qemu = !bench_qemu_rows(argc > 3 ? argv[3] : LINUX_GUEST_DIR,
-				     qemu_rows, qemu_why, sizeof(qemu_why));
+				     qemu_rows, &qemu_arch, qemu_why,
+				     sizeof(qemu_why));
 	printf("machine: %s; %s\n", model, kind);
 	printf("floor (bare port-I/O exit round trip): %.2f us\n", floor_us);
 	if (have_mailbox == NR_ROWS)
@@ -624,11 +652,7 @@ int main(int argc, char **argv)
 		       mailbox[ROW_READ_8].median_us);
 	else
 		printf("mailbox rows: n/a (the simulator missing or failed)\n");
-	if (have_qemu)
-		printf("one round trip (read 8 B), Linux under QEMU TCG over "
-		       "the mailbox: %.2f us\n", qemu_rows[0].median_us);
-	else
-		printf("qemu tcg rows: n/a (%s)\n", qemu_why);
+	print_qemu_rows();
 	if (cells[0][0].instructions < 0)
 		printf("host instr: n/a (valgrind or the simulator missing)\n");
 	print_table(floor_us);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * The rows under a stock QEMU: the Linux guest of tests/linux booted by
- * qemu-system-x86_64 with TCG (KVM where it runs Linux), its module on the
+ * The rows under a stock QEMU: the Linux guest of tests/linux (or another
+ * architecture's, tests/linux/qemu-aarch64's) booted by the QEMU of its
+ * kernel's architecture with TCG, its module on the
  * ivshmem-doorbell device, the mailbox transport. Inside the first event
  * hm-ioctl-test raises (user event HMIO, its ifreq on the stack), 8-byte
  * and 4 KiB reads are timed one at a time; then QEMU is killed. The
@@ -93,30 +94,50 @@ static int measure(struct qemu *q, const struct qemu_launch *l)
 	return run_error(&res);
 }
 
-int bench_qemu_rows(const char *dir, struct bench_cell rows[2],
-		    char *why, size_t cap)
+/* DIR's kernel, bzImage or Image, into @kernel: 0 or -ENOENT. */
+static int find_kernel(const char *dir, char *kernel, size_t cap)
 {
-	char kernel[512], initrd[512];
+	static const char *const names[] = { "bzImage", "Image" };
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(kernel, cap, "%s/%s", dir, names[i]);
+		if (!access(kernel, R_OK))
+			return 0;
+	}
+	return -ENOENT;
+}
+
+int bench_qemu_rows(const char *dir, struct bench_cell rows[2],
+		    const char **arch, char *why, size_t cap)
+{
+	char kernel[512], initrd[512], append[128];
 	const struct qemu_config c = {
 		.timeout_ms = BOOT_MS, .event_fn = on_event,
 	};
-	const struct qemu_launch l = {
-		.machine = qemu_machine_native(),
-		.kernel = kernel, .initrd = initrd, .cpus = 1, .mem_mib = 512,
-		.append = "console=ttyS0 rdinit=/init panic=-1 quiet",
+	struct qemu_launch l = {
+		.kernel = kernel, .initrd = initrd, .cpus = 1,
+		.append = append,
 	};
+	struct qemu_kernel_format f;
 	int err;
 
-	snprintf(kernel, sizeof(kernel), "%s/bzImage", dir);
 	snprintf(initrd, sizeof(initrd), "%s/initramfs.cpio", dir);
-	if (access(kernel, R_OK) || access(initrd, R_OK)) {
+	if (find_kernel(dir, kernel, sizeof(kernel)) || access(initrd, R_OK)) {
 		snprintf(why, cap, "no Linux guest in %s", dir);
 		return -ENOENT;
 	}
-	if (!l.machine) {
-		snprintf(why, cap, "no QEMU machine type for this host");
-		return -ENOTSUP;
+	err = qemu_kernel_file_arch(kernel, &f);
+	if (err) {
+		snprintf(why, cap, "%s: no kernel of a QEMU machine type",
+			 kernel);
+		return err;
 	}
+	l.machine = qemu_machine_find(f.arch);
+	l.mem_mib = l.machine->mem_mib;
+	snprintf(append, sizeof(append),
+		 "console=%s rdinit=/init panic=-1 quiet", l.machine->console);
+	*arch = f.arch;
 	rows_out = rows;
 	measured = 0;
 	err = qemu_new(&c, &the_qemu);
