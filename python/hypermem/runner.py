@@ -191,7 +191,8 @@ def _parse(argv):
                    "vmlinux or bzImage")
     p.add_argument("--initrd", help="initramfs for --kernel")
     p.add_argument("--append", help="the kernel's command line (default "
-                   "\"console=ttyS0\")")
+                   "\"console=ttyS0\"; under QEMU its machine's serial, "
+                   "ttyAMA0 on ARM)")
     p.add_argument("--cpus", help="vCPUs, 1 to 8 (default 1)")
     p.add_argument("--mem", help="guest RAM in MiB, even, 16 to 1024")
     p.add_argument("--timeout", help="stop the guest after SEC seconds "
