@@ -223,9 +223,11 @@ static const char *const attach_steps[] = {
 	[QEMU_ATTACH_CHARDEV] = "chardev-add",
 	[QEMU_ATTACH_CONNECT] = "taking its chardev's connection",
 	[QEMU_ATTACH_BUS] = "query-pci",
-	[QEMU_ATTACH_DEVICE] = "device_add ivshmem-doorbell",
+	[QEMU_ATTACH_DEVICE] = "device_add of the ivshmem device",
 	[QEMU_DETACH_DEVICE] = "device_del",
 	[QEMU_DETACH_CHARDEV] = "chardev-remove",
+	[QEMU_ATTACH_MEMORY] = "object-add memory-backend-file",
+	[QEMU_DETACH_MEMORY] = "object-del",
 };
 
 static void say_attach_error(const char *qmp, int err,
@@ -275,8 +277,10 @@ static int attach(struct qemu *q, const struct options *o)
 	catch_stop_signals(q);
 	err = qemu_attach(q, o->attach, &info);
 	if (!err) {
-		output_info("attached to QEMU at %s: ivshmem-doorbell on %s",
-			    o->attach, info.bus[0] ? info.bus : "the root bus");
+		output_info("attached to QEMU at %s: %s on %s", o->attach,
+			    o->doorbell == RUN_DOORBELL_OFF ? "ivshmem-plain" :
+			    "ivshmem-doorbell",
+			    info.bus[0] ? info.bus : "the root bus");
 		return 0;
 	}
 	say_attach_error(o->attach, err, &info);
@@ -439,6 +443,11 @@ static int run_qemu(struct run *r, const struct options *o)
 {
 	const struct qemu_config c = {
 		.socket = o->qemu_socket,
+		/*
+		 * auto: every machine of the table has MSI-X, which
+		 * ivshmem-doorbell needs.
+		 */
+		.polled = o->doorbell == RUN_DOORBELL_OFF,
 		.peer_uid = o->qemu_user ? &o->qemu_uid : NULL,
 		.timeout_ms = o->timeout_s * 1000,
 		.console_fn = console_write, .console_opaque = &r->console,
