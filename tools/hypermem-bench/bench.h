@@ -47,11 +47,12 @@ void bench_time(struct hm_vcpu *vcpu, int n,
 
 /*
  * Boot DIR's bzImage and initramfs.cpio (tests/linux's) under QEMU with
- * TCG and time 8-byte and 4 KiB reads over the mailbox: 0, or -errno and
- * a reason in @why.
+ * TCG and time 8-byte and 4 KiB reads over the mailbox, with the doorbell
+ * or (@polled) ivshmem-plain and the host polling: 0, or -errno and a
+ * reason in @why.
  */
-int bench_qemu_rows(const char *dir, struct bench_cell rows[2], char *why,
-		    size_t cap);
+int bench_qemu_rows(const char *dir, int polled, struct bench_cell rows[2],
+		    char *why, size_t cap);
 
 /* CLOCK_MONOTONIC in microseconds; doubles ascending, for qsort(). */
 double bench_now_us(void);

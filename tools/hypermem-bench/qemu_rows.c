@@ -2,7 +2,8 @@
 /*
  * The rows under a stock QEMU: the Linux guest of tests/linux booted by
  * qemu-system-x86_64 with TCG (KVM where it runs Linux), its module on the
- * ivshmem-doorbell device, the mailbox transport. Inside the first event
+ * ivshmem-doorbell device, or on ivshmem-plain with the host polling, the
+ * mailbox transport. Inside the first event
  * hm-ioctl-test raises (user event HMIO, its ifreq on the stack), 8-byte
  * and 4 KiB reads are timed one at a time; then QEMU is killed. The
  * loop that serves the guest is the backend's, qemu/qemu.h.
@@ -93,12 +94,12 @@ static int measure(struct qemu *q, const struct qemu_launch *l)
 	return run_error(&res);
 }
 
-int bench_qemu_rows(const char *dir, struct bench_cell rows[2],
+int bench_qemu_rows(const char *dir, int polled, struct bench_cell rows[2],
 		    char *why, size_t cap)
 {
 	char kernel[512], initrd[512];
 	const struct qemu_config c = {
-		.timeout_ms = BOOT_MS, .event_fn = on_event,
+		.timeout_ms = BOOT_MS, .event_fn = on_event, .polled = polled,
 	};
 	const struct qemu_launch l = {
 		.machine = qemu_machine_native(),
