@@ -206,8 +206,8 @@ def _parse(argv):
     p.add_argument("--qemu-doorbell", dest="qemu_doorbell",
                    choices=("auto", "on", "off"), help="with --vmm qemu: "
                    "ivshmem-doorbell (on) or ivshmem-plain, the host "
-                   "polling (off); default auto: off where the machine "
-                   "has no MSI-X")
+                   "polling (off); default auto: off on a machine it "
+                   "starts that has no MSI-X, else on")
     p.add_argument("--qemu-socket", dest="qemu_socket", metavar="PATH",
                    help="serve a QEMU you start yourself at PATH (the "
                    "options to give it are printed)")

@@ -46,10 +46,11 @@
 #                 after its service ran: udev loads the module by
 #                 modalias; ps.lua, then ioctl_interaction.py until
 #                 Ctrl-C; the VM and its service run on
-#   polled-MODE   MODE (full, socket, ps, attach-pc) with --qemu-doorbell
-#                 off: ivshmem-plain on the host's memory, no doorbell,
-#                 the host polling the mailbox, as on machines without
-#                 MSI-X (MIPS Malta); the module says the host polls
+#   polled-MODE   MODE (full, socket, ps, python, attach-pc) with
+#                 --qemu-doorbell off: ivshmem-plain on the host's memory,
+#                 no doorbell, the host polling the mailbox, as on
+#                 machines without MSI-X (MIPS Malta); the module says
+#                 the host polls
 #   disk          the Debian disk image of scripts/make-disk-image (made
 #                 here when the cache has none; root): --drive, its own
 #                 kernel and initrd, systemd, the module from hypermem-dkms,
