@@ -151,10 +151,10 @@ static int launch(struct run *r, const struct options *o, int kvm)
 	snprintf(append, sizeof(append), "console=%s", m->console);
 	err = qemu_launch_line(r->guest, &l, line, sizeof(line));
 	if (err == -EOPNOTSUPP) {
-		output_error("--vmm qemu: %s guests run on QEMU's %s machine, "
-			     "whose interrupt controller has no MSI-X for "
-			     "ivshmem-doorbell: not supported yet", m->arch,
-			     m->machine);
+		output_error("--qemu-doorbell on: %s guests run on QEMU's %s "
+			     "machine, whose interrupt controller has no MSI-X "
+			     "for ivshmem-doorbell; leave --qemu-doorbell at "
+			     "auto (the host polls)", m->arch, m->machine);
 		return EXIT_USAGE;
 	}
 	if (err) {
@@ -258,9 +258,11 @@ static const char *const attach_steps[] = {
 	[QEMU_ATTACH_CHARDEV] = "chardev-add",
 	[QEMU_ATTACH_CONNECT] = "taking its chardev's connection",
 	[QEMU_ATTACH_BUS] = "query-pci",
-	[QEMU_ATTACH_DEVICE] = "device_add ivshmem-doorbell",
+	[QEMU_ATTACH_DEVICE] = "device_add of the ivshmem device",
 	[QEMU_DETACH_DEVICE] = "device_del",
 	[QEMU_DETACH_CHARDEV] = "chardev-remove",
+	[QEMU_ATTACH_MEMORY] = "object-add memory-backend-file",
+	[QEMU_DETACH_MEMORY] = "object-del",
 };
 
 static void say_attach_error(const char *qmp, int err,
@@ -310,8 +312,10 @@ static int attach(struct qemu *q, const struct options *o)
 	catch_stop_signals(q);
 	err = qemu_attach(q, o->attach, &info);
 	if (!err) {
-		output_info("attached to QEMU at %s: ivshmem-doorbell on %s",
-			    o->attach, info.bus[0] ? info.bus : "the root bus");
+		output_info("attached to QEMU at %s: %s on %s", o->attach,
+			    o->doorbell == RUN_DOORBELL_OFF ? "ivshmem-plain" :
+			    "ivshmem-doorbell",
+			    info.bus[0] ? info.bus : "the root bus");
 		return 0;
 	}
 	say_attach_error(o->attach, err, &info);
@@ -474,6 +478,14 @@ static int run_qemu(struct run *r, const struct options *o)
 {
 	const struct qemu_config c = {
 		.socket = o->qemu_socket,
+		/*
+		 * auto: ivshmem-doorbell, whose interrupts are MSI-X, unless
+		 * the machine we start has none (MIPS Malta); a QEMU the
+		 * person started is theirs to say.
+		 */
+		.polled = o->doorbell == RUN_DOORBELL_OFF ||
+			  (o->doorbell != RUN_DOORBELL_ON && !o->qemu_socket &&
+			   !o->attach && !guest_machine(o)->msix),
 		.peer_uid = o->qemu_user ? &o->qemu_uid : NULL,
 		.timeout_ms = o->timeout_s * 1000,
 		.console_fn = console_write, .console_opaque = &r->console,

@@ -84,6 +84,7 @@ static int parse_user(const char *s, uid_t *ret)
 /* Index 0 is the value of an option not given; -1: none of them. */
 static const char *const vmm_names[] = { "", "core", "qemu", NULL };
 static const char *const accel_names[] = { "", "auto", "kvm", "tcg", NULL };
+static const char *const doorbell_names[] = { "", "auto", "on", "off", NULL };
 
 static int parse_choice(const char *s, const char *const *names)
 {
@@ -163,6 +164,12 @@ int run_set_option(struct options *o, const char *name, const char *value)
 			return output_usage_error("--accel %s: want auto, kvm "
 						  "or tcg", value);
 		o->accel = (enum run_accel)choice;
+	} else if (!strcmp(name, "qemu-doorbell")) {
+		choice = parse_choice(value, doorbell_names);
+		if (choice < 0)
+			return output_usage_error("--qemu-doorbell %s: want "
+						  "auto, on or off", value);
+		o->doorbell = (enum run_doorbell)choice;
 	} else {
 		return output_usage_error("--%s: no such option", name);
 	}
@@ -346,6 +353,12 @@ static int check_qemu_options(struct options *o)
 					  "runs on the VMM core only; give "
 					  "the kernel its command line with "
 					  "--append", o->cmdline);
+	/* QEMU maps the polled device's memory as /proc/OUR_PID/fd/N. */
+	if (o->qemu_user && o->doorbell == RUN_DOORBELL_OFF)
+		return output_usage_error("--qemu-user %s: not with "
+					  "--qemu-doorbell off, whose QEMU "
+					  "must run as this user",
+					  o->qemu_user);
 	if (o->qemu_socket)
 		return check_socket_options(o);
 	if (o->attach)
@@ -385,6 +398,10 @@ int run_check_options(struct options *o)
 	if (o->qemu_user)
 		return output_usage_error("--qemu-user %s: only with --vmm "
 					  "qemu", o->qemu_user);
+	if (o->doorbell)
+		return output_usage_error("--qemu-doorbell %s: QEMU's, only "
+					  "with --vmm qemu",
+					  doorbell_names[o->doorbell]);
 	if (!o->kernel)
 		return check_tiny_options(o) || check_core_arch(o) ?
 		       EXIT_USAGE : 0;

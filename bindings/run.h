@@ -40,11 +40,20 @@ enum run_accel {
 	RUN_ACCEL_TCG,
 };
 
+/* QEMU's ivshmem device: with a doorbell, or plain, the host polling. */
+enum run_doorbell {
+	RUN_DOORBELL_DEFAULT,	/* not named: auto */
+	RUN_DOORBELL_AUTO,	/* where the machine has MSI-X */
+	RUN_DOORBELL_ON,
+	RUN_DOORBELL_OFF,
+};
+
 #define RUN_MAX_QEMU_ARGS 32
 
 struct options {
 	enum run_vmm vmm;
 	enum run_accel accel;	/* QEMU's */
+	enum run_doorbell doorbell;	/* QEMU's ivshmem device */
 	const char *qemu_socket;	/* serve a QEMU started elsewhere */
 	const char *attach;		/* a running QEMU's QMP socket */
 	const char *qemu_user;		/* QEMU's user, or NULL: ours */
@@ -95,8 +104,8 @@ struct run_client {
 
 /*
  * --name VALUE, for the options that take one (guest, kernel, initrd,
- * append, cmdline, cpus, mem, timeout, vmm, accel, arch, qemu-socket,
- * attach): 0, or
+ * append, cmdline, cpus, mem, timeout, vmm, accel, arch, qemu-doorbell,
+ * qemu-socket, attach): 0, or
  * EXIT_USAGE after saying why. value is kept, not copied.
  */
 int run_set_option(struct options *o, const char *name, const char *value);

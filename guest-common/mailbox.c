@@ -39,6 +39,7 @@ int hm_mailbox_guest_init(struct hm_mailbox_guest *mb, void *mem,
 	mb->nr_slots = nr;
 	mb->slot_pages = pages;
 	mb->slots_offset = slots;
+	mb->flags = hm_le16(h->flags);
 	return 0;
 }
 
@@ -86,7 +87,8 @@ int hm_mailbox_call(struct hm_mailbox_guest *mb, uint32_t slot,
 	c->arg = hm_le64(arg);
 	/* The region, call and arg are the host's to see from here on. */
 	__atomic_store_n(&c->turn, asked, __ATOMIC_RELEASE);
-	mb->ring(mb->ctx);
+	if (!(mb->flags & HM_MAILBOX_HOST_POLLS))
+		mb->ring(mb->ctx);
 	deadline = mb->now_ns(mb->ctx) + mb->timeout_ns;
 	for (;;) {
 		uint32_t now = __atomic_load_n(&c->turn, __ATOMIC_ACQUIRE);

@@ -24,9 +24,10 @@ struct hm_mailbox_guest {
 	uint32_t nr_slots;
 	uint32_t slot_pages;
 	uint64_t slots_offset;
+	uint16_t flags;			/* the header's: HM_MAILBOX_HOST_POLLS */
 	uint64_t timeout_ns;		/* of one wait for the host */
 
-	/* Ring the host (the device's Doorbell register). */
+	/* Ring the host (the device's Doorbell register), unless it polls. */
 	void (*ring)(void *ctx);
 	/* A monotonic clock in nanoseconds. */
 	uint64_t (*now_ns)(void *ctx);

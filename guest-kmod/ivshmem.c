@@ -7,6 +7,10 @@
  * is rung through BAR0's Doorbell register. The guest spins for the answer
  * (guest-common/mailbox.c), so no interrupt is used.
  *
+ * ivshmem-plain (same PCI id; no MSI-X BAR, no peers: machines without
+ * MSI-X, such as MIPS Malta) carries the same mailbox: its header says
+ * the host polls, and the guest does not ring (QEMU would drop the write).
+ *
  * A device without a hypermem header is someone else's: the probe says
  * -ENODEV and another driver may take it. One device only.
  *
@@ -128,9 +132,13 @@ static int ivshmem_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ivshmem.mb.relax = relax;
 	ivshmem.mb.ctx = &ivshmem;
 	ivshmem.pdev = pdev;
-	dev_info(&pdev->dev, "hypermem host: %u slots of %u pages, our peer id %u\n",
-		 ivshmem.mb.nr_slots, ivshmem.mb.slot_pages,
-		 readl(ivshmem.regs + REG_IVPOSITION));
+	if (ivshmem.mb.flags & HM_MAILBOX_HOST_POLLS)
+		dev_info(&pdev->dev, "hypermem host: %u slots of %u pages, no doorbell: the host polls\n",
+			 ivshmem.mb.nr_slots, ivshmem.mb.slot_pages);
+	else
+		dev_info(&pdev->dev, "hypermem host: %u slots of %u pages, our peer id %u\n",
+			 ivshmem.mb.nr_slots, ivshmem.mb.slot_pages,
+			 readl(ivshmem.regs + REG_IVPOSITION));
 	hm_regions_offer();
 	return 0;
 

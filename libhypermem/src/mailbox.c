@@ -9,6 +9,11 @@
  * The guest writes the memory whenever it likes: the turn word is read
  * with one atomic load and changed only by compare-and-swap from the value
  * the host saw, and call and arg are copied once, after the turn.
+ *
+ * A device with no doorbell (QEMU's ivshmem-plain) leaves the host to
+ * look at the turn words by itself (hm_mailbox_set_polled()): the waits
+ * for the guest become naps between looks; the eventfd stays, for
+ * hm_mailbox_stop() to wake them.
  */
 #include <errno.h>
 #include <poll.h>
@@ -29,6 +34,17 @@
 #define SPIN_LOOKS 2000u
 /* Looks at every slot per hm_mailbox_serve() call, at most. */
 #define MAX_PASSES 8u
+/*
+ * A host that polls (hm_mailbox_set_polled()) naps between looks at the
+ * turn words: the first nap after a call is short, since calls come in
+ * bursts (an event's requests, a process's syscalls); each quiet look
+ * doubles it, up to 1 ms, which bounds what a quiet guest's first call
+ * waits and keeps an idle host's wake-ups to a thousand a second.
+ */
+#define FIRST_NAP_NS 20000
+#define LAST_NAP_NS 1000000
+/* The caller's own fds hm_mailbox_wait() takes beside the doorbell. */
+#define MAX_WAIT_FDS 8u
 
 struct hm_mailbox {
 	struct hm_vm *vm;
@@ -42,6 +58,8 @@ struct hm_mailbox {
 	bool stopping;		/* hm_mailbox_stop(): from any thread */
 	/* A wait inside a request took doorbells meant for other slots. */
 	bool rescan;
+	bool polled;		/* no doorbell: the turn words are looked at */
+	long nap_ns;		/* the next nap of a polling host */
 	struct hm_vcpu **vcpus;
 };
 
@@ -149,9 +167,48 @@ static int wait_doorbell(struct hm_mailbox *mb, int ms)
 	return 0;
 }
 
+/*
+ * A polling host's nap: until a doorbell (a stop's), one of @fds, or the
+ * nap's end, at most @max_ns; the next nap doubles. The fds' revents are
+ * set; 1 when the doorbell or one of them is ready, else 0, or -errno.
+ */
+static int nap(struct hm_mailbox *mb, struct pollfd *fds, unsigned int nfds,
+	       int64_t max_ns)
+{
+	struct pollfd p[1 + MAX_WAIT_FDS] = {
+		{ .fd = mb->doorbell_fd, .events = POLLIN },
+	};
+	int64_t ns = mb->nap_ns < max_ns ? mb->nap_ns : max_ns;
+	struct timespec ts = { .tv_sec = ns / 1000000000,
+			       .tv_nsec = ns % 1000000000 };
+	unsigned int i;
+	int n;
+
+	if (nfds)
+		memcpy(p + 1, fds, nfds * sizeof(*fds));
+	n = ppoll(p, 1 + nfds, &ts, NULL);
+	if (n < 0)
+		return errno == EINTR ? 0 : -errno;
+	for (i = 0; i < nfds; i++)
+		fds[i].revents = p[1 + i].revents;
+	mb->nap_ns = mb->nap_ns * 2 > LAST_NAP_NS ? LAST_NAP_NS
+						   : mb->nap_ns * 2;
+	if (p[0].revents & POLLIN)
+		wait_doorbell(mb, 0);
+	return n > 0;
+}
+
+/* A polling host's requests nap rather than sleep for the whole @ms. */
 int real_mailbox_wait(struct hm_vcpu *vcpu, int ms)
 {
-	return wait_doorbell(vcpu->mb, ms);
+	struct hm_mailbox *mb = vcpu->mb;
+
+	int n;
+
+	if (!mb->polled)
+		return wait_doorbell(mb, ms);
+	n = nap(mb, NULL, 0, (int64_t)ms * 1000000);
+	return n < 0 ? n : 0;
 }
 
 static bool stopping(const struct hm_mailbox *mb)
@@ -185,6 +242,7 @@ static int drive(struct hm_vcpu *vcpu)
 		if (turn == reply) {
 			take_call(vcpu, turn, &call);
 			vcpu->stats.exits++;
+			vcpu->mb->nap_ns = FIRST_NAP_NS;
 			return call.nr == HM_CALL_REPLY ? 0
 							: protocol_error(vcpu);
 		}
@@ -339,6 +397,81 @@ int hm_mailbox_serve(struct hm_mailbox *mb)
 	}
 	mb->serving = false;
 	return first_err ? first_err : served;
+}
+
+/* Whether a slot has a call, or a give-up, for hm_mailbox_serve(). */
+static bool guest_called(const struct hm_mailbox *mb)
+{
+	unsigned int i;
+
+	for (i = 0; i < mb->nr_slots; i++) {
+		uint32_t state = HM_TURN_STATE(load_turn(mb->vcpus[i]));
+
+		if (state == HM_TURN_HOST || state == HM_TURN_GAVE_UP)
+			return true;
+	}
+	return false;
+}
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Look at the turn words, napping between looks, until a call or @ms. */
+static int poll_turns(struct hm_mailbox *mb, struct pollfd *fds,
+		      unsigned int nfds, int ms)
+{
+	int64_t end = now_ns() + (int64_t)ms * 1000000;
+	int ret = 0;
+
+	for (;;) {
+		int64_t left = end - now_ns();
+
+		if (guest_called(mb)) {
+			mb->nap_ns = FIRST_NAP_NS;
+			return 0;
+		}
+		if (ret || left <= 0)
+			return ret < 0 ? ret : 0;
+		ret = nap(mb, fds, nfds, left);
+	}
+}
+
+int hm_mailbox_wait(struct hm_mailbox *mb, struct pollfd *fds,
+		    unsigned int nfds, int ms)
+{
+	struct pollfd p[1 + MAX_WAIT_FDS] = {
+		{ .fd = mb->doorbell_fd, .events = POLLIN },
+	};
+	unsigned int i;
+
+	if (nfds > MAX_WAIT_FDS || (nfds && !fds) || ms < 0)
+		return -EINVAL;
+	for (i = 0; i < nfds; i++)
+		fds[i].revents = 0;
+	if (mb->polled)
+		return poll_turns(mb, fds, nfds, ms);
+	if (nfds)
+		memcpy(p + 1, fds, nfds * sizeof(*fds));
+	if (poll(p, 1 + nfds, ms) < 0)
+		return errno == EINTR ? 0 : -errno;
+	for (i = 0; i < nfds; i++)
+		fds[i].revents = p[1 + i].revents;
+	return 0;
+}
+
+void hm_mailbox_set_polled(struct hm_mailbox *mb)
+{
+	struct hm_mailbox_header *h = (struct hm_mailbox_header *)mb->mem;
+
+	mb->polled = true;
+	mb->nap_ns = FIRST_NAP_NS;
+	__atomic_store_n(&h->flags, hm_le16(HM_MAILBOX_HOST_POLLS),
+			 __ATOMIC_RELEASE);
 }
 
 /* Only async-signal-safe calls: a signal handler may stop the run. */

@@ -208,6 +208,11 @@ def _parse(argv):
                    "kernel's, read from its header)")
     p.add_argument("--accel", help="with --vmm qemu: kvm, tcg or auto "
                    "(default: kvm where /dev/kvm can run it)")
+    p.add_argument("--qemu-doorbell", dest="qemu_doorbell",
+                   choices=("auto", "on", "off"), help="with --vmm qemu: "
+                   "ivshmem-doorbell (on) or ivshmem-plain, the host "
+                   "polling (off); default auto: off on a machine it "
+                   "starts that has no MSI-X, else on")
     p.add_argument("--qemu-socket", dest="qemu_socket", metavar="PATH",
                    help="serve a QEMU you start yourself at PATH (the "
                    "options to give it are printed)")
@@ -244,8 +249,8 @@ def _joined_qemu_args(argv):
 
 
 OPTIONS = ("guest", "kernel", "initrd", "append", "cpus", "mem", "timeout",
-           "cmdline", "vmm", "accel", "arch", "qemu_socket", "qemu_user",
-           "attach", "drive", "qemu_arg")
+           "cmdline", "vmm", "accel", "arch", "qemu_doorbell", "qemu_socket",
+           "qemu_user", "attach", "drive", "qemu_arg")
 
 
 def _load(path, panda):

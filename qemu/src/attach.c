@@ -2,7 +2,9 @@
 /*
  * A running QEMU, reached through its QMP monitor (qmp.h): our socket as
  * a chardev, the ivshmem-doorbell device on it hot-plugged, and both
- * taken out again after the run (qemu/qemu.h, qemu_attach()).
+ * taken out again after the run (qemu/qemu.h, qemu_attach()). Polled,
+ * the chardev only connects, and ivshmem-plain goes on a
+ * memory-backend-file object of the shared memory's /proc/PID/fd/N.
  *
  * device_add realizes ivshmem-doorbell at once, and the realize reads the
  * server's opening messages (QEMU's hw/misc/ivshmem.c,
@@ -116,17 +118,37 @@ static struct json_object *chardev_args(const char *path)
 	return args;
 }
 
-static struct json_object *device_args(const char *bus)
+/* share: QEMU maps it MAP_SHARED, so the host sees the guest's writes. */
+static struct json_object *memory_args(const struct qemu *q)
 {
 	struct json_object *args = json_object_new_object();
 
-	json_object_object_add(args, "driver",
-			       json_object_new_string("ivshmem-doorbell"));
+	json_object_object_add(args, "qom-type",
+			       json_object_new_string("memory-backend-file"));
 	json_object_object_add(args, "id",
 			       json_object_new_string(QEMU_ATTACH_ID));
-	json_object_object_add(args, "chardev",
+	json_object_object_add(args, "mem-path",
+			       json_object_new_string(q->memory));
+	json_object_object_add(args, "size",
+			       json_object_new_int64(QEMU_SHM_SIZE));
+	json_object_object_add(args, "share", json_object_new_boolean(1));
+	return args;
+}
+
+static struct json_object *device_args(const struct qemu *q, const char *bus)
+{
+	struct json_object *args = json_object_new_object();
+	int polled = q->config.polled;
+
+	json_object_object_add(args, "driver", json_object_new_string(
+			polled ? "ivshmem-plain" : "ivshmem-doorbell"));
+	json_object_object_add(args, "id",
 			       json_object_new_string(QEMU_ATTACH_ID));
-	json_object_object_add(args, "vectors", json_object_new_int(1));
+	json_object_object_add(args, polled ? "memdev" : "chardev",
+			       json_object_new_string(QEMU_ATTACH_ID));
+	if (!polled)
+		json_object_object_add(args, "vectors",
+				       json_object_new_int(1));
 	if (*bus)
 		json_object_object_add(args, "bus",
 				       json_object_new_string(bus));
@@ -184,9 +206,38 @@ static int remove_chardev(struct qemu *q, const struct timespec *deadline,
 	return err;
 }
 
+static int add_memory(struct qemu *q, struct qemu_attach_info *info)
+{
+	int err;
+
+	if (!q->config.polled)
+		return 0;
+	info->step = QEMU_ATTACH_MEMORY;
+	err = qmp_execute(q->qmp, "object-add", memory_args(q), &q->deadline,
+			  NULL);
+	if (!err)
+		q->memory_added = 1;
+	return err;
+}
+
+static int remove_memory(struct qemu *q, const struct timespec *deadline,
+			 struct qemu_attach_info *info)
+{
+	int err;
+
+	if (!q->memory_added)
+		return 0;
+	info->step = QEMU_DETACH_MEMORY;
+	err = qmp_execute(q->qmp, "object-del", id_args(), deadline, NULL);
+	if (!err)
+		q->memory_added = 0;
+	return err;
+}
+
 int qemu_attach(struct qemu *q, const char *qmp_path,
 		struct qemu_attach_info *info)
 {
+	struct qemu_attach_info ignored;
 	struct timespec undo;
 	int err;
 
@@ -198,20 +249,26 @@ int qemu_attach(struct qemu *q, const char *qmp_path,
 	err = add_chardev(q, info);
 	if (!err)
 		err = find_bus(q, info);
+	if (!err)
+		err = add_memory(q, info);
 	if (!err) {
 		info->step = QEMU_ATTACH_DEVICE;
-		err = qmp_execute(q->qmp, "device_add", device_args(info->bus),
-				  &q->deadline, NULL);
+		err = qmp_execute(q->qmp, "device_add",
+				  device_args(q, info->bus), &q->deadline,
+				  NULL);
 	}
 	if (!err) {
 		q->device_added = 1;
 		return 0;
 	}
 	step_failed(q, info, err);
-	if (q->chardev_added && err != -EPIPE) {
+	if (err != -EPIPE) {
 		/* Past the run's deadline, perhaps: a moment of its own. */
 		undo = deadline_in(2000);
-		qmp_execute(q->qmp, "chardev-remove", id_args(), &undo, NULL);
+		remove_memory(q, &undo, &ignored);
+		if (q->chardev_added)
+			qmp_execute(q->qmp, "chardev-remove", id_args(),
+				    &undo, NULL);
 	}
 	return err;
 }
@@ -234,7 +291,8 @@ int qemu_detach(struct qemu *q, unsigned int timeout_ms,
 			return step_failed(q, info, err);
 		q->device_added = 0;
 	}
-	if (q->chardev_added)
+	err = remove_memory(q, &deadline, info);
+	if (!err && q->chardev_added)
 		err = remove_chardev(q, &deadline, info);
 	return step_failed(q, info, err);
 }

@@ -19,6 +19,8 @@ struct qemu {
 	struct qemu_config config;
 	char dir[PATH_MAX];		/* the private socket's, or "" */
 	char socket[PATH_MAX];
+	/* With config.polled: the shared memory's name, for QEMU to map. */
+	char memory[64];
 	struct timespec deadline;
 	/* The deadline's own thread (qemu_run()), and how it is let go. */
 	pthread_t watch;
@@ -35,6 +37,7 @@ struct qemu {
 	struct qmp *qmp;		/* an attached QEMU's monitor */
 	int chardev_added;		/* by qemu_attach(), to remove */
 	int device_added;
+	int memory_added;		/* polled: its memory-backend-file */
 };
 
 /*

@@ -351,6 +351,11 @@ void *ivshmem_server_shm(const struct ivshmem_server *s, size_t *size)
 	return s->shm;
 }
 
+int ivshmem_server_shm_fd(const struct ivshmem_server *s)
+{
+	return s->shm_fd;
+}
+
 int ivshmem_server_doorbell_fd(const struct ivshmem_server *s,
 			       unsigned int vector)
 {

@@ -22,6 +22,9 @@
 #define CHARDEV_ID "hypermem"
 /* One vector: the guest's doorbell; the host answers in shared memory. */
 #define DEVICE "ivshmem-doorbell,chardev=" CHARDEV_ID ",vectors=1"
+/* No doorbell, no MSI-X: the memory only, which the host polls. */
+#define MEMORY_ID "hypermem-mem"
+#define PLAIN_DEVICE "ivshmem-plain,memdev=" MEMORY_ID
 #define MAX_PATH_OPTION 512
 
 /*
@@ -139,16 +142,29 @@ static void add(struct qemu_args *a, const char *fmt, ...)
 	a->used += (size_t)n + 1;
 }
 
-static int add_device(struct qemu_args *a, const char *socket)
+/*
+ * Either device keeps the chardev: ivshmem-doorbell's protocol runs on
+ * it; beside ivshmem-plain it has no device, and QEMU only connects,
+ * which lets the server check QEMU's user and see it leave. share=on:
+ * QEMU maps the file MAP_SHARED, so the host sees the guest's writes.
+ */
+static int add_device(struct qemu_args *a, const struct qemu_device *d)
 {
 	char path[MAX_PATH_OPTION];
 
-	if (escape_commas(socket, path, sizeof(path)))
+	if (escape_commas(d->socket, path, sizeof(path)))
 		return -ENAMETOOLONG;
 	add(a, "-chardev");
 	add(a, "socket,path=%s,id=" CHARDEV_ID, path);
+	if (d->memory) {
+		if (escape_commas(d->memory, path, sizeof(path)))
+			return -ENAMETOOLONG;
+		add(a, "-object");
+		add(a, "memory-backend-file,id=" MEMORY_ID
+		    ",share=on,mem-path=%s,size=%zu", path, d->size);
+	}
 	add(a, "-device");
-	add(a, DEVICE);
+	add(a, d->memory ? PLAIN_DEVICE : DEVICE);
 	return a->full ? -E2BIG : 0;
 }
 
@@ -169,7 +185,7 @@ static int add_drive(struct qemu_args *a, const char *image)
  * later option add to the earlier ones. With -no-reboot a reset ends QEMU
  * as a power-off does, which ends the run as the core's reset does.
  */
-int qemu_build_args(const struct qemu_launch *c, const char *socket,
+int qemu_build_args(const struct qemu_launch *c, const struct qemu_device *d,
 		    struct qemu_args *a)
 {
 	const struct qemu_machine *m = c->machine;
@@ -178,7 +194,8 @@ int qemu_build_args(const struct qemu_launch *c, const char *socket,
 	int err;
 
 	*a = (struct qemu_args){ .argc = 0 };
-	if (!m->msix)
+	/* ivshmem-doorbell's interrupts are MSI-X. */
+	if (!m->msix && !d->memory)
 		return -EOPNOTSUPP;
 	add(a, "%s", m->program);
 	if (c->kvm && m->kvm_machine)
@@ -219,7 +236,7 @@ int qemu_build_args(const struct qemu_launch *c, const char *socket,
 		if (err)
 			return err;
 	}
-	err = add_device(a, socket);
+	err = add_device(a, d);
 	if (err)
 		return err;
 	for (i = 0; i < c->extra_argc; i++)
@@ -268,10 +285,10 @@ void qemu_format_args(const struct qemu_args *a, char *buf, size_t cap)
 	}
 }
 
-int qemu_device_options(const char *socket, char *buf, size_t cap)
+int qemu_device_options(const struct qemu_device *d, char *buf, size_t cap)
 {
 	struct qemu_args a = { .argc = 0 };
-	int err = add_device(&a, socket);
+	int err = add_device(&a, d);
 
 	if (!err)
 		qemu_format_args(&a, buf, cap);

@@ -35,12 +35,25 @@ struct qemu_child {
 	((struct qemu_child){ .pid = -1, .pidfd = -1, .console_fd = -1 })
 
 /*
- * The options that give a QEMU the ivshmem-doorbell device served at
- * @socket, as one line for a person to add: 0, or -ENAMETOOLONG.
+ * The ivshmem device QEMU gets: ivshmem-doorbell on the server's
+ * @socket, or, with @memory, ivshmem-plain on the file @memory names
+ * (@size bytes: the server's shared memory), no doorbell, the host
+ * polling; the chardev on @socket stays, with no device on it, for the
+ * server to see QEMU come and go.
  */
-int qemu_device_options(const char *socket, char *buf, size_t cap);
-/* The command line for @l, its device served at @socket: 0, or -E2BIG. */
-int qemu_build_args(const struct qemu_launch *l, const char *socket,
+struct qemu_device {
+	const char *socket;
+	const char *memory;		/* or NULL: ivshmem-doorbell */
+	size_t size;
+};
+
+/*
+ * The options that give a QEMU @d, as one line for a person to add: 0,
+ * or -ENAMETOOLONG.
+ */
+int qemu_device_options(const struct qemu_device *d, char *buf, size_t cap);
+/* The command line for @l, with the device @d: 0, or -E2BIG. */
+int qemu_build_args(const struct qemu_launch *l, const struct qemu_device *d,
 		    struct qemu_args *a);
 /* The command line as a shell would take it, for people. */
 void qemu_format_args(const struct qemu_args *a, char *buf, size_t cap);

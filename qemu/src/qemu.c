@@ -127,9 +127,25 @@ int qemu_listen(struct qemu *q, int *mailbox_failed)
 	err = hm_mailbox_new(q->hm, shm, size, HM_MAX_REGION_PAGES,
 			     ivshmem_server_doorbell_fd(q->server, 0),
 			     &q->mailbox);
-	if (!err)
-		memcpy(q->mailbox_page, shm, sizeof(q->mailbox_page));
-	return err;
+	if (err)
+		return err;
+	if (q->config.polled) {
+		hm_mailbox_set_polled(q->mailbox);
+		snprintf(q->memory, sizeof(q->memory), "/proc/%d/fd/%d",
+			 (int)getpid(), ivshmem_server_shm_fd(q->server));
+	}
+	memcpy(q->mailbox_page, shm, sizeof(q->mailbox_page));
+	return 0;
+}
+
+/* The device for QEMU: ivshmem-doorbell, or ivshmem-plain when polled. */
+static struct qemu_device device_of(const struct qemu *q)
+{
+	return (struct qemu_device){
+		.socket = q->socket,
+		.memory = q->config.polled ? q->memory : NULL,
+		.size = QEMU_SHM_SIZE,
+	};
 }
 
 /*
@@ -149,14 +165,17 @@ static int renew_memory(struct qemu *q)
 
 int qemu_device_line(const struct qemu *q, char *buf, size_t cap)
 {
-	return qemu_device_options(q->socket, buf, cap);
+	struct qemu_device d = device_of(q);
+
+	return qemu_device_options(&d, buf, cap);
 }
 
 int qemu_launch_line(const struct qemu *q, const struct qemu_launch *l,
 		     char *buf, size_t cap)
 {
+	struct qemu_device d = device_of(q);
 	struct qemu_args args;
-	int err = qemu_build_args(l, q->socket, &args);
+	int err = qemu_build_args(l, &d, &args);
 
 	if (!err)
 		qemu_format_args(&args, buf, cap);
@@ -165,8 +184,9 @@ int qemu_launch_line(const struct qemu *q, const struct qemu_launch *l,
 
 int qemu_launch(struct qemu *q, const struct qemu_launch *l)
 {
+	struct qemu_device d = device_of(q);
 	struct qemu_args args;
-	int err = qemu_build_args(l, q->socket, &args);
+	int err = qemu_build_args(l, &d, &args);
 
 	return err ? err : qemu_child_start(&args, l->console_input,
 					    &q->child);
@@ -220,30 +240,29 @@ static int wait_for_qemu(struct qemu *q)
 	return 0;
 }
 
+/* The guest's calls (doorbells, or turn words polled), the console. */
 static void serve(struct qemu *q)
 {
 	struct pollfd p[] = {
-		{ .fd = ivshmem_server_doorbell_fd(q->server, 0),
-		  .events = POLLIN },
 		{ .fd = q->child.console_fd, .events = POLLIN },
 		{ .fd = q->child.pidfd, .events = POLLIN },
 	};
-	int ms;
+	int ms, err;
 
 	while (!qemu_is_stopping(q)) {
 		ms = ms_until(&q->deadline);
 		/* A QEMU not ours leaves without a word: look now and then. */
 		if (q->child.pid < 0 && ms > TICK_MS)
 			ms = TICK_MS;
-		if (poll(p, 3, ms) < 0 && errno != EINTR) {
-			fail(q, QEMU_FAILED_POLL, -errno);
+		err = hm_mailbox_wait(q->mailbox, p, 2, ms);
+		if (err) {
+			fail(q, QEMU_FAILED_POLL, err);
 			return;
 		}
-		if (p[1].revents && read_console(q, p[1].fd) < 0)
-			p[1].fd = -1;
+		if (p[0].revents && read_console(q, p[0].fd) < 0)
+			p[0].fd = -1;
 		/* A failed call was answered: the guest goes on. */
-		if (p[0].revents & POLLIN)
-			hm_mailbox_serve(q->mailbox);
+		hm_mailbox_serve(q->mailbox);
 	}
 }
 

@@ -11,6 +11,10 @@
  * seeded by the input's hash: what the host reads twice may differ in
  * between.
  *
+ * The input picks a mailbox with a doorbell or a polled one
+ * (hm_mailbox_set_polled()), whose hm_mailbox_wait() looks at the turn
+ * words before each serve.
+ *
  * Checked: hm_mailbox_serve() returns a count or an error the protocol
  * names; every operation's result within its bounds and every string
  * terminated where its length says, with no NUL before; every operation
@@ -334,7 +338,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct racer racer;
-	int step;
+	int step, polled;
 
 	if (efd < 0)
 		setup();
@@ -342,6 +346,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(mem, 0, sizeof(mem));
 	if (hm_mailbox_new(vm, mem, MEM_SIZE, REGION_PAGES, efd, &mb))
 		abort();
+	polled = fuzz_u8(&in) & 1;
+	if (polled)
+		hm_mailbox_set_polled(mb);
 	memcpy(before, mem, sizeof(mem));
 	timeout_ms = 1 + fuzz_u8(&in) % 50;
 	hm_vm_set_timeout(vm, timeout_ms);
@@ -367,6 +374,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ctl0()->call = fuzz_u8(&in) % 6;
 		ctl0()->arg = pick_offset();
 		ctl0()->turn = HM_TURN(fuzz_u8(&in), fuzz_u8(&in) % 4);
+		if (polled)
+			FUZZ_CHECK(hm_mailbox_wait(mb, NULL, 0, 0) == 0);
 		ret = hm_mailbox_serve(mb);
 		FUZZ_CHECK(serve_result_ok(ret));
 		check_outside();

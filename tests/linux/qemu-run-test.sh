@@ -46,6 +46,11 @@
 #                 after its service ran: udev loads the module by
 #                 modalias; ps.lua, then ioctl_interaction.py until
 #                 Ctrl-C; the VM and its service run on
+#   polled-MODE   MODE (full, socket, ps, python, attach-pc) with
+#                 --qemu-doorbell off: ivshmem-plain on the host's memory,
+#                 no doorbell, the host polling the mailbox, as on
+#                 machines without MSI-X (MIPS Malta); the module says
+#                 the host polls
 #   disk          the Debian disk image of scripts/make-disk-image (made
 #                 here when the cache has none; root): --drive, its own
 #                 kernel and initrd, systemd, the module from hypermem-dkms,
@@ -83,6 +88,15 @@ boot="--vmm qemu --accel tcg --kernel $work/$kernel"
 boot="$boot --initrd $work/initramfs.cpio"
 out=$work/qemu-$mode.out
 err=$work/qemu-$mode.err
+doorbell=on device=ivshmem-doorbell
+device_option="-device ivshmem-doorbell,chardev=hypermem,vectors=1"
+case $mode in
+polled-*)
+	mode=${mode#polled-} doorbell=off device=ivshmem-plain
+	device_option="-device ivshmem-plain,memdev=hypermem-mem"
+	boot="$boot --qemu-doorbell off"
+	;;
+esac
 # shellcheck source=checks.sh
 . "$(dirname "$0")/checks.sh"
 
@@ -123,8 +137,10 @@ test_full() {
 		"$scripts/ioctl_interaction.lua"
 	check "QEMU boots the kernel under TCG" has "$err" \
 		"booting $work/$kernel under QEMU ($arch, TCG): 2 vCPUs, 512 MiB"
-	check "its command line has the ivshmem-doorbell device" has "$err" \
-		"-device ivshmem-doorbell,chardev=hypermem,vectors=1"
+	check "its command line has the $device device" has "$err" \
+		"$device_option"
+	[ $doorbell = on ] || check "the module sees that the host polls" \
+		has "$out" "no doorbell: the host polls"
 	check "both CPUs register over ivshmem" has "$out" \
 		"loaded: 2 of 2 cpus have a host, transport ivshmem"
 	check "cpu0 raises the user event" has "$out" "cpu0 user event HMIO"
@@ -238,12 +254,13 @@ test_timeout() {
 # The person's QEMU: hypermem-run waits for it and says what to add.
 test_socket() {
 	sock=$tmp/hm.sock
-	"$run" --qemu-socket "$sock" --timeout 240 \
+	"$run" --qemu-socket "$sock" --qemu-doorbell $doorbell --timeout 240 \
 		"$scripts/ioctl_interaction.lua" </dev/null >"$out" 2>"$err" &
 	pid=$!
 	wait_for "$err" "start it with: " 300
 	options=$(sed -n 's/.*; start it with: //p' "$err")
 	check "hypermem-run says which options to add" test -n "$options"
+	check "among them the $device device" has "$err" "$device_option"
 	if [ -z "$options" ]; then
 		kill "$pid"
 		wait $pid
@@ -388,8 +405,8 @@ now_ms() {
 attach_once() {
 	rm -f "$out" "$err"
 	start=$(now_ms)
-	"$run" --attach "$qmp" --timeout 120 "$here/qemu-stop.lua" \
-		</dev/null >"$out" 2>"$err" &
+	"$run" --attach "$qmp" --qemu-doorbell $doorbell --timeout 120 \
+		"$here/qemu-stop.lua" </dev/null >"$out" 2>"$err" &
 	pid=$!
 	wait_for "$err" "attached to QEMU at" 1200
 	plugged=$(now_ms)
@@ -401,13 +418,20 @@ attach_once() {
 	echo "# exit code $rc after $(($(now_ms) - start)) ms; stderr:"
 	sed 's/^/# /' "$err"
 	check "attach $1: the device goes on ${2:-hmport}" has "$err" \
-		"ivshmem-doorbell on ${2:-hmport}"
+		"$device on ${2:-hmport}"
 	check "attach $1: the script sees a user event" has "$out" \
 		"stopping at user event 0x484d494f"
 	check "attach $1: exit 0" test $rc -eq 0
 	check "attach $1: it says the device is unplugged" has "$err" \
 		"device and chardev removed, the VM runs on"
 	check "attach $1: QEMU has no ivshmem device left" no_ivshmem
+	check "attach $1: nor its memory" no_memory_object
+}
+
+# The polled device's memory-backend-file, removed at the detach.
+no_memory_object() {
+	objects=$(qmp qom-list '{"path": "/objects"}') &&
+		! echo "$objects" | grep -q '"name": "hypermem"'
 }
 
 test_attach() {
@@ -494,7 +518,7 @@ test_attach_refused() {
 	echo "# exit code $rc; stderr:"
 	sed 's/^/# /' "$err"
 	check "QEMU's own message" grep -q \
-		"QEMU at $qmp refused device_add ivshmem-doorbell: .*hotplug" "$err"
+		"QEMU at $qmp refused device_add of the ivshmem device: .*hotplug" "$err"
 	check "what the VM needs" has "$err" \
 		"start it with a free root port (-device pcie-root-port"
 	check "exit 3" test $rc -eq 3

@@ -26,10 +26,16 @@ struct box {
 	struct hm_mailbox *mb;
 	uint8_t *mem;
 	int efd;
+	/*
+	 * A polled box's guest rings this one, which no host reads: QEMU's
+	 * ivshmem-plain drops the Doorbell writes of a guest that rings.
+	 */
+	int dropped;
+	bool polled;
 };
 
-static void box_init(struct box *b, fake_guest_fn guest_main,
-		     unsigned int guest_timeout_ms)
+static void box_setup(struct box *b, fake_guest_fn guest_main,
+		      unsigned int guest_timeout_ms, bool polled)
 {
 	struct hm_vcpu *vcpu;
 
@@ -41,16 +47,27 @@ static void box_init(struct box *b, fake_guest_fn guest_main,
 	memset(b->mem, 0, MEM_SIZE);
 	b->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	assert_true(b->efd >= 0);
+	b->dropped = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	assert_true(b->dropped >= 0);
+	b->polled = polled;
 	assert_int_equal(hm_mailbox_new(b->u->vm, b->mem, MEM_SIZE,
 					 REGION_PAGES, b->efd, &b->mb), 0);
+	if (polled)
+		hm_mailbox_set_polled(b->mb);
 	vcpu = hm_mailbox_vcpu(b->mb, 0);
 	assert_non_null(vcpu);
 	hm_vcpu_set_data(vcpu, b->u);
 	b->u->vcpu = vcpu;
 	if (guest_main)
 		assert_int_equal(fake_guest_use_mailbox(b->u->g, b->mem,
-							MEM_SIZE, 0, b->efd,
-							guest_timeout_ms), 0);
+				MEM_SIZE, 0, polled ? b->dropped : b->efd,
+				guest_timeout_ms), 0);
+}
+
+static void box_init(struct box *b, fake_guest_fn guest_main,
+		     unsigned int guest_timeout_ms)
+{
+	box_setup(b, guest_main, guest_timeout_ms, false);
 }
 
 static void box_free(struct box *b)
@@ -59,6 +76,7 @@ static void box_free(struct box *b)
 	b->u->vcpu = NULL;
 	unit_free(b->u);
 	close(b->efd);
+	close(b->dropped);
 	free(b->mem);
 }
 
@@ -88,7 +106,11 @@ static int serve_until_done(struct box *b, struct fake_guest **guests,
 
 		for (i = 0; i < n; i++)
 			done = done && fake_guest_done(guests[i]);
-		poll(&pfd, 1, done ? 0 : 20);
+		if (b->polled)
+			assert_int_equal(hm_mailbox_wait(b->mb, NULL, 0,
+							 done ? 0 : 20), 0);
+		else
+			poll(&pfd, 1, done ? 0 : 20);
 		ret = hm_mailbox_serve(b->mb);
 		if (ret < 0 && !first_err)
 			first_err = ret;
@@ -253,13 +275,13 @@ static void silent_guest(struct unit *u, const struct hm_event *ev)
 	assert_int_equal(buf[5], fake_pattern(VA_BUF + 5));
 }
 
-static void test_guest_stops_answering(void **state)
+/* The doorbell's, and (polled) a host that polls: the same deadline. */
+static void guest_stops_answering(bool polled)
 {
 	struct box b;
 	struct hm_stats st;
 
-	(void)state;
-	box_init(&b, guest_two_events, 5000);
+	box_setup(&b, guest_two_events, 5000, polled);
 	assert_int_equal(hm_vm_set_timeout(b.u->vm, 100), 0);
 	run_box(&b, silent_guest);
 	assert_int_equal(b.u->events, 2);
@@ -267,6 +289,12 @@ static void test_guest_stops_answering(void **state)
 	hm_vcpu_get_stats(b.u->vcpu, &st);
 	assert_int_equal(st.timeouts, 1);
 	box_free(&b);
+}
+
+static void test_guest_stops_answering(void **state)
+{
+	(void)state;
+	guest_stops_answering(false);
 }
 
 static void slow_host(struct unit *u, const struct hm_event *ev)
@@ -357,13 +385,13 @@ static void read_until_stopped(struct unit *u, const struct hm_event *ev)
 	free(big);
 }
 
-static void test_stop_ends_a_stretched_read(void **state)
+/* A stop ends a request's sleep at once, and (polled) its naps. */
+static void stop_ends_a_stretched_read(bool polled)
 {
 	struct hm_stats st;
 	struct box b;
 
-	(void)state;
-	box_init(&b, guest_one_event, 30000);
+	box_setup(&b, guest_one_event, 30000, polled);
 	stopped_box = &b;
 	run_box(&b, read_until_stopped);
 	assert_int_equal(b.u->events, 1);
@@ -371,6 +399,12 @@ static void test_stop_ends_a_stretched_read(void **state)
 	hm_vcpu_get_stats(b.u->vcpu, &st);
 	assert_int_equal(st.timeouts, 0);
 	box_free(&b);
+}
+
+static void test_stop_ends_a_stretched_read(void **state)
+{
+	(void)state;
+	stop_ends_a_stretched_read(false);
 }
 
 /* Stopped before an event: its requests fail, the guest is answered. */
@@ -689,6 +723,159 @@ static void test_arguments(void **state)
 	free(mem);
 }
 
+/*
+ * A polled mailbox (ivshmem-plain: no doorbell to the host): the header
+ * tells the guest, which does not ring, and every request of an event is
+ * still answered, the host looking at the turn word by itself; were it
+ * waiting for a doorbell, each would end at its deadline.
+ */
+static void test_polled_every_op(void **state)
+{
+	struct hm_mailbox_header *h;
+	struct hm_stats st;
+	uint64_t rung;
+	struct box b;
+
+	(void)state;
+	box_setup(&b, guest_one_event, 5000, true);
+	h = (struct hm_mailbox_header *)b.mem;
+	assert_int_equal(h->flags, HM_MAILBOX_HOST_POLLS);
+	assert_int_equal(b.u->g->mailbox.flags, HM_MAILBOX_HOST_POLLS);
+	assert_int_equal(hm_vm_set_timeout(b.u->vm, 2000), 0);
+	run_box(&b, reads_everything);
+	assert_int_equal(b.u->events, 1);
+	assert_int_equal(b.u->g->register_result, 0);
+	assert_int_equal(b.u->g->mailbox_failures, 0);
+	hm_vcpu_get_stats(b.u->vcpu, &st);
+	assert_int_equal(st.timeouts, 0);
+	assert_int_equal(st.exits, st.round_trips + 2);
+	assert_int_equal(read(b.dropped, &rung, sizeof(rung)), -1);
+	assert_int_equal(errno, EAGAIN);
+	box_free(&b);
+}
+
+/* A mailbox with a doorbell sets no flag: the guest rings. */
+static void test_doorbell_header_has_no_flags(void **state)
+{
+	struct box b;
+
+	(void)state;
+	box_init(&b, NULL, 0);
+	assert_int_equal(((struct hm_mailbox_header *)b.mem)->flags, 0);
+	box_free(&b);
+}
+
+struct later {
+	struct box *b;
+	int what;		/* 0: hand a call over; 1: stop */
+};
+
+static void *act_later(void *arg)
+{
+	struct later *l = arg;
+
+	usleep(50 * 1000);
+	if (l->what)
+		hm_mailbox_stop(l->b->mb);
+	else
+		hand_over(l->b, 2, 99, 0);
+	return NULL;
+}
+
+static uint64_t waited_ms(struct box *b, int ms)
+{
+	uint64_t start = now_ms();
+
+	assert_int_equal(hm_mailbox_wait(b->mb, NULL, 0, ms), 0);
+	return now_ms() - start;
+}
+
+static uint64_t thread_cpu_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/*
+ * hm_mailbox_wait() on a polled mailbox: back at once for a call handed
+ * over before it, soon for one handed over during it (within 5 s it would
+ * be a doorbell wait's), not for a turn in a state that does not exist,
+ * and idle without spinning: naps of up to 1 ms.
+ */
+static void test_polled_wait_sees_calls(void **state)
+{
+	struct later l;
+	uint64_t cpu;
+	pthread_t t;
+	struct box b;
+
+	(void)state;
+	box_setup(&b, NULL, 0, true);
+	l.b = &b;
+	l.what = 0;
+	hand_over(&b, 1, 99, 0);
+	assert_true(waited_ms(&b, 5000) < 2500);
+	assert_int_equal(hm_mailbox_serve(b.mb), -EPROTO);
+	assert_int_equal(ctl0(&b)->turn, HM_TURN(1, HM_TURN_GUEST));
+	assert_int_equal(pthread_create(&t, NULL, act_later, &l), 0);
+	assert_true(waited_ms(&b, 5000) < 2500);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(hm_mailbox_serve(b.mb), -EPROTO);
+	/* A made-up state is no call: the wait runs its course. */
+	ctl0(&b)->turn = HM_TURN(9, 3);
+	cpu = thread_cpu_ms();
+	assert_true(waited_ms(&b, 300) >= 300);
+	assert_true(thread_cpu_ms() - cpu < 100);
+	assert_int_equal(hm_mailbox_serve(b.mb), 0);
+	box_free(&b);
+}
+
+/* A stop, and the caller's own fds, end a polled wait too. */
+static void test_polled_wait_ends_at_stop_and_fds(void **state)
+{
+	struct pollfd fds[9];
+	struct later l;
+	int pipe_fds[2];
+	unsigned int i;
+	pthread_t t;
+	struct box b;
+
+	(void)state;
+	box_setup(&b, NULL, 0, true);
+	assert_int_equal(pipe(pipe_fds), 0);
+	for (i = 0; i < 9; i++)
+		fds[i] = (struct pollfd){ .fd = pipe_fds[0],
+					  .events = POLLIN };
+	assert_int_equal(hm_mailbox_wait(b.mb, fds, 9, 0), -EINVAL);
+	assert_int_equal(hm_mailbox_wait(b.mb, fds, 1, -1), -EINVAL);
+	assert_int_equal(write(pipe_fds[1], "x", 1), 1);
+	assert_int_equal(hm_mailbox_wait(b.mb, fds, 1, 5000), 0);
+	assert_true(fds[0].revents & POLLIN);
+	close(pipe_fds[0]);
+	close(pipe_fds[1]);
+	l.b = &b;
+	l.what = 1;
+	assert_int_equal(pthread_create(&t, NULL, act_later, &l), 0);
+	assert_true(waited_ms(&b, 5000) < 2500);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	box_free(&b);
+}
+
+/* A polled guest stuck in a copy: the host's deadline, then on. */
+static void test_polled_guest_stops_answering(void **state)
+{
+	(void)state;
+	guest_stops_answering(true);
+}
+
+static void test_polled_stop_ends_a_stretched_read(void **state)
+{
+	(void)state;
+	stop_ends_a_stretched_read(true);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -703,6 +890,12 @@ int main(void)
 		cmocka_unit_test(test_hostile_turns),
 		cmocka_unit_test(test_stretched_proc_args_end_at_the_deadline),
 		cmocka_unit_test(test_arguments),
+		cmocka_unit_test(test_polled_every_op),
+		cmocka_unit_test(test_doorbell_header_has_no_flags),
+		cmocka_unit_test(test_polled_wait_sees_calls),
+		cmocka_unit_test(test_polled_wait_ends_at_stop_and_fds),
+		cmocka_unit_test(test_polled_guest_stops_answering),
+		cmocka_unit_test(test_polled_stop_ends_a_stretched_read),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

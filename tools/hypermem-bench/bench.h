@@ -48,9 +48,11 @@ void bench_time(struct hm_vcpu *vcpu, int n,
 /*
  * Boot DIR's bzImage or Image and initramfs.cpio (tests/linux's) under
  * the QEMU of the kernel's architecture (*@arch) with TCG and time 8-byte
- * and 4 KiB reads over the mailbox: 0, or -errno and a reason in @why.
+ * and 4 KiB reads over the mailbox, with the doorbell or (@polled, and
+ * on machines without MSI-X) ivshmem-plain and the host polling: 0, or
+ * -errno and a reason in @why.
  */
-int bench_qemu_rows(const char *dir, struct bench_cell rows[2],
+int bench_qemu_rows(const char *dir, int polled, struct bench_cell rows[2],
 		    const char **arch, char *why, size_t cap);
 
 /* CLOCK_MONOTONIC in microseconds; doubles ascending, for qsort(). */

@@ -12,8 +12,9 @@
  * --mailbox: the agent in a guest thread, regions in shared memory,
  * doorbells on an eventfd, as with QEMU's ivshmem device), and 8-byte and
  * 4 KiB reads from the Linux guest of tests/linux under a stock QEMU with
- * TCG, over the same transport (qemu_rows.c). A table for people, then
- * one line of JSON. With --qemu, only those two rows, on no KVM, for the
+ * TCG, over the same transport (qemu_rows.c), with the doorbell and with
+ * the host polling (ivshmem-plain). A table for people, then one line of
+ * JSON. With --qemu, only the rows under QEMU, which need no KVM, for the
  * guest in LINUX_GUEST_DIR of any architecture QEMU boots here.
  *
  *   hypermem-bench GUEST_TINY_ELF [SIM_DRIVER [LINUX_GUEST_DIR]]
@@ -21,6 +22,7 @@
  */
 #include <cpuid.h>
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,11 +87,15 @@ static struct {
 /* The rows over the mailbox transport, from the simulator. */
 static struct bench_cell mailbox[NR_ROWS];
 static int have_mailbox;
-/* 8 B and 4 KiB reads of Linux under QEMU (TCG), over the mailbox. */
-static struct bench_cell qemu_rows[2];
-static int have_qemu;
+/*
+ * 8 B and 4 KiB reads of Linux under QEMU (TCG), over the mailbox: [0]
+ * with the doorbell, [1] on ivshmem-plain, the host polling.
+ */
+static struct bench_cell qemu_rows[2][2];
+static int qemu_err[2];
 static const char *qemu_arch;
-static char qemu_why[256];
+static char qemu_why[2][256];
+static const char *const qemu_modes[2] = { "qemu tcg", "qemu polled" };
 /* The 1 MiB cooperative read through the original one-page region. */
 static struct bench_cell one_page;
 static int one_page_run;
@@ -511,8 +517,10 @@ static void print_table(double floor_us)
 			print_cell(row, "coop 1 page", &one_page, floor_us);
 		if (have_mailbox == NR_ROWS)
 			print_cell(row, "mailbox", &mailbox[row], floor_us);
-		if (have_qemu && row <= ROW_READ_4K)
-			print_cell(row, "qemu tcg", &qemu_rows[row], floor_us);
+		for (mode = 0; mode < 2; mode++)
+			if (!qemu_err[mode] && row <= ROW_READ_4K)
+				print_cell(row, qemu_modes[mode],
+					   &qemu_rows[mode][row], floor_us);
 	}
 }
 
@@ -553,9 +561,12 @@ static void print_json(double floor_us, const char *model, const char *kind,
 	for (row = 0; have_mailbox == NR_ROWS && row < NR_ROWS; row++)
 		print_json_cell(row_names[row], "mailbox, guest thread",
 				&mailbox[row]);
-	for (row = 0; have_qemu && row <= ROW_READ_4K; row++)
+	for (row = 0; !qemu_err[0] && row <= ROW_READ_4K; row++)
 		print_json_cell(row_names[row], "mailbox, Linux under QEMU TCG",
-				&qemu_rows[row]);
+				&qemu_rows[0][row]);
+	for (row = 0; !qemu_err[1] && row <= ROW_READ_4K; row++)
+		print_json_cell(row_names[row], "mailbox polled (ivshmem-plain), "
+				"Linux under QEMU TCG", &qemu_rows[1][row]);
 	for (row = 0; row < NR_EV_ROWS; row++)
 		for (mode = 0; mode < NR_EV_MODES; mode++)
 			printf(",{\"op\":\"%s\",\"mode\":\"%s\","
@@ -583,25 +594,50 @@ static void print_events_table(void)
 			       ev_cells[row][mode].ok ? "" : "  (FAILED)");
 }
 
-static void print_qemu_rows(void)
+static void measure_qemu(const char *dir)
 {
-	if (!have_qemu) {
-		printf("qemu tcg rows: n/a (%s)\n", qemu_why);
-		return;
-	}
-	printf("one round trip (read 8 B), Linux (%s) under QEMU TCG over "
-	       "the mailbox: %.2f us\n", qemu_arch, qemu_rows[0].median_us);
-	printf("read 4 KiB, Linux (%s) under QEMU TCG over the mailbox: "
-	       "%.2f us\n", qemu_arch, qemu_rows[1].median_us);
+	int mode;
+
+	for (mode = 0; mode < 2; mode++)
+		qemu_err[mode] = bench_qemu_rows(dir, mode, qemu_rows[mode],
+						 &qemu_arch, qemu_why[mode],
+						 sizeof(qemu_why[mode]));
 }
 
-/* --qemu: the QEMU rows alone, which need no KVM. */
+static void print_qemu_summary(void)
+{
+	int mode;
+
+	for (mode = 0; mode < 2; mode++)
+		if (!qemu_err[mode])
+			printf("one round trip (read 8 B), Linux (%s) under "
+			       "QEMU TCG over the mailbox%s: %.2f us\n",
+			       qemu_arch, mode ? ", the host polling" : "",
+			       qemu_rows[mode][0].median_us);
+		else
+			printf("%s rows: n/a (%s)\n", qemu_modes[mode],
+			       qemu_why[mode]);
+}
+
+/*
+ * --qemu: only the rows under QEMU, which need no KVM; a machine without
+ * MSI-X has no doorbell row.
+ */
 static int qemu_only(const char *dir)
 {
-	have_qemu = !bench_qemu_rows(dir, qemu_rows, &qemu_arch, qemu_why,
-				     sizeof(qemu_why));
-	print_qemu_rows();
-	return have_qemu ? 0 : 1;
+	int row, mode;
+
+	measure_qemu(dir);
+	print_qemu_summary();
+	printf("%-16s %-12s %12s %9s %7s %7s %7s\n", "op", "mode",
+	       "median us", "x floor", "trips", "exits", "ioctls");
+	for (row = 0; row <= ROW_READ_4K; row++)
+		for (mode = 0; mode < 2; mode++)
+			if (!qemu_err[mode])
+				print_cell(row, qemu_modes[mode],
+					   &qemu_rows[mode][row], NAN);
+	return (!qemu_err[0] || qemu_err[0] == -EOPNOTSUPP) && !qemu_err[1] ?
+	       0 : 1;
 }
 
 int main(int argc, char **argv)
@@ -640,9 +676,7 @@ int main(int argc, char **argv)
 				       &ev_cells[row][mode]);
 	count_instructions(argc > 2 ? argv[2] : SIM_DRIVER);
 	measure_mailbox(argc > 2 ? argv[2] : SIM_DRIVER);
-	have_qemu = !bench_qemu_rows(argc > 3 ? argv[3] : LINUX_GUEST_DIR,
-				     qemu_rows, &qemu_arch, qemu_why,
-				     sizeof(qemu_why));
+	measure_qemu(argc > 3 ? argv[3] : LINUX_GUEST_DIR);
 	printf("machine: %s; %s\n", model, kind);
 	printf("floor (bare port-I/O exit round trip): %.2f us\n", floor_us);
 	if (have_mailbox == NR_ROWS)
@@ -652,7 +686,7 @@ int main(int argc, char **argv)
 		       mailbox[ROW_READ_8].median_us);
 	else
 		printf("mailbox rows: n/a (the simulator missing or failed)\n");
-	print_qemu_rows();
+	print_qemu_summary();
 	if (cells[0][0].instructions < 0)
 		printf("host instr: n/a (valgrind or the simulator missing)\n");
 	print_table(floor_us);

@@ -3,7 +3,8 @@
  * The rows under a stock QEMU: the Linux guest of tests/linux (or another
  * architecture's, tests/linux/qemu-aarch64's) booted by the QEMU of its
  * kernel's architecture with TCG, its module on the
- * ivshmem-doorbell device, the mailbox transport. Inside the first event
+ * ivshmem-doorbell device, or on ivshmem-plain with the host polling (on
+ * request, and on machines without MSI-X), the mailbox transport. Inside the first event
  * hm-ioctl-test raises (user event HMIO, its ifreq on the stack), 8-byte
  * and 4 KiB reads are timed one at a time; then QEMU is killed. The
  * loop that serves the guest is the backend's, qemu/qemu.h.
@@ -108,11 +109,11 @@ static int find_kernel(const char *dir, char *kernel, size_t cap)
 	return -ENOENT;
 }
 
-int bench_qemu_rows(const char *dir, struct bench_cell rows[2],
+int bench_qemu_rows(const char *dir, int polled, struct bench_cell rows[2],
 		    const char **arch, char *why, size_t cap)
 {
 	char kernel[512], initrd[512], append[128];
-	const struct qemu_config c = {
+	struct qemu_config c = {
 		.timeout_ms = BOOT_MS, .event_fn = on_event,
 	};
 	struct qemu_launch l = {
@@ -135,6 +136,12 @@ int bench_qemu_rows(const char *dir, struct bench_cell rows[2],
 	}
 	l.machine = qemu_machine_find(f.arch);
 	l.mem_mib = l.machine->mem_mib;
+	if (!polled && !l.machine->msix) {
+		snprintf(why, cap, "%s's QEMU machine has no MSI-X for the "
+			 "doorbell", f.arch);
+		return -EOPNOTSUPP;
+	}
+	c.polled = polled;
 	snprintf(append, sizeof(append),
 		 "console=%s rdinit=/init panic=-1 quiet", l.machine->console);
 	*arch = f.arch;

@@ -74,6 +74,11 @@ static const char help_text[] =
 "  --accel MODE      QEMU's accelerator: kvm, tcg or auto (default: KVM\n"
 "                    where /dev/kvm opens and the CPU has VT-x or AMD-V)\n"
 "                      hypermem-run --vmm qemu --accel tcg --kernel bzImage\n"
+"  --qemu-doorbell auto|on|off  QEMU's ivshmem device: on, ivshmem-doorbell;\n"
+"                    off, ivshmem-plain with no doorbell, the host polling\n"
+"                    (default auto: off on a machine it starts that has\n"
+"                    no MSI-X, else on)\n"
+"                      hypermem-run --vmm qemu --qemu-doorbell off ...\n"
 "  --qemu-socket PATH  serve a QEMU you start (implies --vmm qemu): prints\n"
 "                    the options to give it, runs until it exits\n"
 "                      hypermem-run --qemu-socket /tmp/hm.sock script.lua\n"
@@ -168,6 +173,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "vmm", required_argument, NULL, OPT_VALUED },
 		{ "accel", required_argument, NULL, OPT_VALUED },
 		{ "arch", required_argument, NULL, OPT_VALUED },
+		{ "qemu-doorbell", required_argument, NULL, OPT_VALUED },
 		{ "qemu-socket", required_argument, NULL, OPT_VALUED },
 		{ "attach", required_argument, NULL, OPT_VALUED },
 		{ "drive", required_argument, NULL, OPT_VALUED },

@@ -570,7 +570,8 @@ HM_EXPORT int hm_vcpu_set_return(struct hm_vcpu *vcpu, uint64_t ret);
  * stock QEMU with an ivshmem-doorbell device, its server in the caller:
  * qemu/ivshmem.h) hands the library the memory it shares with the guest;
  * the guest's regions live there (protocol.h, "Mailbox transport") and
- * its doorbells arrive on an eventfd. Each guest CPU has a slot, and
+ * its doorbells arrive on an eventfd, or, with a device that has none,
+ * the host polls (hm_mailbox_set_polled()). Each guest CPU has a slot, and
  * each slot an hm_vcpu for the event handler: every operation works on
  * it as on a KVM vCPU, but for the direct reads (hm_vcpu_read_direct(),
  * hm_vcpu_translate(), hm_vcpu_walk() and HM_READ_DIRECT:
@@ -623,6 +624,31 @@ HM_EXPORT int hm_mailbox_serve(struct hm_mailbox *mb);
  * the thread that would notice is the one the operation holds.
  */
 HM_EXPORT void hm_mailbox_stop(struct hm_mailbox *mb);
+
+struct pollfd;
+
+/**
+ * Wait until the guest may have called, one of @p fds (at most 8; their
+ * revents are set) is ready, hm_mailbox_stop() was called, or @p ms
+ * passed; then hm_mailbox_serve(). On a mailbox with a doorbell this is
+ * poll() on @p doorbell_fd and @p fds; on a polled one (below) it looks
+ * at the slots' turn words, napping between looks: at first 20 us after
+ * a call, doubling while the guest is quiet, up to 1 ms.
+ * @return 0; -EINVAL (too many fds, a negative @p ms); poll()'s error.
+ */
+HM_EXPORT int hm_mailbox_wait(struct hm_mailbox *mb, struct pollfd *fds,
+			      unsigned int nfds, int ms);
+
+/**
+ * For a device that has no doorbell to the host (QEMU's ivshmem-plain,
+ * on machines whose interrupt controller has no MSI-X): the host looks
+ * at the turn words itself, in hm_mailbox_wait() and while a request
+ * waits for the guest's reply (naps, as above, instead of a sleep on the
+ * eventfd, which only hm_mailbox_stop() still writes). Sets the header's
+ * HM_MAILBOX_HOST_POLLS, so that the guest does not ring: call it before
+ * the guest looks at the memory, right after hm_mailbox_new().
+ */
+HM_EXPORT void hm_mailbox_set_polled(struct hm_mailbox *mb);
 
 #ifdef __cplusplus
 }

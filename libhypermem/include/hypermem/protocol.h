@@ -264,6 +264,11 @@
  * in progress with ECONNABORTED (ETIMEDOUT is its own deadline's). A host
  * that finds any other turn than the one it expects treats the call or
  * reply as malformed.
+ * A device with no doorbell to the host (QEMU's ivshmem-plain, on machines
+ * without MSI-X) has a host that polls the turn words: the header's flags
+ * say HM_MAILBOX_HOST_POLLS, and the guest skips the ring (a guest that
+ * rings anyway is harmless: the device drops it). Unknown flags are
+ * ignored, and a flag never changes the layout.
  */
 #ifndef HYPERMEM_PROTOCOL_H
 #define HYPERMEM_PROTOCOL_H
@@ -633,6 +638,8 @@ struct hm_fd_entry {
 #define HM_MAILBOX_MAGIC 0x424d4d48u	/* "HMMB" */
 #define HM_MAILBOX_VERSION 1u
 #define HM_MAILBOX_MAX_SLOTS 63u	/* control words in the first page */
+/* The host looks at the turn words by itself: the guest need not ring. */
+#define HM_MAILBOX_HOST_POLLS 1u
 
 enum hm_turn {
 	HM_TURN_GUEST = 0,
@@ -647,7 +654,7 @@ enum hm_turn {
 struct hm_mailbox_header {
 	uint32_t magic;		/* HM_MAILBOX_MAGIC */
 	uint16_t version;	/* HM_MAILBOX_VERSION */
-	uint16_t reserved;
+	uint16_t flags;		/* HM_MAILBOX_HOST_POLLS, else 0 */
 	uint32_t nr_slots;	/* 1..HM_MAILBOX_MAX_SLOTS */
 	uint32_t slot_pages;	/* region pages + 1 (the subscription's) */
 	uint64_t slots_offset;	/* page aligned */

@@ -62,6 +62,12 @@ int ivshmem_server_renew(struct ivshmem_server *s);
 void *ivshmem_server_shm(const struct ivshmem_server *s, size_t *size);
 
 /*
+ * Its memfd, for a QEMU that maps it by name (/proc/PID/fd/N) rather
+ * than from the opening: ivshmem_server_renew() keeps the number.
+ */
+int ivshmem_server_shm_fd(const struct ivshmem_server *s);
+
+/*
  * The eventfd that the guest's Doorbell write (peer 0, @vector) signals:
  * poll it for POLLIN, then ivshmem_server_take() it.
  */

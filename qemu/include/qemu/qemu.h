@@ -97,6 +97,14 @@ struct qemu_config {
 	 * qemu_result.refused); NULL: this process's effective user.
 	 */
 	const uid_t *peer_uid;
+	/**
+	 * No doorbell: QEMU gets ivshmem-plain on the shared memory (as
+	 * /proc/PID/fd/N of this process: QEMU must run as its user) and
+	 * the host polls the mailbox (hm_mailbox_set_polled()), for
+	 * machines whose interrupt controller has no MSI-X, where
+	 * ivshmem-doorbell does not realize; else ivshmem-doorbell.
+	 */
+	int polled;
 	unsigned int timeout_ms;	/**< the whole run's, from qemu_new() */
 	qemu_console_fn console_fn;	/**< NULL: the console is dropped */
 	void *console_opaque;
@@ -171,8 +179,10 @@ const char *qemu_socket(const struct qemu *q);
 int qemu_listen(struct qemu *q, int *mailbox_failed);
 
 /**
- * The options that give a QEMU the ivshmem-doorbell device served at
- * qemu_socket(), as one line for a person to add: 0, or -ENAMETOOLONG.
+ * The options that give a QEMU the device served at qemu_socket()
+ * (ivshmem-doorbell, or with qemu_config.polled ivshmem-plain on the
+ * shared memory's /proc/PID/fd/N and a chardev on the socket), as one
+ * line for a person to add, after qemu_listen(): 0, or -ENAMETOOLONG.
  */
 int qemu_device_line(const struct qemu *q, char *buf, size_t cap);
 
@@ -217,9 +227,11 @@ enum qemu_attach_step {
 	QEMU_ATTACH_CHARDEV,	/**< chardev-add of our socket */
 	QEMU_ATTACH_CONNECT,	/**< taking the chardev's connection */
 	QEMU_ATTACH_BUS,	/**< query-pci, for a free root port */
-	QEMU_ATTACH_DEVICE,	/**< device_add of ivshmem-doorbell */
+	QEMU_ATTACH_DEVICE,	/**< device_add of the ivshmem device */
 	QEMU_DETACH_DEVICE,	/**< device_del, until DEVICE_DELETED */
 	QEMU_DETACH_CHARDEV,	/**< chardev-remove */
+	QEMU_ATTACH_MEMORY,	/**< polled: object-add of the memory */
+	QEMU_DETACH_MEMORY,	/**< polled: object-del */
 };
 
 /** What qemu_attach() and qemu_detach() did. */
@@ -231,13 +243,15 @@ struct qemu_attach_info {
 	char message[256];
 };
 
-/** The device's and its chardev's id in an attached QEMU. */
+/** The device's, its chardev's and its memory's id in an attached QEMU. */
 #define QEMU_ATTACH_ID "hypermem"
 
 /**
  * Plug the ivshmem-doorbell device served at qemu_socket() into the
  * running QEMU whose QMP monitor listens at @qmp_path, after
- * qemu_listen(): chardev-add, then device_add into the first PCI bridge
+ * qemu_listen(): chardev-add, then (qemu_config.polled: object-add of a
+ * memory-backend-file on the shared memory and ivshmem-plain on it)
+ * device_add into the first PCI bridge
  * (a q35's pcie-root-port) with an id and nothing behind it, else into
  * the root bus (a pc's). qemu_run() then serves it; qemu_detach() takes
  * it out. Within the run's deadline.
