@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "backend.h"
 #include "ops.h"
 #include "syscalls.h"
 #include "unit.h"
@@ -433,6 +434,58 @@ static void names_are_for_the_architecture_set(void **state)
 	assert_string_equal(syscalls_arch_name(0), "unknown");
 }
 
+/* A run whose backend counts its stops and whose client its events. */
+static int stops, client_events;
+
+static void count_stop(void *guest)
+{
+	(void)guest;
+	stops++;
+}
+
+static int count_event(void *opaque, struct hm_vcpu *vcpu, int cpu,
+		       const struct hm_event *ev)
+{
+	(void)opaque;
+	(void)vcpu;
+	(void)cpu;
+	(void)ev;
+	client_events++;
+	return 0;
+}
+
+static void events_of_another_architecture(struct unit *u,
+					   const struct hm_event *ev)
+{
+	static const struct run_backend backend = { .stop = count_stop };
+	static const struct run_client client = { .event = count_event };
+	struct run r = { .backend = &backend, .client = &client };
+
+	stops = client_events = 0;
+	syscalls_set_arch(HM_ARCH_MIPS_O32);
+	assert_int_equal(run_event(&r, u->vcpu, 0, ev), -ECANCELED);
+	assert_int_equal(run_event(&r, u->vcpu, 0, ev), -ECANCELED);
+	assert_int_equal(stops, 1);
+	assert_int_equal(client_events, 0);
+	assert_true(r.wrong_arch);
+	syscalls_set_arch(HM_ARCH_NATIVE);
+	r.wrong_arch = 0;
+	assert_int_equal(run_event(&r, u->vcpu, 0, ev), 0);
+	assert_int_equal(client_events, 1);
+	assert_int_equal(stops, 1);
+}
+
+/*
+ * A run whose names are another architecture's than the guest's stops at
+ * its first event, which the client never sees: it would name its
+ * numbers wrongly.
+ */
+static void guest_of_another_architecture_stops_the_run(void **state)
+{
+	(void)state;
+	unit_with_event(events_of_another_architecture);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -441,6 +494,7 @@ int main(void)
 		cmocka_unit_test(every_number_the_kernel_has_is_named),
 		cmocka_unit_test(argument_names_follow_the_abi),
 		cmocka_unit_test(names_are_for_the_architecture_set),
+		cmocka_unit_test(guest_of_another_architecture_stops_the_run),
 		cmocka_unit_test(every_op_has_a_name_doc_and_sane_arguments),
 		cmocka_unit_test(integer_arguments_are_held_to_their_range),
 		cmocka_unit_test(results_are_values_of_the_ops_kind),
