@@ -32,8 +32,7 @@ static int on_event(struct hm_vcpu *vcpu, const struct hm_event *ev,
 {
 	struct run *r = opaque;
 
-	return r->client->event(r->client->opaque, vcpu,
-				(int)qemu_cpu_index(r->guest, vcpu), ev);
+	return run_event(r, vcpu, (int)qemu_cpu_index(r->guest, vcpu), ev);
 }
 
 #ifdef __aarch64__

@@ -29,8 +29,7 @@ static int on_event(struct hm_vcpu *vcpu, const struct hm_event *ev,
 {
 	struct run *r = opaque;
 
-	return r->client->event(r->client->opaque, vcpu,
-				(int)vmm_cpu_index(vcpu), ev);
+	return run_event(r, vcpu, (int)vmm_cpu_index(vcpu), ev);
 }
 
 static const char *e820_type_name(uint32_t type)

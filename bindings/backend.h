@@ -23,6 +23,7 @@ struct run {
 	const struct run_client *client;
 	void *guest;		/* the backend's, from started to ended */
 	struct console console;
+	int wrong_arch;		/* a guest of another architecture came */
 };
 
 struct run_backend {
@@ -44,6 +45,15 @@ extern const struct run_backend run_backend_qemu;
 int run_finish(int code, const char *status,
 	       const struct output_programs *programs);
 /* The client's own end comes first: its error or its stop; else -1. */
+/*
+ * A guest event for the client, from either backend: refused, and the run
+ * stopped, when the guest is not of the architecture the client's syscall
+ * names are for (syscalls_set_arch()).
+ */
+int run_event(struct run *r, struct hm_vcpu *vcpu, int cpu,
+	      const struct hm_event *ev);
+/* Whether run_event() met a guest of another architecture. */
+int run_wrong_arch(void);
 int run_conclude_client(const struct run_client *client,
 			const struct output_programs *programs);
 void run_timed_out(const struct options *o);

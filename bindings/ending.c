@@ -16,6 +16,9 @@ int run_finish(int code, const char *status,
 int run_conclude_client(const struct run_client *client,
 			const struct output_programs *programs)
 {
+	if (run_wrong_arch())
+		return run_finish(EXIT_USAGE, "a guest of another architecture",
+				  programs);
 	switch (client->outcome(client->opaque)) {
 	case RUN_CLIENT_FAILED:
 		return run_finish(EXIT_SCRIPT, "script error", programs);

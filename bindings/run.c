@@ -5,8 +5,12 @@
  * through it, whichever it is. The terminal and console are console.c's,
  * the options options.c's, how a run ended ending.c's.
  */
+#include <errno.h>
+
 #include "backend.h"
+#include "output.h"
 #include "run.h"
+#include "syscalls.h"
 
 static struct run the_run;
 
@@ -40,4 +44,29 @@ int run_is_stopping(void)
 {
 	return the_run.guest ? the_run.backend->is_stopping(the_run.guest) :
 	       0;
+}
+
+int run_event(struct run *r, struct hm_vcpu *vcpu, int cpu,
+	      const struct hm_event *ev)
+{
+	int arch = hm_vcpu_get_guest_arch(vcpu);
+	uint32_t named = syscalls_arch();
+
+	if (arch > 0 && (uint32_t)arch != named) {
+		if (!__atomic_exchange_n(&r->wrong_arch, 1, __ATOMIC_RELAXED)) {
+			output_error("the guest is %s, the run's syscall names "
+				     "are %s's (--arch %s)",
+				     syscalls_arch_name((uint32_t)arch),
+				     syscalls_arch_name(named),
+				     syscalls_arch_name((uint32_t)arch));
+			r->backend->stop(r->guest);
+		}
+		return -ECANCELED;
+	}
+	return r->client->event(r->client->opaque, vcpu, cpu, ev);
+}
+
+int run_wrong_arch(void)
+{
+	return the_run.wrong_arch;
 }

@@ -612,21 +612,20 @@ static void offer_sub_page(struct hm_agent *agent)
 }
 
 
-int hm_agent_register(struct hm_agent *agent, uint32_t vcpu_index)
+/*
+ * Offer the hello, the longer one with the architecture @with_arch: 0 when
+ * the host took it, 1 when the call returned with it untaken, -HM_ENODEV
+ * when the call itself failed.
+ */
+static int say_hello(struct hm_agent *agent, uint32_t vcpu_index,
+		     int with_arch)
 {
 	struct hm_region *r = agent->region;
 	struct hm_hello hello;
-	struct hm_hello_ack ack;
-	uint32_t pages;
+	uint64_t features = agent->features;
 
-	if (agent->name_buf)
-		agent->features |= HM_FEATURE_FD_NAME_OFFSET;
-	else
-		agent->features &= ~(uint64_t)HM_FEATURE_FD_NAME_OFFSET;
-	if (agent->sub)
-		agent->features |= HM_FEATURE_SUBSCRIBE;
-	else
-		agent->features &= ~(uint64_t)HM_FEATURE_SUBSCRIBE;
+	if (with_arch)
+		features |= HM_FEATURE_GUEST_ARCH;
 	hm_memset(&hello, 0, sizeof(hello));
 	hello.magic = hm_le32(HM_MAGIC);
 	hello.version = hm_le16(HM_VERSION);
@@ -638,13 +637,37 @@ int hm_agent_register(struct hm_agent *agent, uint32_t vcpu_index)
 #endif
 	hello.vcpu_index = hm_le32(vcpu_index);
 	hello.region_pages = hm_le32(agent->region_pages);
-	hello.features = hm_le64(agent->features);
+	hello.features = hm_le64(features);
+	hello.arch = hm_le32(HM_ARCH_NATIVE);
 	hm_memcpy(hm_agent_data(agent), &hello, sizeof(hello));
-	respond(r, HM_OP_REGISTER, agent->region_gpa, sizeof(hello));
-
+	respond(r, HM_OP_REGISTER, agent->region_gpa,
+		with_arch ? sizeof(hello) : HM_HELLO_SIZE_V1);
 	if (agent->ops->doorbell(agent->ctx, HM_CALL_REGISTER,
-				 agent->region_gpa) ||
-	    hm_le64(r->op) != HM_RESP_REGISTER_OK)
+				 agent->region_gpa))
+		return -HM_ENODEV;
+	return hm_le64(r->op) != HM_RESP_REGISTER_OK;
+}
+
+int hm_agent_register(struct hm_agent *agent, uint32_t vcpu_index)
+{
+	struct hm_hello_ack ack;
+	uint32_t pages;
+	int err;
+
+	if (agent->name_buf)
+		agent->features |= HM_FEATURE_FD_NAME_OFFSET;
+	else
+		agent->features &= ~(uint64_t)HM_FEATURE_FD_NAME_OFFSET;
+	if (agent->sub)
+		agent->features |= HM_FEATURE_SUBSCRIBE;
+	else
+		agent->features &= ~(uint64_t)HM_FEATURE_SUBSCRIBE;
+	agent->features &= ~(uint64_t)HM_FEATURE_GUEST_ARCH;
+	/* A host older than the architecture takes only the shorter hello. */
+	err = say_hello(agent, vcpu_index, HM_ARCH_NATIVE != HM_ARCH_UNSAID);
+	if (err > 0 && HM_ARCH_NATIVE != HM_ARCH_UNSAID)
+		err = say_hello(agent, vcpu_index, 0);
+	if (err)
 		return -HM_ENODEV;
 	hm_memcpy(&ack, hm_agent_data(agent), sizeof(ack));
 	pages = hm_le32(ack.region_pages);
@@ -653,6 +676,7 @@ int hm_agent_register(struct hm_agent *agent, uint32_t vcpu_index)
 	    pages == 0 || pages > agent->region_pages)
 		return -HM_ENODEV;
 	agent->region_pages = pages;
+	agent->features |= HM_FEATURE_GUEST_ARCH;
 	agent->features &= hm_le64(ack.features);
 	offer_sub_page(agent);
 	return 0;

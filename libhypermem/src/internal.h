@@ -128,6 +128,7 @@ struct hm_vcpu {
 
 	struct hm_region *region;	/* NULL until registered */
 	struct hm_guest_info guest;
+	uint32_t guest_arch;		/* HM_ARCH_*, never UNSAID */
 	size_t chunk;			/* bytes of data[] in the region */
 
 	bool in_event;

@@ -66,6 +66,33 @@ void hm_vcpu_get_stats(struct hm_vcpu *vcpu, struct hm_stats *stats)
 	*stats = vcpu->stats;
 }
 
+int hm_vcpu_get_guest_arch(struct hm_vcpu *vcpu)
+{
+	if (!vcpu->region)
+		return -ENOTCONN;
+	return (int)vcpu->guest_arch;
+}
+
+/*
+ * The architecture a hello of @size bytes says, which its pointer width
+ * and byte order must match; that of the host for one that does not say.
+ */
+static int hello_arch(const struct hm_hello *hello, uint64_t size)
+{
+	bool said = hm_le64(hello->features) & HM_FEATURE_GUEST_ARCH;
+	uint32_t arch = hm_le32(hello->arch);
+
+	if (size != (said ? sizeof(*hello) : HM_HELLO_SIZE_V1))
+		return -EPROTO;
+	if (!said)
+		return HM_ARCH_NATIVE;
+	if (hello->reserved || !hm_arch_pointer_width(arch) ||
+	    hello->pointer_width != hm_arch_pointer_width(arch) ||
+	    hello->endianness != HM_ENDIAN_LITTLE)
+		return -EPROTO;
+	return (int)arch;
+}
+
 static int check_hello(const struct hm_hello *hello)
 {
 	uint32_t pages = hm_le32(hello->region_pages);
@@ -92,7 +119,7 @@ static int check_hello(const struct hm_hello *hello)
 		       HM_FEATURE_PROC_LIST | HM_FEATURE_PROC_MAPS | \
 		       HM_FEATURE_PROC_FDS | HM_FEATURE_PROC_PATHS | \
 		       HM_FEATURE_PROC_EVENTS | HM_FEATURE_WRITE_FILE | \
-		       HM_FEATURE_PID_ACCESS)
+		       HM_FEATURE_PID_ACCESS | HM_FEATURE_GUEST_ARCH)
 
 static int on_register(struct hm_vcpu *vcpu, uint64_t gpa)
 {
@@ -100,20 +127,22 @@ static int on_register(struct hm_vcpu *vcpu, uint64_t gpa)
 	struct hm_hello hello;
 	struct hm_hello_ack ack;
 	uint32_t pages;
-	int err;
+	int err, arch;
 
 	if (gpa % HM_PAGE_SIZE)
 		return -EINVAL;
 	r = vcpu_translate(vcpu, gpa, HM_PAGE_SIZE);
 	if (!r)
 		return -EFAULT;
-	if (hm_le64(r->op) != HM_OP_REGISTER ||
-	    hm_le64(r->size) != sizeof(hello))
+	if (hm_le64(r->op) != HM_OP_REGISTER)
 		return -EPROTO;
 	memcpy(&hello, r->data, sizeof(hello));
 	err = check_hello(&hello);
 	if (err)
 		return err;
+	arch = hello_arch(&hello, hm_le64(r->size));
+	if (arch < 0)
+		return arch;
 
 	pages = hm_le32(hello.region_pages);
 	if (pages > HM_MAX_REGION_PAGES)
@@ -130,6 +159,7 @@ static int on_register(struct hm_vcpu *vcpu, uint64_t gpa)
 		.region_gpa = gpa,
 		.features = hm_le64(hello.features) & HOST_FEATURES,
 	};
+	vcpu->guest_arch = (uint32_t)arch;
 	vcpu->chunk = (size_t)pages * HM_PAGE_SIZE - HM_HEADER_SIZE;
 	vcpu->region = r;
 

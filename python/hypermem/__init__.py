@@ -32,11 +32,11 @@ the guest, and Machine.run() raises it.
 from ._core import (ENTER, EXEC, EXIT, FETCH_ARGV, FETCH_BUF, FETCH_FD_NAME,
                     FETCH_STR, FORK, MAX_CONDITIONS, OPERATIONS, PROCESS,
                     RETURN, USER, VERSION, Event, GuestError, Machine, Rule,
-                    syscall_name, syscall_nr)
+                    arch, set_arch, syscall_name, syscall_nr)
 
 __version__ = VERSION
 
 __all__ = ["OPERATIONS", "Event", "GuestError", "Machine", "Rule",
-           "syscall_name", "syscall_nr", "ENTER", "RETURN", "USER",
+           "arch", "set_arch", "syscall_name", "syscall_nr", "ENTER", "RETURN", "USER",
            "PROCESS", "EXEC", "EXIT", "FORK", "MAX_CONDITIONS", "FETCH_STR",
            "FETCH_BUF", "FETCH_FD_NAME", "FETCH_ARGV"]

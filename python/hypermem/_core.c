@@ -13,7 +13,7 @@
 #include "ops.h"
 #include "syscalls.h"
 
-/* syscall_nr(name) -> int, or None; hypermem-run's table. */
+/* syscall_nr(name) -> int, or None: arch()'s number. */
 static PyObject *core_syscall_nr(PyObject *mod, PyObject *arg)
 {
 	const char *name = PyUnicode_AsUTF8(arg);
@@ -103,7 +103,36 @@ static PyObject *core_syscall_args(PyObject *mod, PyObject *arg)
 	return arg_names(syscall_by_nr(nr));
 }
 
+/* arch() -> "x86_64", ...: the architecture syscall names are for. */
+static PyObject *core_arch(PyObject *mod, PyObject *unused)
+{
+	(void)mod;
+	(void)unused;
+	return PyUnicode_FromString(syscalls_arch_name(syscalls_arch()));
+}
+
+/* set_arch(name): the guest's architecture, "x86_64", "aarch64", ... */
+static PyObject *core_set_arch(PyObject *mod, PyObject *arg)
+{
+	const char *name = PyUnicode_AsUTF8(arg);
+	uint32_t arch;
+
+	(void)mod;
+	if (!name)
+		return NULL;
+	arch = syscalls_arch_by_name(name);
+	if (!arch)
+		return PyErr_Format(PyExc_ValueError,
+				    "set_arch: unknown architecture %R "
+				    "(x86_64, aarch64, arm, mipsel, mips64el)",
+				    arg);
+	syscalls_set_arch(arch);
+	Py_RETURN_NONE;
+}
+
 static PyMethodDef core_methods[] = {
+	{ "arch", core_arch, METH_NOARGS, NULL },
+	{ "set_arch", core_set_arch, METH_O, NULL },
 	{ "syscall_nr", core_syscall_nr, METH_O, NULL },
 	{ "syscall_name", core_syscall_name, METH_O, NULL },
 	{ "syscall_args", core_syscall_args, METH_O, NULL },

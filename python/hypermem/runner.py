@@ -50,8 +50,11 @@ class Panda:
                 phase = p
         sysname = name[len("on_sys_"):-len(phase) - 1] if phase else None
         nr = _core.syscall_nr(sysname) if sysname else None
+        if nr is None and sysname:
+            raise ValueError("hsyscall: %r: %s guests have no syscall %r"
+                             % (name, _core.arch(), sysname))
         if nr is None:
-            raise ValueError("hsyscall: %r is not on_sys_<a Linux x86-64 "
+            raise ValueError("hsyscall: %r is not on_sys_<a Linux "
                              "syscall>_enter or _return" % name)
         proto = Proto(sysname, nr, _core.syscall_args(nr))
         hook = Hook(name, sysname, phase)

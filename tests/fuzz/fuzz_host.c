@@ -721,6 +721,28 @@ static void reset(struct sync_guest *g)
 	g->reply_call = 0;
 }
 
+/*
+ * A registered guest is of one architecture the protocol names, its
+ * pointers as wide as that architecture's; the host's own when unsaid.
+ */
+static void check_guest_arch(struct hm_vcpu *vcpu)
+{
+	struct hm_guest_info info;
+	int arch = hm_vcpu_get_guest_arch(vcpu);
+
+	if (hm_vcpu_get_guest_info(vcpu, &info)) {
+		FUZZ_CHECK(arch == -ENOTCONN);
+		return;
+	}
+	if (!(info.features & HM_FEATURE_GUEST_ARCH)) {
+		FUZZ_CHECK(arch == HM_ARCH_NATIVE);
+		return;
+	}
+	FUZZ_CHECK(arch > 0 && arch <= HM_ARCH_MAX);
+	FUZZ_CHECK(hm_arch_pointer_width((uint32_t)arch) ==
+		   info.pointer_width && !info.big_endian);
+}
+
 /* A hello as the input has it, rung at a region the input picks. */
 static void forge_registration(struct sync_guest *g)
 {
@@ -731,7 +753,11 @@ static void forge_registration(struct sync_guest *g)
 
 	fuzz_bytes(&in, r->data, sizeof(struct hm_hello));
 	r->op = hm_le64(how & 1 ? fuzz_u8(&in) % 20 : HM_OP_REGISTER);
-	r->size = hm_le64(how & 2 ? fuzz_u8(&in) : sizeof(struct hm_hello));
+	/* The size the features say, or the input's. */
+	r->size = hm_le64(how & 2 ? fuzz_u8(&in) :
+			  ((struct hm_hello *)r->data)->features &
+			  hm_le64(HM_FEATURE_GUEST_ARCH) ?
+			  sizeof(struct hm_hello) : HM_HELLO_SIZE_V1);
 	if (how & 4)
 		gpa += (uint64_t)(int16_t)fuzz_u16(&in) * (how & 8 ? 1 : 4096);
 	g->ops.doorbell(g, HM_CALL_REGISTER, gpa);
@@ -741,6 +767,7 @@ static void forge_registration(struct sync_guest *g)
 	    ack.region_pages <= HM_MAX_REGION_PAGES)
 		g->agent.region_pages = ack.region_pages;
 	g->agent.features = ack.features;
+	check_guest_arch(g->vcpu);
 }
 
 static void register_guest(struct sync_guest *g)

@@ -103,10 +103,15 @@ static void hello(void)
 		.region_pages = fuzz_u8(&in) % 20,
 		.features = fuzz_u64(&in),
 	};
+	uint8_t arch = fuzz_u8(&in);
 
+	/* Any architecture, said or not, of either width. */
+	h.arch = arch % (HM_ARCH_MAX + 2);
+	h.pointer_width = arch & 0x80 ? 4 : 8;
 	memcpy(r->data, &h, sizeof(h));
 	r->op = HM_OP_REGISTER;
-	r->size = sizeof(h);
+	r->size = h.features & HM_FEATURE_GUEST_ARCH ? sizeof(h) :
+		  HM_HELLO_SIZE_V1;
 }
 
 /* An event record of the input's kind and size. */

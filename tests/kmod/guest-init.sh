@@ -72,8 +72,8 @@ echo 1 > /sys/devices/system/cpu/cpu1/online || fail "cpu1 online"
 # EVENT_CONTROL and SYSCALL_SKIP (0xdf; the skip through the kprobe on
 # x64_sys_call, which Debian's 6.1 has), FD_NAME_OFFSET (the module keeps
 # a name buffer per CPU), PROC_LIST, _MAPS, _FDS and _PATHS and
-# PROC_EVENTS, WRITE_FILE and PID_ACCESS (0x1fcff).
-[ "$(dmesg | grep -c 'hypermem: cpu 1: host accepted 1 pages, features 0x1fcff')" = 2 ] ||
+# PROC_EVENTS, WRITE_FILE, PID_ACCESS and GUEST_ARCH (0x3fcff).
+[ "$(dmesg | grep -c 'hypermem: cpu 1: host accepted 1 pages, features 0x3fcff')" = 2 ] ||
 	fail "cpu1 did not register again after hotplug"
 echo 21 > $params/syscalls
 taskset 1 /kmod-selftest events || fail "kmod-selftest events on cpu0"

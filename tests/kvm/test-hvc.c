@@ -233,7 +233,7 @@ static void write_hello(struct machine *m)
 	};
 
 	memcpy(r->data, &hello, sizeof(hello));
-	r->size = hm_le64(sizeof(hello));
+	r->size = hm_le64(HM_HELLO_SIZE_V1);
 	r->op = hm_le64(HM_OP_REGISTER);
 }
 

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "backend.h"
 #include "ops.h"
 #include "syscalls.h"
 #include "unit.h"
@@ -313,43 +314,187 @@ static void writes_fail_where_they_stop(void **state)
 }
 
 /*
- * Scripts name syscalls; the guest raises numbers, its architecture's:
- * the generic table on arm64, which has no open(2).
+ * Scripts name syscalls; the guest raises numbers, its architecture's, as
+ * libseccomp 2.5.4 numbers them.
  */
-static void syscall_numbers_are_the_host_architectures(void **state)
+static void syscall_numbers_are_the_guest_architectures(void **state)
 {
-#ifdef __aarch64__
-	const uint64_t ioctl_nr = 29, openat_nr = 56, read_nr = 63;
-#else
-	const uint64_t ioctl_nr = 16, openat_nr = 257, read_nr = 0;
-#endif
+	static const struct {
+		uint32_t arch;
+		uint64_t openat, ioctl, read;
+	} want[] = {
+		{ HM_ARCH_X86_64, 257, 16, 0 },
+		{ HM_ARCH_AARCH64, 56, 29, 63 },
+		{ HM_ARCH_ARM, 322, 54, 3 },
+		{ HM_ARCH_MIPS_O32, 4288, 4054, 4003 },
+		{ HM_ARCH_MIPS_N64, 5247, 5015, 5000 },
+	};
+	const struct syscall_desc *d;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		uint32_t arch = want[i].arch;
+
+		d = syscall_by_name_arch(arch, "openat");
+		assert_non_null(d);
+		assert_int_equal(d->nr, want[i].openat);
+		assert_string_equal(d->args[1], "filename");
+		d = syscall_by_nr_arch(arch, want[i].ioctl);
+		assert_non_null(d);
+		assert_string_equal(d->name, "ioctl");
+		assert_string_equal(d->args[1], "cmd");
+		d = syscall_by_nr_arch(arch, want[i].read);
+		assert_non_null(d);
+		assert_string_equal(d->name, "read");
+		assert_null(d->args[3]);
+		assert_null(syscall_by_nr_arch(arch, 100000));
+		assert_null(syscall_by_name_arch(arch, "frobnicate"));
+	}
+	assert_null(syscall_by_name_arch(HM_ARCH_MAX + 1, "openat"));
+	assert_null(syscall_by_nr_arch(HM_ARCH_UNSAID, 257));
+}
+
+/* The generic table (aarch64) has only openat; the others have open. */
+static void open_only_where_the_architecture_has_it(void **state)
+{
+	(void)state;
+	assert_null(syscall_by_name_arch(HM_ARCH_AARCH64, "open"));
+	assert_int_equal(syscall_by_name_arch(HM_ARCH_X86_64, "open")->nr, 2);
+	assert_int_equal(syscall_by_name_arch(HM_ARCH_ARM, "open")->nr, 5);
+	assert_int_equal(syscall_by_name_arch(HM_ARCH_MIPS_O32, "open")->nr,
+			 4005);
+	assert_int_equal(syscall_by_name_arch(HM_ARCH_MIPS_N64, "open")->nr,
+			 5002);
+	/* 32-bit ARM's mmap is mmap2 alone. */
+	assert_null(syscall_by_name_arch(HM_ARCH_ARM, "mmap"));
+	assert_int_equal(syscall_by_name_arch(HM_ARCH_ARM, "mmap2")->nr, 192);
+}
+
+/*
+ * What libseccomp's name lookup does not give: o32's own socket calls
+ * (it answers socketcall's multiplexed pseudo-number), ARM's private ones.
+ */
+static void every_number_the_kernel_has_is_named(void **state)
+{
+	(void)state;
+	assert_int_equal(syscall_by_name_arch(HM_ARCH_MIPS_O32, "socket")->nr,
+			 4183);
+	assert_int_equal(syscall_by_name_arch(HM_ARCH_MIPS_O32,
+					      "socketcall")->nr, 4102);
+	assert_string_equal(syscall_by_nr_arch(HM_ARCH_ARM, 0x0f0005)->name,
+			    "set_tls");
+}
+
+/* Argument names by name, where the ABI does not move them. */
+static void argument_names_follow_the_abi(void **state)
+{
 	const struct syscall_desc *d;
 
 	(void)state;
-	d = syscall_by_name("ioctl");
-	assert_non_null(d);
-	assert_int_equal(d->nr, ioctl_nr);
-	assert_string_equal(d->args[1], "cmd");
-	d = syscall_by_nr(openat_nr);
-	assert_non_null(d);
-	assert_string_equal(d->name, "openat");
-	assert_string_equal(d->args[1], "filename");
-	d = syscall_by_nr(read_nr);
-	assert_non_null(d);
-	assert_string_equal(d->name, "read");
+	d = syscall_by_name_arch(HM_ARCH_X86_64, "clone");
+	assert_string_equal(d->args[3], "child_tid");
+	assert_string_equal(d->args[4], "tls");
+	d = syscall_by_name_arch(HM_ARCH_AARCH64, "clone");
+	assert_string_equal(d->args[3], "tls");
+	assert_string_equal(d->args[4], "child_tid");
+	/* A 64-bit offset in a 32-bit ABI is a register pair. */
+	d = syscall_by_name_arch(HM_ARCH_MIPS_N64, "pread64");
+	assert_string_equal(d->args[3], "pos");
+	d = syscall_by_name_arch(HM_ARCH_ARM, "pread64");
+	assert_string_equal(d->args[2], "count");
 	assert_null(d->args[3]);
-#ifdef __aarch64__
+	d = syscall_by_name_arch(HM_ARCH_MIPS_O32, "execve");
+	assert_string_equal(d->args[0], "filename");
+	assert_string_equal(d->args[2], "envp");
+}
+
+/* syscall_by_name()/_nr(): the host's architecture until one is set. */
+static void names_are_for_the_architecture_set(void **state)
+{
+	(void)state;
+	assert_int_equal(syscalls_arch(), HM_ARCH_NATIVE);
+	assert_ptr_equal(syscall_by_name("openat"),
+			 syscall_by_name_arch(HM_ARCH_NATIVE, "openat"));
+	syscalls_set_arch(HM_ARCH_MIPS_O32);
+	assert_int_equal(syscall_by_name("openat")->nr, 4288);
+	assert_string_equal(syscall_by_nr(4288)->name, "openat");
+	assert_null(syscall_by_nr(257));
+	syscalls_set_arch(HM_ARCH_AARCH64);
 	assert_null(syscall_by_name("open"));
-#else
-	assert_non_null(syscall_by_name("open"));
-#endif
-	assert_null(syscall_by_nr(100000));
+	syscalls_set_arch(HM_ARCH_MAX + 1);
+	assert_int_equal(syscalls_arch(), HM_ARCH_NATIVE);
+	syscalls_set_arch(HM_ARCH_ARM);
+	syscalls_set_arch(HM_ARCH_UNSAID);
+	assert_int_equal(syscalls_arch(), HM_ARCH_NATIVE);
+	assert_int_equal(syscalls_arch_by_name("mips64el"), HM_ARCH_MIPS_N64);
+	assert_int_equal(syscalls_arch_by_name("mips"), HM_ARCH_UNSAID);
+	assert_string_equal(syscalls_arch_name(HM_ARCH_ARM), "arm");
+	assert_string_equal(syscalls_arch_name(HM_ARCH_MIPS_O32), "mipsel");
+	assert_string_equal(syscalls_arch_name(0), "unknown");
+}
+
+/* A run whose backend counts its stops and whose client its events. */
+static int stops, client_events;
+
+static void count_stop(void *guest)
+{
+	(void)guest;
+	stops++;
+}
+
+static int count_event(void *opaque, struct hm_vcpu *vcpu, int cpu,
+		       const struct hm_event *ev)
+{
+	(void)opaque;
+	(void)vcpu;
+	(void)cpu;
+	(void)ev;
+	client_events++;
+	return 0;
+}
+
+static void events_of_another_architecture(struct unit *u,
+					   const struct hm_event *ev)
+{
+	static const struct run_backend backend = { .stop = count_stop };
+	static const struct run_client client = { .event = count_event };
+	struct run r = { .backend = &backend, .client = &client };
+
+	stops = client_events = 0;
+	syscalls_set_arch(HM_ARCH_MIPS_O32);
+	assert_int_equal(run_event(&r, u->vcpu, 0, ev), -ECANCELED);
+	assert_int_equal(run_event(&r, u->vcpu, 0, ev), -ECANCELED);
+	assert_int_equal(stops, 1);
+	assert_int_equal(client_events, 0);
+	assert_true(r.wrong_arch);
+	syscalls_set_arch(HM_ARCH_NATIVE);
+	r.wrong_arch = 0;
+	assert_int_equal(run_event(&r, u->vcpu, 0, ev), 0);
+	assert_int_equal(client_events, 1);
+	assert_int_equal(stops, 1);
+}
+
+/*
+ * A run whose names are another architecture's than the guest's stops at
+ * its first event, which the client never sees: it would name its
+ * numbers wrongly.
+ */
+static void guest_of_another_architecture_stops_the_run(void **state)
+{
+	(void)state;
+	unit_with_event(events_of_another_architecture);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(syscall_numbers_are_the_host_architectures),
+		cmocka_unit_test(syscall_numbers_are_the_guest_architectures),
+		cmocka_unit_test(open_only_where_the_architecture_has_it),
+		cmocka_unit_test(every_number_the_kernel_has_is_named),
+		cmocka_unit_test(argument_names_follow_the_abi),
+		cmocka_unit_test(names_are_for_the_architecture_set),
+		cmocka_unit_test(guest_of_another_architecture_stops_the_run),
 		cmocka_unit_test(every_op_has_a_name_doc_and_sane_arguments),
 		cmocka_unit_test(integer_arguments_are_held_to_their_range),
 		cmocka_unit_test(results_are_values_of_the_ops_kind),

@@ -508,7 +508,7 @@ static void write_hello(struct box *b)
 	};
 
 	memcpy(r->data, &hello, sizeof(hello));
-	r->size = sizeof(hello);
+	r->size = HM_HELLO_SIZE_V1;
 	r->op = HM_OP_REGISTER;
 }
 

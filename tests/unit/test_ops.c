@@ -37,7 +37,8 @@ static void check_registration(struct unit *u, const struct hm_event *ev)
 	assert_int_equal(info.region_gpa, FAKE_REGION_GPA);
 	/* The agent offers long fd names because it has a name buffer. */
 	assert_int_equal(info.features, HM_FEATURE_PROCENV |
-			 HM_FEATURE_READ_FILE | HM_FEATURE_FD_NAME_OFFSET);
+			 HM_FEATURE_READ_FILE | HM_FEATURE_FD_NAME_OFFSET |
+			 HM_FEATURE_GUEST_ARCH);
 	/* The guest saw the acknowledgement with the same features. */
 	assert_int_equal(u->g->agent.features, info.features);
 	/* The GPA came in a register (RBX, X1), read once. */
@@ -366,7 +367,7 @@ static void guest_32bit_big_endian(struct fake_guest *g)
 
 	memcpy(r->data, &hello, sizeof(hello));
 	r->op = HM_OP_REGISTER;
-	r->size = sizeof(hello);
+	r->size = HM_HELLO_SIZE_V1;
 	fake_guest_ring(g, HM_CALL_REGISTER, g->agent.region_gpa);
 	fake_guest_raise(g, HM_EVENT_SYSCALL_ENTER, 16, 0, 0, 0);
 }

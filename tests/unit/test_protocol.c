@@ -450,8 +450,11 @@ static void check_refused_registration(uint64_t gpa, int first_error)
 
 	register_at = gpa;
 	assert_int_equal(unit_run(u, never), first_error);
-	/* The registration, then the event: both refused. */
-	assert_int_equal(u->g->handle_errors, 2);
+	/*
+	 * The registration (the hello, then the shorter one an older host
+	 * would take), then the event: all refused.
+	 */
+	assert_int_equal(u->g->handle_errors, 3);
 	assert_int_equal(hm_vcpu_get_guest_info(u->vcpu, &info), -ENOTCONN);
 	/* The guest can tell: no acknowledgement came. */
 	assert_int_equal(u->g->register_result, -HM_ENODEV);
@@ -511,7 +514,7 @@ static void guest_bad_hello(struct fake_guest *g)
 
 	hello.magic = 0x12345678;
 	memcpy(r->data, &hello, sizeof(hello));
-	reply(r, HM_OP_REGISTER, 0, sizeof(hello));
+	reply(r, HM_OP_REGISTER, 0, HM_HELLO_SIZE_V1);
 	fake_guest_ring(g, HM_CALL_REGISTER, g->agent.region_gpa);
 	bad->magic = HM_MAGIC;
 	bad->pointer_width = 3;
@@ -532,6 +535,218 @@ static void registration_with_bad_hello_is_eproto(void **state)
 	assert_int_equal(unit_run(u, never), -EPROTO);
 	assert_int_equal(u->g->handle_errors, 4);
 	unit_free(u);
+}
+
+/* A hello of @size bytes saying @arch, its pointers @width bytes wide. */
+static void ring_hello(struct fake_guest *g, uint64_t features, uint32_t arch,
+		       uint8_t width, uint64_t size)
+{
+	struct hm_region *r = g->agent.region;
+	struct hm_hello hello = {
+		.magic = HM_MAGIC, .version = HM_VERSION,
+		.pointer_width = width, .endianness = HM_ENDIAN_LITTLE,
+		.region_pages = 1, .features = features, .arch = arch,
+	};
+
+	memcpy(r->data, &hello, sizeof(hello));
+	reply(r, HM_OP_REGISTER, 0, size);
+	fake_guest_ring(g, HM_CALL_REGISTER, g->agent.region_gpa);
+}
+
+static void guest_says_arm(struct fake_guest *g)
+{
+	ring_hello(g, HM_FEATURE_GUEST_ARCH, HM_ARCH_ARM, 4,
+		   sizeof(struct hm_hello));
+	raise_by_hand(g);
+}
+
+static void named_arm(struct unit *u, const struct hm_event *ev)
+{
+	struct hm_guest_info info;
+
+	(void)ev;
+	assert_int_equal(hm_vcpu_get_guest_arch(u->vcpu), HM_ARCH_ARM);
+	assert_int_equal(hm_vcpu_get_guest_info(u->vcpu, &info), 0);
+	assert_int_equal(info.pointer_width, 4);
+	assert_int_equal(info.features, HM_FEATURE_GUEST_ARCH);
+}
+
+static void guest_of_another_architecture_is_named_by_its_hello(void **state)
+{
+	struct unit *u = unit_new(guest_says_arm);
+
+	(void)state;
+	assert_int_equal(unit_run(u, named_arm), 0);
+	assert_int_equal(u->events, 1);
+	unit_free(u);
+}
+
+/* An older guest's hello: 24 bytes, whatever lies past them. */
+static void guest_does_not_say(struct fake_guest *g)
+{
+	ring_hello(g, 0, HM_ARCH_ARM, 8, HM_HELLO_SIZE_V1);
+	raise_by_hand(g);
+}
+
+static void named_native(struct unit *u, const struct hm_event *ev)
+{
+	struct hm_guest_info info;
+
+	(void)ev;
+	assert_int_equal(hm_vcpu_get_guest_arch(u->vcpu), HM_ARCH_NATIVE);
+	assert_int_equal(hm_vcpu_get_guest_info(u->vcpu, &info), 0);
+	assert_int_equal(info.features, 0);
+}
+
+static void hello_without_architecture_is_the_hosts_own(void **state)
+{
+	struct unit *u = unit_new(guest_does_not_say);
+
+	(void)state;
+	assert_true(HM_ARCH_NATIVE == HM_ARCH_X86_64 ||
+		    HM_ARCH_NATIVE == HM_ARCH_AARCH64);
+	assert_int_equal(unit_run(u, named_native), 0);
+	assert_int_equal(u->events, 1);
+	unit_free(u);
+}
+
+static void agent_named(struct unit *u, const struct hm_event *ev)
+{
+	struct hm_guest_info info;
+
+	(void)ev;
+	assert_int_equal(hm_vcpu_get_guest_arch(u->vcpu), HM_ARCH_NATIVE);
+	assert_int_equal(hm_vcpu_get_guest_info(u->vcpu, &info), 0);
+	assert_true(info.features & HM_FEATURE_GUEST_ARCH);
+	assert_true(u->g->agent.features & HM_FEATURE_GUEST_ARCH);
+}
+
+static void agent_says_its_architecture(void **state)
+{
+	struct unit *u = unit_new(guest_one_event);
+
+	(void)state;
+	assert_int_equal(unit_run(u, agent_named), 0);
+	assert_int_equal(u->events, 1);
+	unit_free(u);
+}
+
+#define HELLO_LONG sizeof(struct hm_hello)
+
+static void guest_says_wrong_things(struct fake_guest *g)
+{
+	struct hm_hello *h = (struct hm_hello *)g->agent.region->data;
+	const uint64_t said = HM_FEATURE_GUEST_ARCH;
+
+	/* Pointers of the other width. */
+	ring_hello(g, said, HM_ARCH_ARM, 8, HELLO_LONG);
+	ring_hello(g, said, HM_ARCH_MIPS_O32, 8, HELLO_LONG);
+	ring_hello(g, said, HM_ARCH_MIPS_N64, 4, HELLO_LONG);
+	ring_hello(g, said, HM_ARCH_X86_64, 4, HELLO_LONG);
+	/* Architectures the protocol does not name. */
+	ring_hello(g, said, HM_ARCH_UNSAID, 8, HELLO_LONG);
+	ring_hello(g, said, HM_ARCH_MAX + 1, 8, HELLO_LONG);
+	ring_hello(g, said, 0xffffffff, 8, HELLO_LONG);
+	/* Said, but in the short hello; the long one, not said. */
+	ring_hello(g, said, HM_ARCH_X86_64, 8, HM_HELLO_SIZE_V1);
+	ring_hello(g, 0, HM_ARCH_X86_64, 8, HELLO_LONG);
+	/* Big-endian: none of the architectures is. */
+	h->endianness = HM_ENDIAN_BIG;
+	h->features = said;
+	h->arch = HM_ARCH_AARCH64;
+	reply(g->agent.region, HM_OP_REGISTER, 0, HELLO_LONG);
+	fake_guest_ring(g, HM_CALL_REGISTER, g->agent.region_gpa);
+	/* Reserved bits set. */
+	h->endianness = HM_ENDIAN_LITTLE;
+	h->reserved = 1;
+	reply(g->agent.region, HM_OP_REGISTER, 0, HELLO_LONG);
+	fake_guest_ring(g, HM_CALL_REGISTER, g->agent.region_gpa);
+}
+
+static void hello_whose_architecture_does_not_hold_is_eproto(void **state)
+{
+	struct unit *u = unit_new(guest_says_wrong_things);
+	struct hm_stats stats;
+
+	(void)state;
+	assert_int_equal(unit_run(u, never), -EPROTO);
+	assert_int_equal(u->g->handle_errors, 11);
+	hm_vcpu_get_stats(u->vcpu, &stats);
+	assert_int_equal(stats.protocol_errors, 11);
+	assert_int_equal(hm_vcpu_get_guest_arch(u->vcpu), -ENOTCONN);
+	unit_free(u);
+}
+
+/*
+ * The agent alone against a host older than the architecture, which takes
+ * only the 24-byte hello: it says hello again without it.
+ */
+static uint64_t old_host_region[HM_PAGE_SIZE / 8];
+static uint64_t hello_sizes[4];
+static unsigned int hellos;
+static int old_host_answers = 1;
+
+static int old_host_doorbell(void *ctx, unsigned int call, uint64_t gpa)
+{
+	struct hm_region *r = (struct hm_region *)old_host_region;
+	struct hm_hello hello;
+	struct hm_hello_ack ack = {
+		.magic = HM_MAGIC, .version = HM_VERSION, .region_pages = 1,
+	};
+
+	(void)ctx;
+	(void)gpa;
+	assert_int_equal(call, HM_CALL_REGISTER);
+	assert_true(hellos < 4);
+	hello_sizes[hellos++] = r->size;
+	if (!old_host_answers)
+		return -1;
+	if (r->op != HM_OP_REGISTER || r->size != HM_HELLO_SIZE_V1)
+		return 0;
+	memcpy(&hello, r->data, sizeof(hello));
+	ack.features = hello.features & (HM_FEATURE_GUEST_ARCH - 1);
+	memcpy(r->data, &ack, sizeof(ack));
+	reply(r, HM_RESP_REGISTER_OK, 0, sizeof(ack));
+	return 0;
+}
+
+static const struct hm_agent_ops old_host_ops = {
+	.doorbell = old_host_doorbell,
+};
+
+static int register_with_old_host(struct hm_agent *agent)
+{
+	*agent = (struct hm_agent){
+		.ops = &old_host_ops,
+		.region = (struct hm_region *)old_host_region,
+		.region_pages = 1,
+		.features = HM_FEATURE_READV,
+	};
+	hellos = 0;
+	return hm_agent_register(agent, 0);
+}
+
+static void agent_says_short_hello_again_to_an_older_host(void **state)
+{
+	struct hm_agent agent;
+
+	(void)state;
+	old_host_answers = 1;
+	assert_int_equal(register_with_old_host(&agent), 0);
+	assert_int_equal(hellos, 2);
+	assert_int_equal(hello_sizes[0], sizeof(struct hm_hello));
+	assert_int_equal(hello_sizes[1], HM_HELLO_SIZE_V1);
+	assert_int_equal(agent.features, HM_FEATURE_READV);
+}
+
+static void agent_says_hello_once_where_the_call_fails(void **state)
+{
+	struct hm_agent agent;
+
+	(void)state;
+	old_host_answers = 0;
+	assert_int_equal(register_with_old_host(&agent), -HM_ENODEV);
+	assert_int_equal(hellos, 1);
 }
 
 static void guest_moves_region(struct fake_guest *g)
@@ -580,7 +795,8 @@ static void failed_reregistration_leaves_vcpu_unregistered(void **state)
 
 	(void)state;
 	assert_int_equal(unit_run(u, never), -EFAULT);
-	assert_int_equal(u->g->handle_errors, 2);
+	/* Both hellos of the second registration, then the event. */
+	assert_int_equal(u->g->handle_errors, 3);
 	unit_free(u);
 }
 
@@ -599,7 +815,8 @@ static void reregistration_whose_registers_fail_leaves_no_region(void **s)
 
 	(void)s;
 	assert_int_equal(unit_run(u, never), -EIO);
-	assert_int_equal(u->g->handle_errors, 2);
+	/* Both hellos of the second registration, then the event. */
+	assert_int_equal(u->g->handle_errors, 3);
 	assert_int_equal(hm_vcpu_read(u->vcpu, VA_BUF, u->buf, 1), -ENOTCONN);
 	unit_free(u);
 }
@@ -891,6 +1108,14 @@ int main(void)
 		cmocka_unit_test(registration_not_page_aligned_is_einval),
 		cmocka_unit_test(registration_straddling_two_slots_is_efault),
 		cmocka_unit_test(registration_with_bad_hello_is_eproto),
+		cmocka_unit_test(
+			guest_of_another_architecture_is_named_by_its_hello),
+		cmocka_unit_test(hello_without_architecture_is_the_hosts_own),
+		cmocka_unit_test(agent_says_its_architecture),
+		cmocka_unit_test(
+			hello_whose_architecture_does_not_hold_is_eproto),
+		cmocka_unit_test(agent_says_short_hello_again_to_an_older_host),
+		cmocka_unit_test(agent_says_hello_once_where_the_call_fails),
 		cmocka_unit_test(reregistration_moves_the_region),
 		cmocka_unit_test(failed_reregistration_leaves_vcpu_unregistered),
 		cmocka_unit_test(

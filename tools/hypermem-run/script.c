@@ -83,9 +83,9 @@ static lua_Integer check_syscall(lua_State *L)
 		return ANY_SYSCALL;
 	desc = syscall_by_name(name);
 	if (!desc)
-		return luaL_error(L, "hm.on_syscall: unknown syscall name "
-				  "'%s' (Linux x86-64 names, e.g. \"write\")",
-				  name);
+		return luaL_error(L, "hm.on_syscall: %s guests have no "
+				  "syscall '%s' (Linux names, e.g. \"write\")",
+				  syscalls_arch_name(syscalls_arch()), name);
 	return (lua_Integer)desc->nr;
 }
 

@@ -307,6 +307,15 @@ HM_EXPORT int hm_vcpu_handle_exit(struct hm_vcpu *vcpu);
 HM_EXPORT int hm_vcpu_get_guest_info(struct hm_vcpu *vcpu,
 				     struct hm_guest_info *info);
 
+/**
+ * The registered guest's architecture and ABI, an HM_ARCH_* value of
+ * protocol.h: what it said (HM_FEATURE_GUEST_ARCH), or for a guest that
+ * did not say (an older one) HM_ARCH_NATIVE, the host's own. It names the
+ * guest's system call numbers and the width of its pointers.
+ * @return HM_ARCH_* (> 0), or -ENOTCONN before registration.
+ */
+HM_EXPORT int hm_vcpu_get_guest_arch(struct hm_vcpu *vcpu);
+
 /** Copy the vCPU's counters. */
 HM_EXPORT void hm_vcpu_get_stats(struct hm_vcpu *vcpu, struct hm_stats *stats);
 

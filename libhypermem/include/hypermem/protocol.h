@@ -15,6 +15,10 @@
  *    guest-physical address. A host that accepts it rewrites the region with
  *    op = HM_RESP_REGISTER_OK and a struct hm_hello_ack before resuming the
  *    vCPU. A guest that still finds HM_OP_REGISTER after the call has no host.
+ *    With HM_FEATURE_GUEST_ARCH the hello also says the guest's
+ *    architecture and ABI (enum hm_arch), which its pointer width and byte
+ *    order must agree with; the host names system calls by it. A host
+ *    takes a hello without it as one from a guest of its own architecture.
  * 2. Event. The guest writes op = HM_OP_EVENT and a struct hm_event_record,
  *    then rings HM_CALL_EVENT. The vCPU now belongs to the host until the
  *    event ends.
@@ -409,6 +413,7 @@ enum hm_call {
 #define HM_FEATURE_PROC_EVENTS (1u << 14)	/* HM_EVENT_PROCESS */
 #define HM_FEATURE_WRITE_FILE (1u << 15)	/* HM_OP_WRITE_FILE */
 #define HM_FEATURE_PID_ACCESS (1u << 16)	/* HM_OP_USE_PROCESS */
+#define HM_FEATURE_GUEST_ARCH (1u << 17)	/* hm_hello.arch */
 
 /* Longest fd name, its NUL included: Linux's PATH_MAX. */
 #define HM_NAME_MAX 4096u
@@ -421,6 +426,59 @@ struct hm_readv_piece {
 
 #define HM_READV_MAX_PIECES 1024u
 
+/*
+ * A guest's architecture and ABI (hm_hello.arch): what its system call
+ * numbers, pointers and registers are. All are little-endian.
+ */
+enum hm_arch {
+	HM_ARCH_UNSAID = 0,	/* an older guest: the host's own */
+	HM_ARCH_X86_64 = 1,
+	HM_ARCH_AARCH64 = 2,
+	HM_ARCH_ARM = 3,	/* 32-bit ARM, EABI */
+	HM_ARCH_MIPS_O32 = 4,	/* 32-bit MIPS, o32 */
+	HM_ARCH_MIPS_N64 = 5,	/* 64-bit MIPS, n64 */
+};
+#define HM_ARCH_MAX HM_ARCH_MIPS_N64
+
+/* The architecture this file is compiled for; 0 for one not above. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#define HM_ARCH_NATIVE HM_ARCH_UNSAID
+#elif defined(__x86_64__)
+#define HM_ARCH_NATIVE HM_ARCH_X86_64
+#elif defined(__aarch64__)
+#define HM_ARCH_NATIVE HM_ARCH_AARCH64
+#elif defined(__arm__) && defined(__ARM_EABI__)
+#define HM_ARCH_NATIVE HM_ARCH_ARM
+#elif defined(__mips__) && defined(_MIPS_SIM) && _MIPS_SIM == _ABIO32
+#define HM_ARCH_NATIVE HM_ARCH_MIPS_O32
+#elif defined(__mips__) && defined(_MIPS_SIM) && _MIPS_SIM == _ABI64
+#define HM_ARCH_NATIVE HM_ARCH_MIPS_N64
+#else
+#define HM_ARCH_NATIVE HM_ARCH_UNSAID
+#endif
+
+/* Bytes of a pointer of @arch (one of HM_ARCH_*, not UNSAID); 0 else. */
+static inline unsigned int hm_arch_pointer_width(uint32_t arch)
+{
+	switch (arch) {
+	case HM_ARCH_X86_64:
+	case HM_ARCH_AARCH64:
+	case HM_ARCH_MIPS_N64:
+		return 8;
+	case HM_ARCH_ARM:
+	case HM_ARCH_MIPS_O32:
+		return 4;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * With HM_FEATURE_GUEST_ARCH in features the hello is sizeof(struct
+ * hm_hello) bytes, and arch says what the guest is; without it, the
+ * first HM_HELLO_SIZE_V1 (an older guest's, which an older host insists
+ * on: a guest it refuses may register again without the feature).
+ */
 struct hm_hello {
 	uint32_t magic;
 	uint16_t version;
@@ -429,7 +487,10 @@ struct hm_hello {
 	uint32_t vcpu_index;	/* the guest's CPU number */
 	uint32_t region_pages;	/* contiguous pages the guest offers */
 	uint64_t features;
+	uint32_t arch;		/* enum hm_arch, with HM_FEATURE_GUEST_ARCH */
+	uint32_t reserved;	/* 0 */
 };
+#define HM_HELLO_SIZE_V1 24u
 
 struct hm_hello_ack {
 	uint32_t magic;
@@ -680,7 +741,7 @@ struct hm_mailbox_ctl {
 #endif
 
 HM_STATIC_ASSERT(sizeof(struct hm_region) == HM_PAGE_SIZE, region_size);
-HM_STATIC_ASSERT(sizeof(struct hm_hello) == 24, hello_size);
+HM_STATIC_ASSERT(sizeof(struct hm_hello) == 32, hello_size);
 HM_STATIC_ASSERT(sizeof(struct hm_hello_ack) == 24, hello_ack_size);
 HM_STATIC_ASSERT(sizeof(struct hm_event_record) == 72, event_size);
 HM_STATIC_ASSERT(sizeof(struct hm_event_control) == 64, control_size);
