@@ -12,10 +12,12 @@
 #include "agent.h"
 
 /*
- * Event control where hooks.c can write the arguments (x86-64, arm64);
- * HM_FEATURE_SYSCALL_SKIP where hm_hooks_features() says so.
+ * Event control where hooks.c can write the arguments (x86-64, arm64,
+ * 32-bit ARM, MIPS); HM_FEATURE_SYSCALL_SKIP where hm_hooks_features()
+ * says so.
  */
-#if defined(CONFIG_X86_64) || defined(CONFIG_ARM64)
+#if defined(CONFIG_X86_64) || defined(CONFIG_ARM64) || defined(CONFIG_ARM) || \
+	defined(CONFIG_MIPS)
 #define HM_KMOD_CONTROL HM_FEATURE_EVENT_CONTROL
 #else
 #define HM_KMOD_CONTROL 0
@@ -44,6 +46,17 @@ struct hm_ctx {
 };
 
 extern const struct hm_agent_ops hm_kmod_ops;
+
+/*
+ * Whether a 64-bit value from the host or a request fits an unsigned long:
+ * a 32-bit kernel refuses an address that does not (-EFAULT) rather than
+ * cut it to another one.
+ */
+static inline bool hm_fits_ulong(u64 value)
+{
+	return (unsigned long)value == value;
+}
+
 /*
  * The name d_path() left at the end of @buf (or its error) moved to its
  * start: its length, or -errno.

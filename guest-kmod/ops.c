@@ -37,10 +37,13 @@ static size_t page_chunk(uint64_t addr, size_t left)
 	return min_t(size_t, left, PAGE_SIZE - offset_in_page(addr));
 }
 
-/* A range that wraps around the address space is never readable. */
+/*
+ * A range that wraps around the address space, or on a 32-bit kernel
+ * reaches past its 4 GiB, is never readable.
+ */
 static bool wraps(uint64_t addr, size_t len)
 {
-	return addr + len < addr;
+	return addr + len < addr || !hm_fits_ulong(addr + len - !!len);
 }
 
 /* Another process's memory, n bytes within one page: 0 or -EFAULT. */
