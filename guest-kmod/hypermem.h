@@ -8,6 +8,8 @@
 #ifndef HYPERMEM_KMOD_H
 #define HYPERMEM_KMOD_H
 
+#include <linux/err.h>
+#include <linux/errno.h>
 #include <linux/types.h>
 #include "agent.h"
 
@@ -46,6 +48,33 @@ struct hm_ctx {
 };
 
 extern const struct hm_agent_ops hm_kmod_ops;
+
+/*
+ * A kernel error as protocol.h's number, Linux's generic one: MIPS numbers
+ * its own way past ERANGE (arch/mips/include/uapi/asm/errno.h), where any
+ * other error would read as a different one: HM_EIO. Counts pass as they
+ * are.
+ */
+static inline long hm_wire_error(long ret)
+{
+#if defined(CONFIG_MIPS)
+	switch (ret) {
+	case -ENAMETOOLONG:
+		return -HM_ENAMETOOLONG;
+	case -ENOSYS:
+		return -HM_ENOSYS;
+	case -ELOOP:
+		return -HM_ELOOP;
+	case -EOVERFLOW:
+		return -HM_EOVERFLOW;
+	case -ENOTSOCK:
+		return -HM_ENOTSOCK;
+	}
+	if (ret < -ERANGE && ret >= -MAX_ERRNO)
+		return -HM_EIO;
+#endif
+	return ret;
+}
 
 /*
  * Whether a 64-bit value from the host or a request fits an unsigned long:

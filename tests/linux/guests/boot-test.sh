@@ -7,10 +7,12 @@
 # memory (then says no host is behind it, and refuses to load: these
 # guests have no other transport), and that the kernel warns of nothing.
 # Prints the boot time to init (the guest's uptime) and QEMU's whole run.
+# With selftest, the guest runs selftest.sh instead (the module's
+# self-test), which must pass.
 #
-# usage: boot-test.sh ARCH KERNEL INITRAMFS
+# usage: boot-test.sh boot|selftest ARCH KERNEL INITRAMFS
 set -eu
-arch=$1 kernel=$2 initramfs=$3
+mode=$1 arch=$2 kernel=$3 initramfs=$4
 
 # -M virt,highmem=off: armmp is no LPAE kernel, and the ECAM window of
 # virt's high memory map lies above 4 GiB, where it cannot reach it.
@@ -29,15 +31,17 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 log=$work/console.log
 pci=/sys/bus/pci/devices
+run="hypermem.transport=ivshmem hmrun=grep,-H,.,$pci/*/vendor,$pci/*/device"
+[ "$mode" = boot ] || run="hmnomodule hmrun=sh,/selftest.sh"
 start=$(date +%s%N)
 # shellcheck disable=SC2086 # the machine's options
 timeout 300 "$qemu" $machine -m 512 -nographic -no-reboot -nic none \
 	-kernel "$kernel" -initrd "$initramfs" \
-	-append "console=$console hypermem.transport=ivshmem hmrun=grep,-H,.,$pci/*/vendor,$pci/*/device" \
+	-append "console=$console $run" \
 	-object memory-backend-file,id=shm,share=on,mem-path="$work/shm",size=4M \
 	-device ivshmem-plain,memdev=shm >"$log" 2>&1 || status=$?
 end=$(date +%s%N)
-grep -a 'HMTEST\|hypermem\|/sys/bus/pci' "$log" || true
+grep -a 'HMTEST\|hypermem\|/sys/bus/pci\|SELFTEST\|^ok\|^not ok' "$log" || true
 echo "$arch: init after $(sed -n 's/^HMTEST boot-uptime //p' "$log" | tr -d '\r') s of guest uptime; QEMU ran $(((end - start) / 1000000)) ms"
 
 fail() {
@@ -45,6 +49,11 @@ fail() {
 	exit 1
 }
 [ "${status:-0}" = 0 ] || fail "QEMU exited with ${status}"
+if [ "$mode" = selftest ]; then
+	grep -aq 'HMTEST SELFTEST PASS' "$log" || { cat "$log"; fail "selftest.sh"; }
+	echo "PASS ($arch selftest)"
+	exit 0
+fi
 # The device: vendor 0x1af4 (Red Hat, Qumranet's), device 0x1110 (ivshmem).
 dev=$(grep -a "^$pci/.*/device:0x1110" "$log" | tr -d '\r' |
 	sed 's|/device:.*||') || true
