@@ -68,6 +68,8 @@ static long ioctl_loopback(void __user *arg)
 		return -EFAULT;
 	if (req.flags & ~HM_LOOPBACK_ATOMIC || req.reserved)
 		return -EINVAL;
+	if (!hm_fits_ulong(req.region))
+		return -EFAULT;
 	region = kmalloc(sizeof(*region), GFP_KERNEL);
 	name_buf = kmalloc(HM_NAME_MAX, GFP_KERNEL);
 	ret = -ENOMEM;

@@ -29,7 +29,12 @@
 #include <asm/syscall.h>
 #include "hypermem.h"
 
+/* MIPS numbers each ABI's syscalls from its own base: o32 4000, n64 5000. */
+#if defined(CONFIG_MIPS)
+#define HM_MAX_SYSCALLS (__NR_Linux + 1024)
+#else
 #define HM_MAX_SYSCALLS 1024
+#endif
 
 struct hm_filter {
 	struct rcu_head rcu;
@@ -117,6 +122,43 @@ static bool wanted(const struct hm_event_record *event,
 	}
 }
 
+/*
+ * A value the host sets, in the guest's register width: on a 32-bit
+ * kernel, one whose upper half is neither zero nor the sign of the lower
+ * one would be cut, so the control is not applied.
+ */
+static bool fits_long(u64 v)
+{
+	return (u64)(long)v == v;
+}
+
+#if defined(CONFIG_MIPS)
+/*
+ * The argument registers as the syscall takes them after sys_enter
+ * (arch/mips/kernel/scall32-o32.S, scall64-n64.S: syscall_trace_entry
+ * reloads them from pt_regs). o32 passes the fifth and sixth on the user
+ * stack, which handle_sys copied to pad0[4] and pad0[5] before the trace;
+ * syscall_get_arguments() would read the user stack again with a
+ * get_user() that may sleep, and the probe runs in atomic context.
+ */
+static unsigned long *arg_slot(struct pt_regs *regs, int i)
+{
+#if defined(CONFIG_32BIT)
+	if (i >= 4)
+		return &regs->pad0[i];
+#endif
+	return &regs->regs[4 + i];
+}
+
+static void fill_args(struct pt_regs *regs, struct hm_event_record *event)
+{
+	int i;
+
+	for (i = 0; i < 6; i++)
+		event->args[i] = *arg_slot(regs, i);
+}
+#else
+/* Pointers and unsigned values: zero-extended on a 32-bit kernel. */
 static void fill_args(struct pt_regs *regs, struct hm_event_record *event)
 {
 	unsigned long args[6];
@@ -125,6 +167,22 @@ static void fill_args(struct pt_regs *regs, struct hm_event_record *event)
 	syscall_get_arguments(current, regs, args);
 	for (i = 0; i < 6; i++)
 		event->args[i] = args[i];
+}
+#endif
+
+static bool args_fit(const struct hm_agent_control *c)
+{
+	int i;
+
+	for (i = 0; i < 6; i++) {
+		if ((c->arg_mask & (1u << i)) && !hm_fits_ulong(c->args[i]) &&
+		    !fits_long(c->args[i])) {
+			pr_warn_ratelimited("argument %d: 0x%llx does not fit this kernel's registers; arguments left unchanged\n",
+					    i, c->args[i]);
+			return false;
+		}
+	}
+	return true;
 }
 
 #if defined(CONFIG_X86_64)
@@ -161,11 +219,56 @@ static void set_args(struct pt_regs *regs, const struct hm_agent_control *c)
 	}
 	regs->orig_x0 = regs->regs[0];
 }
+#elif defined(CONFIG_ARM)
+/*
+ * After syscall_trace_enter() the traced path reloads r0-r6 from pt_regs
+ * (arch/arm/kernel/entry-common.S, __sys_trace: invoke_syscall reload=1);
+ * syscall_get_arguments() takes the first from ARM_ORIG_r0.
+ */
+static void set_args(struct pt_regs *regs, const struct hm_agent_control *c)
+{
+	int i;
+
+	for (i = 0; i < 6; i++) {
+		if (c->arg_mask & (1u << i))
+			regs->uregs[i] = c->args[i];
+	}
+	regs->ARM_ORIG_r0 = regs->ARM_r0;
+}
+#elif defined(CONFIG_MIPS)
+static void set_args(struct pt_regs *regs, const struct hm_agent_control *c)
+{
+	int i;
+
+	for (i = 0; i < 6; i++) {
+		if (c->arg_mask & (1u << i))
+			*arg_slot(regs, i) = c->args[i];
+	}
+}
 #else
+/* 32-bit x86: no event control (HM_KMOD_CONTROL). */
 static void set_args(struct pt_regs *regs, const struct hm_agent_control *c)
 {
 }
 #endif
+
+/*
+ * A negative errno as the error it is: MIPS returns it as a positive
+ * number with a3 set (syscall_set_return_value()'s error argument); the
+ * others take either form.
+ */
+static void set_return(struct pt_regs *regs, u64 value)
+{
+	long ret = (long)value;
+
+	if (!fits_long(value)) {
+		pr_warn_ratelimited("return value 0x%llx does not fit this kernel's registers; left unchanged\n",
+				    value);
+		return;
+	}
+	syscall_set_return_value(current, regs,
+				 IS_ERR_VALUE(ret) ? (int)ret : 0, ret);
+}
 
 /*
  * Skipping a syscall from sys_enter.
@@ -237,7 +340,7 @@ static void skip_stop(void)
 	hm_skip_ready = false;
 }
 
-static void skip_syscall(struct pt_regs *regs, long ret)
+static void skip_syscall(struct pt_regs *regs, u64 ret)
 {
 	regs->orig_ax = -1;
 	regs->ax = ret;
@@ -259,12 +362,43 @@ static void skip_stop(void)
 {
 }
 
-static void skip_syscall(struct pt_regs *regs, long ret)
+static void skip_syscall(struct pt_regs *regs, u64 ret)
 {
 	regs->syscallno = NO_SYSCALL;
-	syscall_set_return_value(current, regs, 0, ret);
+	set_return(regs, ret);
+}
+#elif defined(CONFIG_MIPS)
+/*
+ * MIPS's syscall_trace_enter() (arch/mips/kernel/ptrace.c) returns
+ * current_thread_info()->syscall as read after trace_sys_enter(), and
+ * syscall_trace_entry skips the call for a negative one, returning v0 and
+ * a3 from pt_regs as they are: the second kind above again.
+ */
+static const bool hm_skip_ready = true;
+
+static void skip_start(void)
+{
+}
+
+static void skip_stop(void)
+{
+}
+
+static void skip_syscall(struct pt_regs *regs, u64 ret)
+{
+	current_thread_info()->syscall = -1;
+	set_return(regs, ret);
 }
 #else
+/*
+ * Elsewhere no skip: x86 without kprobes (above), and 32-bit ARM, whose
+ * syscall_trace_enter() (arch/arm/kernel/ptrace.c) reads the
+ * number before trace_sys_enter() and returns that copy, which
+ * entry-common.S's __sys_trace dispatches: a number changed at sys_enter
+ * is not seen. Only a kretprobe on syscall_trace_enter changing its
+ * return value could skip the call; there is none, so the module does not
+ * offer HM_FEATURE_SYSCALL_SKIP and the agent refuses a skip.
+ */
 static const bool hm_skip_ready;
 
 static void skip_start(void)
@@ -275,7 +409,7 @@ static void skip_stop(void)
 {
 }
 
-static void skip_syscall(struct pt_regs *regs, long ret)
+static void skip_syscall(struct pt_regs *regs, u64 ret)
 {
 }
 #endif
@@ -342,10 +476,11 @@ static void probe_sys_enter(void *data, struct pt_regs *regs, long nr)
 	if (!wanted(&event, &fetch) ||
 	    hm_raise_atomic(&event, &control, &fetch))
 		return;
-	set_args(regs, &control);
+	if (args_fit(&control))
+		set_args(regs, &control);
 	/* The agent passes HM_CONTROL_SKIP only with the feature offered. */
 	if (control.flags & HM_CONTROL_SKIP)
-		skip_syscall(regs, (long)control.ret);
+		skip_syscall(regs, control.ret);
 }
 
 static void probe_sys_exit(void *data, struct pt_regs *regs, long ret)
@@ -371,7 +506,7 @@ static void probe_sys_exit(void *data, struct pt_regs *regs, long ret)
 	 */
 	if (!hm_raise_atomic(&event, &control, &fetch) &&
 	    (control.flags & HM_CONTROL_RETURN))
-		syscall_set_return_value(current, regs, 0, (long)control.ret);
+		set_return(regs, control.ret);
 }
 
 struct hm_tracepoints {

@@ -8,14 +8,18 @@
 #ifndef HYPERMEM_KMOD_H
 #define HYPERMEM_KMOD_H
 
+#include <linux/err.h>
+#include <linux/errno.h>
 #include <linux/types.h>
 #include "agent.h"
 
 /*
- * Event control where hooks.c can write the arguments (x86-64, arm64);
- * HM_FEATURE_SYSCALL_SKIP where hm_hooks_features() says so.
+ * Event control where hooks.c can write the arguments (x86-64, arm64,
+ * 32-bit ARM, MIPS); HM_FEATURE_SYSCALL_SKIP where hm_hooks_features()
+ * says so.
  */
-#if defined(CONFIG_X86_64) || defined(CONFIG_ARM64)
+#if defined(CONFIG_X86_64) || defined(CONFIG_ARM64) || defined(CONFIG_ARM) || \
+	defined(CONFIG_MIPS)
 #define HM_KMOD_CONTROL HM_FEATURE_EVENT_CONTROL
 #else
 #define HM_KMOD_CONTROL 0
@@ -44,6 +48,44 @@ struct hm_ctx {
 };
 
 extern const struct hm_agent_ops hm_kmod_ops;
+
+/*
+ * A kernel error as protocol.h's number, Linux's generic one: MIPS numbers
+ * its own way past ERANGE (arch/mips/include/uapi/asm/errno.h), where any
+ * other error would read as a different one: HM_EIO. Counts pass as they
+ * are.
+ */
+static inline long hm_wire_error(long ret)
+{
+#if defined(CONFIG_MIPS)
+	switch (ret) {
+	case -ENAMETOOLONG:
+		return -HM_ENAMETOOLONG;
+	case -ENOSYS:
+		return -HM_ENOSYS;
+	case -ELOOP:
+		return -HM_ELOOP;
+	case -EOVERFLOW:
+		return -HM_EOVERFLOW;
+	case -ENOTSOCK:
+		return -HM_ENOTSOCK;
+	}
+	if (ret < -ERANGE && ret >= -MAX_ERRNO)
+		return -HM_EIO;
+#endif
+	return ret;
+}
+
+/*
+ * Whether a 64-bit value from the host or a request fits an unsigned long:
+ * a 32-bit kernel refuses an address that does not (-EFAULT) rather than
+ * cut it to another one.
+ */
+static inline bool hm_fits_ulong(u64 value)
+{
+	return (unsigned long)value == value;
+}
+
 /*
  * The name d_path() left at the end of @buf (or its error) moved to its
  * start: its length, or -errno.

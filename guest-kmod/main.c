@@ -61,7 +61,7 @@ MODULE_PARM_DESC(passive, "Stay loaded when no host answers (default 0)");
 static char *transport;
 module_param(transport, charp, 0444);
 MODULE_PARM_DESC(transport,
-		 "Doorbell: ivshmem (QEMU's ivshmem-doorbell device; the default where one has a hypermem host), pio (x86 default otherwise), vmcall (x86, KVM), hvc (arm64 default otherwise), selftest (an in-module host for tests)");
+		 "Doorbell: ivshmem (QEMU's ivshmem-doorbell or ivshmem-plain device; the default where one has a hypermem host, the only one on 32-bit ARM and MIPS), pio (x86 default otherwise), vmcall (x86, KVM), hvc (arm64 default otherwise), selftest (an in-module host for tests)");
 
 bool hm_loopback;
 module_param_named(loopback, hm_loopback, bool, 0444);

@@ -37,10 +37,13 @@ static size_t page_chunk(uint64_t addr, size_t left)
 	return min_t(size_t, left, PAGE_SIZE - offset_in_page(addr));
 }
 
-/* A range that wraps around the address space is never readable. */
+/*
+ * A range that wraps around the address space, or on a 32-bit kernel
+ * reaches past its 4 GiB, is never readable.
+ */
 static bool wraps(uint64_t addr, size_t len)
 {
-	return addr + len < addr;
+	return addr + len < addr || !hm_fits_ulong(addr + len - !!len);
 }
 
 /* Another process's memory, n bytes within one page: 0 or -EFAULT. */
@@ -183,7 +186,7 @@ long hm_path_to_front(char *buf, size_t cap, const char *path)
 	long len;
 
 	if (IS_ERR(path))
-		return PTR_ERR(path);
+		return hm_wire_error(PTR_ERR(path));
 	/* d_path writes the name at the end of buf, NUL at buf[cap - 1]. */
 	len = buf + cap - 1 - path;
 	memmove(buf, path, len);
@@ -290,11 +293,11 @@ static long hm_read_file(void *opaque, const char *path, uint64_t offset,
 		return -EINVAL;
 	file = filp_open(path, O_RDONLY | O_LARGEFILE, 0);
 	if (IS_ERR(file))
-		return PTR_ERR(file);
+		return hm_wire_error(PTR_ERR(file));
 	*file_size = i_size_read(file_inode(file));
 	n = kernel_read(file, buf, len, &pos);
 	filp_close(file, NULL);
-	return n;
+	return hm_wire_error(n);
 }
 
 /*
@@ -319,13 +322,13 @@ static long hm_write_file(void *opaque, const char *path, uint64_t offset,
 		return -EINVAL;
 	file = filp_open(path, oflags, mode);
 	if (IS_ERR(file))
-		return PTR_ERR(file);
+		return hm_wire_error(PTR_ERR(file));
 	if (len)
 		n = kernel_write(file, buf, len, &pos);
 	filp_close(file, NULL);
 	if (n >= 0 && (size_t)n < len)
 		*err = -ENOSPC;
-	return n;
+	return hm_wire_error(n);
 }
 
 static void copy_sockaddr(uint8_t *dst, uint32_t *dst_len,
@@ -403,6 +406,18 @@ static int sock_name(const struct hm_ctx *ctx, struct socket *sock,
  * only IPv4 and IPv6 sockets, whose addresses can be read without it, are
  * described.
  */
+/* Linux's generic numbers, which MIPS swaps (arch/mips/include/asm/socket.h). */
+static uint32_t wire_socket_type(int type)
+{
+#if defined(CONFIG_MIPS)
+	if (type == SOCK_STREAM)
+		return 1;
+	if (type == SOCK_DGRAM)
+		return 2;
+#endif
+	return type;
+}
+
 static long hm_socket_info(void *opaque, int64_t fd,
 			   struct hm_socket_info *info)
 {
@@ -425,7 +440,7 @@ static long hm_socket_info(void *opaque, int64_t fd,
 		goto out;
 	}
 	info->family = sock->sk->sk_family;
-	info->type = sock->type;
+	info->type = wire_socket_type(sock->type);
 	info->protocol = sock->sk->sk_protocol;
 	info->state = READ_ONCE(sock->sk->sk_state);
 	copy_sockaddr(info->local, &info->local_len, &addr,
@@ -434,7 +449,7 @@ static long hm_socket_info(void *opaque, int64_t fd,
 		      sock_name(ctx, sock, &addr, true));
 out:
 	fput(file);
-	return err;
+	return hm_wire_error(err);
 }
 
 /* A rename by prctl() races with this as with /proc/PID/comm: harmless. */

@@ -159,6 +159,11 @@ long hm_proc_maps(void *opaque, uint64_t pid, uint64_t cursor,
 		return -EIO;
 	if (!task)
 		return -ESRCH;
+	/* No mapping lies past a 32-bit kernel's addresses. */
+	if (!hm_fits_ulong(cursor)) {
+		put_task_struct(task);
+		return 0;
+	}
 	mm = get_task_mm(task);
 	put_task_struct(task);
 	if (!mm)

@@ -3,10 +3,12 @@
  * Doorbells: how a call reaches the host (protocol.h, "Doorbells" and
  * "Mailbox transport").
  *
- * With no transport named, a bound ivshmem-doorbell device with a hypermem
- * host wins (ivshmem.c), else the architecture's VM exit: port I/O on x86,
- * HVC on arm64. A named transport is used or the load fails; the PCI driver
- * is registered only while transport=ivshmem is in use.
+ * With no transport named, a bound ivshmem device with a hypermem host wins
+ * (ivshmem.c), else the architecture's VM exit: port I/O on x86, HVC on
+ * arm64. 32-bit ARM and MIPS guests have no exit a hypermem host answers:
+ * the mailbox is their only transport. A named transport is used or the
+ * load fails; the PCI driver is registered only while transport=ivshmem is
+ * in use.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -19,8 +21,8 @@
 #include <asm/kvm_para.h>
 #elif defined(CONFIG_ARM64)
 #include <linux/arm-smccc.h>
-#else
-#error "hypermem supports x86 and arm64 guests"
+#elif !defined(CONFIG_ARM) && !defined(CONFIG_MIPS)
+#error "hypermem supports x86, arm64, 32-bit ARM and MIPS guests"
 #endif
 
 enum hm_transport {
@@ -86,6 +88,21 @@ static void arch_doorbell(unsigned int call, uint64_t gpa)
 
 	arm_smccc_1_1_hvc(HM_SMCCC_FUNC(call), gpa, &res);
 }
+#else
+#define HM_DEFAULT_TRANSPORT HM_TRANSPORT_IVSHMEM
+
+static int arch_check(enum hm_transport transport)
+{
+	pr_err("transport=%s: this architecture has no VM-exit doorbell; use transport=ivshmem\n",
+	       transport_names[transport]);
+	return -EOPNOTSUPP;
+}
+
+/* arch_check() refuses every transport that would ring here. */
+static void arch_doorbell(unsigned int call, uint64_t gpa)
+{
+	WARN_ON_ONCE(1);
+}
 #endif
 
 /* pci_register_driver() probed the devices present: one is bound, or none. */
@@ -119,7 +136,7 @@ static int select_named(const char *name)
 	} else if (transport == HM_TRANSPORT_IVSHMEM) {
 		err = bind_ivshmem();
 		if (err == -ENODEV)
-			pr_err("transport=ivshmem: no ivshmem-doorbell device with a hypermem host (QEMU: -device ivshmem-doorbell,chardev=...)\n");
+			pr_err("transport=ivshmem: no ivshmem device with a hypermem host (QEMU: -device ivshmem-doorbell,chardev=... or ivshmem-plain,memdev=...)\n");
 	} else if (transport != HM_TRANSPORT_SELFTEST) {
 		err = arch_check(transport);
 	}
@@ -135,9 +152,17 @@ int hm_transport_select(const char *name)
 	if (name)
 		return select_named(name);
 	err = bind_ivshmem();
-	if (err && err != -ENODEV)
+	if (!err) {
+		hm_transport = HM_TRANSPORT_IVSHMEM;
+		return 0;
+	}
+	if (err != -ENODEV)
 		return err;
-	hm_transport = err ? HM_DEFAULT_TRANSPORT : HM_TRANSPORT_IVSHMEM;
+	if (HM_DEFAULT_TRANSPORT == HM_TRANSPORT_IVSHMEM) {
+		pr_err("no ivshmem device with a hypermem host, and this architecture has no other transport\n");
+		return err;
+	}
+	hm_transport = HM_DEFAULT_TRANSPORT;
 	return 0;
 }
 

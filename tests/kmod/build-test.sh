@@ -7,7 +7,8 @@
 #
 # usage: build-test.sh KBUILD_SH KMOD_SRC PROJECT_ROOT WORK_DIR [KERNEL_DIR]
 # KERNEL_DIR defaults to the newest /usr/src/linux-headers-*-amd64; the
-# arm64 build passes scripts/fetch-arm64's arm64 headers.
+# arm64 build passes scripts/fetch-arm64's arm64 headers, the kmod_build_ARCH
+# tests scripts/fetch-guest ARCH's.
 set -eu
 kbuild=$1 src=$2 top=$3 work=$4 kernel_dir=${5:-}
 

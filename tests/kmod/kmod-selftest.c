@@ -15,6 +15,8 @@
  * one region's data each, so that reading them takes several chunks.
  */
 #define _GNU_SOURCE
+/* __u64 as unsigned long long on mips64 and ppc64 too (asm/types.h). */
+#define __SANE_USERSPACE_TYPES__
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -38,6 +40,8 @@
 #include "hypermem_ioctl.h"
 
 #define PAGE 4096
+/* Replies number socket types as Linux does on x86; MIPS swaps 1 and 2. */
+#define WIRE_SOCK_STREAM 1
 #define CHUNK HM_DATA_SIZE
 #define CHILD_MARK "HM_SELFTEST_CHILD=1"
 
@@ -428,20 +432,20 @@ static void test_socket_info(uint32_t fl)
 	server6 = tcp_pair(AF_INET6, &client6);
 	socketpair(AF_UNIX, SOCK_STREAM, 0, unix_pair);
 	expect_socket(fl, "socket_info_of_listening_tcp_socket", server4,
-		      AF_INET, SOCK_STREAM, IPPROTO_TCP, TCP_LISTEN);
+		      AF_INET, WIRE_SOCK_STREAM, IPPROTO_TCP, TCP_LISTEN);
 	expect_socket(fl, "socket_info_of_connected_tcp_socket", client4,
-		      AF_INET, SOCK_STREAM, IPPROTO_TCP, TCP_ESTABLISHED);
+		      AF_INET, WIRE_SOCK_STREAM, IPPROTO_TCP, TCP_ESTABLISHED);
 	expect_socket(fl, "socket_info_of_listening_tcp6_socket", server6,
-		      AF_INET6, SOCK_STREAM, IPPROTO_TCP, TCP_LISTEN);
+		      AF_INET6, WIRE_SOCK_STREAM, IPPROTO_TCP, TCP_LISTEN);
 	expect_socket(fl, "socket_info_of_connected_tcp6_socket", client6,
-		      AF_INET6, SOCK_STREAM, IPPROTO_TCP, TCP_ESTABLISHED);
+		      AF_INET6, WIRE_SOCK_STREAM, IPPROTO_TCP, TCP_ESTABLISHED);
 	if (fl & HM_LOOPBACK_ATOMIC) {
 		/* The module describes only inet sockets in atomic context. */
 		request(fl, HM_OP_READ_SOCKET_INFO, unix_pair[0], 0, NULL, 0);
 		expect_fail("socket_info_of_unix_socket_is_eagain", EAGAIN);
 	} else {
 		expect_socket(fl, "socket_info_of_unix_socketpair",
-			      unix_pair[0], AF_UNIX, SOCK_STREAM, 0,
+			      unix_pair[0], AF_UNIX, WIRE_SOCK_STREAM, 0,
 			      TCP_ESTABLISHED);
 	}
 	request(fl, HM_OP_READ_SOCKET_INFO, file, 0, NULL, 0);

@@ -12,12 +12,14 @@
 # kernel command line to get a shell instead. With hmattach, the host
 # comes and goes (hypermem-run --attach, hypermem.hotplug=1): the ioctl
 # interaction runs once a second for ever; hmnomodule leaves the module
-# out.
+# out. hmrun=PROGRAM,ARG,... runs that command alone after the module
+# (commas for spaces; the shell expands its patterns), then resets.
 /bin/busybox --install -s /bin
 export PATH=/bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
+echo "HMTEST boot-uptime $(cut -d ' ' -f 1 /proc/uptime)"
 
 result=PASS
 fail() {
@@ -32,6 +34,13 @@ else
 	# shellcheck disable=SC2086 # one word per parameter
 	insmod /hypermem.ko $params || fail "insmod hypermem.ko $params"
 	dmesg | grep 'hypermem:'
+fi
+run=$(tr ' ' '\n' </proc/cmdline | sed -n 's/^hmrun=//p' | tr , ' ')
+if [ -n "$run" ]; then
+	# shellcheck disable=SC2086 # words and patterns
+	$run
+	echo "HMTEST RESULT exit $?"
+	reboot -f
 fi
 if grep -qw hmattach /proc/cmdline; then
 	echo "HMTEST waiting for hosts"
