@@ -19,6 +19,7 @@
 
 #include "output.h"
 #include "run.h"
+#include "syscalls.h"
 
 #define SOCKET_PATH_MAX (sizeof(((struct sockaddr_un *)0)->sun_path) - 1)
 
@@ -373,7 +374,7 @@ static int check_qemu_options(struct options *o)
 	return check_linux_files(o) || check_qemu_arch(o) ? EXIT_USAGE : 0;
 }
 
-int run_check_options(struct options *o)
+static int check_options(struct options *o)
 {
 	int err;
 
@@ -414,4 +415,17 @@ int run_check_options(struct options *o)
 					  "--append", o->cmdline);
 	err = check_linux_files(o);
 	return err ? err : check_core_arch(o);
+}
+
+/*
+ * The guest's architecture, --arch's or its kernel's, names the syscalls
+ * of the run's scripts and plugins from here on (bindings/syscalls.h).
+ */
+int run_check_options(struct options *o)
+{
+	int code = check_options(o);
+
+	if (!code && o->arch)
+		syscalls_set_arch(syscalls_arch_by_name(o->arch));
+	return code;
 }

@@ -145,6 +145,30 @@ static int set_options(struct options *o, PyObject *dict)
 }
 
 /*
+ * check(options) -> exit code: the options as run() checks them, before
+ * the plugin is loaded: the guest's architecture (--arch, or its
+ * kernel's) then names the syscalls the plugin subscribes to.
+ */
+static PyObject *core_check(PyObject *mod, PyObject *arg)
+{
+	struct options o = {
+		.cpus = 1, .timeout_s = 60, .json = output_json(),
+		.verbosity = output_verbosity(),
+	};
+	int code;
+
+	(void)mod;
+	if (!PyDict_Check(arg))
+		return PyErr_Format(PyExc_TypeError, "check: a dict");
+	code = set_options(&o, arg);
+	if (code < 0)
+		return NULL;
+	if (!code)
+		code = run_check_options(&o);
+	return PyLong_FromLong(code);
+}
+
+/*
  * run(handler, rules, options) -> exit code: the guest the options name
  * ({"guest": path, "cpus": "2", ...}: hypermem-run's, as text), handler
  * called with each Event, rules as Machine.subscribe's; the output as
@@ -244,6 +268,7 @@ static PyObject *core_result(PyObject *mod, PyObject *args)
 }
 
 PyMethodDef py_cli_methods[] = {
+	{ "check", core_check, METH_O, NULL },
 	{ "run", core_run, METH_VARARGS, NULL },
 	{ "start_output", core_start_output, METH_VARARGS, NULL },
 	{ "print_line", core_print_line, METH_VARARGS, NULL },

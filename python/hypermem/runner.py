@@ -289,6 +289,14 @@ def main(argv):
     stdout = sys.stdout
     sys.stdout = _Lines(stdout.isatty() and not o.json)
     try:
+        options = {name.replace("_", "-"): getattr(o, name)
+                   for name in OPTIONS}
+        if not (o.vmm == "qemu" or o.qemu_socket or o.attach):
+            options["guest"] = _guest(o)
+        # The guest's architecture names the plugin's syscalls.
+        code = _core.check(options)
+        if code:
+            return code
         try:
             _load(o.plugin, panda)
         except Exception:
@@ -297,10 +305,6 @@ def main(argv):
                 o.plugin, traceback.format_exc().rstrip("\n")))
             _core.result(EXIT_SCRIPT, "script error")
             return EXIT_SCRIPT
-        options = {name.replace("_", "-"): getattr(o, name)
-                   for name in OPTIONS}
-        if not (o.vmm == "qemu" or o.qemu_socket or o.attach):
-            options["guest"] = _guest(o)
         # Ctrl-C ends the run as it ends hypermem-run: at once on the
         # core; under QEMU the run catches it and stops.
         signal.signal(signal.SIGINT, signal.SIG_DFL)

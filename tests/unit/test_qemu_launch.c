@@ -169,20 +169,32 @@ static void every_machine_is_found_by_its_name(void **state)
 			    "qemu-system-mips64el");
 }
 
-/* The command line for @arch, as a shell takes it, into @line. */
-static int line_for(const char *arch, int kvm, char *line, size_t cap)
+/*
+ * The command line for @arch, as a shell takes it, into @line: with
+ * ivshmem-doorbell, or ivshmem-plain on @memory.
+ */
+static int device_line_for(const char *arch, int kvm, const char *memory,
+			   char *line, size_t cap)
 {
 	const struct qemu_launch l = {
 		.machine = qemu_machine_find(arch),
 		.kernel = "K", .append = "console=X", .cpus = 1,
 		.mem_mib = 256, .kvm = kvm,
 	};
+	const struct qemu_device d = {
+		.socket = "/s", .memory = memory, .size = 4 << 20,
+	};
 	struct qemu_args a;
-	int err = qemu_build_args(&l, "/s", &a);
+	int err = qemu_build_args(&l, &d, &a);
 
 	if (!err)
 		qemu_format_args(&a, line, cap);
 	return err;
+}
+
+static int line_for(const char *arch, int kvm, char *line, size_t cap)
+{
+	return device_line_for(arch, kvm, NULL, line, cap);
 }
 
 static void each_machine_has_its_program_machine_and_cpu(void **state)
@@ -213,7 +225,8 @@ static void kvm_takes_the_hosts_cpu_and_gic(void **state)
 			       "kvm -cpu host -m"));
 }
 
-static void a_machine_without_msix_is_refused(void **state)
+/* Malta: no MSI-X, so no ivshmem-doorbell; ivshmem-plain it takes. */
+static void a_machine_without_msix_gets_the_plain_device(void **state)
 {
 	char line[2048];
 
@@ -223,6 +236,12 @@ static void a_machine_without_msix_is_refused(void **state)
 			 -EOPNOTSUPP);
 	assert_int_equal(line_for("mips64el", 0, line, sizeof(line)),
 			 -EOPNOTSUPP);
+	assert_int_equal(device_line_for("mipsel", 0, "/proc/1/fd/3", line,
+					 sizeof(line)), 0);
+	assert_non_null(strstr(line, "qemu-system-mips64el -machine malta "
+			       "-accel tcg -cpu 24Kf "));
+	assert_non_null(strstr(line, "-device ivshmem-plain,memdev="));
+	assert_null(strstr(line, "ivshmem-doorbell"));
 }
 
 /* ARCH=PATH arguments: the build's real kernels, each read as ARCH. */
@@ -264,7 +283,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(every_machine_is_found_by_its_name),
 		cmocka_unit_test(each_machine_has_its_program_machine_and_cpu),
 		cmocka_unit_test(kvm_takes_the_hosts_cpu_and_gic),
-		cmocka_unit_test(a_machine_without_msix_is_refused),
+		cmocka_unit_test(a_machine_without_msix_gets_the_plain_device),
 	};
 	int failed = cmocka_run_group_tests(tests, NULL, NULL);
 

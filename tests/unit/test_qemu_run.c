@@ -151,6 +151,7 @@ static int register_once(uint8_t *mem, uint32_t seq)
 	const struct hm_hello hello = {
 		.magic = HM_MAGIC, .version = HM_VERSION, .pointer_width = 8,
 		.endianness = HM_ENDIAN_LITTLE, .region_pages = 1,
+		.features = HM_FEATURE_GUEST_ARCH, .arch = HM_ARCH_NATIVE,
 	};
 	int tries;
 
