@@ -75,9 +75,22 @@
 set -u
 mode=$1 run=$2 work=$3 scripts=$4 here=$5 arch=${6:-x86_64}
 plugins=$scripts/../plugins
+# The guest's files in WORK_DIR, its QEMU and console, the vCPUs and
+# memory full boots with (Malta's kernels are uniprocessor), and whether
+# its machine has the MSI-X ivshmem-doorbell needs (Malta has not: the
+# host polls ivshmem-plain, --qemu-doorbell auto's choice there).
+initrd=initramfs.cpio tag= cpus=2 mem=512 doorbell=on
 case $arch in
 x86_64) kernel=bzImage qemu=qemu-system-x86_64 serial=ttyS0 ;;
 aarch64) kernel=Image qemu=qemu-system-aarch64 serial=ttyAMA0 ;;
+arm)
+	kernel=arm-vmlinuz initrd=arm-initramfs.cpio tag=arm-
+	qemu=qemu-system-arm serial=ttyAMA0
+	;;
+mipsel | mips64el)
+	kernel=$arch-vmlinuz initrd=$arch-initramfs.cpio tag=$arch-
+	qemu=qemu-system-mips64el serial=ttyS0 cpus=1 mem=256 doorbell=off
+	;;
 *)
 	echo "qemu-run-test.sh: unknown architecture $arch" >&2
 	exit 2
@@ -85,11 +98,15 @@ aarch64) kernel=Image qemu=qemu-system-aarch64 serial=ttyAMA0 ;;
 esac
 append="console=$serial rdinit=/init panic=-1"
 boot="--vmm qemu --accel tcg --kernel $work/$kernel"
-boot="$boot --initrd $work/initramfs.cpio"
-out=$work/qemu-$mode.out
-err=$work/qemu-$mode.err
-doorbell=on device=ivshmem-doorbell
+boot="$boot --initrd $work/$initrd"
+out=$work/${tag}qemu-$mode.out
+err=$work/${tag}qemu-$mode.err
+device=ivshmem-doorbell
 device_option="-device ivshmem-doorbell,chardev=hypermem,vectors=1"
+[ $doorbell = on ] || {
+	device=ivshmem-plain
+	device_option="-device ivshmem-plain,memdev=hypermem-mem"
+}
 case $mode in
 polled-*)
 	mode=${mode#polled-} doorbell=off device=ivshmem-plain
@@ -133,22 +150,24 @@ check_nothing_left() {
 
 test_full() {
 	# shellcheck disable=SC2086 # $boot is words
-	run_guest $boot --append "$append" --cpus 2 --timeout 240 \
+	run_guest $boot --append "$append" --cpus $cpus --timeout 240 \
 		"$scripts/ioctl_interaction.lua"
+	vcpus="$cpus vCPU" && [ $cpus = 1 ] || vcpus="${vcpus}s"
 	check "QEMU boots the kernel under TCG" has "$err" \
-		"booting $work/$kernel under QEMU ($arch, TCG): 2 vCPUs, 512 MiB"
+		"booting $work/$kernel under QEMU ($arch, TCG): $vcpus, $mem MiB"
 	check "its command line has the $device device" has "$err" \
 		"$device_option"
 	[ $doorbell = on ] || check "the module sees that the host polls" \
 		has "$out" "no doorbell: the host polls"
-	check "both CPUs register over ivshmem" has "$out" \
-		"loaded: 2 of 2 cpus have a host, transport ivshmem"
+	check "each CPU registers over ivshmem" has "$out" \
+		"loaded: $cpus of $cpus cpus have a host, transport ivshmem"
 	check "cpu0 raises the user event" has "$out" "cpu0 user event HMIO"
-	check "cpu1 raises the user event" has "$out" "cpu1 user event HMIO"
+	[ $cpus = 1 ] ||
+		check "cpu1 raises the user event" has "$out" "cpu1 user event HMIO"
 	check "the script reads each ifreq" test \
-		"$(grep -c 'read  name "hm0" value 42' "$out")" = 2
-	check "host side passes twice" test \
-		"$(grep -c 'host side: PASS' "$out")" = 2
+		"$(grep -c 'read  name "hm0" value 42' "$out")" = $cpus
+	check "host side passes on each CPU" test \
+		"$(grep -c 'host side: PASS' "$out")" = $cpus
 	check "guest side passes" has "$out" "HMTEST RESULT PASS"
 	check "reboot -f ends QEMU, exit 0" test $rc -eq 0
 	check "summary says so" has "$err" "guest powered off or reset"
@@ -341,10 +360,24 @@ test_control() {
 		"$here/control.lua"
 	check "the module registers over ivshmem" has "$out" \
 		"loaded: 1 of 1 cpus have a host, transport ivshmem"
-	check "the host changed a count, a return and skipped a mkdir" \
-		has "$out" "HMTEST control PASS"
-	check "the script skipped it" grep -q \
-		'^control: skipped mkdir /hm-skipped$' "$out"
+	if [ $arch = arm ]; then
+		# 32-bit ARM's syscall_trace_enter() calls the number it read
+		# before the tracepoint: the module offers no skip there.
+		check "the skip is refused: the guest cannot" grep -q \
+			'^control: cannot skip mkdir /hm-skipped: Operation not supported$' \
+			"$out"
+		check "so the mkdir ran" has "$out" \
+			"HMTEST FAIL: control: the skipped mkdir made its directory"
+		check "the host changed the count" lacks "$out" \
+			"write's count was not set"
+		check "and lseek's return value" lacks "$out" \
+			"return value was not replaced"
+	else
+		check "the host changed a count, a return and skipped a mkdir" \
+			has "$out" "HMTEST control PASS"
+		check "the script skipped it" grep -q \
+			'^control: skipped mkdir /hm-skipped$' "$out"
+	fi
 	check "the host wrote /hm-written" has "$out" "HMTEST write_file PASS"
 	check "reboot -f ends the run, exit 0" test $rc -eq 0
 }
