@@ -139,7 +139,10 @@ static bool fits_long(u64 v)
  * reloads them from pt_regs). o32 passes the fifth and sixth on the user
  * stack, which handle_sys copied to pad0[4] and pad0[5] before the trace;
  * syscall_get_arguments() would read the user stack again with a
- * get_user() that may sleep, and the probe runs in atomic context.
+ * get_user() that may sleep, and the probe runs in atomic context. The
+ * return sets a3, the fourth, to the error flag; handle_sys saved it in
+ * r26's slot first, where sys_exit finds it and a restarted call takes it
+ * back (arch/mips/kernel/signal.c).
  */
 static unsigned long *arg_slot(struct pt_regs *regs, int i)
 {
@@ -155,7 +158,7 @@ static void fill_args(struct pt_regs *regs, struct hm_event_record *event)
 	int i;
 
 	for (i = 0; i < 6; i++)
-		event->args[i] = *arg_slot(regs, i);
+		event->args[i] = i == 3 ? regs->regs[26] : *arg_slot(regs, i);
 }
 #else
 /* Pointers and unsigned values: zero-extended on a 32-bit kernel. */
@@ -244,6 +247,7 @@ static void set_args(struct pt_regs *regs, const struct hm_agent_control *c)
 		if (c->arg_mask & (1u << i))
 			*arg_slot(regs, i) = c->args[i];
 	}
+	regs->regs[26] = regs->regs[7];
 }
 #else
 /* 32-bit x86: no event control (HM_KMOD_CONTROL). */

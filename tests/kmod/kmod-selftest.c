@@ -148,6 +148,9 @@ static void test_read(uint32_t fl)
 
 	request(fl, HM_OP_READ, ptr(p + PAGE), 16, NULL, 0);
 	expect_fail("read_unmapped_page_fails", HM_EFAULT);
+	/* A 32-bit kernel must not cut this address to the buffer's. */
+	request(fl, HM_OP_READ, ptr(buf) + (1ull << 32), 16, NULL, 0);
+	expect_fail("read_4gib_above_own_buffer_fails", HM_EFAULT);
 
 	request(fl, HM_OP_READ, ptr(buf), 0, NULL, 0);
 	expect_fail("read_of_zero_bytes_is_invalid", HM_EINVAL);
