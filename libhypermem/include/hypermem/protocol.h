@@ -449,10 +449,22 @@ enum hm_arch {
 #define HM_ARCH_NATIVE HM_ARCH_AARCH64
 #elif defined(__arm__) && defined(__ARM_EABI__)
 #define HM_ARCH_NATIVE HM_ARCH_ARM
-#elif defined(__mips__) && defined(_MIPS_SIM) && _MIPS_SIM == _ABIO32
-#define HM_ARCH_NATIVE HM_ARCH_MIPS_O32
-#elif defined(__mips__) && defined(_MIPS_SIM) && _MIPS_SIM == _ABI64
+#elif defined(__mips__) && defined(__LP64__)
 #define HM_ARCH_NATIVE HM_ARCH_MIPS_N64
+#elif defined(__mips__)
+/* o32, not n32: the compiler's name for it, or a kernel's (sgidefs.h). */
+#if defined(_ABIO32)
+#if _MIPS_SIM == _ABIO32
+#define HM_ARCH_NATIVE HM_ARCH_MIPS_O32
+#endif
+#elif defined(_MIPS_SIM_ABI32)
+#if _MIPS_SIM == _MIPS_SIM_ABI32
+#define HM_ARCH_NATIVE HM_ARCH_MIPS_O32
+#endif
+#endif
+#ifndef HM_ARCH_NATIVE
+#define HM_ARCH_NATIVE HM_ARCH_UNSAID
+#endif
 #else
 #define HM_ARCH_NATIVE HM_ARCH_UNSAID
 #endif
