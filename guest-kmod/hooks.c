@@ -375,10 +375,23 @@ static void skip_syscall(struct pt_regs *regs, u64 ret)
 /*
  * MIPS's syscall_trace_enter() (arch/mips/kernel/ptrace.c) returns
  * current_thread_info()->syscall as read after trace_sys_enter(), and
- * syscall_trace_entry skips the call for a negative one, returning v0 and
- * a3 from pt_regs as they are: the second kind above again.
+ * syscall_trace_entry skips the call for a negative one: the second kind
+ * above again. But 6.1's then sets -ENOSYS for a negative number (meant
+ * for a number the task gave), over the value set here. The skipped call
+ * still passes trace_sys_exit() (syscall_exit_work, nr -1): there
+ * skip_finish() gives it the host's value, kept for its task from here to
+ * there in hm_skips (a task has one pending skip at most; more than
+ * HM_SKIPS tasks between the two, each past the first HM_SKIPS returns
+ * -ENOSYS, said in the kernel log).
  */
+#define HM_SKIPS 64
+
 static const bool hm_skip_ready = true;
+static struct {
+	struct task_struct *task;
+	u64 ret;
+} hm_skips[HM_SKIPS];
+static DEFINE_SPINLOCK(hm_skips_lock);
 
 static void skip_start(void)
 {
@@ -386,13 +399,57 @@ static void skip_start(void)
 
 static void skip_stop(void)
 {
+	memset(hm_skips, 0, sizeof(hm_skips));
 }
 
 static void skip_syscall(struct pt_regs *regs, u64 ret)
 {
+	unsigned long flags;
+	int i, slot = -1;
+
 	current_thread_info()->syscall = -1;
 	set_return(regs, ret);
+	spin_lock_irqsave(&hm_skips_lock, flags);
+	for (i = 0; i < HM_SKIPS; i++) {
+		if (hm_skips[i].task == current) {
+			slot = i;
+			break;
+		}
+		if (!hm_skips[i].task && slot < 0)
+			slot = i;
+	}
+	if (slot >= 0) {
+		hm_skips[slot].task = current;
+		hm_skips[slot].ret = ret;
+	}
+	spin_unlock_irqrestore(&hm_skips_lock, flags);
+	if (slot < 0)
+		pr_warn_ratelimited("%d skipped calls pending: this one returns -ENOSYS\n",
+				    HM_SKIPS);
 }
+
+/* At trace_sys_exit() of a call with nr -1: the value its skip set. */
+static void skip_finish(struct pt_regs *regs)
+{
+	unsigned long flags;
+	bool found = false;
+	u64 ret = 0;
+	int i;
+
+	spin_lock_irqsave(&hm_skips_lock, flags);
+	for (i = 0; i < HM_SKIPS; i++) {
+		if (hm_skips[i].task == current) {
+			ret = hm_skips[i].ret;
+			hm_skips[i].task = NULL;
+			found = true;
+			break;
+		}
+	}
+	spin_unlock_irqrestore(&hm_skips_lock, flags);
+	if (found)
+		set_return(regs, ret);
+}
+#define HM_SKIP_FINISH
 #else
 /*
  * Elsewhere no skip: x86 without kprobes (above), and 32-bit ARM, whose
@@ -499,7 +556,13 @@ static void probe_sys_exit(void *data, struct pt_regs *regs, long ret)
 	struct hm_fetch_list fetch;
 
 	/* nr -1: a call that was skipped, or that ptrace cancelled. */
-	if (nr < 0 || in_compat_syscall())
+	if (nr < 0) {
+#ifdef HM_SKIP_FINISH
+		skip_finish(regs);
+#endif
+		return;
+	}
+	if (in_compat_syscall())
 		return;
 	fill_args(regs, &event);
 	if (!wanted(&event, &fetch))

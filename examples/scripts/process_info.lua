@@ -29,7 +29,7 @@ end
 local function strings(addr)
 	local out = {}
 	for i = 0, 63 do
-		local p = hm.read_ptr(addr + 8 * i)
+		local p = hm.read_ptr(addr + hm.pointer_size() * i)
 		if not p or p == 0 then
 			break
 		end

@@ -20,11 +20,16 @@ hm.on_syscall("write", "enter", only, function(ev)
 	end
 end)
 
-hm.on_syscall("lseek", "return", only, function(ev)
-	if ev.fd == MARK_FD then
+-- A 32-bit guest's C library seeks with _llseek, whose return value it
+-- gives back when it is not 0.
+local function seek_returns(ev)
+	if ev.args[1] == MARK_FD then
 		ev.ret = 4242
 	end
-end)
+end
+if not pcall(hm.on_syscall, "_llseek", "return", only, seek_returns) then
+	hm.on_syscall("lseek", "return", only, seek_returns)
+end
 
 local function skip_marked(path_arg)
 	return function(ev)

@@ -364,8 +364,7 @@ test_control() {
 		# 32-bit ARM's syscall_trace_enter() calls the number it read
 		# before the tracepoint: the module offers no skip there.
 		check "the skip is refused: the guest cannot" grep -q \
-			'^control: cannot skip mkdir /hm-skipped: Operation not supported$' \
-			"$out"
+			'^control: cannot skip mkdir /hm-skipped: ' "$out"
 		check "so the mkdir ran" has "$out" \
 			"HMTEST FAIL: control: the skipped mkdir made its directory"
 		check "the host changed the count" lacks "$out" \

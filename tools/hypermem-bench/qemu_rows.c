@@ -95,10 +95,10 @@ static int measure(struct qemu *q, const struct qemu_launch *l)
 	return run_error(&res);
 }
 
-/* DIR's kernel, bzImage or Image, into @kernel: 0 or -ENOENT. */
+/* DIR's kernel, bzImage, Image or vmlinuz, into @kernel: 0 or -ENOENT. */
 static int find_kernel(const char *dir, char *kernel, size_t cap)
 {
-	static const char *const names[] = { "bzImage", "Image" };
+	static const char *const names[] = { "bzImage", "Image", "vmlinuz" };
 	size_t i;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {

@@ -124,6 +124,7 @@ static const char help_text[] =
 "  hm.write_bytes write_str write_int write_long write_ptr\n"
 "  hm.get_proc_args get_proc_env get_proc_pid read_fd_name read_file\n"
 "  hm.read_socket_info skip set_arg set_return syscall_name stop\n"
+"  hm.arch() pointer_size(): the guest's architecture, its pointers' bytes\n"
 "  hm.processes() hm.maps([pid]) hm.fds([pid]) hm.exe([pid]) hm.cwd([pid])\n"
 "  hm.write_file(path, data [, offset [, flags]])  hm.use_process(pid)\n";
 

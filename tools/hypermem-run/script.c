@@ -254,7 +254,25 @@ static int lua_syscall_name(lua_State *L)
 	return 1;
 }
 
+/*
+ * hm.arch(), hm.pointer_size(): the guest's architecture, whose names the
+ * run's syscalls have (--arch, or its kernel's), and its pointers' bytes.
+ */
+static int lua_arch(lua_State *L)
+{
+	lua_pushstring(L, syscalls_arch_name(syscalls_arch()));
+	return 1;
+}
+
+static int lua_pointer_size(lua_State *L)
+{
+	lua_pushinteger(L, hm_arch_pointer_width(syscalls_arch()));
+	return 1;
+}
+
 static const luaL_Reg handler_funcs[] = {
+	{ "arch", lua_arch },
+	{ "pointer_size", lua_pointer_size },
 	{ "on_syscall", lua_on_syscall },
 	{ "on_user_event", lua_on_user_event },
 	{ "on_process", lua_on_process },
