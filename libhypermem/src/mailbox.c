@@ -202,7 +202,6 @@ static int nap(struct hm_mailbox *mb, struct pollfd *fds, unsigned int nfds,
 int real_mailbox_wait(struct hm_vcpu *vcpu, int ms)
 {
 	struct hm_mailbox *mb = vcpu->mb;
-
 	int n;
 
 	if (!mb->polled)

@@ -28,6 +28,8 @@
 #                 hm-ioctl-test starts
 #   process-info  examples/scripts/process_info.lua: argv and environment
 #                 of each process and exec
+#   process-events tests/cli/scripts/process_events.lua: exec, exit and
+#                 fork events (hm.on_process)
 #   which-mapping examples/scripts/which_mapping.lua on read(2): the stack
 #                 and heap buffers, offsets within their mappings
 #   python        examples/plugins/ioctl_interaction.py (hypermem-run hands
@@ -65,11 +67,13 @@
 # socket or directory in TMPDIR.
 #
 # ARCH (default x86_64) is the guest's: WORK_DIR then holds that
-# architecture's kernel (aarch64: tests/linux/qemu-aarch64's Image) and
-# initramfs, which hypermem-run boots on that architecture's QEMU, told by
-# the kernel's header. full, stop, timeout, ps, process-info,
-# which-mapping, python and control run on each; the others start
-# qemu-system-x86_64 themselves.
+# architecture's kernel (aarch64: tests/linux/qemu-aarch64's Image; arm,
+# mipsel, mips64el: ARCH-vmlinuz and ARCH-initramfs.cpio of
+# tests/linux/guests) and initramfs, which hypermem-run boots on that
+# architecture's QEMU, told by the kernel's header (Malta's polled: no
+# MSI-X there). full, ps, process-info, process-events, which-mapping,
+# python and control run on each; the others start qemu-system-x86_64
+# themselves.
 #
 # usage: qemu-run-test.sh MODE HYPERMEM_RUN WORK_DIR SCRIPTS HERE [ARCH]
 set -u
@@ -327,6 +331,20 @@ test_process_info() {
 	run_guest $boot --append "$append" --timeout 240 \
 		"$scripts/process_info.lua"
 	check_process_info "$out"
+}
+
+# Process events (hm.on_process): the init's dmesg, exec'd by busybox's
+# shell in a forked child, seen in its new image, then its exit.
+test_process_events() {
+	# shellcheck disable=SC2086
+	run_guest $boot --append "$append" --timeout 240 \
+		"$here/../cli/scripts/process_events.lua"
+	check "the exec of dmesg, in its new image" grep -Eq \
+		'^exec: tid [0-9]+ tgid [0-9]+ was [0-9]+, exe: /bin/busybox dmesg$' \
+		"$out"
+	check "its exit" grep -Eq '^exit: tid [0-9]+ status 0, dmesg$' "$out"
+	check "forks" has "$out" "any: fork nr 3 phase process"
+	check "exit 0" test $rc -eq 0
 }
 
 test_which_mapping() {
@@ -658,6 +676,7 @@ timeout) test_timeout ;;
 socket) test_socket ;;
 ps) test_ps ;;
 process-info) test_process_info ;;
+process-events) test_process_events ;;
 which-mapping) test_which_mapping ;;
 python) test_python ;;
 control) test_control ;;

@@ -11,9 +11,10 @@ import tempfile
 
 import hypermem
 
-# hm's own functions, which are not operations on a process.
+# hm's own functions, which are not operations on a process (Python's
+# are the module's: hypermem.arch(), syscall_name(), ...).
 LUA_ONLY = {"on_syscall", "on_user_event", "on_process", "stop",
-            "syscall_name"}
+            "syscall_name", "arch", "pointer_size"}
 
 with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
     script.write("local names = {}\n"

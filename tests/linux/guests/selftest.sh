@@ -32,11 +32,12 @@ insmod /hypermem.ko transport=selftest loopback=1 || fail "loopback load failed"
 rmmod hypermem || fail "rmmod after loopback"
 
 # access(2): 33 on ARM EABI, 4033 on o32, 5020 on n64; MIPS numbers each
-# ABI from its own base. 32-bit ARM cannot skip a syscall (hooks.c).
+# ABI from its own base. 32-bit ARM cannot skip a syscall (hooks.c); each
+# says its architecture (HM_FEATURE_GUEST_ARCH).
 case $(uname -m) in
-armv7l) access=33 features=0x1fc7f ;;
-mips) access=4033 features=0x1fcff ;;
-mips64) access=5020 features=0x1fcff ;;
+armv7l) access=33 features=0x3fc7f ;;
+mips) access=4033 features=0x3fcff ;;
+mips64) access=5020 features=0x3fcff ;;
 *) fail "no access(2) number for $(uname -m)" ;;
 esac
 insmod /hypermem.ko transport=selftest || fail "selftest host load failed"
