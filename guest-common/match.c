@@ -18,6 +18,25 @@ void hm_agent_ask_task(struct hm_agent *agent, struct hm_agent_task *t)
 		       agent->ops->comm(agent->ctx, t->comm) >= 0;
 }
 
+/*
+ * A string op on the string at @addr: at most HM_COND_STR_MAX bytes of it,
+ * read without sleeping where the OS's accessor must not (protocol.h);
+ * -1 for one it cannot read.
+ */
+static int str_cond_holds(struct hm_agent *agent, const struct hm_sub_cond *c,
+			  uint64_t addr)
+{
+	char s[HM_COND_STR_MAX];
+	size_t copied;
+	long n;
+
+	n = agent->ops->string_from(agent->ctx, s, addr, sizeof(s), &copied);
+	if (n < 0 || (size_t)n > sizeof(s))
+		return -1;
+	return hm_sub_cond_str_holds(c, s, (uint64_t)n,
+				     (size_t)n < sizeof(s));
+}
+
 /* 1: holds, 0: does not, -1: a condition this agent cannot read. */
 static int cond_holds(struct hm_agent *agent, const struct hm_sub_cond *c,
 		      const struct hm_event_record *ev,
@@ -25,8 +44,13 @@ static int cond_holds(struct hm_agent *agent, const struct hm_sub_cond *c,
 {
 	uint64_t v;
 
-	if (!hm_sub_cond_valid(ev->kind, c))
+	if (!hm_sub_cond_valid(ev->kind, c) ||
+	    (c->op != HM_COND_RANGE &&
+	     !(agent->features & HM_FEATURE_COND_OPS)))
 		return -1;
+	if (hm_cond_op_is_str(c->op))
+		return str_cond_holds(agent, c,
+				      ev->args[c->field - HM_FIELD_ARG0]);
 	switch (c->field) {
 	case HM_FIELD_RET:
 		v = ev->ret;

@@ -110,7 +110,7 @@ static int offer_region(struct hm_cpu *hc, unsigned int cpu)
 {
 	hc->agent.ops = &hm_kmod_ops;
 	hc->agent.features = HM_KMOD_FEATURES | hm_hooks_features() |
-			     HM_FEATURE_PREFETCH;
+			     HM_FEATURE_PREFETCH | HM_FEATURE_COND_OPS;
 	/*
 	 * Names of mappings and files, and fd names past the region; without
 	 * it those lists say EIO.

@@ -354,7 +354,7 @@ void hm_init(struct cpu *cpu)
 		      HM_FEATURE_PROC_PATHS | HM_FEATURE_PROC_EVENTS |
 		      HM_FEATURE_WRITE_FILE | HM_FEATURE_PID_ACCESS;
 	if (config.subscribe) {
-		a->features |= HM_FEATURE_PREFETCH;
+		a->features |= HM_FEATURE_PREFETCH | HM_FEATURE_COND_OPS;
 		a->sub = alloc_pages(1);
 		memset(a->sub, 0, PAGE_SIZE);
 		a->sub_gpa = (uint64_t)a->sub;

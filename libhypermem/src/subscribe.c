@@ -36,15 +36,25 @@ static int check_rule(const struct hm_sub_rule *r)
 	return 0;
 }
 
-/* The rule as the page holds it: unused conditions and fetches zero. */
-static void to_wire(struct hm_sub_rule *w, const struct hm_sub_rule *r)
+/*
+ * The rule as the page of a guest with @features holds it: unused
+ * conditions and fetches zero, and no condition that the guest does not
+ * know (the rule is looser: the host checks each event anyway).
+ */
+static void to_wire(struct hm_sub_rule *w, const struct hm_sub_rule *r,
+		    uint64_t features)
 {
+	unsigned int i;
+
 	memset(w, 0, sizeof(*w));
 	w->kind = r->kind;
 	w->flags = r->flags;
 	w->nr = r->nr;
-	w->nr_conds = r->nr_conds;
-	memcpy(w->conds, r->conds, r->nr_conds * sizeof(r->conds[0]));
+	for (i = 0; i < r->nr_conds; i++) {
+		if (r->conds[i].op == HM_COND_RANGE ||
+		    (features & HM_FEATURE_COND_OPS))
+			w->conds[w->nr_conds++] = r->conds[i];
+	}
 	w->nr_fetches = r->nr_fetches;
 	memcpy(w->fetches, r->fetches, r->nr_fetches * sizeof(r->fetches[0]));
 	hm_sub_rule_swap(w);
@@ -53,10 +63,12 @@ static void to_wire(struct hm_sub_rule *w, const struct hm_sub_rule *r)
 /*
  * Under sub_lock. seq: odd, then the table, then the next even value,
  * above every value any page had before: a guest that reads the same even
- * seq around its copy of the table has read one whole table.
+ * seq around its copy of the table has read one whole table. Each guest
+ * gets the rules as its features let it read them.
  */
-static void write_page(struct hm_vm *vm, struct hm_sub_page *page)
+static void write_page(struct hm_vm *vm, struct hm_vcpu *vcpu)
 {
+	struct hm_sub_page *page = vcpu->sub_page;
 	bool fits = vm->sub_nr_rules <= HM_SUB_MAX_RULES;
 	uint32_t flags = vm->sub_flags | (fits ? 0 : HM_SUB_ALL);
 	size_t n = fits ? vm->sub_nr_rules : 0, i;
@@ -70,7 +82,7 @@ static void write_page(struct hm_vm *vm, struct hm_sub_page *page)
 	page->header.flags = hm_le32(flags);
 	page->header.nr_rules = hm_le32((uint32_t)n);
 	for (i = 0; i < n; i++) {
-		to_wire(&wire, &vm->sub_rules[i]);
+		to_wire(&wire, &vm->sub_rules[i], vcpu->guest.features);
 		memcpy(&page->rules[i], &wire, sizeof(wire));
 	}
 	__atomic_store_n(&page->header.seq, hm_le32(vm->sub_seq),
@@ -83,7 +95,7 @@ static void write_all(struct hm_vm *vm)
 	struct hm_vcpu *v;
 
 	for (v = vm->sub_vcpus; v; v = v->sub_next)
-		write_page(vm, v->sub_page);
+		write_page(vm, v);
 }
 
 static void replace(struct hm_vm *vm, struct hm_sub_rule *rules, size_t n,
@@ -158,7 +170,7 @@ int sub_take_page(struct hm_vcpu *vcpu)
 		vm->sub_vcpus = vcpu;
 	}
 	vcpu->sub_page = page;
-	write_page(vm, page);
+	write_page(vm, vcpu);
 	pthread_mutex_unlock(&vm->sub_lock);
 	set_region_header(r, HM_RESP_SUBSCRIBE_OK, gpa, 0);
 	return 0;
@@ -182,12 +194,45 @@ void sub_drop_vcpu(struct hm_vcpu *vcpu)
 	pthread_mutex_unlock(&vm->sub_lock);
 }
 
+/*
+ * A string op on the event task's string at @addr, read as the handler's
+ * hm_vcpu_read_str() would (a prefetched one without a round trip): one
+ * that is not there does not hold; one past HM_NAME_MAX bytes, when its
+ * start cannot tell, is -ENAMETOOLONG.
+ */
+static int str_cond_holds(struct hm_vcpu *vcpu, const struct hm_sub_cond *c,
+			  uint64_t addr)
+{
+	char s[HM_NAME_MAX];
+	ssize_t n;
+	int holds;
+
+	if (!vcpu)
+		return -EINVAL;
+	/* The handler's reads may have turned to another process. */
+	if (vcpu->target)
+		return -EBUSY;
+	n = hm_vcpu_read_str(vcpu, addr, s, sizeof(s));
+	if (n == -EFAULT)
+		return 0;
+	if (n == -ENAMETOOLONG) {
+		holds = hm_sub_cond_str_holds(c, s, sizeof(s) - 1, 0);
+		return holds < 0 ? -ENAMETOOLONG : holds;
+	}
+	if (n < 0)
+		return (int)n;
+	return hm_sub_cond_str_holds(c, s, (uint64_t)n, 1);
+}
+
 static int cond_holds(struct hm_vcpu *vcpu, const struct hm_event *ev,
 		      const struct hm_sub_cond *c)
 {
 	uint64_t v;
 	int err;
 
+	if (hm_cond_op_is_str(c->op))
+		return str_cond_holds(vcpu, c,
+				      ev->args[c->field - HM_FIELD_ARG0]);
 	switch (c->field) {
 	case HM_FIELD_RET:
 		v = ev->ret;

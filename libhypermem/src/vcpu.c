@@ -119,7 +119,8 @@ static int check_hello(const struct hm_hello *hello)
 		       HM_FEATURE_PROC_LIST | HM_FEATURE_PROC_MAPS | \
 		       HM_FEATURE_PROC_FDS | HM_FEATURE_PROC_PATHS | \
 		       HM_FEATURE_PROC_EVENTS | HM_FEATURE_WRITE_FILE | \
-		       HM_FEATURE_PID_ACCESS | HM_FEATURE_GUEST_ARCH)
+		       HM_FEATURE_PID_ACCESS | HM_FEATURE_GUEST_ARCH | \
+		       HM_FEATURE_COND_OPS)
 
 static int on_register(struct hm_vcpu *vcpu, uint64_t gpa)
 {

@@ -91,7 +91,9 @@ struct hm_guest_info {
  * module: its `syscalls` parameter). Guests without the feature raise as
  * before too, so the VMM checks each event with hm_vcpu_event_matches()
  * where it needs the rules to hold. More rules than a page holds
- * (HM_SUB_MAX_RULES) are kept, and the guests get HM_SUB_ALL.
+ * (HM_SUB_MAX_RULES) are kept, and the guests get HM_SUB_ALL. A guest
+ * without HM_FEATURE_COND_OPS gets the rules without their conditions of
+ * another op than HM_COND_RANGE: it raises more, never less.
  * @return 0; -EINVAL for a malformed rule (kind, field, flags, a return
  * value condition on an entry or user event, lo > hi); -ENOMEM.
  */
@@ -106,9 +108,19 @@ HM_EXPORT void hm_vm_unsubscribe(struct hm_vm *vm);
  * nr and every condition. A pid or comm condition uses the event's task
  * (HM_EVENT_HAS_TASK); without it a pid is asked of the guest (inside the
  * event handler only) and a comm cannot be known. The pid is always the
- * task's that raised the event, after hm_vcpu_use_process() too.
+ * task's that raised the event, after hm_vcpu_use_process() too. A
+ * string op (HM_COND_STR_*) reads the argument's string with
+ * hm_vcpu_read_str() (no round trip where the guest prefetched it,
+ * HM_FETCH_STR), up to HM_NAME_MAX bytes; one that cannot be read does
+ * not hold. Its needle is the rule's 16 bytes: with HM_COND_NEEDLE_CUT, 1
+ * says only that the longer needle they were cut from may match, which
+ * the caller, who knows it, checks on the string itself (hypermem-run's
+ * and the Python package's filters do).
  * @return 1, 0; -EOPNOTSUPP for a comm condition on an event without its
- * task; an error of hm_vcpu_get_proc_pid().
+ * task; an error of hm_vcpu_get_proc_pid(); for a string op -EINVAL
+ * without @p vcpu, -EBUSY after hm_vcpu_use_process() to another process,
+ * -ENAMETOOLONG where the string's first HM_NAME_MAX - 1 bytes cannot
+ * tell, an error of hm_vcpu_read_str().
  */
 HM_EXPORT int hm_vcpu_event_matches(struct hm_vcpu *vcpu,
 				    const struct hm_event *event,

@@ -126,7 +126,28 @@
  * NUL-padded bytes of lo and hi, little-endian. A guest reads a table that
  * does not fit its page (nr_rules above HM_SUB_MAX_RULES, a count or field
  * it does not know) as HM_SUB_ALL: it raises every event and the host,
- * which checks every event against its rules anyway, drops the rest.
+ * which checks every event against its rules anyway, drops the rest; a
+ * rule with a condition it does not know raises the events that its other
+ * conditions let through.
+ *
+ * With HM_FEATURE_COND_OPS a condition's op (enum hm_cond_op) says more
+ * than HM_COND_RANGE's [lo, hi]: value != lo (NE), every bit of lo set
+ * (BITS_SET) or clear (BITS_CLEAR), hi 0 and no flag for those three; and
+ * on an argument (not of a process event) the string it points to: equal
+ * to the needle (STR_EQ), starting with it (STR_PREFIX), ending with it
+ * (STR_SUFFIX) or holding it (STR_CONTAINS). The needle is lo's bytes then
+ * hi's, as they are (no byte swap), NUL-padded, or all 16 with
+ * HM_COND_NEEDLE_CUT: then they are the start (the end, for STR_SUFFIX) of
+ * a longer needle, and the guest's check is only a necessary one (an
+ * STR_EQ string must then also be longer than 16 bytes). The guest reads
+ * at most HM_COND_STR_MAX bytes of the string; one it cannot read (a
+ * fault, a context where it may not read user memory) or whose end it did
+ * not reach when that could change the answer makes the condition
+ * unknown: the event is raised and the host decides. A host writes
+ * conditions with op != HM_COND_RANGE only to guests that negotiated the
+ * feature, and leaves them out of the others' rules (looser rules: the
+ * host checks every event). A guest without the feature reads op as its
+ * reserved field, not 0: the rule's other conditions decide, as above.
  *
  * With the feature an event record (HM_OP_EVENT) is followed by a struct
  * hm_event_task: the pid and comm of the task that raised it, so that the
@@ -414,6 +435,7 @@ enum hm_call {
 #define HM_FEATURE_WRITE_FILE (1u << 15)	/* HM_OP_WRITE_FILE */
 #define HM_FEATURE_PID_ACCESS (1u << 16)	/* HM_OP_USE_PROCESS */
 #define HM_FEATURE_GUEST_ARCH (1u << 17)	/* hm_hello.arch */
+#define HM_FEATURE_COND_OPS (1u << 18)		/* hm_sub_cond.op */
 
 /* Longest fd name, its NUL included: Linux's PATH_MAX. */
 #define HM_NAME_MAX 4096u
@@ -571,14 +593,31 @@ enum hm_sub_field {
 };
 #define HM_FIELD_MAX HM_FIELD_COMM
 
-#define HM_COND_SIGNED (1u << 0)
+#define HM_COND_SIGNED (1u << 0)	/* HM_COND_RANGE: signed bounds */
+#define HM_COND_NEEDLE_CUT (1u << 1)	/* a string op's needle is longer */
+
+/* What a condition says of its field (HM_FEATURE_COND_OPS beyond RANGE). */
+enum hm_cond_op {
+	HM_COND_RANGE = 0,		/* lo <= value <= hi */
+	HM_COND_NE = 1,			/* value != lo */
+	HM_COND_BITS_SET = 2,		/* (value & lo) == lo */
+	HM_COND_BITS_CLEAR = 3,		/* (value & lo) == 0 */
+	HM_COND_STR_EQ = 4,		/* the argument's string: the needle */
+	HM_COND_STR_PREFIX = 5,		/* starts with it */
+	HM_COND_STR_SUFFIX = 6,		/* ends with it */
+	HM_COND_STR_CONTAINS = 7,	/* has it somewhere */
+};
+#define HM_COND_OP_MAX HM_COND_STR_CONTAINS
+/* The bytes of an argument's string a guest reads for a string op. */
+#define HM_COND_STR_MAX 256u
 
 struct hm_sub_cond {
 	uint8_t field;		/* enum hm_sub_field */
 	uint8_t flags;		/* HM_COND_* */
-	uint16_t reserved;
+	uint8_t op;		/* enum hm_cond_op */
+	uint8_t reserved;
 	uint32_t reserved2;
-	uint64_t lo;		/* lo <= value <= hi */
+	uint64_t lo;		/* see enum hm_cond_op */
 	uint64_t hi;
 };
 
@@ -787,6 +826,17 @@ HM_STATIC_ASSERT(sizeof(struct hm_mailbox_ctl) == 64, mailbox_ctl_size);
 #define hm_le64(x) ((uint64_t)(x))
 #endif
 
+static inline int hm_cond_op_is_str(uint8_t op)
+{
+	return op >= HM_COND_STR_EQ && op <= HM_COND_STR_CONTAINS;
+}
+
+/* Whether lo and hi hold bytes (a name, a needle) rather than numbers. */
+static inline int hm_sub_cond_is_text(const struct hm_sub_cond *c)
+{
+	return c->field == HM_FIELD_COMM || hm_cond_op_is_str(c->op);
+}
+
 /*
  * The meaning of a rule, for the host and the guest: each reads a rule in
  * its own byte order, swapped to or from the page's (numbers little-endian,
@@ -799,7 +849,7 @@ static inline void hm_sub_rule_swap(struct hm_sub_rule *r)
 	r->kind = hm_le32(r->kind);
 	r->nr = hm_le64(r->nr);
 	for (i = 0; i < HM_SUB_MAX_CONDS; i++) {
-		if (r->conds[i].field == HM_FIELD_COMM)
+		if (hm_sub_cond_is_text(&r->conds[i]))
 			continue;
 		r->conds[i].lo = hm_le64(r->conds[i].lo);
 		r->conds[i].hi = hm_le64(r->conds[i].hi);
@@ -815,16 +865,33 @@ static inline int hm_sub_rule_selects(const struct hm_sub_rule *r,
 	return r->kind == kind && ((r->flags & HM_RULE_ANY_NR) || r->nr == nr);
 }
 
+/* Byte @i of lo then hi: a comm's or a needle's. */
+static inline unsigned char hm_sub_cond_byte(const struct hm_sub_cond *c,
+					     unsigned int i)
+{
+	return i < 8 ? ((const unsigned char *)&c->lo)[i] :
+		       ((const unsigned char *)&c->hi)[i - 8];
+}
+
 /*
  * Whether a condition holds for @value, the field's (an argument, the
  * return value, the pid), or for @comm, the task's HM_COMM_LEN bytes:
  * equal to the name in lo's bytes then hi's up to its NUL, or in all 16.
+ * Not for string ops: hm_sub_cond_str_holds().
  */
 static inline int hm_sub_cond_holds(const struct hm_sub_cond *c,
 				    uint64_t value, const char *comm)
 {
 	unsigned int i;
 
+	switch (c->field == HM_FIELD_COMM ? (uint8_t)HM_COND_RANGE : c->op) {
+	case HM_COND_NE:
+		return value != c->lo;
+	case HM_COND_BITS_SET:
+		return (value & c->lo) == c->lo;
+	case HM_COND_BITS_CLEAR:
+		return (value & c->lo) == 0;
+	}
 	if (c->field != HM_FIELD_COMM) {
 		if (c->flags & HM_COND_SIGNED)
 			return (int64_t)c->lo <= (int64_t)value &&
@@ -832,9 +899,7 @@ static inline int hm_sub_cond_holds(const struct hm_sub_cond *c,
 		return c->lo <= value && value <= c->hi;
 	}
 	for (i = 0; i < HM_COMM_LEN; i++) {
-		unsigned char want = i < 8 ?
-			((const unsigned char *)&c->lo)[i] :
-			((const unsigned char *)&c->hi)[i - 8];
+		unsigned char want = hm_sub_cond_byte(c, i);
 
 		if (want != (unsigned char)comm[i])
 			return 0;
@@ -844,19 +909,113 @@ static inline int hm_sub_cond_holds(const struct hm_sub_cond *c,
 	return 1;
 }
 
+/* Whether the needle's @n bytes are those at @s. */
+static inline int hm_sub_cond_needle_at(const struct hm_sub_cond *c,
+					const char *s, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		if ((unsigned char)s[i] != hm_sub_cond_byte(c, i))
+			return 0;
+	}
+	return 1;
+}
+
+/* Whether @s, @len bytes read of a string, starts with the needle's @n. */
+static inline int hm_sub_cond_str_starts(const struct hm_sub_cond *c,
+					 const char *s, uint64_t len,
+					 int whole, unsigned int n)
+{
+	if (len < n)
+		return whole ? 0 : -1;
+	return hm_sub_cond_needle_at(c, s, n);
+}
+
+/*
+ * Whether a string op holds for @s, the first @len bytes of the string an
+ * argument points to, @whole when they are all of it (its NUL came within
+ * what was read): 1, 0, or -1 when only more of the string could tell.
+ * The needle is lo's bytes then hi's up to a NUL, or all 16; with
+ * HM_COND_NEEDLE_CUT they are the start of a longer one (its end for
+ * SUFFIX), so that 1 only says that the whole needle may match.
+ */
+static inline int hm_sub_cond_str_holds(const struct hm_sub_cond *c,
+					const char *s, uint64_t len,
+					int whole)
+{
+	unsigned int n = 0;
+	uint64_t at;
+
+	while (n < HM_COMM_LEN && hm_sub_cond_byte(c, n))
+		n++;
+	switch (c->op) {
+	case HM_COND_STR_EQ:
+		if (c->flags & HM_COND_NEEDLE_CUT)
+			return whole && len <= n ? 0 :
+			       hm_sub_cond_str_starts(c, s, len, whole, n);
+		if (len != n)
+			return len > n || whole ? 0 : -1;
+		if (!hm_sub_cond_needle_at(c, s, n))
+			return 0;
+		return whole ? 1 : -1;
+	case HM_COND_STR_PREFIX:
+		return hm_sub_cond_str_starts(c, s, len, whole, n);
+	case HM_COND_STR_SUFFIX:
+		if (!whole)
+			return -1;
+		return len >= n && hm_sub_cond_needle_at(c, s + len - n, n);
+	case HM_COND_STR_CONTAINS:
+		for (at = 0; at + n <= len; at++) {
+			if (hm_sub_cond_needle_at(c, s + at, n))
+				return 1;
+		}
+		return whole ? 0 : -1;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * Whether a string op's needle is canonical: NUL-padded after its end;
+ * one cut from a longer needle has all 16 bytes.
+ */
+static inline int hm_sub_cond_needle_valid(const struct hm_sub_cond *c)
+{
+	unsigned int i, ended = 0;
+
+	for (i = 0; i < HM_COMM_LEN; i++) {
+		if (!hm_sub_cond_byte(c, i))
+			ended = 1;
+		else if (ended)
+			return 0;
+	}
+	return !(ended && (c->flags & HM_COND_NEEDLE_CUT));
+}
+
 /*
  * Whether a condition of a rule of @kind is one both sides read: the host
  * refuses a rule with another, the guest raises the events it may match.
  */
 static inline int hm_sub_cond_valid(uint32_t kind, const struct hm_sub_cond *c)
 {
-	if (c->field > HM_FIELD_MAX || (c->flags & ~HM_COND_SIGNED) ||
+	if (c->field > HM_FIELD_MAX || c->op > HM_COND_OP_MAX ||
+	    (c->flags & ~(HM_COND_SIGNED | HM_COND_NEEDLE_CUT)) ||
 	    c->reserved || c->reserved2)
 		return 0;
 	if (c->field == HM_FIELD_RET && kind != HM_EVENT_SYSCALL_EXIT)
 		return 0;
 	if (c->field == HM_FIELD_COMM)
-		return !c->flags;
+		return !c->flags && c->op == HM_COND_RANGE;
+	if (hm_cond_op_is_str(c->op))
+		return c->field <= HM_FIELD_ARG0 + 5 &&
+		       kind != HM_EVENT_PROCESS &&
+		       !(c->flags & HM_COND_SIGNED) &&
+		       hm_sub_cond_needle_valid(c);
+	if (c->flags & HM_COND_NEEDLE_CUT)
+		return 0;
+	if (c->op != HM_COND_RANGE)
+		return !c->flags && !c->hi;
 	if (c->flags & HM_COND_SIGNED)
 		return (int64_t)c->lo <= (int64_t)c->hi;
 	return c->lo <= c->hi;
