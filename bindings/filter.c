@@ -4,6 +4,9 @@
  * and Python's plugins alike. What a condition means once made is
  * protocol.h's, for the guest and the library both.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE	/* memmem */
+#endif
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -94,11 +97,12 @@ static void declare_fetches(struct hm_sub_rule *rule,
 	add_fetch(rule, HM_FETCH_ARGV, 0, -1, 4096);
 }
 
-void filter_rule_init(struct hm_sub_rule *rule, uint32_t kind, int64_t nr)
+void filter_init(struct filter *f, uint32_t kind, int64_t nr)
 {
+	struct hm_sub_rule *rule = &f->rule;
 	const struct syscall_desc *d;
 
-	memset(rule, 0, sizeof(*rule));
+	memset(f, 0, sizeof(*f));
 	rule->kind = kind;
 	rule->flags = nr == FILTER_ANY_NR ? HM_RULE_ANY_NR : 0;
 	rule->nr = nr == FILTER_ANY_NR ? 0 : (uint64_t)nr;
@@ -145,7 +149,7 @@ static int comm_cond(struct hm_sub_cond *c, const struct filter_value *v,
 {
 	char name[HM_COMM_LEN] = { 0 };
 
-	if (v->type != FILTER_TEXT || v->len >= HM_COMM_LEN ||
+	if (v->op || v->type != FILTER_TEXT || v->len >= HM_COMM_LEN ||
 	    memchr(v->text, '\0', v->len))
 		return fail(msg, "filter comm: a name of at most %u bytes",
 			    HM_COMM_LEN - 1);
@@ -162,8 +166,8 @@ static int range_cond(struct hm_sub_cond *c, const char *key,
 	int64_t lo = v->lo, hi = v->type == FILTER_RANGE ? v->hi : v->lo;
 
 	if (v->type != FILTER_INTEGER && v->type != FILTER_RANGE)
-		return fail(msg, "filter %s: an integer, or lo and hi for a "
-			    "range", key);
+		return fail(msg, "filter %s: an integer, lo and hi for a "
+			    "range, or one operator and its value", key);
 	if (lo < 0 || hi < 0 || c->field == HM_FIELD_RET)
 		c->flags = HM_COND_SIGNED;
 	c->lo = (uint64_t)lo;
@@ -174,10 +178,150 @@ static int range_cond(struct hm_sub_cond *c, const char *key,
 	return 0;
 }
 
-int filter_add(struct hm_sub_rule *rule, const char *key,
+/*
+ * gt, ge, lt, le: a range to the end of the field's values, signed where
+ * the bound is below 0 or the key is ret.
+ */
+static int bound_cond(struct hm_sub_cond *c, const char *key,
+		      const struct filter_value *v, char *msg)
+{
+	int sign = v->lo < 0 || c->field == HM_FIELD_RET;
+	uint64_t min = sign ? (uint64_t)INT64_MIN : 0;
+	uint64_t max = sign ? (uint64_t)INT64_MAX : UINT64_MAX;
+	uint64_t x = (uint64_t)v->lo;
+	int above = v->op[0] == 'g', strict = v->op[1] == 't';
+
+	if (v->type != FILTER_INTEGER)
+		return fail(msg, "filter %s: %s takes an integer", key,
+			    v->op);
+	if (strict && x == (above ? max : min))
+		return fail(msg, "filter %s: %s %lld matches nothing", key,
+			    v->op, (long long)v->lo);
+	c->flags = sign ? HM_COND_SIGNED : 0;
+	c->lo = above ? x + (uint64_t)strict : min;
+	c->hi = above ? max : x - (uint64_t)strict;
+	return 0;
+}
+
+/* ne, bits_set, bits_clear: lo alone. */
+static int number_cond(struct hm_sub_cond *c, const char *key, uint8_t op,
+		       const struct filter_value *v, char *msg)
+{
+	if (v->type != FILTER_INTEGER)
+		return fail(msg, "filter %s: %s takes an integer", key,
+			    v->op);
+	c->op = op;
+	c->lo = (uint64_t)v->lo;
+	return 0;
+}
+
+/* success: ret >= 0; error: a -errno value, as Linux returns them. */
+static int outcome_cond(struct hm_sub_cond *c, const char *key,
+			const struct filter_value *v, char *msg)
+{
+	if (c->field != HM_FIELD_RET)
+		return fail(msg, "filter %s: %s only on ret", key, v->op);
+	if (v->type != FILTER_BOOL || !v->lo)
+		return fail(msg, "filter %s: %s takes true", key, v->op);
+	c->flags = HM_COND_SIGNED;
+	c->lo = v->op[0] == 's' ? 0 : (uint64_t)-4095;
+	c->hi = v->op[0] == 's' ? (uint64_t)INT64_MAX : (uint64_t)-1;
+	return 0;
+}
+
+/* The string fetch the host's check of a string condition reads. */
+static void fetch_string(struct hm_sub_rule *rule, int arg)
+{
+	unsigned int i;
+
+	for (i = 0; i < rule->nr_fetches; i++) {
+		if (rule->fetches[i].what == HM_FETCH_STR &&
+		    rule->fetches[i].arg == arg)
+			return;
+	}
+	add_fetch(rule, HM_FETCH_STR, arg, -1, HM_COND_STR_MAX);
+}
+
+/*
+ * str, prefix, suffix, contains: the needle in lo's bytes then hi's,
+ * NUL-padded; a longer one cut to its 16 first bytes (last, for a
+ * suffix), whole in @needle.
+ */
+static int needle_cond(struct filter *f, struct hm_sub_cond *c,
+		       const char *key, uint8_t op,
+		       const struct filter_value *v, char *needle, char *msg)
+{
+	char b[HM_COMM_LEN] = { 0 };
+	const char *from = v->text;
+
+	if (c->field > HM_FIELD_ARG0 + 5 ||
+	    f->rule.kind == HM_EVENT_PROCESS)
+		return fail(msg, "filter %s: %s only on an argument (it "
+			    "reads the string the argument points to)", key,
+			    v->op);
+	if (v->type != FILTER_TEXT || v->len > FILTER_NEEDLE_MAX ||
+	    memchr(v->text, '\0', v->len))
+		return fail(msg, "filter %s: %s takes a text of at most %u "
+			    "bytes", key, v->op, FILTER_NEEDLE_MAX);
+	c->op = op;
+	if (v->len > HM_COMM_LEN) {
+		c->flags = HM_COND_NEEDLE_CUT;
+		if (op == HM_COND_STR_SUFFIX)
+			from += v->len - HM_COMM_LEN;
+		memcpy(needle, v->text, v->len);
+		needle[v->len] = '\0';
+	}
+	memcpy(b, from, v->len < HM_COMM_LEN ? v->len : HM_COMM_LEN);
+	memcpy(&c->lo, b, 8);
+	memcpy(&c->hi, b + 8, 8);
+	fetch_string(&f->rule, c->field - HM_FIELD_ARG0);
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	uint8_t op;
+} needle_ops[] = {
+	{ "str", HM_COND_STR_EQ },
+	{ "prefix", HM_COND_STR_PREFIX },
+	{ "suffix", HM_COND_STR_SUFFIX },
+	{ "contains", HM_COND_STR_CONTAINS },
+};
+
+/* The condition of an operator and its value. */
+static int op_cond(struct filter *f, struct hm_sub_cond *c, const char *key,
+		   const struct filter_value *v, char *needle, char *msg)
+{
+	const char *op = v->op;
+	unsigned int i;
+
+	if (!strcmp(op, "gt") || !strcmp(op, "ge") || !strcmp(op, "lt") ||
+	    !strcmp(op, "le"))
+		return bound_cond(c, key, v, msg);
+	if (!strcmp(op, "ne"))
+		return number_cond(c, key, HM_COND_NE, v, msg);
+	if (!strcmp(op, "bits_set"))
+		return number_cond(c, key, HM_COND_BITS_SET, v, msg);
+	if (!strcmp(op, "bits_clear"))
+		return number_cond(c, key, HM_COND_BITS_CLEAR, v, msg);
+	if (!strcmp(op, "success") || !strcmp(op, "error"))
+		return outcome_cond(c, key, v, msg);
+	for (i = 0; i < sizeof(needle_ops) / sizeof(needle_ops[0]); i++) {
+		if (!strcmp(op, needle_ops[i].name))
+			return needle_cond(f, c, key, needle_ops[i].op, v,
+					   needle, msg);
+	}
+	return fail(msg, "filter %s: unknown operator '%s' (ne, gt, ge, lt, "
+		    "le, bits_set, bits_clear, str, prefix, suffix, contains, "
+		    "success, error)", key, op);
+}
+
+int filter_add(struct filter *f, const char *key,
 	       const struct filter_value *v, char msg[FILTER_MSG_MAX])
 {
+	struct hm_sub_rule *rule = &f->rule;
 	struct hm_sub_cond c = { 0 };
+	char *needle = f->needle[rule->nr_conds % HM_SUB_MAX_CONDS];
 	int field, err;
 
 	if (!key)
@@ -189,12 +333,66 @@ int filter_add(struct hm_sub_rule *rule, const char *key,
 	if (field < 0)
 		return field;
 	c.field = (uint8_t)field;
-	err = field == HM_FIELD_COMM ? comm_cond(&c, v, msg) :
-	      range_cond(&c, key, v, msg);
+	if (field == HM_FIELD_COMM)
+		err = comm_cond(&c, v, msg);
+	else if (v->op)
+		err = op_cond(f, &c, key, v, needle, msg);
+	else
+		err = range_cond(&c, key, v, msg);
 	if (err)
 		return err;
 	rule->conds[rule->nr_conds++] = c;
 	return 0;
+}
+
+/*
+ * A needle longer than the rule's 16 bytes, on the argument's string as
+ * hm_vcpu_event_matches() reads it.
+ */
+static int whole_needle_holds(struct hm_vcpu *vcpu, const struct hm_event *ev,
+			      const struct hm_sub_cond *c, const char *needle)
+{
+	char s[HM_NAME_MAX];
+	size_t k = strlen(needle), len;
+	ssize_t n;
+
+	n = hm_vcpu_read_str(vcpu, ev->args[c->field - HM_FIELD_ARG0], s,
+			     sizeof(s));
+	if (n == -EFAULT)
+		return 0;
+	if (n < 0 && n != -ENAMETOOLONG)
+		return (int)n;
+	/* Too long a string: its start can tell an equal or a prefix. */
+	len = n < 0 ? sizeof(s) - 1 : (size_t)n;
+	switch (c->op) {
+	case HM_COND_STR_EQ:
+		return n >= 0 && len == k && !memcmp(s, needle, k);
+	case HM_COND_STR_PREFIX:
+		return len >= k && !memcmp(s, needle, k);
+	case HM_COND_STR_SUFFIX:
+		if (n < 0)
+			return -ENAMETOOLONG;
+		return len >= k && !memcmp(s + len - k, needle, k);
+	default:
+		if (memmem(s, len, needle, k))
+			return 1;
+		return n < 0 ? -ENAMETOOLONG : 0;
+	}
+}
+
+int filter_matches(struct hm_vcpu *vcpu, const struct hm_event *ev,
+		   const struct filter *f)
+{
+	unsigned int i;
+	int ret;
+
+	ret = hm_vcpu_event_matches(vcpu, ev, &f->rule);
+	for (i = 0; ret > 0 && i < f->rule.nr_conds; i++) {
+		if (f->rule.conds[i].flags & HM_COND_NEEDLE_CUT)
+			ret = whole_needle_holds(vcpu, ev, &f->rule.conds[i],
+						 f->needle[i]);
+	}
+	return ret;
 }
 
 void filter_match_error(int err, char msg[FILTER_MSG_MAX])

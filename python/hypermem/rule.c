@@ -17,7 +17,7 @@
 
 typedef struct {
 	PyObject_HEAD
-	struct hm_sub_rule rule;
+	struct filter filter;
 } RuleObject;
 
 /* A 64-bit signed int, or 0 with no exception left. */
@@ -37,31 +37,56 @@ static int int_of(PyObject *o, int64_t *v)
 	return 1;
 }
 
-/* A filter's value: an int, (lo, hi) or [lo, hi], a str (as UTF-8). */
+/* An int, a bool or a str (as UTF-8) into @v. */
+static void scalar_of(PyObject *o, struct filter_value *v)
+{
+	Py_ssize_t len;
+
+	if (PyBool_Check(o)) {
+		v->type = FILTER_BOOL;
+		v->lo = o == Py_True;
+	} else if (PyUnicode_Check(o)) {
+		v->text = PyUnicode_AsUTF8AndSize(o, &len);
+		if (v->text) {
+			v->type = FILTER_TEXT;
+			v->len = (size_t)len;
+		}
+		PyErr_Clear();
+	} else if (int_of(o, &v->lo)) {
+		v->type = FILTER_INTEGER;
+	}
+}
+
+/*
+ * A filter's value: an int, (lo, hi) or [lo, hi], a str (as UTF-8), or
+ * {op: value}, a dict of one str key.
+ */
 static struct filter_value value_of(PyObject *o)
 {
 	struct filter_value v = { .type = FILTER_OTHER };
-	Py_ssize_t len;
+	Py_ssize_t pos = 0;
+	PyObject *k, *x;
 
-	if (PyUnicode_Check(o)) {
-		v.text = PyUnicode_AsUTF8AndSize(o, &len);
-		if (v.text) {
-			v.type = FILTER_TEXT;
-			v.len = (size_t)len;
+	if (PyDict_Check(o)) {
+		if (PyDict_Size(o) == 1 && PyDict_Next(o, &pos, &k, &x) &&
+		    PyUnicode_Check(k)) {
+			v.op = PyUnicode_AsUTF8(k);
+			PyErr_Clear();
+			if (v.op)
+				scalar_of(x, &v);
 		}
-		PyErr_Clear();
 	} else if ((PyTuple_Check(o) || PyList_Check(o)) &&
 		   PySequence_Fast_GET_SIZE(o) == 2) {
 		if (int_of(PySequence_Fast_GET_ITEM(o, 0), &v.lo) &&
 		    int_of(PySequence_Fast_GET_ITEM(o, 1), &v.hi))
 			v.type = FILTER_RANGE;
-	} else if (int_of(o, &v.lo)) {
-		v.type = FILTER_INTEGER;
+	} else if (!PyBool_Check(o)) {
+		scalar_of(o, &v);
 	}
 	return v;
 }
 
-static int add_filter(struct hm_sub_rule *rule, PyObject *filter)
+static int add_filter(struct filter *f, PyObject *filter)
 {
 	char msg[FILTER_MSG_MAX];
 	Py_ssize_t pos = 0;
@@ -77,7 +102,7 @@ static int add_filter(struct hm_sub_rule *rule, PyObject *filter)
 				  NULL;
 
 		PyErr_Clear();
-		if (filter_add(rule, key, &v, msg)) {
+		if (filter_add(f, key, &v, msg)) {
 			PyErr_SetString(PyExc_ValueError, msg);
 			return -1;
 		}
@@ -86,8 +111,8 @@ static int add_filter(struct hm_sub_rule *rule, PyObject *filter)
 }
 
 /* kind, nr or None (every one), filter or None; 0 or -1 (raised). */
-static int make_rule(struct hm_sub_rule *rule, unsigned int kind,
-		     PyObject *nr, PyObject *filter)
+static int make_rule(struct filter *f, unsigned int kind, PyObject *nr,
+		     PyObject *filter)
 {
 	int64_t n = FILTER_ANY_NR;
 
@@ -96,8 +121,8 @@ static int make_rule(struct hm_sub_rule *rule, unsigned int kind,
 		if (PyErr_Occurred())
 			return -1;
 	}
-	filter_rule_init(rule, kind, n);
-	return filter && filter != Py_None ? add_filter(rule, filter) : 0;
+	filter_init(f, kind, n);
+	return filter && filter != Py_None ? add_filter(f, filter) : 0;
 }
 
 /* Rule(kind, nr=None, filter=None) */
@@ -110,7 +135,7 @@ static int rule_init(RuleObject *self, PyObject *args, PyObject *kw)
 	if (!PyArg_ParseTupleAndKeywords(args, kw, "I|OO:Rule", names, &kind,
 					 &nr, &filter))
 		return -1;
-	return make_rule(&self->rule, kind, nr, filter);
+	return make_rule(&self->filter, kind, nr, filter);
 }
 
 /*
@@ -131,7 +156,7 @@ static PyObject *rule_matches(RuleObject *self, PyObject *arg)
 	Py_BEGIN_ALLOW_THREADS
 	vcpu = py_event_take(e);
 	if (vcpu) {
-		ret = hm_vcpu_event_matches(vcpu, &e->ev, &self->rule);
+		ret = filter_matches(vcpu, &e->ev, &self->filter);
 		py_event_give(e);
 	}
 	Py_END_ALLOW_THREADS
@@ -149,7 +174,7 @@ static PyObject *rule_matches(RuleObject *self, PyObject *arg)
 
 static PyObject *rule_get(RuleObject *self, void *what)
 {
-	const struct hm_sub_rule *r = &self->rule;
+	const struct hm_sub_rule *r = &self->filter.rule;
 	PyObject *t;
 	unsigned int i;
 
@@ -203,7 +228,9 @@ PyTypeObject py_rule_type = {
 	.tp_doc = "Rule(kind, nr=None, filter=None): the events a handler "
 		  "wants; filter {key: value} with keys pid, comm, ret, "
 		  "arg1..arg6 or the syscall's argument names, each an int, "
-		  "(lo, hi) or, for comm, a str.",
+		  "(lo, hi), {op: value} (ne, gt, ge, lt, le, bits_set, "
+		  "bits_clear; str, prefix, suffix, contains on an argument's "
+		  "string; success, error on ret) or, for comm, a str.",
 	.tp_new = PyType_GenericNew,
 	.tp_init = (initproc)rule_init,
 	.tp_methods = rule_methods,
@@ -214,11 +241,14 @@ PyTypeObject py_rule_type = {
 static int rule_from_tuple(PyObject *item, struct hm_sub_rule *r)
 {
 	PyObject *nr, *filter = NULL;
+	struct filter f;
 	unsigned int kind;
 
-	if (!PyArg_ParseTuple(item, "IO|O:rule", &kind, &nr, &filter))
+	if (!PyArg_ParseTuple(item, "IO|O:rule", &kind, &nr, &filter) ||
+	    make_rule(&f, kind, nr, filter))
 		return -1;
-	return make_rule(r, kind, nr, filter);
+	*r = f.rule;
+	return 0;
 }
 
 struct hm_sub_rule *py_rules_from(PyObject *list, size_t *n)
@@ -241,7 +271,7 @@ struct hm_sub_rule *py_rules_from(PyObject *list, size_t *n)
 		PyObject *item = PySequence_Fast_GET_ITEM(seq, i);
 
 		if (PyObject_TypeCheck(item, &py_rule_type))
-			rules[i] = ((RuleObject *)item)->rule;
+			rules[i] = ((RuleObject *)item)->filter.rule;
 		else if (rule_from_tuple(item, &rules[i]))
 			break;
 	}

@@ -3,7 +3,7 @@
  * The Lua state, the handler registry and event dispatch. Handlers live in
  * a registry table, per phase ("enter", "return", then user events) a list
  * of { nr, fn, rule[, said] } in registration order (nr -1 matches every
- * call or code; rule, a struct hm_sub_rule userdata, holds the hook's
+ * call or code; rule, a struct filter userdata, holds the hook's
  * filter; said: the guest's failure to have it checked was said).
  * The handlers' rules are the VM's subscription: the guest raises only
  * what some handler wants. Events from all vCPUs are serialized by s->lock
@@ -96,49 +96,92 @@ static const uint32_t phase_kinds[] = {
 	[PHASE_PROCESS] = HM_EVENT_PROCESS,
 };
 
-/* The Lua value on the stack's top as a filter's value. */
-static struct filter_value lua_filter_value(lua_State *L)
+/* An integer, a string or a boolean on the stack's top. */
+static void lua_scalar_value(lua_State *L, struct filter_value *v)
 {
-	struct filter_value v = { .type = FILTER_OTHER };
-	int ok_lo, ok_hi;
+	int ok;
 
 	switch (lua_type(L, -1)) {
 	case LUA_TSTRING:
-		v.type = FILTER_TEXT;
-		v.text = lua_tolstring(L, -1, &v.len);
+		v->type = FILTER_TEXT;
+		v->text = lua_tolstring(L, -1, &v->len);
 		break;
-	case LUA_TTABLE:
-		lua_rawgeti(L, -1, 1);
-		lua_rawgeti(L, -2, 2);
-		v.lo = lua_tointegerx(L, -2, &ok_lo);
-		v.hi = lua_tointegerx(L, -1, &ok_hi);
-		lua_pop(L, 2);
-		if (ok_lo && ok_hi)
-			v.type = FILTER_RANGE;
+	case LUA_TBOOLEAN:
+		v->type = FILTER_BOOL;
+		v->lo = lua_toboolean(L, -1);
 		break;
 	case LUA_TNUMBER:
-		v.lo = lua_tointegerx(L, -1, &ok_lo);
-		if (ok_lo)
-			v.type = FILTER_INTEGER;
+		v->lo = lua_tointegerx(L, -1, &ok);
+		if (ok)
+			v->type = FILTER_INTEGER;
 		break;
 	}
-	return v;
 }
 
-/* The filter table at @idx into @rule's conditions, all of which hold. */
-static void parse_filter(lua_State *L, int idx, struct hm_sub_rule *rule)
+/*
+ * { op = value }, a table of one string key, on the stack's top: the
+ * key and its value stay pushed above it while @v is used. Returns how
+ * many values it pushed.
+ */
+static int lua_op_value(lua_State *L, struct filter_value *v)
+{
+	int keys = 0;
+
+	lua_pushnil(L);
+	while (lua_next(L, -2)) {
+		keys++;
+		lua_pop(L, 1);
+	}
+	lua_pushnil(L);
+	if (keys != 1 || !lua_next(L, -2))
+		return 0;
+	if (lua_type(L, -2) != LUA_TSTRING)
+		return 2;
+	v->op = lua_tostring(L, -2);
+	lua_scalar_value(L, v);
+	return 2;
+}
+
+/*
+ * The Lua value on the stack's top as a filter's value. Returns how many
+ * values it pushed above it, to pop once @v is used.
+ */
+static int lua_filter_value(lua_State *L, struct filter_value *v)
+{
+	int ok_lo, ok_hi;
+
+	*v = (struct filter_value){ .type = FILTER_OTHER };
+	if (lua_type(L, -1) != LUA_TTABLE) {
+		lua_scalar_value(L, v);
+		return 0;
+	}
+	if (!lua_rawlen(L, -1))
+		return lua_op_value(L, v);
+	lua_rawgeti(L, -1, 1);
+	lua_rawgeti(L, -2, 2);
+	v->lo = lua_tointegerx(L, -2, &ok_lo);
+	v->hi = lua_tointegerx(L, -1, &ok_hi);
+	lua_pop(L, 2);
+	if (ok_lo && ok_hi)
+		v->type = FILTER_RANGE;
+	return 0;
+}
+
+/* The filter table at @idx into @f's conditions, all of which hold. */
+static void parse_filter(lua_State *L, int idx, struct filter *f)
 {
 	char msg[FILTER_MSG_MAX];
 
 	lua_pushnil(L);
 	while (lua_next(L, idx)) {
-		struct filter_value v = lua_filter_value(L);
 		const char *key = lua_type(L, -2) == LUA_TSTRING ?
 				  lua_tostring(L, -2) : NULL;
+		struct filter_value v;
+		int pushed = lua_filter_value(L, &v);
 
-		if (filter_add(rule, key, &v, msg))
+		if (filter_add(f, key, &v, msg))
 			luaL_error(L, "%s", msg);
-		lua_pop(L, 1);
+		lua_pop(L, 1 + pushed);
 	}
 }
 
@@ -150,12 +193,12 @@ static void add_handler(lua_State *L, int phase, lua_Integer nr, int fn_index,
 			int filter_index)
 {
 	struct script *s = script_of(L);
-	struct hm_sub_rule *rule;
+	struct filter *f;
 
-	rule = lua_newuserdatauv(L, sizeof(*rule), 0);
-	filter_rule_init(rule, phase_kinds[phase], nr);
+	f = lua_newuserdatauv(L, sizeof(*f), 0);
+	filter_init(f, phase_kinds[phase], nr);
 	if (filter_index)
-		parse_filter(L, filter_index, rule);
+		parse_filter(L, filter_index, f);
 	lua_getfield(L, LUA_REGISTRYINDEX, HANDLERS_KEY);
 	lua_rawgeti(L, -1, phase);
 	lua_createtable(L, 3, 0);
@@ -402,11 +445,13 @@ static void subscribe(struct script *s)
 		lua_rawgeti(L, -1, phase);
 		count = (lua_Integer)lua_rawlen(L, -1);
 		for (i = 1; i <= count; i++) {
+			const struct filter *f;
 			const struct hm_sub_rule *r;
 
 			lua_rawgeti(L, -1, i);
 			lua_rawgeti(L, -1, 3);
-			r = lua_touserdata(L, -1);
+			f = lua_touserdata(L, -1);
+			r = &f->rule;
 			lua_pop(L, 2);
 			for (k = 0; k < n && memcmp(&rules[k], r, sizeof(*r));
 			     k++)
@@ -464,15 +509,15 @@ static void say_guest_fault(lua_State *L, int err)
 static int handler_wants(struct script *s, lua_State *L,
 			 const struct hm_event *ev)
 {
-	const struct hm_sub_rule *rule;
+	const struct filter *f;
 	int ret;
 
 	lua_rawgeti(L, -1, 3);
-	rule = lua_touserdata(L, -1);
+	f = lua_touserdata(L, -1);
 	lua_pop(L, 1);
-	if (!rule->nr_conds)
+	if (!f->rule.nr_conds)
 		return 1;
-	ret = hm_vcpu_event_matches(s->vcpu, ev, rule);
+	ret = filter_matches(s->vcpu, ev, f);
 	if (ret < 0)
 		say_guest_fault(L, ret);
 	return ret > 0;
