@@ -20,8 +20,10 @@ FETCH_FD_NAME: int
 FETCH_ARGV: int
 
 # A filter as a Lua hook's table: {"fd": 1, "comm": "worker",
-# "arg2": (lo, hi)}.
-Filter = Mapping[str, Union[int, str, Tuple[int, int]]]
+# "arg2": (lo, hi), "filename": {"prefix": "/etc/"}}: an operator is a
+# dict of one key.
+Filter = Mapping[str, Union[int, str, Tuple[int, int],
+                            Mapping[str, Union[int, str, bool]]]]
 
 class Rule:
     kind: int

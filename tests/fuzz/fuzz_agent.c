@@ -17,7 +17,8 @@
  * The control the agent keeps must be one the event's kind allows.
  *
  * With option bit 4 the agent reads a subscription page (HM_FEATURE_SUBSCRIBE)
- * instead: an event record, then the page as the host left it. Whatever
+ * instead: an event record, then the page as the host left it, its
+ * conditions' ops (HM_FEATURE_COND_OPS) reading the task's strings. Whatever
  * the page holds, the answer is one of enum hm_want, read within the page;
  * where the matching rule asks to fetch (HM_FEATURE_PREFETCH), the event
  * the agent then raises carries an area the host library takes.
@@ -424,9 +425,12 @@ static void read_table(struct hm_agent *agent, struct fuzz_input *in)
 		return;
 	fuzz_bytes(in, &ev, sizeof(ev));
 	fuzz_bytes(in, page, sizeof(*page));
+	/* The strings that string conditions read. */
+	memcpy(mem, pristine_mem(), MEM_SIZE);
 	agent->sub = page;
 	agent->sub_taken = 1;
-	agent->features |= HM_FEATURE_SUBSCRIBE | HM_FEATURE_PREFETCH;
+	agent->features |= HM_FEATURE_SUBSCRIBE | HM_FEATURE_PREFETCH |
+			   HM_FEATURE_COND_OPS;
 	want = hm_agent_wants_fetching(agent, &ev, &fetch);
 	FUZZ_CHECK(want == HM_WANT_NO || want == HM_WANT_YES ||
 		   want == HM_WANT_GUEST);

@@ -10,7 +10,8 @@
  *
  * Episodes may also offer a subscription page (honestly or at an address
  * and size the input picks), have the VM subscribe to rules of the input's
- * bytes, and ring an event whose record and task are the input's.
+ * bytes, and ring an event whose record and task are the input's; the
+ * handler checks string conditions on the guest's memory.
  *
  * The whole system's lists (HM_FEATURE_PROC_*) come from a model of
  * MODEL_TASKS tasks, MODEL_MAPS mappings and MODEL_FDS files whose names
@@ -383,6 +384,47 @@ static void op_read_str(struct hm_vcpu *vcpu, struct sync_guest *g,
 		FUZZ_CHECK(strlen(buf) == cap - 1);
 }
 
+/*
+ * A string condition on an argument pointing anywhere: what the model's
+ * string says of it (protocol.h), read as hm_vcpu_read_str() reads it.
+ */
+static void op_str_cond(struct hm_vcpu *vcpu, struct sync_guest *g,
+			bool check)
+{
+	struct hm_event ev = { .kind = HM_EVENT_USER, .nr = 1 };
+	struct hm_sub_rule rule = { .kind = HM_EVENT_USER, .nr = 1,
+				    .nr_conds = 1 };
+	struct hm_sub_cond *c = &rule.conds[0];
+	unsigned int n = fuzz_u8(&in) % (HM_COMM_LEN + 1), i;
+	char *needle = (char *)&c->lo;
+	ssize_t len;
+	int got, want;
+
+	ev.args[0] = pick_addr();
+	c->op = HM_COND_STR_EQ + fuzz_u8(&in) % 4;
+	/* A needle of the model's letters, cut or not. */
+	fuzz_bytes(&in, needle, HM_COMM_LEN);
+	memset(needle + n, 0, HM_COMM_LEN - n);
+	for (i = 0; i < n; i++)
+		needle[i] = (char)('a' + (uint8_t)needle[i] % 4);
+	if (n == HM_COMM_LEN && fuzz_u8(&in) & 1)
+		c->flags = HM_COND_NEEDLE_CUT;
+	got = hm_vcpu_event_matches(vcpu, &ev, &rule);
+	FUZZ_CHECK(got <= 1);
+	if (!check || !honest || got == -EBUSY)
+		return;
+	len = model_str(g, ev.args[0], HM_NAME_MAX);
+	if (len == -EFAULT)
+		want = 0;
+	else if (len >= 0)
+		want = hm_sub_cond_str_holds(c, (const char *)at(g, ev.args[0]),
+					     (uint64_t)len, 1);
+	else
+		want = hm_sub_cond_str_holds(c, (const char *)at(g, ev.args[0]),
+					     HM_NAME_MAX - 1, 0);
+	FUZZ_CHECK(got == (want < 0 ? -ENAMETOOLONG : want));
+}
+
 static void op_write(struct hm_vcpu *vcpu, struct sync_guest *g, bool check)
 {
 	static uint8_t buf[70000];
@@ -660,8 +702,9 @@ static int on_event(struct hm_vcpu *vcpu, const struct hm_event *ev,
 		/* One operation each, its time and its allocations counted. */
 		start = sync_guest_clock_ns();
 		fuzz_alloc_begin();
-		switch (what % 9) {
+		switch (what % 10) {
 		case 0: op_read(vcpu, g, model_holds); break;
+		case 9: op_str_cond(vcpu, g, model_holds); break;
 		case 1: op_read_str(vcpu, g, model_holds); break;
 		case 2: op_write(vcpu, g, model_holds); break;
 		case 3: op_readv(vcpu, g, model_holds); break;
@@ -772,12 +815,15 @@ static void forge_registration(struct sync_guest *g)
 
 static void register_guest(struct sync_guest *g)
 {
-	uint8_t how = fuzz_u8(&in);
+	uint8_t how = fuzz_u8(&in), offered;
 
 	g->vmcall = how & 0x40;
 	g->foreign = 0;
 	g->agent.region_pages = how % HM_MAX_REGION_PAGES + 1;
-	g->agent.features = fuzz_u8(&in) & 0x1f;
+	offered = fuzz_u8(&in);
+	g->agent.features = offered & 0x1f;
+	if (offered & 0x20)
+		g->agent.features |= HM_FEATURE_COND_OPS;
 	if (how & 0x08)
 		g->agent.features |= HM_FEATURE_PROC_LIST |
 				     HM_FEATURE_PROC_MAPS |
@@ -813,6 +859,7 @@ static void offer_sub_page(struct sync_guest *g)
 	uint8_t how = fuzz_u8(&in);
 	uint64_t gpa = g->ram_gpa + SUB_OFFSET, size = 0, region_end;
 	bool well, negotiated;
+	unsigned int i, j;
 	int err;
 
 	if (hm_vcpu_get_guest_info(g->vcpu, &info))
@@ -851,6 +898,13 @@ static void offer_sub_page(struct sync_guest *g)
 	FUZZ_CHECK(hm_le32(page->header.nr_rules) <= 3);
 	FUZZ_CHECK(!(hm_le32(page->header.flags) &
 		     ~(HM_SUB_ACTIVE | HM_SUB_ALL)));
+	/* A guest without the feature gets none of the newer ops. */
+	for (i = 0; !(info.features & HM_FEATURE_COND_OPS) &&
+		    i < hm_le32(page->header.nr_rules); i++) {
+		for (j = 0; j < HM_SUB_MAX_CONDS; j++)
+			FUZZ_CHECK(page->rules[i].conds[j].op ==
+				   HM_COND_RANGE);
+	}
 }
 
 /* An event record, a task and a prefetch area, as the input has them. */
