@@ -22,6 +22,7 @@ int http_client_main(int argc, char **argv, char **envp);
 int sh_main(int argc, char **argv, char **envp);
 int control_test_main(int argc, char **argv, char **envp);
 int hwaddr_main(int argc, char **argv, char **envp);
+int opener_main(int argc, char **argv, char **envp);
 
 static uint32_t next_pid = 1;
 static struct proc *all_procs[MAX_ALL_PROCS];
@@ -116,6 +117,10 @@ static const struct program scenario_hooked[] = {
 	PROG("hooked", hooked_main, 0, 1, .argv = { "hooked" }),
 };
 
+static const struct program scenario_paths[] = {
+	PROG("opener", opener_main, 0, 1, .argv = { "opener" }),
+};
+
 static const struct program scenario_hwaddr[] = {
 	PROG("hwaddr", hwaddr_main, 0, 4, .argv = { "hwaddr" }),
 };
@@ -147,6 +152,7 @@ static const struct {
 	{ "hwaddr", scenario_hwaddr, ARRAY_SIZE(scenario_hwaddr) },
 	{ "unhooked", scenario_unhooked, ARRAY_SIZE(scenario_unhooked) },
 	{ "hooked", scenario_hooked, ARRAY_SIZE(scenario_hooked) },
+	{ "paths", scenario_paths, ARRAY_SIZE(scenario_paths) },
 };
 
 const struct program *scenario_programs(const char *name, size_t *count)
