@@ -61,7 +61,8 @@ static void accept_region(struct hm_region *r)
 	/* It keeps no subscription page: a host without those features. */
 	ack.features = hello.features &
 		       ~(uint64_t)hm_le64(HM_FEATURE_SUBSCRIBE |
-					  HM_FEATURE_PREFETCH);
+					  HM_FEATURE_PREFETCH |
+					  HM_FEATURE_COND_OPS);
 	memcpy(r->data, &ack, sizeof(ack));
 	ask(r, HM_RESP_REGISTER_OK, 0, sizeof(ack));
 }

@@ -171,7 +171,7 @@ test_arm64_control() {
 		--append "console=ttyS0 rdinit=/init panic=-1 hmcontrol" \
 		--cpus 1 --timeout 500 "$script"
 	check "the module offers event control and skip" grep -q \
-		'hypermem: cpu 0: host accepted 16 pages, features 0x3ffff' \
+		'hypermem: cpu 0: host accepted 16 pages, features 0x7ffff' \
 		"$work/run.out"
 	check "the host changed a count, a return and skipped a mkdirat" \
 		has "$work/run.out" "HMTEST control PASS"

@@ -584,11 +584,11 @@ static void full_run(const char *kernel, const char *initrd,
 		check(st.sequence_ok[cpu] == 1,
 		      "%s: the ioctl interaction on cpu%u", transport, cpu);
 	}
-	check(strstr(c.buf, "features 0x3ffff") != NULL,
+	check(strstr(c.buf, "features 0x7ffff") != NULL,
 	      "%s: the module offers event control, syscall skip, "
 	      "subscriptions, prefetch, long fd names, the whole system, "
-	      "process events, file writes, other processes' memory and "
-	      "says its architecture",
+	      "process events, file writes, other processes' memory, "
+	      "says its architecture and checks condition ops",
 	      transport);
 	check(st.other_process == FULL_CPUS,
 	      "%s: from a user event, init's argv and memory, then the "

@@ -602,7 +602,7 @@ enum hm_cond_op {
 	HM_COND_NE = 1,			/* value != lo */
 	HM_COND_BITS_SET = 2,		/* (value & lo) == lo */
 	HM_COND_BITS_CLEAR = 3,		/* (value & lo) == 0 */
-	HM_COND_STR_EQ = 4,		/* the argument's string: the needle */
+	HM_COND_STR_EQ = 4,		/* the argument's string is the needle */
 	HM_COND_STR_PREFIX = 5,		/* starts with it */
 	HM_COND_STR_SUFFIX = 6,		/* ends with it */
 	HM_COND_STR_CONTAINS = 7,	/* has it somewhere */
