@@ -149,9 +149,9 @@
  * host checks every event). A guest without the feature reads op as its
  * reserved field, not 0: the rule's other conditions decide, as above.
  *
- * With the feature an event record (HM_OP_EVENT) is followed by a struct
- * hm_event_task: the pid and comm of the task that raised it, so that the
- * host can check pid and comm conditions itself; size is then
+ * With HM_FEATURE_SUBSCRIBE an event record (HM_OP_EVENT) is followed by
+ * a struct hm_event_task: the pid and comm of the task that raised it, so
+ * that the host can check pid and comm conditions itself; size is then
  * sizeof(struct hm_event_record) + sizeof(struct hm_event_task).
  *
  * Prefetch (feature HM_FEATURE_PREFETCH, with HM_FEATURE_SUBSCRIBE)
