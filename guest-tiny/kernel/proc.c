@@ -22,6 +22,7 @@ int http_client_main(int argc, char **argv, char **envp);
 int sh_main(int argc, char **argv, char **envp);
 int control_test_main(int argc, char **argv, char **envp);
 int hwaddr_main(int argc, char **argv, char **envp);
+int insmod_main(int argc, char **argv, char **envp);
 
 static uint32_t next_pid = 1;
 static struct proc *all_procs[MAX_ALL_PROCS];
@@ -35,6 +36,7 @@ static const struct file files[] = {
 	{ "/etc/hostname", "guest-tiny\n", 11 },
 	{ "/etc/motd", motd, sizeof(motd) - 1 },
 	{ "/proc/version", "guest-tiny version 0.1.0\n", 25 },
+	{ "/lib/modules/hello.ko", "\177ELF hello\n", 11 },
 };
 
 #define PROG(n, fn, cpu_, pages, ...) \
@@ -120,6 +122,12 @@ static const struct program scenario_hwaddr[] = {
 	PROG("hwaddr", hwaddr_main, 0, 4, .argv = { "hwaddr" }),
 };
 
+static const struct program scenario_kmod[] = {
+	PROG("insmod", insmod_main, 0, 4,
+	     .argv = { "insmod", "/lib/modules/hello.ko" },
+	     .envp = { "PATH=/bin" }),
+};
+
 /* What execve can start, by path; argv and envp come from the caller. */
 static const struct {
 	const char *path;
@@ -147,6 +155,7 @@ static const struct {
 	{ "hwaddr", scenario_hwaddr, ARRAY_SIZE(scenario_hwaddr) },
 	{ "unhooked", scenario_unhooked, ARRAY_SIZE(scenario_unhooked) },
 	{ "hooked", scenario_hooked, ARRAY_SIZE(scenario_hooked) },
+	{ "kmod", scenario_kmod, ARRAY_SIZE(scenario_kmod) },
 };
 
 const struct program *scenario_programs(const char *name, size_t *count)
