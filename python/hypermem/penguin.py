@@ -129,14 +129,15 @@ class ValueFilter:
     """A condition on an argument or the return value, checked in the
     guest before it raises the event: each constructor is one kind."""
 
-    __slots__ = ("kind", "value")
+    __slots__ = ("kind", "value", "name")
 
-    def __init__(self, kind, value):
+    def __init__(self, kind, value, name=None):
         self.kind = kind
         self.value = value
+        self.name = name or kind
 
     def __repr__(self):
-        return "ValueFilter.%s(%r)" % (self.kind, self.value)
+        return "ValueFilter.%s(%r)" % (self.name, self.value)
 
     @classmethod
     def exact(cls, value):
@@ -144,23 +145,23 @@ class ValueFilter:
 
     @classmethod
     def not_equal(cls, value):
-        return cls("ne", value)
+        return cls("ne", value, "not_equal")
 
     @classmethod
     def greater(cls, value):
-        return cls("gt", value)
+        return cls("gt", value, "greater")
 
     @classmethod
     def greater_equal(cls, value):
-        return cls("ge", value)
+        return cls("ge", value, "greater_equal")
 
     @classmethod
     def less(cls, value):
-        return cls("lt", value)
+        return cls("lt", value, "less")
 
     @classmethod
     def less_equal(cls, value):
-        return cls("le", value)
+        return cls("le", value, "less_equal")
 
     @classmethod
     def range(cls, min_value, max_value):
@@ -176,27 +177,27 @@ class ValueFilter:
 
     @classmethod
     def bitmask_set(cls, bitmask):
-        return cls("bits_set", bitmask)
+        return cls("bits_set", bitmask, "bitmask_set")
 
     @classmethod
     def bitmask_clear(cls, bitmask):
-        return cls("bits_clear", bitmask)
+        return cls("bits_clear", bitmask, "bitmask_clear")
 
     @classmethod
     def string_exact(cls, pattern):
-        return cls("str", pattern)
+        return cls("str", pattern, "string_exact")
 
     @classmethod
     def string_contains(cls, pattern):
-        return cls("contains", pattern)
+        return cls("contains", pattern, "string_contains")
 
     @classmethod
     def string_startswith(cls, pattern):
-        return cls("prefix", pattern)
+        return cls("prefix", pattern, "string_startswith")
 
     @classmethod
     def string_endswith(cls, pattern):
-        return cls("suffix", pattern)
+        return cls("suffix", pattern, "string_endswith")
 
 
 def filter_value(key, f):

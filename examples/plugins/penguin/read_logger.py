@@ -1,6 +1,7 @@
 # A read logger in penguin's style: at each read()'s return, what was
 # read, from which file, by which program (its argv). --plugin-arg
-# ReadLogger.max_bytes=N shows N bytes of each (default 16).
+# ReadLogger.max_bytes=N shows N bytes of each (default 16),
+# ReadLogger.comm=NAME only NAME's reads (the guest filters them).
 #
 #   python3 -m hypermem --cmdline scenario=two \
 #       examples/plugins/penguin/read_logger.py
@@ -10,10 +11,12 @@ from penguin import Plugin, PluginArgs, plugins
 class ReadLogger(Plugin):
     class Args(PluginArgs):
         max_bytes: int = 16
+        comm: str = ""
 
     def __init__(self):
         self.max_bytes = self.get_arg("max_bytes")
-        plugins.syscalls.syscall("on_sys_read_return", comm_filter="worker")(
+        plugins.syscalls.syscall("on_sys_read_return",
+                                 comm_filter=self.get_arg("comm") or None)(
             self.on_read)
 
     def on_read(self, regs, proto, syscall, fd, buf, count):
