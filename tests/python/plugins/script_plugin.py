@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # A plugin with no Plugin class runs as a script, with plugins, logger,
 # panda and args in its globals; its uninit() runs at the run's end.
 count = 0

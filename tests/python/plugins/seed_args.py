@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # The seed's plugins as penguin's hypermem era wrote them: get_arg,
 # get_arg_bool, the outdir every plugin may ask for, and the names that
 # era's hypermem also answered to (get_fd_name, get_proc_name,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Process events through penguin's publish/subscribe: Execs' exec_event
 # and exit_monitor's proc_exit; and an event of its own, "worker_seen",
 # that another plugin (listener.py) subscribes to.

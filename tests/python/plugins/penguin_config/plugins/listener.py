@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Subscribes to another plugin's event; found in the config's plugins/.
 from penguin import Plugin, plugins
 
