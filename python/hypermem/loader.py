@@ -195,8 +195,8 @@ class Loader:
             return  # one of hypermem's: syscalls, mem, osi, ...
         try:
             getattr(plugins, name)
-        except HypermemUnsupported:
-            raise
+        except HypermemUnsupported as e:
+            raise LoadError("--config: %s" % e) from None
         except AttributeError:
             pass
         self.load_file(find_plugin(name, proj_dir), name, args)

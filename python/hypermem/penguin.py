@@ -478,12 +478,11 @@ class Syscalls:
             @functools.wraps(func)
             def handle(*args, **kwargs):
                 return func(*args, **kwargs)
-            if enabled:
-                keys = filter_of(arg_filters, comm_filter, pid_filter,
-                                 retval_filter)
-                self._hooks[handle] = [
-                    plugins.panda.add_hook(phase, nr, keys, call)
-                    for phase in phases]
+            keys = filter_of(arg_filters, comm_filter, pid_filter,
+                             retval_filter)
+            self._hooks[handle] = [
+                plugins.panda.add_hook(phase, nr, keys, call)
+                for phase in phases] if enabled else []
             return handle
         return decorator
 

@@ -177,6 +177,13 @@ ld = loader.Loader(panda, base, {"greeting": "hi"},
 for name, args in chosen:
     ld.load_config_plugin(name, args, work)
 check(not made, "outdir: not made while no plugin asked for it")
+said = str(raises(lambda: ld.load_config_plugin("kprobes", {}, work),
+                  loader.LoadError))
+check(said.startswith("--config: plugins.kprobes: hypermem has no kernel "
+                      "probes"), "a config naming kprobes: %s" % said)
+check(raises(lambda: ld.load_config_plugin("nvram2", {}, work),
+             loader.LoadError).startswith("plugin nvram2: no nvram2.py in "),
+      "a config naming a plugin with no file is a usage error")
 ld.load_file(os.path.join(work, "seed.py"))
 ld.load_file(script)
 new = plugins.NewStyle
@@ -280,6 +287,10 @@ check(seen[-1] == (3, 0x2000, 0) and ev.calls == [],
       "no event control (%r)" % (ev.calls,))
 plugins.syscalls.unregister(on_finit)
 check(not panda.hooks[(FINIT, "enter")], "unregister(function)")
+off = plugins.syscalls.syscall("read", enabled=False)(print)
+check(not panda.hooks.get((hypermem.syscall_nr("read"), "enter")),
+      "enabled=False: no hook")
+plugins.syscalls.unregister(off)
 
 
 @plugins.syscalls.syscall("on_all_sys_return")
