@@ -172,6 +172,10 @@ class Loader:
             logger=getColoredLogger("plugins." + camel_to_snake(stem)),
             args=ArgsBox(self.args_for(names, config_args or {})))
         sys.modules[modname] = module
+        # Its own modules beside it import, as penguin's do from theirs.
+        folder = os.path.dirname(os.path.abspath(path))
+        if folder not in sys.path:
+            sys.path.append(folder)
         with open(path) as f:
             code = compile(f.read(), path, "exec")
         exec(code, module.__dict__)

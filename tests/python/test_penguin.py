@@ -137,6 +137,7 @@ check("hypermem fakes no files" in str(raises(
     lambda: loader.read_config(fake), loader.LoadError)),
     "a config with pseudofiles is refused, saying why")
 
+write("plugins.d/legacy_helper.py", "GREETING = 'beside'\n")
 write("new_style.py", """
 from penguin import Plugin, PluginArgs, plugins
 class NewStyle(Plugin):
@@ -149,9 +150,11 @@ class NewStyle(Plugin):
 """)
 write("plugins.d/Legacy.py", """
 from penguin import Plugin
+import legacy_helper
 class Legacy(Plugin):
     def __init__(self, panda):
         self.got_panda = panda
+        self.helper = legacy_helper.GREETING
 """)
 write("seed.py", """
 from pandare2 import PyPlugin
@@ -194,6 +197,8 @@ check(new.seen == (3, 9, False, "plugins.new_style"),
 check(plugins.new_style is new and plugins.NEWSTYLE is new and
       plugins["newStyle"] is new, "plugins.X whatever its case")
 check(plugins.legacy.got_panda is panda, "legacy __init__(self, panda)")
+check(plugins.legacy.helper == "beside", "a plugin imports a module "
+      "beside it")
 check(plugins.seed.greeting == "hi", "PyPlugin: get_arg before its "
       "__init__")
 out = plugins.seed.out
