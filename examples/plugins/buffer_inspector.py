@@ -5,7 +5,8 @@
 #   python3 -m hypermem --cmdline scenario=http examples/plugins/buffer_inspector.py
 import re
 
-from hypermem.plugin import PyPlugin, plugins, getColoredLogger
+from pandare2 import PyPlugin
+from penguin import getColoredLogger, plugins
 
 AGENT = b"hypermem/0.1 (inspected)"
 ROOM = 512

@@ -3,7 +3,8 @@
 # what the process is (fd name, argv, environment, pid).
 #
 #   python3 -m hypermem --cmdline scenario=ioctl examples/plugins/ioctl_interaction.py
-from hypermem.plugin import PyPlugin, plugins, getColoredLogger
+from pandare2 import PyPlugin
+from penguin import getColoredLogger, plugins
 
 SIOCDEVPRIVATE = 0x89F0
 IFNAMSIZ = 16

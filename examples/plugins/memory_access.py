@@ -2,7 +2,8 @@
 # write a string into it, read an integer back.
 #
 #   python3 -m hypermem --cmdline scenario=two examples/plugins/memory_access.py
-from hypermem.plugin import PyPlugin, plugins, getColoredLogger
+from pandare2 import PyPlugin
+from penguin import getColoredLogger, plugins
 
 
 class MemoryAccess(PyPlugin):

@@ -2,7 +2,8 @@
 # and pid, and the program it starts.
 #
 #   python3 -m hypermem --cmdline scenario=exec examples/plugins/process_info.py
-from hypermem.plugin import PyPlugin, plugins, getColoredLogger
+from pandare2 import PyPlugin
+from penguin import getColoredLogger, plugins
 
 
 class ProcessInfo(PyPlugin):

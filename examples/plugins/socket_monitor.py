@@ -2,7 +2,8 @@
 # connect() goes, with the port in the address rewritten on its way.
 #
 #   python3 -m hypermem --cmdline scenario=sockets examples/plugins/socket_monitor.py
-from hypermem.plugin import PyPlugin, plugins, getColoredLogger
+from pandare2 import PyPlugin
+from penguin import getColoredLogger, plugins
 
 AF_INET = 2
 

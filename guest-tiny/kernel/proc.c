@@ -23,6 +23,7 @@ int sh_main(int argc, char **argv, char **envp);
 int control_test_main(int argc, char **argv, char **envp);
 int hwaddr_main(int argc, char **argv, char **envp);
 int opener_main(int argc, char **argv, char **envp);
+int insmod_main(int argc, char **argv, char **envp);
 
 static uint32_t next_pid = 1;
 static struct proc *all_procs[MAX_ALL_PROCS];
@@ -36,6 +37,7 @@ static const struct file files[] = {
 	{ "/etc/hostname", "guest-tiny\n", 11 },
 	{ "/etc/motd", motd, sizeof(motd) - 1 },
 	{ "/proc/version", "guest-tiny version 0.1.0\n", 25 },
+	{ "/lib/modules/hello.ko", "\177ELF hello\n", 11 },
 };
 
 #define PROG(n, fn, cpu_, pages, ...) \
@@ -125,6 +127,12 @@ static const struct program scenario_hwaddr[] = {
 	PROG("hwaddr", hwaddr_main, 0, 4, .argv = { "hwaddr" }),
 };
 
+static const struct program scenario_kmod[] = {
+	PROG("insmod", insmod_main, 0, 4,
+	     .argv = { "insmod", "/lib/modules/hello.ko" },
+	     .envp = { "PATH=/bin" }),
+};
+
 /* What execve can start, by path; argv and envp come from the caller. */
 static const struct {
 	const char *path;
@@ -153,6 +161,7 @@ static const struct {
 	{ "unhooked", scenario_unhooked, ARRAY_SIZE(scenario_unhooked) },
 	{ "hooked", scenario_hooked, ARRAY_SIZE(scenario_hooked) },
 	{ "paths", scenario_paths, ARRAY_SIZE(scenario_paths) },
+	{ "kmod", scenario_kmod, ARRAY_SIZE(scenario_kmod) },
 };
 
 const struct program *scenario_programs(const char *name, size_t *count)

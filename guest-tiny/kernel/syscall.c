@@ -250,6 +250,7 @@ static unsigned int event_flags(uint64_t nr)
 	case TINY_SYS_IOCTL:
 	case TINY_SYS_CLOSE:
 	case TINY_SYS_EXIT:
+	case TINY_SYS_FINIT_MODULE:
 		return EV_ENTER;
 	case TINY_SYS_CONNECT:
 	case TINY_SYS_EXECVE:

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: MIT
 """The original plugins' vocabulary, so that they run as they are written.
 
-    from hypermem.plugin import PyPlugin, plugins, getColoredLogger
+    from pandare2 import PyPlugin
+    from penguin import getColoredLogger, plugins
 
     class MemoryAccess(PyPlugin):
         def __init__(self, panda):
@@ -15,6 +16,10 @@
             content = yield from self.hyp.read_str(buf_addr)
             ...
 
+(python3 -m hypermem puts modules pandare2 and penguin on the path of the
+plugins it runs; they are this module's names, and penguin's Plugin API:
+hypermem.penguin.)
+
 A handler wrapped by hyp.wrap() may be a generator: each
 `yield from hyp.<op>(...)` performs that operation on the process that
 raised the event and gives its result; a failed one raises GuestError
@@ -26,6 +31,7 @@ import sys
 import threading
 
 from . import _core
+from .manager import plugins
 
 GuestError = _core.GuestError
 
@@ -116,20 +122,85 @@ class Hypermem:
                 error = e
 
 
+    # The names PANDA-era hypermem also answered to, over the operations.
+
+    def get_fd_name(self, fd):
+        """yield from hyp.get_fd_name(fd): read_fd_name's other name."""
+        return (yield from self.read_fd_name(fd))
+
+    def get_proc_name(self):
+        """yield from hyp.get_proc_name(): the process's argv[0], or its
+        name (comm) where its argv is empty."""
+        args = yield from self.get_proc_args()
+        return args[0] if args else self._event().comm
+
+    def read_ptrlist(self, addr, length):
+        """yield from hyp.read_ptrlist(addr, n): the guest pointers there,
+        at most n, up to the first NULL."""
+        ptrs, size = [], pointer_size()
+        for i in range(length):
+            ptr = yield from self.read_ptr(addr + i * size)
+            if not ptr:
+                break
+            ptrs.append(ptr)
+        return ptrs
+
+    def read_char_ptrlist(self, addr, length):
+        """yield from hyp.read_char_ptrlist(addr, n): the strings its
+        pointers (read_ptrlist's) point to."""
+        strings = []
+        for ptr in (yield from self.read_ptrlist(addr, length)):
+            strings.append((yield from self.read_str(ptr)))
+        return strings
+
+
 for _name in OPERATIONS:
     setattr(Hypermem, _name, _make_op(_name))
 
-
-class _Plugins:
-    def __init__(self):
-        self.hypermem = Hypermem()
+plugins.add("hypermem", Hypermem())
 
 
-plugins = _Plugins()
+def pointer_size():
+    """The guest's pointers' bytes, by its architecture."""
+    return 4 if _core.arch() in ("arm", "mipsel") else 8
 
 
-class PyPlugin:
-    """Base class of a plugin: made with the panda object, nothing else."""
+def interpret_bool(value):
+    """An argument as a truth value: a bool, a number, or "true", "y",
+    "1" (any case) for true; None for another type."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        return value.lower() in ("true", "y", "yes", "1")
+    if isinstance(value, int):
+        return value != 0
+    return None
+
+
+class Arguments:
+    """get_arg()/get_arg_bool(): a plugin's arguments (self.args), as
+    python3 -m hypermem gives them (--plugin-arg, --config)."""
+
+    args = {}
+
+    def get_arg(self, name):
+        """The argument's value, None where it was not given."""
+        return self.args[name] if name in self.args else None
+
+    def get_arg_bool(self, name, default=False):
+        """The argument as a truth value; default where it was not given."""
+        if name not in self.args:
+            return default
+        value = interpret_bool(self.args[name])
+        if value is None:
+            raise ValueError("argument %s: %r is not a truth value"
+                             % (name, self.args[name]))
+        return value
+
+
+class PyPlugin(Arguments):
+    """Base class of a plugin: made with the panda object; self.args (and
+    get_arg()) hold its arguments before its __init__ runs."""
 
     def __init__(self, panda):
         self.panda = panda

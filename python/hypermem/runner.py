@@ -1,26 +1,32 @@
 # SPDX-License-Identifier: MIT
-"""Run a guest with plugins written in the original's vocabulary.
+"""Run a guest with plugins written in the original's vocabulary or in
+penguin's.
 
-    python3 -m hypermem [options] PLUGIN.py
+    python3 -m hypermem [options] [--config FILE] [--plugin-arg NAME=VALUE]
+                        PLUGIN.py ...
 
 Options, output (--json, -q, -v) and exit codes are hypermem-run's, from
 the same C code (bindings/run.c, bindings/output.c): --guest, --cmdline
 (guest-tiny's image and command line), --kernel, --initrd, --append (a
 Linux guest), --cpus, --mem, --timeout. Exit codes: 0 the guest ran to its
 end, 1 a plugin error (with its traceback), 2 usage error, 3 the guest
-crashed or did not finish, 4 KVM is not usable, 5 timeout.
+crashed or did not finish, 4 KVM is not usable, 5 timeout. Several
+plugins share the guest; --plugin-arg and --config give them arguments
+(loader.py).
 """
 import argparse
 import errno
 import os
-import runpy
 import signal
 import sys
 import threading
 import traceback
 
-from . import _core
-from .plugin import GuestError, Hook, Proto, PyPlugin, Syscall, plugins
+from . import _core, penguin
+from .loader import (Loader, LoadError, global_args, plugin_args,
+                     read_config)
+from .manager import HypermemUnsupported
+from .plugin import GuestError, Hook, Proto, Syscall, plugins
 
 EXIT_OK, EXIT_SCRIPT, EXIT_USAGE, EXIT_GUEST, EXIT_KVM, EXIT_TIMEOUT = \
     0, 1, 2, 3, 4, 5
@@ -29,11 +35,21 @@ KINDS = {"enter": _core.ENTER, "return": _core.RETURN,
 
 
 class Panda:
-    """The panda object plugins get: hsyscall() registers their hooks."""
+    """The panda object plugins get: hsyscall() and on_process() register
+    their hooks, which the guest is subscribed to when it starts."""
 
     def __init__(self):
-        self.hooks = {}     # (nr, phase) -> [(hook, proto, fn, rule)]
+        self.hooks = {}     # (nr or None for any, phase) -> [_Hook]
         self.unchecked = set()  # rules the guest left unchecked, said
+        self.started = False
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        raise HypermemUnsupported(
+            "panda.%s: PANDA's emulator API is not hypermem's; hypermem "
+            "has panda.hsyscall() and panda.on_process() (and penguin's "
+            "plugins.syscalls, plugins.execs, plugins.exit_monitor)" % name)
 
     def hsyscall(self, name, arg_filter=None, comm_filter=None):
         """Register for "on_sys_<syscall>_enter" or "..._return".
@@ -58,8 +74,19 @@ class Panda:
                              "syscall>_enter or _return" % name)
         proto = Proto(sysname, nr, _core.syscall_args(nr))
         hook = Hook(name, sysname, phase)
-        rule = _rule(phase, nr, arg_filter, comm_filter)
-        return self._register((nr, phase), hook, proto, rule)
+        keys = {"arg%d" % (i + 1): v for i, v in enumerate(arg_filter or [])
+                if v is not None}
+        if comm_filter:
+            keys["comm"] = comm_filter
+        rule = _core.Rule(KINDS[phase], nr, keys)
+
+        def register(fn):
+            def call(ev):
+                args = ev.args[:len(proto.arg_names) or 6]
+                fn(ev.cpu, proto, Syscall(ev), hook, *args)
+            self._add(phase, nr, rule, call)
+            return fn
+        return register
 
     def on_process(self, kind, comm_filter=None):
         """Register for a process's life: "exec", "exit" or "fork".
@@ -68,20 +95,46 @@ class Panda:
         event.tgid, and event.old_tid (exec), event.status and event.last
         (exit), event.child and event.child_tgid (fork); event.pid and
         event.comm say who raised it. The operations work as in a syscall
-        hook: at an exec, on the new image.
+        hook: at an exec, on the new image. A generator handler performs
+        them as a wrapped syscall handler does.
         """
         nr = _core.process_event_nr(kind)
         if nr is None:
             raise ValueError("on_process: %r is not \"exec\", \"exit\" "
                              "or \"fork\"" % (kind,))
-        rule = _rule("process", nr, None, comm_filter)
-        return self._register((nr, "process"), None, None, rule)
+        rule = _core.Rule(_core.PROCESS, nr,
+                          {"comm": comm_filter} if comm_filter else {})
 
-    def _register(self, key, hook, proto, rule):
         def register(fn):
-            self.hooks.setdefault(key, []).append((hook, proto, fn, rule))
+            def call(ev):
+                result = fn(ev.cpu, ProcessEvent(ev))
+                if hasattr(result, "send") and hasattr(result, "throw"):
+                    plugins.hypermem._drive(fn, result)
+            self._add("process", nr, rule, call)
             return fn
         return register
+
+    def add_hook(self, phase, nr, keys, call):
+        """call(ev) at each event of phase ("enter", "return") and
+        syscall nr (None: any) that meets the filter keys; a handle for
+        remove_hook()."""
+        return self._add(phase, nr, _core.Rule(KINDS[phase], nr, keys),
+                         call)
+
+    def _add(self, phase, nr, rule, call):
+        if self.started:
+            raise RuntimeError(
+                "hooks are registered before the guest starts (in a "
+                "plugin's __init__ or its file): the guest is subscribed "
+                "once, at its start")
+        hook = _Hook(rule, call)
+        self.hooks.setdefault((nr, phase), []).append(hook)
+        return hook
+
+    def remove_hook(self, hook):
+        for hooks in self.hooks.values():
+            if hook in hooks:
+                hooks.remove(hook)
 
     def _wants(self, rule, ev):
         """Whether the hook of rule wants ev. A filter the guest leaves
@@ -96,35 +149,29 @@ class Panda:
             return False
 
     def rules(self):
-        return [rule for hooks in self.hooks.values()
-                for _, _, _, rule in hooks]
+        return [hook.rule for hooks in self.hooks.values() for hook in hooks]
 
     def dispatch(self, ev):
-        hooks = self.hooks.get((ev.nr, ev.phase))
+        hooks = self.hooks.get((ev.nr, ev.phase), []) + \
+            (self.hooks.get((None, ev.phase), [])
+             if ev.phase != "process" else [])
         if not hooks:
             return
         plugins.hypermem._local.event = ev
         try:
-            for hook, proto, fn, rule in hooks:
-                if not self._wants(rule, ev):
-                    continue
-                if ev.phase == "process":
-                    fn(ev.cpu, ProcessEvent(ev))
-                    continue
-                args = ev.args[:len(proto.arg_names) or 6]
-                fn(ev.cpu, proto, Syscall(ev), hook, *args)
+            for hook in hooks:
+                if self._wants(hook.rule, ev):
+                    hook.call(ev)
         finally:
             plugins.hypermem._local.event = None
 
 
-def _rule(phase, nr, arg_filter, comm_filter):
-    """The hook's rule: its filter as a Lua hook's, checked by the same
-    code (arg1..arg6, comm), and the fetches its handler reads."""
-    keys = {"arg%d" % (i + 1): v for i, v in enumerate(arg_filter or [])
-            if v is not None}
-    if comm_filter:
-        keys["comm"] = comm_filter
-    return _core.Rule(KINDS[phase], nr, keys)
+class _Hook:
+    __slots__ = ("rule", "call")
+
+    def __init__(self, rule, call):
+        self.rule = rule
+        self.call = call
 
 
 class ProcessEvent:
@@ -179,15 +226,26 @@ def _parse(argv):
     p = argparse.ArgumentParser(
         prog="python3 -m hypermem",
         description="Boot a guest under KVM with libhypermem attached and "
-        "run a plugin written in the original's Python vocabulary on its "
-        "events. Options, output and exit codes as hypermem-run's.",
+        "run plugins written in the original's Python vocabulary or in "
+        "penguin's on its events. Options, output and exit codes as "
+        "hypermem-run's.",
         epilog="exit codes: 0 the guest ran to its end, 1 plugin error, "
         "2 usage error, 3 the guest crashed or did not finish, 4 KVM is "
         "not usable, 5 timeout.")
     version = "python3 -m hypermem %s (libhypermem, Python %d.%d)" % (
         _core.VERSION, *sys.version_info[:2])
     p.add_argument("--version", action="version", version=version)
-    p.add_argument("plugin", help="a plugin file (class ...(PyPlugin))")
+    p.add_argument("plugin", nargs="*", help="plugin files (classes "
+                   "...(PyPlugin) or ...(Plugin), or a script), sharing "
+                   "the guest")
+    p.add_argument("--config", metavar="FILE", help="a penguin-style YAML "
+                   "config: its `plugins:` mapping names the plugins "
+                   "(NAME.py beside FILE, or in its plugins/ or plugins.d/)"
+                   " and their arguments; `enabled: false` skips one")
+    p.add_argument("--plugin-arg", dest="plugin_arg", metavar="NAME=VALUE",
+                   action="append", help="an argument for every plugin, "
+                   "or with PLUGIN.NAME=VALUE for one (repeat it); "
+                   "outdir=DIR: the plugins' output folder")
     p.add_argument("--guest", help="guest-tiny's image (default: the "
                    "bundled one)")
     p.add_argument("--kernel", help="boot this Linux kernel instead: a "
@@ -237,7 +295,10 @@ def _parse(argv):
                    help="only the plugin's output")
     p.add_argument("-v", "--verbose", action="store_true",
                    help="also every event and guest-tiny's syscall trace")
-    return p.parse_args(_joined_qemu_args(argv))
+    o = p.parse_args(_joined_qemu_args(argv))
+    if not o.plugin and not o.config:
+        p.error("a plugin file or --config FILE is needed")
+    return o
 
 
 def _joined_qemu_args(argv):
@@ -256,15 +317,30 @@ OPTIONS = ("guest", "kernel", "initrd", "append", "cpus", "mem", "timeout",
            "qemu_user", "attach", "drive", "qemu_arg")
 
 
-def _load(path, panda):
-    """Run the plugin file; make each PyPlugin class it defines."""
-    ns = runpy.run_path(path, run_name="__hypermem_plugin__")
-    made = [cls(panda) for cls in ns.values()
-            if isinstance(cls, type) and issubclass(cls, PyPlugin) and
-            cls is not PyPlugin and cls.__module__ == "__hypermem_plugin__"]
-    if not made:
-        raise ValueError("%s defines no PyPlugin class" % path)
-    return made
+def _load(o, panda):
+    """The config's plugins, then the files named: a Loader."""
+    common, per_plugin = plugin_args(o.plugin_arg)
+    conf, chosen = read_config(o.config) if o.config else ({}, [])
+    proj_dir = os.path.dirname(os.path.abspath(o.config)) if o.config \
+        else os.getcwd()
+    base, made = global_args(conf, proj_dir, o.verbose,
+                             common.pop("outdir", None))
+    common.pop("statedir", None)
+    plugins.panda = panda
+    plugins.args = base
+    loader = Loader(panda, base, common, per_plugin)
+    loader.made = made
+    for name, args in chosen:
+        loader.load_config_plugin(name, args, proj_dir)
+    for path in o.plugin:
+        loader.load_file(path)
+    return loader
+
+
+def _plugin_error(where):
+    sys.stdout.flush()
+    _core.error("plugin error in %s: %s" % (
+        where, traceback.format_exc().rstrip("\n")))
 
 
 def _guest(o):
@@ -298,17 +374,32 @@ def main(argv):
         if code:
             return code
         try:
-            _load(o.plugin, panda)
+            loader = _load(o, panda)
+            penguin.start(panda)
+        except LoadError as e:
+            _core.error(str(e))
+            _core.result(EXIT_USAGE, "usage error")
+            return EXIT_USAGE
         except Exception:
-            sys.stdout.flush()
-            _core.error("plugin error in %s: %s" % (
-                o.plugin, traceback.format_exc().rstrip("\n")))
+            _plugin_error(" ".join(o.plugin) or o.config)
             _core.result(EXIT_SCRIPT, "script error")
             return EXIT_SCRIPT
+        panda.started = True
         # Ctrl-C ends the run as it ends hypermem-run: at once on the
         # core; under QEMU the run catches it and stops.
         signal.signal(signal.SIGINT, signal.SIG_DFL)
-        return _core.run(panda.dispatch, panda.rules(), options)
+        code = _core.run(panda.dispatch, panda.rules(), options)
+        if code in (EXIT_USAGE, EXIT_KVM):
+            return code     # the guest never started
+        try:
+            loader.uninit()
+        except Exception:
+            _plugin_error("uninit")
+            code = code or EXIT_SCRIPT
+        if loader.made and not o.quiet:
+            sys.stderr.write("python3 -m hypermem: the plugins' output "
+                             "folder: %s\n" % loader.made[0])
+        return code
     finally:
         sys.stdout.flush()
         sys.stdout = stdout

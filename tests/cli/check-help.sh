@@ -4,7 +4,7 @@
 help=$("$1" --help) || { echo "FAIL: --help exit code $?"; exit 1; }
 for opt in --guest --kernel --initrd --append --cpus --mem --timeout \
 	   --cmdline --vmm --accel --arch --qemu-socket --json --quiet --verbose \
-	   --version --help hm.on_user_event; do
+	   --config --plugin-arg --version --help hm.on_user_event; do
 	if ! printf '%s\n' "$help" | grep -q -- "$opt"; then
 		echo "FAIL: --help does not mention $opt"
 		exit 1
@@ -13,7 +13,8 @@ done
 for example in '--guest ' '--kernel ' '--cpus 2' '--mem 128' '--timeout 5' \
 	       '--cmdline scenario=' '--vmm qemu ' '--vmm qemu --accel tcg ' \
 	       '--vmm qemu --arch aarch64 ' \
-	       '--qemu-socket ' '--json |' '-q ' '-v'; do
+	       '--qemu-socket ' '--json |' '-q ' '-v' '--config ' \
+	       '--plugin-arg '; do
 	if ! printf '%s\n' "$help" | grep -qF -- "hypermem-run $example"; then
 		echo "FAIL: --help has no example with: $example"
 		exit 1

@@ -11,7 +11,8 @@
 #   full     make-linux-guest's image: the module registers, the script
 #            answers hm-ioctl-test's user event and both sides pass.
 #   python   the same image, hm-siocdev-test alone, and SCRIPT the
-#            original's ioctl interaction plugin in Python.
+#            original's ioctl interaction plugin in Python, with PLUGIN
+#            (penguin's read logger) in the same run.
 #   arm64    the arm64 build's Image and initramfs (LINUX_BOOT_TEST is
 #            not used): two vCPUs, the module registers each by HVC and
 #            the script answers hm-ioctl-test's event on each.
@@ -23,9 +24,9 @@
 #            (an argument, a return value, a skip) and a file written.
 #
 # usage: hypermem-run-test.sh MODE HYPERMEM_RUN LINUX_BOOT_TEST WORK_DIR
-#                             SCRIPT
+#                             SCRIPT [PLUGIN]
 set -u
-mode=$1 run=$2 host_test=$3 work=$4 script=$5
+mode=$1 run=$2 host_test=$3 work=$4 script=$5 plugin=${6:-}
 append="console=ttyS0 earlyprintk=ttyS0 lpj=1000000 tsc=reliable"
 append="$append no_timer_check panic=-1 hypermem.test=hypermem-run-7"
 why="This host's KVM emulates guest kernel code and cannot run this guest"
@@ -187,7 +188,7 @@ test_python() {
 	"$host_test" host || exit $?
 	run_guest --kernel "$work/vmlinux" --initrd "$work/initramfs.cpio" \
 		--append "console=ttyS0 rdinit=/init panic=-1 hmsiocdev" \
-		--timeout 240 "$script"
+		--timeout 240 "$script" ${plugin:+"$plugin"}
 	check "the module registers" has "$work/run.out" \
 		"loaded: 1 of 1 cpus have a host"
 	check "the plugin reads the request's name" has "$work/run.out" \
@@ -198,6 +199,8 @@ test_python() {
 		"plugins.ioctl_interaction: Found process: ['/hm-siocdev-test']"
 	check "the guest sees what the plugin wrote" has "$work/run.out" \
 		"HMTEST siocdevprivate PASS"
+	check "penguin's read logger, in the same run, names what was read" \
+		has "$work/run.out" "plugins.read_logger: ['"
 	check "guest side passes" has "$work/run.out" "HMTEST RESULT PASS"
 	check "reboot -f ends the run, exit 0" test $rc -eq 0
 }

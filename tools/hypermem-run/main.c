@@ -24,15 +24,16 @@
 #include "script.h"
 
 static const char help_text[] =
-"usage: hypermem-run [options] [SCRIPT.lua | PLUGIN.py]\n"
+"usage: hypermem-run [options] [SCRIPT.lua | PLUGIN.py ...]\n"
 "\n"
 "Boot a guest under KVM with libhypermem attached and run SCRIPT.lua on\n"
 "the events it raises. The guest is guest-tiny, or with --kernel a Linux\n"
 "kernel with the hypermem module, on the VMM core or under a stock QEMU\n"
 "(--vmm qemu, --qemu-socket). Without SCRIPT.lua, runs the bundled\n"
 "demo script (written for guest-tiny's demo scenario). A PLUGIN.py in the\n"
-"original's Python vocabulary goes to `python3 -m hypermem`, options and\n"
-"all:  hypermem-run --cmdline scenario=ioctl ioctl_interaction.py\n"
+"original's Python vocabulary or in penguin's goes to `python3 -m\n"
+"hypermem`, options and all, as do several, --config and --plugin-arg:\n"
+"  hypermem-run --cmdline scenario=ioctl ioctl_interaction.py\n"
 "\n"
 "options:\n"
 "  --guest PATH      guest-tiny ELF image to boot (default: the bundled\n"
@@ -104,6 +105,13 @@ static const char help_text[] =
 "                      hypermem-run -q script.lua\n"
 "  -v, --verbose     also every event and guest-tiny's syscall trace\n"
 "                      hypermem-run -v\n"
+"  --config FILE     Python plugins: a penguin-style YAML config naming\n"
+"                    them and their arguments (docs/penguin.md)\n"
+"                      hypermem-run --config project/config.yaml\n"
+"  --plugin-arg NAME=VALUE  Python plugins: an argument for every plugin,\n"
+"                    PLUGIN.NAME=VALUE for one (repeat it); outdir=DIR\n"
+"                    the folder they write to\n"
+"                      hypermem-run --plugin-arg outdir=out a.py b.py\n"
 "  --version         print the version and exit\n"
 "  -h, --help        print this help and exit\n"
 "\n"
@@ -131,7 +139,11 @@ static const char help_text[] =
 enum {
 	OPT_VALUED = 256,	/* --name VALUE: run_set_option()'s */
 	OPT_JSON, OPT_VERSION,
+	OPT_PYTHON,		/* python3 -m hypermem's alone */
 };
+
+/* Set by an option only Python plugins take: the run is Python's. */
+static int python_only;
 
 static int parse_option(int c, const char *name, struct options *o)
 {
@@ -140,6 +152,9 @@ static int parse_option(int c, const char *name, struct options *o)
 		return run_set_option(o, name, optarg);
 	case OPT_JSON:
 		o->json = 1;
+		return 0;
+	case OPT_PYTHON:
+		python_only = 1;
 		return 0;
 	case 'q':
 		o->verbosity = VERBOSITY_QUIET;
@@ -158,6 +173,13 @@ static int parse_option(int c, const char *name, struct options *o)
 		return output_usage_error("unknown option or missing "
 					  "argument");
 	}
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && !strcmp(s + n - m, suffix);
 }
 
 static int parse_options(int argc, char **argv, struct options *o)
@@ -180,6 +202,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "drive", required_argument, NULL, OPT_VALUED },
 		{ "qemu-arg", required_argument, NULL, OPT_VALUED },
 		{ "qemu-user", required_argument, NULL, OPT_VALUED },
+		{ "config", required_argument, NULL, OPT_PYTHON },
+		{ "plugin-arg", required_argument, NULL, OPT_PYTHON },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -195,10 +219,16 @@ static int parse_options(int argc, char **argv, struct options *o)
 		if (err)
 			return err;
 	}
+	/* Several plugins share a guest; a Lua script runs alone. */
 	if (optind < argc - 1)
-		return output_usage_error("one script at most, not '%s' too",
-					  argv[optind + 1]);
-	if (optind == argc - 1)
+		python_only = 1;
+	for (i = optind; python_only && i < argc; i++) {
+		if (!ends_with(argv[i], ".py"))
+			return output_usage_error("'%s': with Python plugins, "
+						  "--config or --plugin-arg, "
+						  "no Lua script", argv[i]);
+	}
+	if (optind < argc)
 		o->script = argv[optind];
 	return 0;
 }
@@ -254,13 +284,6 @@ static int find_files(struct options *o, char *guest, char *script,
 	return 0;
 }
 
-static int ends_with(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), m = strlen(suffix);
-
-	return n >= m && !strcmp(s + n - m, suffix);
-}
-
 /*
  * A Python plugin: the same options to `python3 -m hypermem`, with the
  * build tree's package first on the path when this is the build tree's
@@ -303,7 +326,7 @@ int main(int argc, char **argv)
 	err = parse_options(argc, argv, &o);
 	if (!err)
 		err = run_check_options(&o);
-	if (!err && o.script && ends_with(o.script, ".py"))
+	if (!err && (python_only || (o.script && ends_with(o.script, ".py"))))
 		return run_python(argc, argv);
 	if (!err)
 		err = find_files(&o, guest, script_path, sizeof(guest));

@@ -23,6 +23,7 @@
 #define TINY_SYS_EXECVE 59
 #define TINY_SYS_EXIT 60
 #define TINY_SYS_OPENAT 257
+#define TINY_SYS_FINIT_MODULE 313
 /* guest-tiny's own: raise HM_EVENT_USER, nr = arg 0, args = args 1..5. */
 #define TINY_SYS_HM_EVENT 500
 

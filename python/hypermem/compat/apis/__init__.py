@@ -1,0 +1,2 @@
+# SPDX-License-Identifier: MIT
+"""penguin's `apis` package, as far as its plugins import names from it."""
