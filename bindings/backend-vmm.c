@@ -257,7 +257,10 @@ static void linux_config(const struct options *o, struct vmm_config *c)
 	c->console_input_fd = STDIN_FILENO;
 }
 
-/* The core's loop's KVM_RUN returns and the library's, which it keeps. */
+/*
+ * The guest's exits to hypermem: its calls that reached the core's loop
+ * (events, registrations) and the library's round trips in operations.
+ */
 static uint64_t count_exits(struct vmm *vm, const struct vmm_result *res,
 			    unsigned int cpus)
 {
@@ -267,7 +270,7 @@ static uint64_t count_exits(struct vmm *vm, const struct vmm_result *res,
 
 	for (i = 0; i < cpus; i++) {
 		hm_vcpu_get_stats(vmm_get_hm_vcpu(vm, i), &stats);
-		n += res->cpus[i].exits + stats.exits;
+		n += res->cpus[i].hm_exits + stats.exits;
 	}
 	return n;
 }

@@ -53,8 +53,9 @@ struct output_programs {
 
 /*
  * What the guest cost the run: the events it raised to the client, and
- * its exits (the core: KVM_RUN returns; QEMU: hand-overs of the mailbox's
- * turn), for the closing summary of a run that booted a guest.
+ * its exits to hypermem (the core: the KVM exits of its calls and of the
+ * operations' round trips; QEMU: hand-overs of the mailbox's turn), for
+ * the closing summary of a run that booted a guest.
  */
 struct output_counts {
 	uint64_t events;
