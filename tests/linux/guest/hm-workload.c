@@ -13,6 +13,10 @@
  *                               own start-up calls are not).
  *   hm-workload cpu N           N rounds of 100000 steps of a 64-bit hash
  *                               with one getpid a round. ops: the steps.
+ *   hm-workload exits N         (x86) N CPUIDs, which KVM answers in
+ *                               the kernel, then N writes to port 0x80,
+ *                               which go to the VMM's user space: one
+ *                               line with each's time and their ratio.
  *   hm-workload exit            exits at once (the execve's target).
  *
  * Prints one line, then exits 0:
@@ -24,6 +28,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__x86_64__)
+#include <sys/io.h>
+#endif
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -132,6 +139,40 @@ static unsigned long cpu_bound(unsigned long iters)
 	return iters * CPU_STEPS;
 }
 
+#if defined(__x86_64__)
+/* An exit KVM handles in the kernel, and one it hands to the VMM. */
+static int time_exits(unsigned long n)
+{
+	unsigned int a, b, c, d;
+	double start, in_kernel, to_user;
+	unsigned long i;
+
+	if (ioperm(0x80, 1, 1))
+		die("ioperm 0x80");
+	start = now();
+	for (i = 0; i < n; i++)
+		__asm__ volatile("cpuid"
+				 : "=a"(a), "=b"(b), "=c"(c), "=d"(d)
+				 : "a"(0), "c"(0));
+	in_kernel = (now() - start) / (double)n;
+	start = now();
+	for (i = 0; i < n; i++)
+		outb(0, 0x80);
+	to_user = (now() - start) / (double)n;
+	printf("HMWORKLOAD exits iters=%lu cpuid_us=%.3f outb_us=%.3f "
+	       "ratio=%.2f\n", n, in_kernel * 1e6, to_user * 1e6,
+	       to_user / in_kernel);
+	return 0;
+}
+#else
+static int time_exits(unsigned long n)
+{
+	(void)n;
+	fprintf(stderr, "hm-workload exits: x86-64 only\n");
+	return 2;
+}
+#endif
+
 int main(int argc, char **argv)
 {
 	unsigned long iters, every = 50, ops;
@@ -140,11 +181,15 @@ int main(int argc, char **argv)
 
 	if (!strcmp(kind, "exit"))
 		return 0;
-	if (argc < 3 || (strcmp(kind, "syscalls") && strcmp(kind, "cpu"))) {
-		fprintf(stderr, "usage: hm-workload syscalls N [K] | cpu N\n");
+	if (argc < 3 || (strcmp(kind, "syscalls") && strcmp(kind, "cpu") &&
+			 strcmp(kind, "exits"))) {
+		fprintf(stderr, "usage: hm-workload syscalls N [K] | cpu N | "
+			"exits N\n");
 		return 2;
 	}
 	iters = strtoul(argv[2], NULL, 0);
+	if (!strcmp(kind, "exits"))
+		return time_exits(iters);
 	if (argc > 3)
 		every = strtoul(argv[3], NULL, 0);
 	start = now();
