@@ -452,6 +452,7 @@ static int serve(struct run *r, const struct options *o, int kvm,
 		/* After launch(): its terminal handling is what comes back. */
 		catch_stop_signals(r->guest);
 		qemu_run(r->guest, res);
+		r->exits = res->exits;
 		say_failure(o, res);
 	}
 	if (!code && o->attach)

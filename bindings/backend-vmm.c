@@ -257,6 +257,24 @@ static void linux_config(const struct options *o, struct vmm_config *c)
 	c->console_input_fd = STDIN_FILENO;
 }
 
+/*
+ * The guest's exits to hypermem: its calls that reached the core's loop
+ * (events, registrations) and the library's round trips in operations.
+ */
+static uint64_t count_exits(struct vmm *vm, const struct vmm_result *res,
+			    unsigned int cpus)
+{
+	struct hm_stats stats;
+	uint64_t n = 0;
+	unsigned int i;
+
+	for (i = 0; i < cpus; i++) {
+		hm_vcpu_get_stats(vmm_get_hm_vcpu(vm, i), &stats);
+		n += res->cpus[i].hm_exits + stats.exits;
+	}
+	return n;
+}
+
 static int run_vmm(struct run *r, const struct options *o)
 {
 	const struct run_client *client = r->client;
@@ -287,6 +305,7 @@ static int run_vmm(struct run *r, const struct options *o)
 	if (o->kernel && isatty(STDIN_FILENO))
 		terminal_raw();
 	err = vmm_run(vm, &res);
+	r->exits = count_exits(vm, &res, o->cpus);
 	terminal_restore();
 	console_flush(&r->console);
 	client->ended(client->opaque);

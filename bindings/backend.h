@@ -14,6 +14,8 @@
 #include "console.h"
 #include "run.h"
 
+struct output_counts;
+
 /* Without it the kernel says nothing on the serial port. */
 #define LINUX_DEFAULT_APPEND "console=ttyS0"
 
@@ -24,6 +26,8 @@ struct run {
 	void *guest;		/* the backend's, from started to ended */
 	struct console console;
 	int wrong_arch;		/* a guest of another architecture came */
+	uint64_t events;	/* run_event()'s, for the closing summary */
+	uint64_t exits;		/* the backend's count, before it concludes */
 };
 
 struct run_backend {
@@ -41,7 +45,7 @@ struct run_backend {
 extern const struct run_backend run_backend_vmm;
 extern const struct run_backend run_backend_qemu;
 
-/* The closing summary, and @code back. */
+/* The closing summary, with the run's counts, and @code back. */
 int run_finish(int code, const char *status,
 	       const struct output_programs *programs);
 /* The client's own end comes first: its error or its stop; else -1. */
@@ -52,6 +56,8 @@ int run_finish(int code, const char *status,
  */
 int run_event(struct run *r, struct hm_vcpu *vcpu, int cpu,
 	      const struct hm_event *ev);
+/* The guest's counts so far; 0 when no guest runs. */
+int run_counts(struct output_counts *counts);
 /* Whether run_event() met a guest of another architecture. */
 int run_wrong_arch(void);
 int run_conclude_client(const struct run_client *client,

@@ -9,6 +9,10 @@
 int run_finish(int code, const char *status,
 	       const struct output_programs *programs)
 {
+	struct output_counts counts;
+
+	if (run_counts(&counts))
+		output_set_counts(&counts);
 	output_result(code, status, programs);
 	return code;
 }

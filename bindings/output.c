@@ -315,6 +315,17 @@ void output_notice(const char *fmt, ...)
 	va_end(ap);
 }
 
+static struct output_counts counts;
+static bool have_counts;
+
+void output_set_counts(const struct output_counts *c)
+{
+	pthread_mutex_lock(&lock);
+	counts = *c;
+	have_counts = true;
+	pthread_mutex_unlock(&lock);
+}
+
 static void json_result(int code, const char *status,
 			const struct output_programs *programs)
 {
@@ -323,6 +334,9 @@ static void json_result(int code, const char *status,
 	if (programs)
 		printf(",\"programs\":%u,\"failed\":%u", programs->ran,
 		       programs->failed);
+	if (have_counts)
+		printf(",\"events\":%" PRIu64 ",\"exits\":%" PRIu64,
+		       counts.events, counts.exits);
 	fputs("}\n", stdout);
 }
 
@@ -335,6 +349,10 @@ void output_result(int code, const char *status,
 		fflush(stdout);
 	} else if (verbosity > VERBOSITY_QUIET) {
 		fflush(stdout);
+		if (have_counts)
+			fprintf(stderr, "%s: %" PRIu64 " events, %" PRIu64
+				" exits\n", program, counts.events,
+				counts.exits);
 		if (programs)
 			fprintf(stderr, "%s: %s; programs: %u ran, "
 				"%u failed; exit code %d\n", program, status,

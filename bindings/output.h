@@ -51,7 +51,23 @@ struct output_programs {
 	unsigned int failed;
 };
 
-/* The closing summary: what happened, the exit code, programs or NULL. */
+/*
+ * What the guest cost the run: the events it raised to the client, and
+ * its exits to hypermem (the core: the KVM exits of its calls and of the
+ * operations' round trips; QEMU: hand-overs of the mailbox's turn), for
+ * the closing summary of a run that booted a guest.
+ */
+struct output_counts {
+	uint64_t events;
+	uint64_t exits;
+};
+
+void output_set_counts(const struct output_counts *counts);
+
+/*
+ * The closing summary: what happened, the exit code, programs or NULL,
+ * and the counts where output_set_counts() gave them.
+ */
 void output_result(int code, const char *status,
 		   const struct output_programs *programs);
 

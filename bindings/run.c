@@ -63,7 +63,17 @@ int run_event(struct run *r, struct hm_vcpu *vcpu, int cpu,
 		}
 		return -ECANCELED;
 	}
+	__atomic_add_fetch(&r->events, 1, __ATOMIC_RELAXED);
 	return r->client->event(r->client->opaque, vcpu, cpu, ev);
+}
+
+int run_counts(struct output_counts *counts)
+{
+	if (!the_run.guest)
+		return 0;
+	counts->events = __atomic_load_n(&the_run.events, __ATOMIC_RELAXED);
+	counts->exits = the_run.exits;
+	return 1;
 }
 
 int run_wrong_arch(void)

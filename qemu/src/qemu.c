@@ -278,6 +278,19 @@ static unsigned int count_registered(struct qemu *q)
 	return n;
 }
 
+static uint64_t count_exits(struct qemu *q)
+{
+	struct hm_stats stats;
+	unsigned int slot;
+	uint64_t n = 0;
+
+	for (slot = 0; slot < hm_mailbox_slots(q->mailbox); slot++) {
+		hm_vcpu_get_stats(hm_mailbox_vcpu(q->mailbox, slot), &stats);
+		n += stats.exits;
+	}
+	return n;
+}
+
 /* Until the run is served or its deadline passes: then end it. */
 static void *watch_deadline(void *arg)
 {
@@ -315,6 +328,7 @@ void qemu_run(struct qemu *q, struct qemu_result *res)
 		remove_private_socket(q);
 		serve(q);
 		q->res.registered = count_registered(q);
+		q->res.exits = count_exits(q);
 	}
 	if (!err)
 		stop_watching(q);

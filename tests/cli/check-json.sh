@@ -1,6 +1,7 @@
 #!/bin/sh
 # --json output is JSON Lines: every line one object with a known type,
-# events carrying their fields, and one closing result.
+# events carrying their fields, and one closing result that counts them
+# and the guest's exits.
 # With --prints FILE, the texts of the first print objects must equal the
 # JSON list in FILE, character for character.
 # usage: check-json.sh HYPERMEM_RUN [--prints FILE] [ARGS...]
@@ -46,6 +47,9 @@ for n, line in enumerate(lines[:-1], 1):
     elif kind == "result":
         assert obj["exit_code"] == rc, line
         assert n == len(lines) - 1, "result is not the last line"
+        # Every event the guest raised was printed; each cost an exit.
+        assert obj["events"] == counts.get("event", 0), line
+        assert obj["exits"] >= obj["events"], line
     else:
         assert kind == "error", f"line {n}: unknown type {kind}"
 for kind in ("event", "print", "console", "result"):

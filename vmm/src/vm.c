@@ -216,6 +216,8 @@ static void handle_exit(struct vmm_cpu *cpu, int *done)
 
 	cpu->result.exits++;
 	ret = hm_vcpu_handle_exit(cpu->hm);
+	if (ret)
+		cpu->result.hm_exits++;
 	if (ret < 0) {
 		/* A failed hypermem call was answered: the guest goes on. */
 		cpu->result.hm_errors++;

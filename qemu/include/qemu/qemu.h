@@ -154,6 +154,8 @@ struct qemu_result {
 	int connected;			/**< a QEMU connected */
 	unsigned int refused;		/**< connections of another user */
 	unsigned int registered;	/**< guest CPUs that registered */
+	/** The guests' hand-overs of the turn (hm_stats.exits), summed. */
+	uint64_t exits;
 	int status;			/**< QEMU_END_EXITED: wait status */
 	enum qemu_failure failure;	/**< QEMU_END_FAILED: what, and */
 	int error;			/**< its -errno */

@@ -121,6 +121,8 @@ enum vmm_cpu_state {
 struct vmm_cpu_result {
 	enum vmm_cpu_state state;
 	uint64_t exits;		/**< KVM_RUN returns */
+	/** Of those, hypermem's calls (hm_vcpu_handle_exit() took them). */
+	uint64_t hm_exits;
 	unsigned int hm_errors;	/**< hm_vcpu_handle_exit() failures */
 	int last_hm_error;
 };
