@@ -32,6 +32,8 @@
 
 #include <vmm/vmm.h>
 
+#include "hang-report.h"
+
 #define SKIP 77
 #define CONSOLE_MAX (4u << 20)
 #define APPEND "console=ttyS0 earlyprintk=ttyS0 lpj=1000000 tsc=reliable " \
@@ -144,7 +146,22 @@ static void print_result(const struct vmm_result *r, double seconds)
 		printf("# %s\n", r->diagnosis);
 }
 
-/* Boot, the guests subscribed to @rules first where there are some. */
+/* For a hang's report: what the guest said last (read as it stands). */
+static void console_tail(void *opaque)
+{
+	const struct console *c = opaque;
+	size_t len = c->len, from = len > 3000 ? len - 3000 : 0;
+
+	fprintf(stderr, "# the guest's console, its last %zu bytes:\n%.*s\n"
+		"# ---- end ----\n", len - from, (int)(len - from),
+		c->buf + from);
+}
+
+/*
+ * Boot, the guests subscribed to @rules first where there are some. The
+ * run has its deadline (timeout_ms); one that overruns it by a minute is a
+ * hang of the VMM's, reported with every thread's state.
+ */
 static int boot(struct vmm_config *o, struct console *c, struct vmm **vm,
 		struct vmm_result *r, const struct hm_sub_rule *rules,
 		size_t nr_rules)
@@ -161,7 +178,9 @@ static int boot(struct vmm_config *o, struct console *c, struct vmm **vm,
 		printf("Bail out! vmm_new: %s\n", strerror(-ret));
 		return ret;
 	}
+	hang_report_arm(o->timeout_ms / 1000 + 60, "vmm_run", console_tail, c);
 	ret = vmm_run(*vm, r);
+	hang_report_disarm();
 	print_result(r, now() - start);
 	return ret;
 }

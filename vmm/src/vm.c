@@ -539,9 +539,35 @@ static void collect(struct vmm *vm, struct vmm_result *result)
 	result->tiny = vm->tiny;
 }
 
-int vmm_run(struct vmm *vm, struct vmm_result *result)
+/*
+ * After the stop: each vCPU thread returns once its KVM_RUN sees the kick.
+ * The kick is sent again every second until each has, so that one a
+ * thread missed (a signal that came between its checks, a handler of the
+ * library's that cleared immediate_exit) cannot leave vmm_run() waiting.
+ */
+static void join_vcpus(struct vmm *vm)
 {
 	unsigned int i;
+
+	for (i = 0; i < vm->nr_cpus; i++) {
+		struct timespec t;
+
+		if (!vm->cpus[i].started)
+			continue;
+		for (;;) {
+			clock_gettime(CLOCK_REALTIME, &t);
+			t.tv_sec++;
+			if (pthread_timedjoin_np(vm->cpus[i].thread, NULL,
+						 &t) != ETIMEDOUT)
+				break;
+			/* Not kick_all(): the threads joined are gone. */
+			pthread_kill(vm->cpus[i].thread, VMM_KICK_SIGNAL);
+		}
+	}
+}
+
+int vmm_run(struct vmm *vm, struct vmm_result *result)
+{
 	int err;
 
 	if (vm->ran)
@@ -552,9 +578,7 @@ int vmm_run(struct vmm *vm, struct vmm_result *result)
 		wait_for_stop(vm);
 	if (!vm->stop)
 		vmm_stop_with(vm, VMM_STOP_HALTED, 0);
-	for (i = 0; i < vm->nr_cpus; i++)
-		if (vm->cpus[i].started)
-			pthread_join(vm->cpus[i].thread, NULL);
+	join_vcpus(vm);
 	if (vm->input_started) {
 		if (write(vm->wake_pipe[1], "", 1) < 0)
 			pthread_cancel(vm->input_thread);
