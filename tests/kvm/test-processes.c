@@ -137,6 +137,11 @@ static void silent_guest_op_times_out_and_vmm_stops(void **state)
 	assert_true(r.stats[0].timeouts > 0);
 	assert_false(vm.timed_out);
 	assert_true(now_ms() - t0 < 5000);
+	/* A stop from outside says where each vCPU was. */
+	assert_int_equal(vm.res.reason, VMM_STOP_REQUESTED);
+	assert_true(vm.res.cpus[0].has_pc);
+	assert_true(vm.res.cpus[0].pc != 0);
+	assert_true(vm.res.cpus[0].mp_state <= KVM_MP_STATE_HALTED);
 	destroy(&vm);
 }
 

@@ -144,6 +144,16 @@ static void print_result(const struct vmm_result *r, double seconds)
 	       vmm_stop_reason_name(r->reason));
 	if (r->diagnosis[0])
 		printf("# %s\n", r->diagnosis);
+	for (unsigned int i = 0; i < r->nr_cpus; i++) {
+		const struct vmm_cpu_result *c = &r->cpus[i];
+
+		printf("# cpu%u: %" PRIu64 " exits, %" PRIu64 " hypermem",
+		       i, c->exits, c->hm_exits);
+		if (c->has_pc)
+			printf(", pc 0x%" PRIx64 ", mp_state %u", c->pc,
+			       c->mp_state);
+		printf("\n");
+	}
 }
 
 /* For a hang's report: what the guest said last (read as it stands). */

@@ -194,6 +194,8 @@ void arch_unknown_hypercall(struct vmm_cpu *cpu);
 void arch_read_state(struct vmm_cpu *cpu, struct vmm_result *result);
 /* result->diagnosis: what stopped the vCPU, from the other fields. */
 void arch_describe(struct vmm_result *result);
+/* The program counter in what arch_read_state() read. */
+uint64_t arch_result_pc(const struct vmm_result *result);
 
 /*
  * devices.c: the 8250 at @p base in @p space, raising KVM_IRQ_LINE @p irq

@@ -524,18 +524,37 @@ static int start_threads(struct vmm *vm)
 	return 0;
 }
 
+static void read_where(struct vmm_cpu *cpu, struct vmm_cpu_result *out)
+{
+	struct kvm_mp_state mp;
+	struct vmm_result r;
+
+	memset(&r, 0, sizeof(r));
+	arch_read_state(cpu, &r);
+	if (!r.has_regs || kvm_ioctl(cpu->fd, KVM_GET_MP_STATE, &mp) < 0)
+		return;
+	out->has_pc = 1;
+	out->pc = arch_result_pc(&r);
+	out->mp_state = mp.mp_state;
+}
+
 static void collect(struct vmm *vm, struct vmm_result *result)
 {
 	unsigned int i;
 
 	/* Where a stopped-from-outside guest was: for tests and users. */
-	if (vm->result.reason == VMM_STOP_TIMEOUT ||
-	    vm->result.reason == VMM_STOP_REQUESTED)
+	int outside = vm->result.reason == VMM_STOP_TIMEOUT ||
+		      vm->result.reason == VMM_STOP_REQUESTED;
+
+	if (outside)
 		arch_read_state(&vm->cpus[vm->result.vcpu], &vm->result);
 	*result = vm->result;
 	result->nr_cpus = vm->nr_cpus;
-	for (i = 0; i < vm->nr_cpus; i++)
+	for (i = 0; i < vm->nr_cpus; i++) {
 		result->cpus[i] = vm->cpus[i].result;
+		if (outside)
+			read_where(&vm->cpus[i], &result->cpus[i]);
+	}
 	result->tiny = vm->tiny;
 }
 

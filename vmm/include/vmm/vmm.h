@@ -125,6 +125,16 @@ struct vmm_cpu_result {
 	uint64_t hm_exits;
 	unsigned int hm_errors;	/**< hm_vcpu_handle_exit() failures */
 	int last_hm_error;
+	/**
+	 * After a timeout or vmm_stop(), where each vCPU was, read once the
+	 * threads returned (has_pc): its program counter and KVM's
+	 * mp_state (KVM_MP_STATE_*: RUNNABLE 0, UNINITIALIZED 1,
+	 * INIT_RECEIVED 2, HALTED 3, SIPI_RECEIVED 4, STOPPED 5), which
+	 * tell a secondary CPU the guest never started from a stuck one.
+	 */
+	int has_pc;
+	uint64_t pc;
+	uint32_t mp_state;
 };
 
 /** What guest-tiny reported on its exit port (tiny/boot.h). */

@@ -40,6 +40,11 @@ void arch_read_state(struct vmm_cpu *cpu, struct vmm_result *r)
 	r->has_regs = 1;
 }
 
+uint64_t arch_result_pc(const struct vmm_result *r)
+{
+	return r->regs.regs.pc;
+}
+
 /* PSTATE.M[3:2] is the exception level (Arm ARM, "SPSR_EL1"). */
 void arch_describe(struct vmm_result *r)
 {

@@ -105,6 +105,11 @@ void arch_read_state(struct vmm_cpu *cpu, struct vmm_result *r)
 		read_insn(cpu, &r->sregs, r->sregs.cs.base + r->regs.rip, r);
 }
 
+uint64_t arch_result_pc(const struct vmm_result *r)
+{
+	return r->regs.rip;
+}
+
 static size_t format_insn(const struct vmm_result *r, char *buf, size_t cap)
 {
 	size_t i, len = 0;
