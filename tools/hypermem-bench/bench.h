@@ -63,4 +63,12 @@ int bench_cmp_double(const void *a, const void *b);
 int bench_row_op(struct hm_vcpu *vcpu, int row,
 		 const struct bench_target *target, uint8_t *out);
 
+/*
+ * --events-smp: events from one vCPU and from two at once, over the exit
+ * transport (guest-tiny in @elf) and over the mailbox (the simulator
+ * @sim); a table, then one line of JSON. 0 when every row went right.
+ */
+int bench_events_smp(const char *elf, const char *sim, const char *model,
+		     const char *kind);
+
 #endif
