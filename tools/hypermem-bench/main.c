@@ -663,7 +663,8 @@ int main(int argc, char **argv)
 	cpu_model(model, sizeof(model), &hypervisor);
 	kind = machine_kind(hypervisor);
 	if (!strcmp(argv[1], "--events-smp"))
-		return bench_events_smp(argv[2], argc > 3 ? argv[3] : SIM_DRIVER,
+		return bench_events_smp(argv[2],
+					argc > 3 ? argv[3] : SIM_DRIVER,
 					model, kind);
 	floor_us = measure_floor();
 	err = run_guest_tiny(argv[1], "scenario=pattern quiet");

@@ -149,14 +149,6 @@ struct ev_guest {
 	double cpu_s;		/* the guest thread's, over its loop */
 };
 
-static double thread_cpu_s(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-	return (double)t.tv_sec + t.tv_nsec / 1e9;
-}
-
 static double process_cpu_s(void)
 {
 	struct timespec t;
@@ -214,12 +206,12 @@ static void event_loop_main(struct fake_guest *g)
 	g->register_result = hm_agent_register(&g->agent, g->slot);
 	if (g->register_result)
 		return;
-	cpu0 = thread_cpu_s();
+	cpu0 = bench_thread_cpu_s();
 	while (!__atomic_load_n(&ev.stop, __ATOMIC_ACQUIRE)) {
 		fake_guest_raise(g, HM_EVENT_USER, 1, me->raised, 0, 0);
 		me->raised++;
 	}
-	me->cpu_s = thread_cpu_s() - cpu0;
+	me->cpu_s = bench_thread_cpu_s() - cpu0;
 }
 
 /* Serve until every guest's program is over; seconds inside serve. */
@@ -278,17 +270,18 @@ static int events_run(struct fake_process *proc, int n, int read_8, int ms)
 	if (machine_jiffies(&busy0, &total0))
 		total0 = 0;
 	t0 = wall_s();
-	cpu0 = thread_cpu_s();
+	cpu0 = bench_thread_cpu_s();
 	proc_cpu = process_cpu_s();
 	for (i = 0; i < n; i++)
 		fake_guest_start(g[i]);
 	if (serve_until_done(mb, g, n, ms, &in_serve))
 		ok = 0;
 	wall = wall_s() - t0;
-	cpu = thread_cpu_s() - cpu0;
+	cpu = bench_thread_cpu_s() - cpu0;
 	proc_cpu = process_cpu_s() - proc_cpu;
 	if (total0 && !machine_jiffies(&busy1, &total1) && total1 > total0)
-		busy_share = (double)(busy1 - busy0) / (double)(total1 - total0);
+		busy_share = (double)(busy1 - busy0) /
+			     (double)(total1 - total0);
 	for (i = 0; i < n; i++) {
 		ok &= !g[i]->register_result && !g[i]->mailbox_failures;
 		raised += guests[i].raised;
