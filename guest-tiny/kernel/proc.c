@@ -115,6 +115,12 @@ static const struct program scenario_unhooked[] = {
 	PROG("unhooked", unhooked_main, 0, 1, .argv = { "unhooked" }),
 };
 
+/* The same loop on two CPUs at once (hypermem-bench --events-smp). */
+static const struct program scenario_unhooked_smp[] = {
+	PROG("unhooked", unhooked_main, 0, 1, .argv = { "unhooked" }),
+	PROG("unhooked", unhooked_main, 1, 1, .argv = { "unhooked" }),
+};
+
 static const struct program scenario_hooked[] = {
 	PROG("hooked", hooked_main, 0, 1, .argv = { "hooked" }),
 };
@@ -159,6 +165,8 @@ static const struct {
 	{ "control", scenario_control, ARRAY_SIZE(scenario_control) },
 	{ "hwaddr", scenario_hwaddr, ARRAY_SIZE(scenario_hwaddr) },
 	{ "unhooked", scenario_unhooked, ARRAY_SIZE(scenario_unhooked) },
+	{ "unhooked-smp", scenario_unhooked_smp,
+	  ARRAY_SIZE(scenario_unhooked_smp) },
 	{ "hooked", scenario_hooked, ARRAY_SIZE(scenario_hooked) },
 	{ "paths", scenario_paths, ARRAY_SIZE(scenario_paths) },
 	{ "kmod", scenario_kmod, ARRAY_SIZE(scenario_kmod) },

@@ -58,9 +58,19 @@ int bench_qemu_rows(const char *dir, int polled, struct bench_cell rows[2],
 /* CLOCK_MONOTONIC in microseconds; doubles ascending, for qsort(). */
 double bench_now_us(void);
 int bench_cmp_double(const void *a, const void *b);
+/* The calling thread's CPU time in seconds. */
+double bench_thread_cpu_s(void);
 
 /* Do one op of @row into @out (1 MiB); 1 when it read what it should. */
 int bench_row_op(struct hm_vcpu *vcpu, int row,
 		 const struct bench_target *target, uint8_t *out);
+
+/*
+ * --events-smp: events from one vCPU and from two at once, over the exit
+ * transport (guest-tiny in @elf) and over the mailbox (the simulator
+ * @sim); a table, then one line of JSON. 0 when every row went right.
+ */
+int bench_events_smp(const char *elf, const char *sim, const char *model,
+		     const char *kind);
 
 #endif

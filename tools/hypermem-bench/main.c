@@ -15,10 +15,13 @@
  * TCG, over the same transport (qemu_rows.c), with the doorbell and with
  * the host polling (ivshmem-plain). A table for people, then one line of
  * JSON. With --qemu, only the rows under QEMU, which need no KVM, for the
- * guest in LINUX_GUEST_DIR of any architecture QEMU boots here.
+ * guest in LINUX_GUEST_DIR of any architecture QEMU boots here. With
+ * --events-smp, only events from one vCPU and from two at once
+ * (events_smp.c).
  *
  *   hypermem-bench GUEST_TINY_ELF [SIM_DRIVER [LINUX_GUEST_DIR]]
  *   hypermem-bench --qemu [LINUX_GUEST_DIR]
+ *   hypermem-bench --events-smp GUEST_TINY_ELF [SIM_DRIVER]
  */
 #include <cpuid.h>
 #include <errno.h>
@@ -647,16 +650,22 @@ int main(int argc, char **argv)
 	const char *kind;
 	int hypervisor, err, row, mode;
 
-	if (argc < 2) {
+	if (argc < 2 || (!strcmp(argv[1], "--events-smp") && argc < 3)) {
 		fprintf(stderr, "usage: %s GUEST_TINY_ELF [SIM_DRIVER "
 			"[LINUX_GUEST_DIR]]\n       %s --qemu "
-			"[LINUX_GUEST_DIR]\n", argv[0], argv[0]);
+			"[LINUX_GUEST_DIR]\n       %s --events-smp "
+			"GUEST_TINY_ELF [SIM_DRIVER]\n", argv[0], argv[0],
+			argv[0]);
 		return 2;
 	}
 	if (!strcmp(argv[1], "--qemu"))
 		return qemu_only(argc > 2 ? argv[2] : LINUX_GUEST_DIR);
 	cpu_model(model, sizeof(model), &hypervisor);
 	kind = machine_kind(hypervisor);
+	if (!strcmp(argv[1], "--events-smp"))
+		return bench_events_smp(argv[2],
+					argc > 3 ? argv[3] : SIM_DRIVER,
+					model, kind);
 	floor_us = measure_floor();
 	err = run_guest_tiny(argv[1], "scenario=pattern quiet");
 	if (!err) {

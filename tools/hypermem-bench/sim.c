@@ -17,13 +17,29 @@
  * every op read what it should:
  *
  *	hypermem-bench-sim --mailbox REPS
+ *
+ * With --mailbox-events, 1 then 2 guest threads, each on its own slot,
+ * raise user events as fast as they can for MS milliseconds, handled by
+ * a handler that does nothing, then by one that reads 8 bytes; the host
+ * serves them as it serves QEMU (hm_mailbox_wait(), hm_mailbox_serve()
+ * on one thread). One line per run: the handler (0: none, 1: read 8 B),
+ * the threads, the events, the wall seconds, the serve thread's CPU
+ * seconds and its seconds inside hm_mailbox_serve(), each guest thread's
+ * CPU seconds (two columns, 0 for a thread not run), the whole process's
+ * CPU seconds, the share of the machine's CPU time that was busy (from
+ * /proc/stat: other processes' too; -1 when unreadable), and 1 when
+ * every event and read went right:
+ *
+ *	hypermem-bench-sim --mailbox-events MS
  */
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "bench.h"
 #include "fake_guest.h"
@@ -117,6 +133,181 @@ static int run_mailbox(struct fake_guest *g)
 	return g->mailbox_failures != 0;
 }
 
+#define EV_MAX_THREADS 2
+#define EV_MAILBOX_SIZE (8u * MIB)
+
+/* --mailbox-events: one run's guests, and what the host saw. */
+static struct {
+	bool stop;		/* host -> guests: raise no more */
+	int read_8;		/* the handler reads 8 bytes */
+	unsigned long long handled;
+	int failures;
+} ev;
+
+struct ev_guest {
+	unsigned long long raised;
+	double cpu_s;		/* the guest thread's, over its loop */
+};
+
+static double process_cpu_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+	return (double)t.tv_sec + t.tv_nsec / 1e9;
+}
+
+/* All CPUs' busy and total jiffies so far, from /proc/stat's first line. */
+static int machine_jiffies(unsigned long long *busy,
+			   unsigned long long *total)
+{
+	unsigned long long v[8];
+	FILE *f = fopen("/proc/stat", "r");
+	int n = f ? fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu",
+			   &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6],
+			   &v[7]) : 0;
+
+	if (f)
+		fclose(f);
+	if (n != 8)
+		return -1;
+	*total = v[0] + v[1] + v[2] + v[3] + v[4] + v[5] + v[6] + v[7];
+	*busy = *total - v[3] - v[4];	/* less idle and iowait */
+	return 0;
+}
+
+static double wall_s(void)
+{
+	return bench_now_us() / 1e6;
+}
+
+/* Runs on the serve thread only: plain counters are enough. */
+static int on_counted_event(struct hm_vcpu *vcpu, const struct hm_event *ev_,
+			    void *opaque)
+{
+	uint8_t buf[8];
+
+	(void)opaque;
+	ev.handled++;
+	if (ev_->kind != HM_EVENT_USER)
+		ev.failures++;
+	if (ev.read_8 && (hm_vcpu_read(vcpu, DATA_VA + 8, buf, 8) != 8 ||
+			  memcmp(buf, data + 8, 8)))
+		ev.failures++;
+	return 0;
+}
+
+/* A guest CPU raising user events until the host says stop. */
+static void event_loop_main(struct fake_guest *g)
+{
+	struct ev_guest *me = g->opaque;
+	double cpu0;
+
+	g->register_result = hm_agent_register(&g->agent, g->slot);
+	if (g->register_result)
+		return;
+	cpu0 = bench_thread_cpu_s();
+	while (!__atomic_load_n(&ev.stop, __ATOMIC_ACQUIRE)) {
+		fake_guest_raise(g, HM_EVENT_USER, 1, me->raised, 0, 0);
+		me->raised++;
+	}
+	me->cpu_s = bench_thread_cpu_s() - cpu0;
+}
+
+/* Serve until every guest's program is over; seconds inside serve. */
+static int serve_until_done(struct hm_mailbox *mb, struct fake_guest **g,
+			    int n, int ms, double *in_serve_s)
+{
+	double end = wall_s() + ms / 1e3;
+	int i, done = 0;
+
+	*in_serve_s = 0;
+	while (done < n) {
+		double t0;
+
+		if (wall_s() >= end)
+			__atomic_store_n(&ev.stop, true, __ATOMIC_RELEASE);
+		if (hm_mailbox_wait(mb, NULL, 0, 10))
+			return -1;
+		t0 = wall_s();
+		if (hm_mailbox_serve(mb) < 0)
+			return -1;
+		*in_serve_s += wall_s() - t0;
+		for (i = 0, done = 0; i < n; i++)
+			done += fake_guest_done(g[i]);
+	}
+	return 0;
+}
+
+/* One run of @n guest threads for @ms; its line, and 0 when all went right. */
+static int events_run(struct fake_process *proc, int n, int read_8, int ms)
+{
+	struct ev_guest guests[EV_MAX_THREADS] = { 0 };
+	struct fake_guest *g[EV_MAX_THREADS];
+	uint8_t *mem = aligned_alloc(4096, EV_MAILBOX_SIZE);
+	int efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	double t0, cpu0, proc_cpu, wall, cpu, in_serve, busy_share = -1;
+	unsigned long long raised = 0, busy0, total0, busy1, total1;
+	struct hm_mailbox *mb;
+	struct hm_vm *vm;
+	int i, ok = 1;
+
+	if (!mem || efd < 0 || hm_vm_new(&vm))
+		return 1;
+	memset(mem, 0, EV_MAILBOX_SIZE);
+	if (hm_mailbox_new(vm, mem, EV_MAILBOX_SIZE, 1, efd, &mb))
+		return 1;
+	memset(&ev, 0, sizeof(ev));
+	ev.read_8 = read_8;
+	hm_vm_set_event_handler(vm, on_counted_event, NULL);
+	for (i = 0; i < n; i++) {
+		g[i] = fake_guest_new(event_loop_main, &guests[i]);
+		g[i]->current = proc;
+		if (fake_guest_use_mailbox(g[i], mem, EV_MAILBOX_SIZE,
+					   (uint32_t)i, efd, 5000))
+			return 1;
+	}
+	if (machine_jiffies(&busy0, &total0))
+		total0 = 0;
+	t0 = wall_s();
+	cpu0 = bench_thread_cpu_s();
+	proc_cpu = process_cpu_s();
+	for (i = 0; i < n; i++)
+		fake_guest_start(g[i]);
+	if (serve_until_done(mb, g, n, ms, &in_serve))
+		ok = 0;
+	wall = wall_s() - t0;
+	cpu = bench_thread_cpu_s() - cpu0;
+	proc_cpu = process_cpu_s() - proc_cpu;
+	if (total0 && !machine_jiffies(&busy1, &total1) && total1 > total0)
+		busy_share = (double)(busy1 - busy0) /
+			     (double)(total1 - total0);
+	for (i = 0; i < n; i++) {
+		ok &= !g[i]->register_result && !g[i]->mailbox_failures;
+		raised += guests[i].raised;
+		fake_guest_free(g[i]);
+	}
+	ok &= !ev.failures && ev.handled == raised && raised > 0;
+	printf("%d %d %llu %.4f %.4f %.4f %.4f %.4f %.4f %.3f %d\n", read_8, n,
+	       raised, wall, cpu, in_serve, guests[0].cpu_s, guests[1].cpu_s,
+	       proc_cpu, busy_share, ok);
+	hm_mailbox_free(mb);
+	hm_vm_free(vm);
+	close(efd);
+	free(mem);
+	return !ok;
+}
+
+static int run_mailbox_events(struct fake_process *proc, int ms)
+{
+	int read_8, n, failed = 0;
+
+	for (read_8 = 0; read_8 < 2; read_8++)
+		for (n = 1; n <= EV_MAX_THREADS; n++)
+			failed |= events_run(proc, n, read_8, ms);
+	return failed;
+}
+
 static void guest_main(struct fake_guest *g)
 {
 	fake_guest_register(g);
@@ -140,10 +331,9 @@ static void build_tables(struct fake_guest *g)
 	g->sregs.cr3 = TABLES_GPA;
 }
 
-static struct fake_guest *make_guest(struct fake_process *proc)
+/* The process whose memory the ops read: DATA_SIZE bytes at DATA_VA. */
+static void make_process(struct fake_process *proc)
 {
-	struct fake_guest *g = fake_guest_new(guest_main, NULL);
-
 	data = aligned_alloc(2 * MIB, DATA_SIZE);
 	if (!data)
 		exit(1);
@@ -153,6 +343,13 @@ static struct fake_guest *make_guest(struct fake_process *proc)
 	proc->maps[0] = (struct fake_mapping){ .va = DATA_VA,
 		.len = DATA_SIZE, .mem = data, .writable = true };
 	proc->nr_maps = 1;
+}
+
+static struct fake_guest *make_guest(struct fake_process *proc)
+{
+	struct fake_guest *g = fake_guest_new(guest_main, NULL);
+
+	make_process(proc);
 	g->current = proc;
 	g->agent.region_pages = HM_MAX_REGION_PAGES;
 	g->agent.features |= HM_FEATURE_READV;
@@ -173,9 +370,17 @@ int main(int argc, char **argv)
 			return 2;
 		return run_mailbox(make_guest(&proc));
 	}
+	if (argc == 3 && !strcmp(argv[1], "--mailbox-events")) {
+		int ms = atoi(argv[2]);
+
+		if (ms < 1 || ms > 600000)
+			return 2;
+		make_process(&proc);
+		return run_mailbox_events(&proc, ms);
+	}
 	if (argc != 4) {
-		fprintf(stderr, "usage: %s ROW MODE REPS | --mailbox REPS\n",
-			argv[0]);
+		fprintf(stderr, "usage: %s ROW MODE REPS | --mailbox REPS | "
+			"--mailbox-events MS\n", argv[0]);
 		return 2;
 	}
 	row = atoi(argv[1]);
