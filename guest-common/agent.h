@@ -203,6 +203,18 @@ enum hm_want hm_agent_wants_fetching(struct hm_agent *agent,
 				     struct hm_fetch_list *fetch);
 
 /*
+ * Whether the host's subscription could want a syscall event (any task,
+ * any arguments): HM_WANT_NO when no rule can select one, HM_WANT_GUEST
+ * when the host has not chosen, HM_WANT_YES otherwise, a table it could
+ * not read whole included. @seq gets the table's sequence count as read
+ * (odd when no whole table was read): while hm_agent_sub_seq() says the
+ * same, the answer holds.
+ */
+enum hm_want hm_agent_wants_syscalls(struct hm_agent *agent, uint32_t *seq);
+/* The table's sequence count now, 0 before the host took the page. */
+uint32_t hm_agent_sub_seq(const struct hm_agent *agent);
+
+/*
  * Raise an event and serve the host's requests until it ends the event;
  * agent->control then holds what the host asked the OS to do with it.
  * Call it only after a successful hm_agent_register().

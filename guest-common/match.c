@@ -74,6 +74,12 @@ static int cond_holds(struct hm_agent *agent, const struct hm_sub_cond *c,
 	return hm_sub_cond_holds(c, v, t->comm);
 }
 
+static int rule_readable(const struct hm_sub_rule *rule)
+{
+	return rule->nr_conds <= HM_SUB_MAX_CONDS &&
+	       !(rule->flags & ~HM_RULE_ANY_NR);
+}
+
 /* 1: the rule wants the event, 0: it does not, -1: unreadable rule. */
 static int rule_wants(struct hm_agent *agent, const struct hm_sub_rule *rule,
 		      const struct hm_event_record *ev,
@@ -82,7 +88,7 @@ static int rule_wants(struct hm_agent *agent, const struct hm_sub_rule *rule,
 	unsigned int i, n = rule->nr_conds;
 	int unknown = 0;
 
-	if (n > HM_SUB_MAX_CONDS || (rule->flags & ~HM_RULE_ANY_NR))
+	if (!rule_readable(rule))
 		return -1;
 	if (!hm_sub_rule_selects(rule, ev->kind, ev->nr))
 		return 0;
@@ -96,12 +102,29 @@ static int rule_wants(struct hm_agent *agent, const struct hm_sub_rule *rule,
 	return unknown ? -1 : 1;
 }
 
+/* Whether the rule could select a syscall event: 1, 0, -1: unreadable. */
+static int rule_wants_syscalls(const struct hm_sub_rule *rule)
+{
+	if (!rule_readable(rule))
+		return -1;
+	return rule->kind == HM_EVENT_SYSCALL_ENTER ||
+	       rule->kind == HM_EVENT_SYSCALL_EXIT;
+}
+
 static uint32_t sub_seq(const struct hm_sub_page *page)
 {
 	return hm_le32(__atomic_load_n(&page->header.seq, __ATOMIC_ACQUIRE));
 }
 
-/* One pass over the table; HM_WANT_YES for anything it cannot read. */
+uint32_t hm_agent_sub_seq(const struct hm_agent *agent)
+{
+	return agent->sub_taken && agent->sub ? sub_seq(agent->sub) : 0;
+}
+
+/*
+ * One pass over the table; HM_WANT_YES for anything it cannot read.
+ * Without @ev: whether it could want any syscall event.
+ */
 static enum hm_want scan_table(struct hm_agent *agent,
 			       const struct hm_sub_page *page,
 			       const struct hm_event_record *ev,
@@ -123,7 +146,8 @@ static enum hm_want scan_table(struct hm_agent *agent,
 
 		hm_memcpy(&rule, &page->rules[i], sizeof(rule));
 		hm_sub_rule_swap(&rule);
-		wants = rule_wants(agent, &rule, ev, t);
+		wants = ev ? rule_wants(agent, &rule, ev, t) :
+			     rule_wants_syscalls(&rule);
 		if (wants > 0 && fetch)
 			hm_agent_take_fetches(agent, &rule, fetch);
 		if (wants)
@@ -132,33 +156,49 @@ static enum hm_want scan_table(struct hm_agent *agent,
 	return HM_WANT_NO;
 }
 
-enum hm_want hm_agent_wants_fetching(struct hm_agent *agent,
-				     const struct hm_event_record *event,
-				     struct hm_fetch_list *fetch)
+/* @seq: the sequence count it read, made odd when no whole table was. */
+static enum hm_want read_table(struct hm_agent *agent,
+			       const struct hm_event_record *event,
+			       struct hm_fetch_list *fetch, uint32_t *seq)
 {
 	const struct hm_sub_page *page = agent->sub;
 	struct hm_agent_task t = { 0 };
 	enum hm_want want;
-	uint32_t seq;
 	int tries;
 
+	*seq = 0;
 	if (fetch)
 		fetch->n = 0;
 	if (!agent->sub_taken || !page)
 		return HM_WANT_GUEST;
 	/* The host rewrites the page while the guest runs: see protocol.h. */
 	for (tries = 0; tries < 4; tries++) {
-		seq = sub_seq(page);
-		if (seq & 1)
+		*seq = sub_seq(page);
+		if (*seq & 1)
 			continue;
 		want = scan_table(agent, page, event, &t, fetch);
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		if (sub_seq(page) == seq)
+		if (sub_seq(page) == *seq)
 			return want;
 		if (fetch)
 			fetch->n = 0;
 	}
+	*seq |= 1;
 	return HM_WANT_YES;	/* never a torn table: raise, the host drops */
+}
+
+enum hm_want hm_agent_wants_fetching(struct hm_agent *agent,
+				     const struct hm_event_record *event,
+				     struct hm_fetch_list *fetch)
+{
+	uint32_t seq;
+
+	return read_table(agent, event, fetch, &seq);
+}
+
+enum hm_want hm_agent_wants_syscalls(struct hm_agent *agent, uint32_t *seq)
+{
+	return read_table(agent, NULL, NULL, seq);
 }
 
 enum hm_want hm_agent_wants(struct hm_agent *agent,

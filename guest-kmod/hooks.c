@@ -12,6 +12,10 @@
  * The tracepoints are not exported by name; for_each_kernel_tracepoint finds
  * them. Their probes run with preemption disabled (__DO_TRACE in
  * include/linux/tracepoint.h), so events are served in atomic context.
+ *
+ * The syscall probes are registered only while they could raise an event
+ * (syscalls_update() below): a probe on raw_syscalls puts every task on
+ * the kernel's slow syscall path (SYSCALL_WORK_SYSCALL_TRACEPOINT).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -26,6 +30,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/tracepoint.h>
+#include <linux/workqueue.h>
 #include <asm/syscall.h>
 #include "hypermem.h"
 
@@ -63,7 +68,21 @@ static int syscalls_set(const char *val, const struct kernel_param *kp)
 	mutex_unlock(&hm_filter_lock);
 	if (old)
 		kfree_rcu(old, rcu);
+	hm_hooks_settle();
 	return 0;
+}
+
+/* Whether the parameter lets any syscall through without a subscription. */
+static bool filter_set(void)
+{
+	const struct hm_filter *f;
+	bool set;
+
+	rcu_read_lock();
+	f = rcu_dereference(hm_filter);
+	set = f && !bitmap_empty(f->nr, HM_MAX_SYSCALLS);
+	rcu_read_unlock();
+	return set;
 }
 
 static int syscalls_get(char *buf, const struct kernel_param *kp)
@@ -322,30 +341,59 @@ static int skip_pre(struct kprobe *p, struct pt_regs *regs)
 }
 NOKPROBE_SYMBOL(skip_pre);
 
-static struct kprobe hm_skip_probe = {
-	.symbol_name = "x64_sys_call",
-	.pre_handler = skip_pre,
-};
+/*
+ * The kprobe comes and goes with the syscall probes: a kprobe there costs
+ * every syscall. hm_skip_ready: it could be placed at load, which is what
+ * HM_FEATURE_SYSCALL_SKIP promises; hm_skip_armed: it is there now.
+ */
+static struct kprobe hm_skip_probe;
 static bool hm_skip_ready;
+static bool hm_skip_armed;
 
-static void skip_start(void)
+/* register_kprobe() fills in addr, which a second registration refuses. */
+static int skip_arm(void)
 {
-	int err = register_kprobe(&hm_skip_probe);
+	int err;
 
-	hm_skip_ready = !err;
-	if (err)
-		pr_info("no syscall skip: kprobe on x64_sys_call: %d\n", err);
+	hm_skip_probe = (struct kprobe){
+		.symbol_name = "x64_sys_call",
+		.pre_handler = skip_pre,
+	};
+	err = register_kprobe(&hm_skip_probe);
+	hm_skip_armed = !err;
+	return err;
 }
 
 static void skip_stop(void)
 {
-	if (hm_skip_ready)
+	if (hm_skip_armed)
 		unregister_kprobe(&hm_skip_probe);
-	hm_skip_ready = false;
+	hm_skip_armed = false;
+}
+
+static void skip_check(void)
+{
+	int err = skip_arm();
+
+	hm_skip_ready = !err;
+	if (err)
+		pr_info("no syscall skip: kprobe on x64_sys_call: %d\n", err);
+	skip_stop();
+}
+
+static void skip_start(void)
+{
+	int err = hm_skip_ready ? skip_arm() : 0;
+
+	if (err)
+		pr_warn("syscall skips run the call: kprobe on x64_sys_call: %d\n",
+			err);
 }
 
 static void skip_syscall(struct pt_regs *regs, u64 ret)
 {
+	if (!hm_skip_armed)
+		return;
 	regs->orig_ax = -1;
 	regs->ax = ret;
 }
@@ -357,6 +405,10 @@ static void skip_syscall(struct pt_regs *regs, u64 ret)
  * kernels of the second kind above, with no probe needed.
  */
 static const bool hm_skip_ready = true;
+
+static void skip_check(void)
+{
+}
 
 static void skip_start(void)
 {
@@ -392,6 +444,10 @@ static struct {
 	u64 ret;
 } hm_skips[HM_SKIPS];
 static DEFINE_SPINLOCK(hm_skips_lock);
+
+static void skip_check(void)
+{
+}
 
 static void skip_start(void)
 {
@@ -461,6 +517,10 @@ static void skip_finish(struct pt_regs *regs)
  * offer HM_FEATURE_SYSCALL_SKIP and the agent refuses a skip.
  */
 static const bool hm_skip_ready;
+
+static void skip_check(void)
+{
+}
 
 static void skip_start(void)
 {
@@ -637,43 +697,136 @@ static void process_stop(void)
 	hm_process_ready = false;
 }
 
-/* Before the CPUs register: hm_hooks_features() is known from here on. */
-int hm_hooks_start(void)
+/*
+ * Whether the syscall probes are registered (syscall_probes in
+ * /sys/module/hypermem/parameters), and whether loading is over and
+ * unloading not begun; both under hm_syscalls_lock.
+ */
+static bool hm_syscalls_on;
+module_param_named(syscall_probes, hm_syscalls_on, bool, 0444);
+MODULE_PARM_DESC(syscall_probes,
+		 "Read only: the raw_syscalls probes are registered (some host's subscription could want a syscall event)");
+static bool hm_hooks_running;
+static DEFINE_MUTEX(hm_syscalls_lock);
+
+/* sys_exit first: a task that passes our sys_enter meets our sys_exit. */
+static void syscalls_start(void)
 {
 	int err;
 
+	skip_start();
+	err = tracepoint_probe_register(hm_tps.exit, probe_sys_exit, NULL);
+	if (err)
+		goto err_skip;
+	err = tracepoint_probe_register(hm_tps.enter, probe_sys_enter, NULL);
+	if (err)
+		goto err_exit;
+	hm_syscalls_on = true;
+	return;
+
+err_exit:
+	tracepoint_probe_unregister(hm_tps.exit, probe_sys_exit, NULL);
+	tracepoint_synchronize_unregister();
+err_skip:
+	skip_stop();
+	pr_warn_ratelimited("no syscall events: raw_syscalls probes: %d\n",
+			    err);
+}
+
+/*
+ * A task may be past our sys_enter, which set up a skip, and not yet at
+ * the dispatch that the skip kprobe completes (x86-64), or at the
+ * sys_exit that finishes it (MIPS); on the way it may be preempted, never
+ * sleep voluntarily or return to user mode. So RCU Tasks, whose grace
+ * period waits for every task to do one of those, lets both probes go
+ * only after every such task got there. A kernel without CONFIG_TASKS_RCU
+ * is one that does not preempt kernel code (kernel/rcu/Kconfig), where
+ * synchronize_rcu_tasks() is synchronize_rcu().
+ */
+static void syscalls_stop(void)
+{
+	tracepoint_probe_unregister(hm_tps.enter, probe_sys_enter, NULL);
+	tracepoint_synchronize_unregister();
+	synchronize_rcu_tasks();
+	tracepoint_probe_unregister(hm_tps.exit, probe_sys_exit, NULL);
+	tracepoint_synchronize_unregister();
+	skip_stop();
+	hm_syscalls_on = false;
+}
+
+/*
+ * The host rewrites its subscription whenever it likes, with no doorbell
+ * to the guest: besides the calls to hm_hooks_changed() (a CPU registered
+ * or went, the parameter changed, an event's round trip found the table
+ * changed), the work looks again every HM_SYSCALLS_POLL while any CPU has
+ * a host, so that a hook added while no event flows is served within a
+ * tenth of a second. Its timer is deferrable: an idle guest is not woken
+ * for it, and a CPU that wakes makes its syscalls after the timer ran.
+ */
+#define HM_SYSCALLS_POLL (HZ / 10)
+
+static void syscalls_update(struct work_struct *work);
+static DECLARE_DEFERRABLE_WORK(hm_syscalls_work, syscalls_update);
+
+static void syscalls_update(struct work_struct *work)
+{
+	bool any_host, want;
+
+	mutex_lock(&hm_syscalls_lock);
+	if (!hm_hooks_running)
+		goto out;
+	want = hm_syscalls_wanted(filter_set(), &any_host);
+	if (want && !hm_syscalls_on)
+		syscalls_start();
+	else if (!want && hm_syscalls_on)
+		syscalls_stop();
+	if (any_host)
+		queue_delayed_work(system_wq, &hm_syscalls_work,
+				   HM_SYSCALLS_POLL);
+out:
+	mutex_unlock(&hm_syscalls_lock);
+}
+
+void hm_hooks_changed(void)
+{
+	if (READ_ONCE(hm_hooks_running))
+		mod_delayed_work(system_wq, &hm_syscalls_work, 0);
+}
+
+void hm_hooks_settle(void)
+{
+	hm_hooks_changed();
+	flush_delayed_work(&hm_syscalls_work);
+}
+
+/* Before the CPUs register: hm_hooks_features() is known from here on. */
+int hm_hooks_start(void)
+{
 	for_each_kernel_tracepoint(find_tracepoint, &hm_tps);
 	if (!hm_tps.enter || !hm_tps.exit) {
 		pr_err("raw_syscalls tracepoints not found\n");
 		return -ENOENT;
 	}
-	skip_start();
-	err = tracepoint_probe_register(hm_tps.enter, probe_sys_enter, NULL);
-	if (err)
-		goto err_skip;
-	err = tracepoint_probe_register(hm_tps.exit, probe_sys_exit, NULL);
-	if (err)
-		goto err_enter;
+	skip_check();
 	process_start();
+	mutex_lock(&hm_syscalls_lock);
+	WRITE_ONCE(hm_hooks_running, true);
+	mutex_unlock(&hm_syscalls_lock);
 	return 0;
-
-err_enter:
-	tracepoint_probe_unregister(hm_tps.enter, probe_sys_enter, NULL);
-	tracepoint_synchronize_unregister();
-err_skip:
-	skip_stop();
-	return err;
 }
 
+/*
+ * After the probes are gone and synchronized nothing calls
+ * hm_hooks_changed() with hm_hooks_running still read as true.
+ */
 void hm_hooks_stop(void)
 {
+	mutex_lock(&hm_syscalls_lock);
+	WRITE_ONCE(hm_hooks_running, false);
+	if (hm_syscalls_on)
+		syscalls_stop();
+	mutex_unlock(&hm_syscalls_lock);
 	process_stop();
-	tracepoint_probe_unregister(hm_tps.exit, probe_sys_exit, NULL);
-	tracepoint_probe_unregister(hm_tps.enter, probe_sys_enter, NULL);
 	tracepoint_synchronize_unregister();
-	/*
-	 * A task between sys_enter and the dispatch still takes the probe;
-	 * unregister_kprobe() waits for handlers that are running.
-	 */
-	skip_stop();
+	cancel_delayed_work_sync(&hm_syscalls_work);
 }

@@ -147,6 +147,22 @@ int hm_raise_sleepable(const struct hm_event_record *event);
 int hm_hooks_start(void);
 u64 hm_hooks_features(void);
 void hm_hooks_stop(void);
+/*
+ * A host came or went, or may have changed its subscription: hooks.c
+ * looks again whether its syscall probes are wanted. Any context.
+ */
+void hm_hooks_changed(void);
+/*
+ * The same, and the probes as the subscriptions want them on return:
+ * process context, without the CPU hotplug lock (registering takes it).
+ */
+void hm_hooks_settle(void);
+/*
+ * Whether some CPU's host could want a syscall event, or leaves the
+ * choice to the guest where @by_parameter; @any_host: whether any CPU
+ * has a host. Sleeps.
+ */
+bool hm_syscalls_wanted(bool by_parameter, bool *any_host);
 
 int hm_dev_register(void);
 void hm_dev_unregister(void);

@@ -37,6 +37,7 @@ struct hm_cpu {
 	struct page *sub_page;	/* the host's subscription table */
 	atomic_t busy;
 	bool active;		/* a host acknowledged the region */
+	u32 sub_seen;		/* the table's seq hm_syscalls_wanted() read */
 	int register_err;
 };
 
@@ -127,6 +128,7 @@ static int offer_region(struct hm_cpu *hc, unsigned int cpu)
 		hc->agent.region_pages, hc->agent.features);
 	/* Pairs with raise_here(): the agent is set up before it is used. */
 	smp_store_release(&hc->active, true);
+	hm_hooks_changed();
 	return 0;
 }
 
@@ -199,6 +201,7 @@ static void drop_region(struct hm_cpu *hc)
 		usleep_range(100, 1000);
 	free_region(hc);
 	atomic_set(&hc->busy, 0);
+	hm_hooks_changed();
 }
 
 static int hm_cpu_offline(unsigned int cpu)
@@ -232,6 +235,7 @@ void hm_regions_offer(void)
 		count_active(), num_online_cpus());
 	cpus_read_unlock();
 	mutex_unlock(&load_lock);
+	hm_hooks_settle();
 }
 
 void hm_regions_drop(void)
@@ -270,11 +274,37 @@ static int raise_here(const struct hm_event_record *event, struct hm_ctx *ctx,
 		hm_agent_raise_fetching(&hc->agent, event, fetch);
 		if (control)
 			*control = hc->agent.control;
+		/* The host may have changed its table in the round trip. */
+		if (hm_agent_sub_seq(&hc->agent) != READ_ONCE(hc->sub_seen))
+			hm_hooks_changed();
 	} else {
 		err = -ENODEV;
 	}
 	atomic_set_release(&hc->busy, 0);
 	return err;
+}
+
+bool hm_syscalls_wanted(bool by_parameter, bool *any_host)
+{
+	bool want = false;
+	unsigned int cpu;
+
+	*any_host = false;
+	mutex_lock(&regions_lock);
+	for_each_possible_cpu(cpu) {
+		struct hm_cpu *hc = per_cpu_ptr(&hm_cpus, cpu);
+		enum hm_want w;
+		u32 seq;
+
+		if (!READ_ONCE(hc->active))
+			continue;
+		*any_host = true;
+		w = hm_agent_wants_syscalls(&hc->agent, &seq);
+		WRITE_ONCE(hc->sub_seen, seq);
+		want |= w == HM_WANT_YES || (w == HM_WANT_GUEST && by_parameter);
+	}
+	mutex_unlock(&regions_lock);
+	return want;
 }
 
 /* For callers that already run with preemption disabled. */
@@ -381,6 +411,8 @@ static int __init hm_init(void)
 	if (err < 0)
 		goto err_hooks;
 	hm_cpuhp_state = err;
+	/* A host that subscribed at registration gets the first syscall. */
+	hm_hooks_settle();
 	err = hm_dev_register();
 	if (err)
 		goto err_cpuhp;

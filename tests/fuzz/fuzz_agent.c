@@ -419,7 +419,8 @@ static void read_table(struct hm_agent *agent, struct fuzz_input *in)
 	struct hm_sub_page *page = malloc(sizeof(*page));
 	struct hm_event_record ev;
 	struct hm_fetch_list fetch;
-	enum hm_want want;
+	enum hm_want want, syscalls;
+	uint32_t seq;
 
 	if (!page)
 		return;
@@ -436,6 +437,12 @@ static void read_table(struct hm_agent *agent, struct fuzz_input *in)
 		   want == HM_WANT_GUEST);
 	FUZZ_CHECK(fetch.n <= HM_SUB_MAX_FETCHES);
 	FUZZ_CHECK(!fetch.n || want == HM_WANT_YES);
+	/* The module's syscall probes go only where no syscall is wanted. */
+	syscalls = hm_agent_wants_syscalls(agent, &seq);
+	if (ev.kind == HM_EVENT_SYSCALL_ENTER ||
+	    ev.kind == HM_EVENT_SYSCALL_EXIT)
+		FUZZ_CHECK(want == HM_WANT_NO || syscalls == want);
+	FUZZ_CHECK((syscalls == HM_WANT_GUEST) == (want == HM_WANT_GUEST));
 	free(page);
 	agent->sub = NULL;
 	if (!fetch.n)

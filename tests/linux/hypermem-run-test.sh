@@ -10,6 +10,8 @@
 #            diagnosis (exit 3), elsewhere panic=-1 resets (exit 0).
 #   full     make-linux-guest's image: the module registers, the script
 #            answers hm-ioctl-test's user event and both sides pass.
+#   probes   that image with hmprobes and SCRIPT probes.lua: the module's
+#            syscall probes follow the subscription.
 #   python   the same image, hm-siocdev-test alone, and SCRIPT the
 #            original's ioctl interaction plugin in Python, with PLUGIN
 #            (penguin's read logger) in the same run.
@@ -135,6 +137,25 @@ test_full() {
 	done
 }
 
+# The syscall probes come and go with the subscription: none while
+# probes.lua hooks only a user event, registered once its handler hooks
+# openat, and the openat made then raised.
+test_probes() {
+	"$host_test" host || exit $?
+	run_guest --kernel "$work/vmlinux" --initrd "$work/initramfs.cpio" \
+		--append "console=ttyS0 rdinit=/init panic=-1 hmprobes" \
+		--cpus 1 --timeout 240 "$script"
+	check "no syscall probes while no hook wants a syscall" \
+		has "$work/run.out" "HMTEST probes without a syscall hook: N"
+	check "the user event reaches the script" \
+		has "$work/run.out" "probes: user event"
+	check "the probes are registered once the script hooks openat" \
+		has "$work/run.out" "HMTEST probes with one: Y"
+	check "the openat made then is raised" \
+		has "$work/run.out" "probes: openat /hm-probed"
+	check "reboot -f ends the run, exit 0" test $rc -eq 0
+}
+
 # Two vCPUs here: the arm64 VM has held two nested ones in every run.
 test_arm64() {
 	run_guest --kernel "$work/Image" --initrd "$work/initramfs.cpio" \
@@ -213,6 +234,9 @@ vmlinux)
 	;;
 full)
 	test_full
+	;;
+probes)
+	test_probes
 	;;
 python)
 	test_python

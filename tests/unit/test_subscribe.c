@@ -357,6 +357,74 @@ static void agent_raises_everything_on_a_table_it_cannot_read(void **state)
 			 HM_WANT_NO);
 }
 
+/* ---- whether a table could want any syscall event at all ---- */
+
+static enum hm_want wants_syscalls(void)
+{
+	uint32_t seq;
+
+	return hm_agent_wants_syscalls(&agent, &seq);
+}
+
+static void syscall_rules_alone_want_syscalls(void **state)
+{
+	struct hm_sub_rule r = write_fd3;
+
+	(void)state;
+	table(HM_SUB_ACTIVE, 1, &r);
+	assert_int_equal(wants_syscalls(), HM_WANT_YES);
+	r.kind = HM_EVENT_SYSCALL_EXIT;
+	table(HM_SUB_ACTIVE, 1, &r);
+	assert_int_equal(wants_syscalls(), HM_WANT_YES);
+	r.kind = HM_EVENT_PROCESS;
+	r.nr_conds = 0;
+	table(HM_SUB_ACTIVE, 1, &r);
+	assert_int_equal(wants_syscalls(), HM_WANT_NO);
+	r.kind = HM_EVENT_USER;
+	r.flags = HM_RULE_ANY_NR;
+	table(HM_SUB_ACTIVE, 1, &r);
+	assert_int_equal(wants_syscalls(), HM_WANT_NO);
+	table(HM_SUB_ACTIVE, 0, NULL);
+	assert_int_equal(wants_syscalls(), HM_WANT_NO);
+	table(HM_SUB_ACTIVE | HM_SUB_ALL, 0, NULL);
+	assert_int_equal(wants_syscalls(), HM_WANT_YES);
+	/* No choice made: the guest's. */
+	table(0, 1, &write_fd3);
+	assert_int_equal(wants_syscalls(), HM_WANT_GUEST);
+	table(HM_SUB_ACTIVE, 1, &write_fd3);
+	agent.sub_taken = 0;
+	assert_int_equal(wants_syscalls(), HM_WANT_GUEST);
+}
+
+/* Where hm_agent_wants() would raise a syscall event, so is it wanted. */
+static void unreadable_tables_want_syscalls(void **state)
+{
+	struct hm_sub_rule r = { .kind = HM_EVENT_PROCESS, .flags = 0x40 };
+	uint32_t seq;
+
+	(void)state;
+	table(HM_SUB_ACTIVE, 1, &r);
+	assert_int_equal(wants(HM_EVENT_SYSCALL_ENTER, 9, 0), HM_WANT_YES);
+	assert_int_equal(wants_syscalls(), HM_WANT_YES);
+	r.flags = 0;
+	r.nr_conds = HM_SUB_MAX_CONDS + 1;
+	table(HM_SUB_ACTIVE, 1, &r);
+	assert_int_equal(wants_syscalls(), HM_WANT_YES);
+	table(HM_SUB_ACTIVE, HM_SUB_MAX_RULES + 1, NULL);
+	assert_int_equal(wants_syscalls(), HM_WANT_YES);
+	table(HM_SUB_ACTIVE | 0x80, 0, NULL);
+	assert_int_equal(wants_syscalls(), HM_WANT_YES);
+	/* A rewrite that never ends: yes, and a seq no table will have. */
+	table(HM_SUB_ACTIVE, 0, NULL);
+	page.header.seq = 7;
+	assert_int_equal(hm_agent_wants_syscalls(&agent, &seq), HM_WANT_YES);
+	assert_true(seq & 1);
+	page.header.seq = 8;
+	assert_int_equal(hm_agent_wants_syscalls(&agent, &seq), HM_WANT_NO);
+	assert_int_equal(seq, 8);
+	assert_int_equal(hm_agent_sub_seq(&agent), 8);
+}
+
 /* ---- a guest that offers its page, in the fake VM ---- */
 
 static struct {
@@ -588,6 +656,8 @@ int main(void)
 		cmocka_unit_test(
 			guest_gets_the_table_and_raises_what_it_wants),
 		cmocka_unit_test(page_sequence_count_only_grows),
+		cmocka_unit_test(syscall_rules_alone_want_syscalls),
+		cmocka_unit_test(unreadable_tables_want_syscalls),
 		cmocka_unit_test(no_subscription_leaves_the_guest_to_choose),
 		cmocka_unit_test(bad_pages_are_refused),
 		cmocka_unit_test(subscribe_call_without_the_feature_is_eproto),

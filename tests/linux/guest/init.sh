@@ -12,7 +12,8 @@
 # kernel command line to get a shell instead. With hmattach, the host
 # comes and goes (hypermem-run --attach, hypermem.hotplug=1): the ioctl
 # interaction runs once a second for ever; hmnomodule leaves the module
-# out. hmrun=PROGRAM,ARG,... runs that command alone after the module
+# out. hmprobes checks the module's syscall probes (tests/linux/probes.lua).
+# hmrun=PROGRAM,ARG,... runs that command alone after the module
 # (commas for spaces; the shell expands its patterns), then resets.
 /bin/busybox --install -s /bin
 export PATH=/bin
@@ -34,6 +35,21 @@ else
 	# shellcheck disable=SC2086 # one word per parameter
 	insmod /hypermem.ko $params || fail "insmod hypermem.ko $params"
 	dmesg | grep 'hypermem:'
+fi
+# hmprobes: the module's syscall probes come with the host's first
+# syscall hook, which tests/linux/probes.lua makes at hm-ioctl-test's event.
+if grep -qw hmprobes /proc/cmdline; then
+	probes=/sys/module/hypermem/parameters/syscall_probes
+	sleep 1
+	echo "HMTEST probes without a syscall hook: $(cat $probes)"
+	/hm-ioctl-test >/dev/null 2>&1
+	for _ in $(seq 50); do
+		[ "$(cat $probes)" = Y ] && break
+		usleep 100000
+	done
+	echo "HMTEST probes with one: $(cat $probes)"
+	cat /hm-probed 2>/dev/null
+	reboot -f
 fi
 run=$(tr ' ' '\n' </proc/cmdline | sed -n 's/^hmrun=//p' | tr , ' ')
 if [ -n "$run" ]; then
